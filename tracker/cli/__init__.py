@@ -1,0 +1,138 @@
+"""The `tracker` command: wires the command modules together and turns errors into one line.
+
+Every failure the user can act on leaves as `error: <one line>` on stderr with exit code 1
+(2 for usage errors), never a traceback; each command runs in one transaction, so a failure
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer._click import exceptions as click_exceptions
+from typer.core import TyperGroup
+
+from tracker import __version__
+from tracker.errors import TrackerError
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+class TrackerGroup(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            _fail(str(exc), exc.exit_code)
+        except Exception as exc:
+            if type(exc).__module__.startswith("sqlalchemy"):
+                from tracker.config import resolve_url
+                from tracker.db import connection_error
+
+                root = ctx.find_root().obj or {}
+                _fail(str(connection_error(resolve_url(root.get("db")), exc)), 1)
+            raise
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except click_exceptions.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+            sys.exit(2)
+        except click_exceptions.UsageError as exc:
+            path = exc.ctx.command_path if exc.ctx else "tracker"
+            typer.echo(f"error: {exc.format_message()} (see `{path} --help`)", err=True)
+            sys.exit(exc.exit_code)
+        except click_exceptions.ClickException as exc:
+            typer.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=TrackerGroup,
+    name="tracker",
+    help="Track the commitments of the 2026 Japan–UK declaration: progress, lists, reports.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tracker {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="TRACKER_DATABASE_URL",
+            help="Database URL or SQLite file path "
+            "[default: tracker.db in the user data directory].",
+            show_default=False,
+            show_envvar=True,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Track the commitments of the 2026 Japan–UK declaration: progress, lists, reports.
+
+    Example: tracker init && tracker list && tracker report
+    """
+    ctx.obj = {"db": db}
+
+
+def _wire() -> None:
+    from tracker.cli import database, items, report, setup
+
+    app.command("init")(setup.init)
+    app.command("load")(setup.load)
+    app.command("list")(items.list_command)
+    app.command("show")(items.show)
+    app.command("progress")(items.progress)
+    app.command("log")(items.log)
+    app.command("report")(report.report)
+    app.add_typer(database.app, name="db")
+
+
+_wire()
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:
+        # `tracker list | head`: the reader left; stop quietly, as other Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

@@ -1,0 +1,92 @@
+"""`tracker init` and `tracker load`: create the database and bring declarations into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from tracker.cli.options import database_url, session
+
+if TYPE_CHECKING:
+    from tracker.loading import LoadResult
+
+
+def _print_result(result: LoadResult) -> None:
+    verb = "loaded" if result.created_declaration else "synced"
+    parts = [f"{len(result.added)} added", f"{len(result.changed)} changed"]
+    parts.append(f"{result.unchanged} unchanged")
+    if result.missing:
+        parts.append(f"{len(result.missing)} missing from the file")
+    typer.echo(f"Declaration {result.declaration} {verb}: {', '.join(parts)}.")
+    if result.added and len(result.added) <= 50:
+        typer.echo(f"  added: {', '.join(result.added)}")
+    for code, fields in list(result.changed.items())[:50]:
+        typer.echo(f"  changed {code}: {', '.join(fields)}")
+    if result.missing:
+        typer.echo(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
+
+
+def init(
+    ctx: typer.Context,
+    fixture: Annotated[
+        Path | None,
+        typer.Option(help="Declaration fixture to load [default: the bundled 2026 declaration]."),
+    ] = None,
+) -> None:
+    """Create the database (or upgrade it to the current schema) and load the declaration.
+
+    Safe to run again: nothing is duplicated and no history is touched.
+
+    Example: tracker init
+    """
+    from sqlalchemy.orm import Session
+
+    from tracker import schema
+    from tracker.db import describe, ensure_sqlite_file
+    from tracker.loading import read_fixture, sync_fixture
+    from tracker.paths import bundled_fixture
+
+    url = database_url(ctx)
+    loaded = read_fixture(fixture or bundled_fixture())
+    created = ensure_sqlite_file(url)
+    try:
+        with schema.migrating(url) as connection:
+            schema.upgrade(connection, url)
+            with Session(bind=connection) as s:
+                result = sync_fixture(s, loaded)
+                s.flush()
+    except BaseException:
+        if created:
+            # Leave no half-made file behind: the database did not exist before.
+            from tracker.config import sqlite_path
+            from tracker.db import dispose_engines
+
+            dispose_engines()
+            path = sqlite_path(url)
+            if path is not None:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    typer.echo(f"Database: {describe(url)}{' (created)' if created else ''}")
+    _print_result(result)
+
+
+def load(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Declaration fixture (YAML).", show_default=False)],
+) -> None:
+    """Load a declaration fixture, or sync the database with an updated one.
+
+    New items are added and changed wording is updated; history is never touched, and items
+    the file no longer lists are reported, not deleted.
+
+    Example: tracker load fixtures/japan-uk-2026.yaml
+    """
+    from tracker.loading import read_fixture, sync_fixture
+
+    loaded = read_fixture(path)
+    with session(ctx, write=True) as s:
+        result = sync_fixture(s, loaded)
+    _print_result(result)

@@ -1,0 +1,182 @@
+"""Finding, listing and describing commitments. Plain functions over a Session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+
+from tracker.errors import NotFoundError, TrackerError
+from tracker.models import Commitment, Declaration, Pillar, StatusEvent
+from tracker.statuses import OPEN, Kind, Status
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def suggest_codes(session: Session, code: str, limit: int = 3) -> list[str]:
+    wanted = normalise_code(code)
+    prefix = wanted.split("-", 1)[0]
+    # Same prefix first (cheap and usually right), then everything.
+    codes = list(
+        session.scalars(select(Commitment.code).where(Commitment.code.like(f"{prefix}-%")))
+    )
+    close = difflib.get_close_matches(wanted, codes, n=limit, cutoff=0.5)
+    if not close:
+        codes = list(session.scalars(select(Commitment.code)))
+        close = difflib.get_close_matches(wanted, codes, n=limit, cutoff=0.5)
+    return close
+
+
+def get_commitment(session: Session, code: str) -> Commitment:
+    wanted = normalise_code(code)
+    found = session.scalar(select(Commitment).where(Commitment.code == wanted))
+    if found is not None:
+        return found
+    close = suggest_codes(session, wanted)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise NotFoundError(f"no commitment {code.strip()!r}{hint}")
+
+
+def _json_list_contains(column: InstrumentedAttribute[Any], value: str) -> ColumnElement[bool]:
+    # JSON arrays are stored as text on SQLite and as json on PostgreSQL; their text form holds
+    # each name quoted, so a LIKE on the quoted name is exact and portable.
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(cast(column, String)).like(f'%"{escaped.lower()}"%', escape="\\")
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    statuses: Sequence[Status] = ()
+    pillar: str | None = None
+    party: str | None = None
+    owner: str | None = None
+    kinds: Sequence[Kind] = ()
+    overdue_on: dt.date | None = None
+    due_before: dt.date | None = None
+    search: str | None = None
+    declaration: str | None = None
+    include_closed: bool = False
+    limit: int | None = None
+
+
+def resolve_pillar(session: Session, text: str) -> list[int]:
+    """Pillar ids matching a slug or a title (case-insensitive); error with the choices."""
+    wanted = text.strip().lower()
+    pillars = list(session.execute(select(Pillar.id, Pillar.slug, Pillar.title)))
+    ids = [pid for pid, slug, title in pillars if wanted in (slug.lower(), title.lower())]
+    if not ids:
+        ids = [pid for pid, slug, _ in pillars if slug.lower().startswith(wanted)]
+    if not ids:
+        choices = ", ".join(sorted({slug for _, slug, _ in pillars}))
+        raise TrackerError(f"no pillar {text!r}; pillars: {choices}")
+    return ids
+
+
+def list_query(session: Session, flt: ListFilter) -> Select[Commitment]:
+    query = select(Commitment).join(Pillar, Commitment.pillar_id == Pillar.id)
+    statuses = list(flt.statuses)
+    if not statuses and not flt.include_closed:
+        statuses = sorted(OPEN)
+    if statuses:
+        query = query.where(Commitment.status.in_([s.value for s in statuses]))
+    if flt.pillar:
+        query = query.where(Commitment.pillar_id.in_(resolve_pillar(session, flt.pillar)))
+    if flt.declaration:
+        query = query.join(Declaration, Commitment.declaration_id == Declaration.id).where(
+            Declaration.slug == flt.declaration
+        )
+    if flt.party:
+        query = query.where(_json_list_contains(Commitment.parties, flt.party))
+    if flt.owner:
+        query = query.where(_json_list_contains(Commitment.owners, flt.owner))
+    if flt.kinds:
+        query = query.where(Commitment.kind.in_([k.value for k in flt.kinds]))
+    if flt.overdue_on is not None:
+        query = query.where(
+            Commitment.target_date < flt.overdue_on,
+            Commitment.status != Status.ACHIEVED.value,
+        )
+    if flt.due_before is not None:
+        query = query.where(Commitment.target_date < flt.due_before)
+    if flt.search:
+        pattern = f"%{flt.search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Commitment.code).like(pattern),
+                func.lower(Commitment.title).like(pattern),
+                func.lower(Commitment.description).like(pattern),
+                func.lower(Commitment.quote).like(pattern),
+            )
+        )
+    query = query.order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
+    if flt.limit is not None:
+        query = query.limit(flt.limit)
+    return query
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    code: str
+    title: str
+    pillar: str
+    kind: str
+    parties: list[str]
+    owners: list[str]
+    target: dt.date | None
+    target_label: str | None
+    status: str
+    declaration: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "pillar": self.pillar,
+            "kind": self.kind,
+            "parties": self.parties,
+            "owner": self.owners,
+            "target": self.target.isoformat() if self.target else None,
+            "target_label": self.target_label,
+            "status": self.status,
+            "declaration": self.declaration,
+        }
+
+
+def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRow]:
+    """Rows in declaration, pillar and fixture order, streamed in batches."""
+    pillars: dict[int, str] = dict(session.execute(select(Pillar.id, Pillar.slug)).tuples().all())
+    declarations: dict[int, str] = dict(
+        session.execute(select(Declaration.id, Declaration.slug)).tuples().all()
+    )
+    query = list_query(session, flt).execution_options(yield_per=1000)
+    for c in session.scalars(query):
+        yield CommitmentRow(
+            code=c.code,
+            title=c.title,
+            pillar=pillars[c.pillar_id],
+            kind=c.kind,
+            parties=list(c.parties),
+            owners=list(c.owners),
+            target=c.target_date,
+            target_label=c.target_label,
+            status=c.status,
+            declaration=declarations[c.declaration_id],
+        )
+
+
+def timeline(session: Session, commitment: Commitment) -> list[StatusEvent]:
+    return list(
+        session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.commitment_id == commitment.id)
+            .order_by(StatusEvent.effective_on, StatusEvent.id)
+            .options(selectinload(StatusEvent.evidence))
+        )
+    )

@@ -1,0 +1,151 @@
+"""Engines, sessions and the schema-revision guard.
+
+One command is one transaction. On SQLite a writing command takes the write lock up front
+(BEGIN IMMEDIATE) so concurrent writers queue on the busy timeout instead of failing on a lock
+upgrade; WAL lets readers run beside a writer. The revision guard reads `alembic_version` and
+compares it with the revisions this code knows, without importing Alembic, so every call stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from tracker.config import mask_url, sqlite_path
+from tracker.errors import SchemaError, TrackerError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session
+
+# Every revision in migrations/versions, oldest first. A test keeps this in step with Alembic.
+REVISIONS: tuple[str, ...] = ("0001_initial",)
+HEAD_REVISION = REVISIONS[-1]
+
+BUSY_TIMEOUT_MS = 60_000
+
+_engines: dict[tuple[str, bool, bool], Engine] = {}
+
+
+def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> Engine:
+    key = (url, write, foreign_keys)
+    if key in _engines:
+        return _engines[key]
+    from sqlalchemy import create_engine, event
+
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's begin event, not the driver, decide when a transaction starts.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    else:
+        engine = create_engine(url, pool_pre_ping=False)
+    _engines[key] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def describe(url: str) -> str:
+    """Where a database is, for messages: the file, or the masked URL."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else mask_url(url)
+
+
+def ensure_sqlite_file(url: str) -> bool:
+    """Create the SQLite file (owner-only permissions) and its folder. True if it was created."""
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    return True
+
+
+def require_existing(url: str) -> None:
+    """Refuse before connecting: SQLite would otherwise create an empty file for a typo."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise SchemaError(f"no tracker database at {path}; run `tracker init` first")
+
+
+def stored_revision(connection: Connection) -> str | None:
+    from sqlalchemy import inspect, text
+
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def check_revision(revision: str | None, where: str) -> None:
+    if revision == HEAD_REVISION:
+        return
+    if revision is None:
+        raise SchemaError(f"the database at {where} is not initialised; run `tracker init`")
+    if revision in REVISIONS:
+        raise SchemaError(
+            f"the database at {where} is at revision {revision}, older than this tracker "
+            f"({HEAD_REVISION}); run `tracker db upgrade`"
+        )
+    raise SchemaError(
+        f"the database at {where} is at revision {revision}, unknown to this tracker "
+        f"(head {HEAD_REVISION}); it was made by a newer version: upgrade tracker"
+    )
+
+
+@contextmanager
+def session_scope(url: str, *, write: bool) -> Iterator[Session]:
+    """A session in one transaction on a database at head; commits on success, else rolls back."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    require_existing(url)
+    engine = make_engine(url, write=write)
+    try:
+        with engine.connect() as connection:
+            check_revision(stored_revision(connection), describe(url))
+            with Session(bind=connection, expire_on_commit=False) as session:
+                yield session
+                session.commit()
+            connection.commit()
+    except OperationalError as exc:
+        raise connection_error(url, exc) from None
+
+
+def connection_error(url: str, exc: BaseException) -> TrackerError:
+    """One line naming the server and database (password masked) and the driver's reason."""
+    from sqlalchemy.engine import make_url
+
+    reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+    first = reason[0] if reason else type(exc).__name__
+    path = sqlite_path(url)
+    if path is not None:
+        return TrackerError(f"database error on {path}: {first}")
+    parsed = make_url(url)
+    host = parsed.host or "localhost"
+    port = f":{parsed.port}" if parsed.port else ""
+    return TrackerError(
+        f"cannot use database {parsed.database!r} on {host}{port} "
+        f"({parsed.render_as_string(hide_password=True)}): {first}"
+    )

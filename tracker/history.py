@@ -1,0 +1,41 @@
+"""Reading the event history: recent events across commitments, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.commitments import get_commitment
+from tracker.models import Commitment, StatusEvent
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    event: StatusEvent
+    code: str
+    title: str
+
+
+def recent_events(
+    session: Session,
+    *,
+    since: dt.date | None = None,
+    code: str | None = None,
+    limit: int | None = None,
+) -> list[LoggedEvent]:
+    query = (
+        select(StatusEvent, Commitment.code, Commitment.title)
+        .join(Commitment, StatusEvent.commitment_id == Commitment.id)
+        .options(selectinload(StatusEvent.evidence))
+        .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+    )
+    if code is not None:
+        query = query.where(StatusEvent.commitment_id == get_commitment(session, code).id)
+    if since is not None:
+        query = query.where(StatusEvent.effective_on >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    return [LoggedEvent(event=e, code=c, title=t) for e, c, t in session.execute(query)]

@@ -1,0 +1,173 @@
+"""The tables: declarations, their pillars and commitments, and the append-only status history.
+
+`Commitment.status` is a cache of the latest event (by effective date, then by recording order),
+written in the same transaction as that event; `tracker verify` and the tests check they agree.
+Lists of short names (parties, owners) are JSON arrays: portable across SQLite and PostgreSQL
+and filtered in SQL by their text form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from tracker.statuses import DEFAULT_STATUS, KINDS, STATUSES
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_STATUS_SQL = ", ".join(f"'{s}'" for s in STATUSES)
+_KIND_SQL = ", ".join(f"'{k}'" for k in KINDS)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every engine (SQLite stores it without a zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("recorded times must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Declaration(Base):
+    __tablename__ = "declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    date: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200))
+    parties: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(Text)
+    source_text: Mapped[str] = mapped_column(Text)
+
+    pillars: Mapped[list[Pillar]] = relationship(
+        back_populates="declaration", order_by="Pillar.position"
+    )
+
+
+class Pillar(Base):
+    __tablename__ = "pillars"
+    __table_args__ = (UniqueConstraint("declaration_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+    declaration: Mapped[Declaration] = relationship(back_populates="pillars")
+
+
+class Commitment(Base):
+    __tablename__ = "commitments"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_KIND_SQL})", name="kind"),
+        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
+        Index("ix_commitments_pillar_id_position", "pillar_id", "position"),
+        Index("ix_commitments_status_target_date", "status", "target_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored upper case; input is upper-cased first, so codes are case-insensitive.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), index=True)
+    pillar_id: Mapped[int] = mapped_column(ForeignKey("pillars.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    quote: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    parties: Mapped[list[str]] = mapped_column(JSON)
+    owners: Mapped[list[str]] = mapped_column(JSON)
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    target_label: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(
+        String(20), default=DEFAULT_STATUS.value, server_default=DEFAULT_STATUS.value
+    )
+
+    declaration: Mapped[Declaration] = relationship()
+    pillar: Mapped[Pillar] = relationship()
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="commitment", order_by="(StatusEvent.effective_on, StatusEvent.id)"
+    )
+
+
+class StatusEvent(Base):
+    """One dated assessment of a commitment. Rows are inserted, never updated or deleted."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (
+        CheckConstraint(f"from_status IN ({_STATUS_SQL})", name="from_status"),
+        CheckConstraint(f"to_status IN ({_STATUS_SQL})", name="to_status"),
+        # The timeline of one commitment, and the latest event as of a date.
+        Index("ix_status_events_commitment_id_effective_on", "commitment_id", "effective_on", "id"),
+        # `log --since` and the report's "changed since".
+        Index("ix_status_events_effective_on", "effective_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    commitment: Mapped[Commitment] = relationship(back_populates="events")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="event", order_by="Evidence.position"
+    )
+
+
+class Evidence(Base):
+    """A source behind an event: a URL or a document citation."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("event_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("status_events.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(Text)
+
+    event: Mapped[StatusEvent] = relationship(back_populates="evidence")

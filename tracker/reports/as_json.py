@@ -1,0 +1,99 @@
+"""The report as JSON: versioned (`"schema": 1`), keys in a fixed order, dates in ISO 8601.
+
+The shape is documented in the README; add keys freely, but bump SCHEMA_VERSION to remove or
+change one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tracker.reports.model import METHOD, SCHEMA_VERSION, EventLine, Figures, ItemLine, Report
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def figures(f: Figures) -> dict[str, Any]:
+    return {
+        "items": f.items,
+        "counts": {status.value: n for status, n in f.counts.items()},
+        "commitments": f.commitments,
+        "achieved": f.achieved,
+        "completion_rate": _rate(f.completion_rate),
+        "completion_rate_partial": _rate(f.completion_rate_partial),
+        "mean_score": _rate(f.mean_score),
+    }
+
+
+def event(e: EventLine) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "code": e.code,
+        "on": e.on.isoformat(),
+        "from_status": e.from_status.value,
+        "to_status": e.to_status.value,
+        "note": e.note,
+        "reason": e.reason,
+        "evidence": list(e.evidence),
+        "actor": e.actor,
+        "recorded_at": e.recorded_at.isoformat(),
+    }
+
+
+def item(i: ItemLine) -> dict[str, Any]:
+    return {
+        "code": i.code,
+        "title": i.title,
+        "pillar": i.pillar,
+        "kind": i.kind.value,
+        "parties": list(i.parties),
+        "owners": list(i.owners),
+        "target": i.target_date.isoformat() if i.target_date else None,
+        "target_label": i.target_label,
+        "status": i.status.value,
+        "score": i.score,
+        "overdue": i.overdue,
+        "last_event": event(i.last_event) if i.last_event else None,
+    }
+
+
+def to_data(report: Report) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "generated_on": report.generated_on.isoformat(),
+        "as_of": report.as_of.isoformat(),
+        "since": report.since.isoformat() if report.since else None,
+        "filters": dict(report.filters),
+        "declarations": [
+            {
+                "slug": d.slug,
+                "title": d.title,
+                "date": d.date.isoformat(),
+                "place": d.place,
+                "parties": list(d.parties),
+                "source": d.source,
+            }
+            for d in report.declarations
+        ],
+        "milestones": [
+            {"title": m.title, "date": m.date.isoformat(), "days_left": m.days_left}
+            for m in report.milestones
+        ],
+        "method": dict(METHOD),
+        "summary": figures(report.overall),
+        "pillars": [
+            {"slug": p.slug, "title": p.title, **figures(p.figures)} for p in report.pillars
+        ],
+        "overdue": [i.code for i in report.overdue],
+        "due_soon": [i.code for i in report.due_soon],
+        "stalled": [i.code for i in report.stalled],
+        "changes": [event(e) for e in report.changes],
+        "commitments": [item(i) for i in report.items],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_data(report), ensure_ascii=False, indent=2) + "\n"

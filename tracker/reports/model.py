@@ -1,0 +1,347 @@
+"""The report model: every figure a report shows, computed once from the event history.
+
+The state on the as-of date is rebuilt from events (effective date on or before it; the latest by
+date then recording order wins), not read from the cached current status, so a report as of any
+past date is exact. Figures follow the G7 Research Group: completion and mean compliance score are
+computed over items of kind `commitment`; ongoing and prospective items are counted and listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from tracker.commitments import resolve_pillar
+from tracker.errors import TrackerError
+from tracker.models import Commitment, Declaration, Evidence, Pillar, StatusEvent
+from tracker.statuses import CREDIT, DEFAULT_STATUS, OPEN, SCORES, STATUSES, Kind, Status
+
+SCHEMA_VERSION = 1
+
+METHOD = {
+    "counts": "Items by their status on the as-of date, every kind included.",
+    "completion_rate": "Achieved items of kind 'commitment' divided by all items of that kind.",
+    "completion_rate_partial": (
+        "As completion_rate, with partially achieved items counted as half."
+    ),
+    "mean_score": (
+        "Mean G7-style compliance score of items of kind 'commitment': achieved +1; in progress "
+        "and partially achieved 0; not started, stalled and dropped -1."
+    ),
+    "overdue": "Items whose target date is before the as-of date and that are not achieved.",
+    "due_soon": "Open items with a target date from the as-of date to the next milestone.",
+    "status_as_of": "Rebuilt from the event history: the last event effective on or before "
+    "the as-of date.",
+}
+
+
+@dataclass(frozen=True)
+class EventLine:
+    id: int
+    code: str
+    title: str
+    on: dt.date
+    recorded_at: dt.datetime
+    from_status: Status
+    to_status: Status
+    note: str
+    reason: str | None
+    actor: str
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    code: str
+    title: str
+    pillar: str
+    pillar_title: str
+    kind: Kind
+    parties: list[str]
+    owners: list[str]
+    target_date: dt.date | None
+    target_label: str | None
+    status: Status
+    score: int
+    overdue: bool
+    last_event: EventLine | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    items: int
+    counts: dict[Status, int]
+    commitments: int
+    achieved: int
+    completion_rate: float | None
+    completion_rate_partial: float | None
+    mean_score: float | None
+
+    @classmethod
+    def of(cls, items: Iterable[ItemLine]) -> Figures:
+        items = list(items)
+        counts = Counter(i.status for i in items)
+        scored = [i for i in items if i.kind is Kind.COMMITMENT]
+        n = len(scored)
+        achieved = sum(1 for i in scored if i.status is Status.ACHIEVED)
+        return cls(
+            items=len(items),
+            counts={s: counts.get(s, 0) for s in STATUSES},
+            commitments=n,
+            achieved=achieved,
+            completion_rate=achieved / n if n else None,
+            completion_rate_partial=sum(CREDIT[i.status] for i in scored) / n if n else None,
+            mean_score=sum(SCORES[i.status] for i in scored) / n if n else None,
+        )
+
+
+@dataclass(frozen=True)
+class PillarFigures:
+    slug: str
+    title: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Milestone:
+    title: str
+    date: dt.date
+    days_left: int
+
+
+@dataclass(frozen=True)
+class DeclarationInfo:
+    slug: str
+    title: str
+    date: dt.date
+    place: str
+    parties: list[str]
+    source: str
+
+
+@dataclass
+class Report:
+    declarations: list[DeclarationInfo]
+    generated_on: dt.date
+    as_of: dt.date
+    since: dt.date | None
+    milestones: list[Milestone]
+    overall: Figures
+    pillars: list[PillarFigures]
+    items: list[ItemLine]
+    changes: list[EventLine] = field(default_factory=list)
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def overdue(self) -> list[ItemLine]:
+        return [i for i in self.items if i.overdue]
+
+    @property
+    def open(self) -> list[ItemLine]:
+        return [i for i in self.items if i.status in OPEN]
+
+    @property
+    def stalled(self) -> list[ItemLine]:
+        return [i for i in self.items if i.status is Status.STALLED]
+
+    @property
+    def next_milestone(self) -> Milestone | None:
+        upcoming = [m for m in self.milestones if m.days_left >= 0]
+        return min(upcoming, key=lambda m: m.date) if upcoming else None
+
+    @property
+    def due_soon(self) -> list[ItemLine]:
+        milestone = self.next_milestone
+        if milestone is None:
+            return []
+        return [
+            i
+            for i in self.items
+            if i.status in OPEN
+            and i.target_date is not None
+            and self.as_of <= i.target_date <= milestone.date
+        ]
+
+
+def _latest_events(as_of: dt.date, commitment_ids: Select[int]) -> Select[int, int]:
+    """(commitment_id, event_id) of the last event on or before as_of, per commitment."""
+    ranked = (
+        select(
+            StatusEvent.commitment_id,
+            StatusEvent.id,
+            func.row_number()
+            .over(
+                partition_by=StatusEvent.commitment_id,
+                order_by=(StatusEvent.effective_on.desc(), StatusEvent.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(StatusEvent.effective_on <= as_of)
+        .where(StatusEvent.commitment_id.in_(commitment_ids))
+        .subquery()
+    )
+    return select(ranked.c.commitment_id, ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]:
+    lines: dict[int, EventLine] = {}
+    evidence: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(event_ids), 500):
+        chunk = event_ids[start : start + 500]
+        for ev in session.execute(
+            select(Evidence.event_id, Evidence.reference)
+            .where(Evidence.event_id.in_(chunk))
+            .order_by(Evidence.event_id, Evidence.position)
+        ):
+            evidence[ev.event_id].append(ev.reference)
+        for e, code, title in session.execute(
+            select(StatusEvent, Commitment.code, Commitment.title)
+            .join(Commitment, StatusEvent.commitment_id == Commitment.id)
+            .where(StatusEvent.id.in_(chunk))
+        ):
+            lines[e.id] = EventLine(
+                id=e.id,
+                code=code,
+                title=title,
+                on=e.effective_on,
+                recorded_at=e.recorded_at,
+                from_status=Status(e.from_status),
+                to_status=Status(e.to_status),
+                note=e.note,
+                reason=e.reason,
+                actor=e.actor,
+                evidence=evidence.get(e.id, []),
+            )
+    return lines
+
+
+def build(
+    session: Session,
+    *,
+    today: dt.date | None = None,
+    as_of: dt.date | None = None,
+    since: dt.date | None = None,
+    pillar: str | None = None,
+    declaration: str | None = None,
+) -> Report:
+    today = today or dt.date.today()
+    as_of = as_of or today
+
+    decl_query = select(Declaration).order_by(Declaration.date, Declaration.id)
+    if declaration:
+        decl_query = decl_query.where(Declaration.slug == declaration)
+    declarations = list(session.scalars(decl_query))
+    if declaration and not declarations:
+        known = ", ".join(session.scalars(select(Declaration.slug))) or "none loaded"
+        raise TrackerError(f"no declaration {declaration!r}; declarations: {known}")
+    decl_ids = [d.id for d in declarations]
+
+    item_filter = select(Commitment.id).where(Commitment.declaration_id.in_(decl_ids))
+    filters: dict[str, str] = {}
+    if declaration:
+        filters["declaration"] = declaration
+    if pillar:
+        item_filter = item_filter.where(Commitment.pillar_id.in_(resolve_pillar(session, pillar)))
+        filters["pillar"] = pillar
+
+    latest: dict[int, int] = dict(
+        session.execute(_latest_events(as_of, item_filter)).tuples().all()
+    )
+    events = _event_lines(session, sorted(latest.values()))
+
+    pillars = {
+        p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
+    }
+    items: list[ItemLine] = []
+    by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
+    query = (
+        select(Commitment)
+        .join(Pillar, Commitment.pillar_id == Pillar.id)
+        .where(Commitment.id.in_(item_filter))
+        .order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
+    )
+    for c in session.scalars(query):
+        event = events.get(latest[c.id]) if c.id in latest else None
+        status = event.to_status if event else DEFAULT_STATUS
+        p = pillars[c.pillar_id]
+        item = ItemLine(
+            code=c.code,
+            title=c.title,
+            pillar=p.slug,
+            pillar_title=p.title,
+            kind=Kind(c.kind),
+            parties=list(c.parties),
+            owners=list(c.owners),
+            target_date=c.target_date,
+            target_label=c.target_label,
+            status=status,
+            score=SCORES[status],
+            overdue=c.target_date is not None
+            and c.target_date < as_of
+            and status is not Status.ACHIEVED,
+            last_event=event,
+        )
+        items.append(item)
+        by_pillar[c.pillar_id].append(item)
+
+    pillar_figures = [
+        PillarFigures(slug=p.slug, title=p.title, figures=Figures.of(by_pillar[pid]))
+        for pid, p in sorted(pillars.items(), key=lambda kv: (kv[1].declaration_id, kv[1].position))
+        if by_pillar[pid]
+    ]
+
+    milestones = sorted(
+        {
+            (i.target_label, i.target_date)
+            for i in items
+            if i.target_label is not None and i.target_date is not None
+        },
+        key=lambda m: (m[1], m[0]),
+    )
+
+    changes: list[EventLine] = []
+    if since is not None:
+        change_ids = list(
+            session.scalars(
+                select(StatusEvent.id)
+                .where(
+                    StatusEvent.commitment_id.in_(item_filter),
+                    StatusEvent.effective_on >= since,
+                    StatusEvent.effective_on <= as_of,
+                )
+                .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+            )
+        )
+        lines = _event_lines(session, change_ids)
+        changes = [lines[i] for i in change_ids]
+
+    return Report(
+        declarations=[
+            DeclarationInfo(
+                slug=d.slug,
+                title=d.title,
+                date=d.date,
+                place=d.place,
+                parties=list(d.parties),
+                source=d.source,
+            )
+            for d in declarations
+        ],
+        generated_on=today,
+        as_of=as_of,
+        since=since,
+        milestones=[
+            Milestone(title=label, date=date, days_left=(date - as_of).days)
+            for label, date in milestones
+        ],
+        overall=Figures.of(items),
+        pillars=pillar_figures,
+        items=items,
+        changes=changes,
+        filters=filters,
+    )

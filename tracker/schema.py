@@ -1,0 +1,101 @@
+"""Alembic, driven from code: upgrade, downgrade, current, history, and the init sequence.
+
+Migrations run in one transaction on a connection we open (SQLite and PostgreSQL both have
+transactional DDL), passed to env.py through `config.attributes`, so `init` can migrate and load
+the declaration atomically. On SQLite, foreign keys are off while migrating, because batch
+migrations rebuild tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tracker.db import make_engine, stored_revision
+from tracker.paths import migrations_dir
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
+
+def alembic_config(url: str, connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def migrating(url: str) -> Iterator[Connection]:
+    """One transaction with the schema open for changes."""
+    from sqlalchemy.exc import OperationalError
+
+    from tracker.db import connection_error
+
+    engine = make_engine(url, write=True, foreign_keys=False)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    except OperationalError as exc:
+        raise connection_error(url, exc) from None
+
+
+def upgrade(connection: Connection, url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url, connection), revision)
+
+
+def downgrade(connection: Connection, url: str, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url, connection), revision)
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    revision: str
+    message: str
+    applied: bool
+
+
+def history(url: str, current: str | None) -> list[RevisionInfo]:
+    """Every revision, oldest first, marked applied up to the database's current one."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    ordered = list(reversed(list(script.walk_revisions())))
+    applied_ids: set[str] = set()
+    if current is not None:
+        applied_ids = {s.revision for s in script.iterate_revisions(current, "base")}
+    return [
+        RevisionInfo(s.revision, (s.doc or "").strip(), s.revision in applied_ids) for s in ordered
+    ]
+
+
+def head_revision(url: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    from sqlalchemy.exc import OperationalError
+
+    from tracker.db import connection_error, require_existing
+
+    require_existing(url)
+    try:
+        with make_engine(url).connect() as connection:
+            return stored_revision(connection)
+    except OperationalError as exc:
+        raise connection_error(url, exc) from None

@@ -1,0 +1,112 @@
+"""The domain rules: statuses, which moves need a reason, and the compliance score.
+
+Pure and import-free on purpose: the CLI, the loader, the report and the tests all read the
+rules from here, and the README documents exactly this table.
+
+Scores follow the G7 Research Group's compliance scale: +1 full compliance, 0 partial or work
+under way, -1 no compliance (nothing done yet, stalled, or abandoned).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    STALLED = "stalled"
+    PARTIALLY_ACHIEVED = "partially_achieved"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+class Kind(StrEnum):
+    COMMITMENT = "commitment"  # agreed or undertaken by the leaders
+    ONGOING = "ongoing"  # existing cooperation the declaration builds on
+    PROSPECTIVE = "prospective"  # a direction announced without an undertaking
+
+
+DEFAULT_STATUS = Status.NOT_STARTED
+STATUSES: tuple[Status, ...] = tuple(Status)
+KINDS: tuple[Kind, ...] = tuple(Kind)
+
+OPEN: frozenset[Status] = frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.STALLED})
+# Leaving one of these re-opens a settled assessment, so it must be justified.
+SETTLED: frozenset[Status] = frozenset({Status.ACHIEVED, Status.PARTIALLY_ACHIEVED, Status.DROPPED})
+
+SCORES: dict[Status, int] = {
+    Status.ACHIEVED: 1,
+    Status.IN_PROGRESS: 0,
+    Status.PARTIALLY_ACHIEVED: 0,
+    Status.NOT_STARTED: -1,
+    Status.STALLED: -1,
+    Status.DROPPED: -1,
+}
+
+# Credit towards a completion rate with partial credit: achieved counts fully, partly half.
+CREDIT: dict[Status, float] = dict.fromkeys(Status, 0.0) | {
+    Status.ACHIEVED: 1.0,
+    Status.PARTIALLY_ACHIEVED: 0.5,
+}
+
+LABELS: dict[Status, str] = {
+    Status.NOT_STARTED: "not started",
+    Status.IN_PROGRESS: "in progress",
+    Status.STALLED: "stalled",
+    Status.PARTIALLY_ACHIEVED: "partially achieved",
+    Status.ACHIEVED: "achieved",
+    Status.DROPPED: "dropped",
+}
+
+
+class TransitionError(ValueError):
+    """A move the rules do not allow as asked."""
+
+
+def parse_status(text: str) -> Status:
+    """Accept `in_progress`, `in-progress` or `In Progress`; reject anything else."""
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    try:
+        return Status(key)
+    except ValueError:
+        valid = ", ".join(STATUSES)
+        raise TransitionError(f"invalid status {text!r}; valid statuses: {valid}") from None
+
+
+def parse_kind(text: str) -> Kind:
+    try:
+        return Kind(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(KINDS)
+        raise TransitionError(f"invalid kind {text!r}; valid kinds: {valid}") from None
+
+
+def is_open(status: Status) -> bool:
+    return status in OPEN
+
+
+def score(status: Status) -> int:
+    return SCORES[status]
+
+
+def needs_reason(old: Status, new: Status) -> bool:
+    """Leaving a settled status (achieved, partially achieved, dropped) needs a reason.
+
+    The one forward move out of a settled status, partially achieved -> achieved, does not;
+    nor does keeping the same status (a note with new evidence).
+    """
+    if old not in SETTLED or new == old:
+        return False
+    return not (old is Status.PARTIALLY_ACHIEVED and new is Status.ACHIEVED)
+
+
+def check_transition(old: Status, new: Status, reason: str | None) -> None:
+    if needs_reason(old, new) and not (reason and reason.strip()):
+        raise TransitionError(
+            f"moving from {old} to {new} re-opens a settled assessment; give --reason"
+        )
