@@ -151,9 +151,9 @@ class CommitmentRow:
 
 def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRow]:
     """Rows in declaration, pillar and fixture order, streamed in batches."""
-    pillars: dict[int, str] = dict(session.execute(select(Pillar.id, Pillar.slug)).tuples().all())
+    pillars: dict[int, str] = dict(session.execute(select(Pillar.id, Pillar.slug)).all())
     declarations: dict[int, str] = dict(
-        session.execute(select(Declaration.id, Declaration.slug)).tuples().all()
+        session.execute(select(Declaration.id, Declaration.slug)).all()
     )
     query = list_query(session, flt).execution_options(yield_per=1000)
     for c in session.scalars(query):

@@ -249,9 +249,7 @@ def build(
         item_filter = item_filter.where(Commitment.pillar_id.in_(resolve_pillar(session, pillar)))
         filters["pillar"] = pillar
 
-    latest: dict[int, int] = dict(
-        session.execute(_latest_events(as_of, item_filter)).tuples().all()
-    )
+    latest: dict[int, int] = dict(session.execute(_latest_events(as_of, item_filter)).all())
     events = _event_lines(session, sorted(latest.values()))
 
     pillars = {

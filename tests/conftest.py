@@ -1,0 +1,151 @@
+"""Shared fixtures: a real database per test (a SQLite file, and a PostgreSQL schema when a server
+is there), the CLI runner, and isolation from the user's own tracker.
+
+PostgreSQL: TRACKER_TEST_POSTGRES_URL names a server database (default: the local server). The
+session creates one scratch database on it and gives every test its own schema there. Without a
+server the PostgreSQL variants skip with the reason, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tracker.cli import app
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Never touch the user's data directory or a database named in the environment.
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("TRACKER_TEST_POSTGRES_URL") or DEFAULT_PG
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A scratch PostgreSQL database for this test session, dropped at the end."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(_pg_admin_url())
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        reason = "psycopg is not installed (pip install '.[postgres]')"
+        if IN_CI:
+            pytest.fail(f"PostgreSQL tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        reason = (
+            f"no PostgreSQL server at {base.render_as_string(hide_password=True)} "
+            f"({type(exc).__name__}); set TRACKER_TEST_POSTGRES_URL"
+        )
+        if IN_CI:
+            pytest.fail(f"PostgreSQL must be reachable in CI: {reason}")
+        pytest.skip(reason)
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        from tracker.db import dispose_engines
+
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _pg_schema_url(database_url: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in database_url else "?"
+    try:
+        yield f"{database_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        from tracker.db import dispose_engines
+
+        dispose_engines()
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=ENGINES)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database (no tables) on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+    else:
+        yield from _pg_schema_url(request.getfixturevalue("pg_database"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'tracker.db'}"
+
+
+class Cli:
+    """Runs `tracker --db URL ...` in-process and returns the result."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):
+        return self.runner.invoke(app, ["--db", self.url, *args], input=input)
+
+    def ok(self, *args: str) -> str:
+        result = self(*args)
+        assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
+        return result.stdout
+
+
+@pytest.fixture
+def cli_empty(empty_url: str) -> Cli:
+    return Cli(empty_url)
+
+
+@pytest.fixture
+def cli(empty_url: str) -> Cli:
+    """A CLI on a database initialised with the bundled declaration, on each engine."""
+    runner = Cli(empty_url)
+    runner.ok("init")
+    return runner
+
+
+@pytest.fixture
+def cli_sqlite(sqlite_url: str) -> Cli:
+    runner = Cli(sqlite_url)
+    runner.ok("init")
+    return runner

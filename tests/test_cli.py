@@ -1,0 +1,357 @@
+"""The commands end to end on real databases: happy paths and every error path."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import stat
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner
+
+from tracker.cli import app
+from tracker.models import StatusEvent
+
+TODAY = dt.date.today().isoformat()
+
+
+def _count_events(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(StatusEvent)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _one_line_error(result, code: int = 1) -> str:
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+# --- help -----------------------------------------------------------------------------------
+
+COMMANDS = [
+    ["init"],
+    ["load"],
+    ["list"],
+    ["show"],
+    ["progress"],
+    ["log"],
+    ["report"],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "downgrade"],
+    ["db", "current"],
+    ["db", "history"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    if command != ["db"]:
+        assert "Example:" in result.output
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("tracker ")
+
+
+# --- init -----------------------------------------------------------------------------------
+
+
+def test_init_creates_the_default_database_in_the_user_data_dir(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    result = CliRunner().invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "xdg" / "tracker" / "tracker.db"
+    assert f"Database: {path} (created)" in result.stdout
+    assert "37 added" in result.stdout
+    # Owner-only: the tracker may hold unpublished assessments.
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    again = CliRunner().invoke(app, ["init"])
+    assert again.exit_code == 0 and "0 added, 0 changed, 37 unchanged" in again.stdout
+
+
+def test_environment_variable_selects_the_database(tmp_path, monkeypatch) -> None:
+    db = tmp_path / "env.db"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{db}")
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
+    assert db.exists()
+
+
+def test_a_bare_path_is_accepted_for_db(tmp_path) -> None:
+    db = tmp_path / "sub" / "plain.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "init"])
+    assert result.exit_code == 0, result.output
+    assert db.exists()
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def test_progress_then_show(cli) -> None:
+    out = cli.ok(
+        "progress",
+        "cyb-01",
+        "--status",
+        "in_progress",
+        "-m",
+        "Working group met in London",
+        "-e",
+        "https://www.gov.uk/example",
+        "-e",
+        "MOFA press release 12",
+        "--by",
+        "analyst",
+    )
+    assert "CYB-01: not started → in progress" in out
+    shown = cli.ok("show", "CYB-01")
+    assert "in progress" in shown
+    assert "Working group met in London" in shown
+    assert "https://www.gov.uk/example" in shown and "MOFA press release 12" in shown
+    assert "by analyst" in shown
+    data = json.loads(cli.ok("show", "CYB-01", "--format", "json"))
+    assert data["status"] == "in_progress"
+    assert data["quote"].startswith("Cyber defense and cyber resilience")
+    (event,) = data["events"]
+    assert event["status"] == "in_progress"
+    assert event["note"] == "Working group met in London"
+    assert event["evidence"] == ["https://www.gov.uk/example", "MOFA press release 12"]
+    assert event["actor"] == "analyst"
+    assert event["on"] == TODAY
+    recorded = dt.datetime.fromisoformat(event["recorded_at"])
+    assert recorded.utcoffset() == dt.timedelta(0)
+
+
+def test_same_status_again_is_recorded_as_a_note(cli) -> None:
+    cli.ok("progress", "SEC-03", "-s", "in_progress")
+    out = cli.ok("progress", "SEC-03", "-s", "in_progress", "-m", "New exercise announced")
+    assert "(unchanged)" in out
+    data = json.loads(cli.ok("show", "SEC-03", "--format", "json"))
+    assert [e["status"] for e in data["events"]] == ["in_progress", "in_progress"]
+
+
+def test_achieved_item_leaves_the_open_list(cli) -> None:
+    assert "MIN-01" in cli.ok("list", "--format", "csv")
+    cli.ok("progress", "MIN-01", "-s", "achieved", "-m", "2+2 held")
+    assert "MIN-01" not in cli.ok("list", "--format", "csv")
+    assert "MIN-01" in cli.ok("list", "--all", "--format", "csv")
+
+
+def test_reopening_needs_a_reason(cli) -> None:
+    cli.ok("progress", "ECO-01", "-s", "achieved")
+    before = _count_events(cli.url)
+    line = _one_line_error(cli("progress", "ECO-01", "-s", "in_progress"))
+    assert "--reason" in line
+    assert _count_events(cli.url) == before
+    cli.ok("progress", "ECO-01", "-s", "in_progress", "--reason", "supply deal collapsed")
+    data = json.loads(cli.ok("show", "ECO-01", "--format", "json"))
+    assert data["events"][-1]["reason"] == "supply deal collapsed"
+    assert data["status"] == "in_progress"
+
+
+def test_backdated_event_slots_into_the_timeline(cli) -> None:
+    cli.ok("progress", "GEO-02", "-s", "achieved", "--on", "2026-05-01")
+    out = cli.ok("progress", "GEO-02", "-s", "in_progress", "--on", "2026-03-01")
+    assert "not started → in progress" in out
+    assert "stays achieved" in out
+    data = json.loads(cli.ok("show", "GEO-02", "--format", "json"))
+    assert data["status"] == "achieved"
+    assert [e["on"] for e in data["events"]] == ["2026-03-01", "2026-05-01"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["progress", "CYB-9", "-s", "achieved"], "did you mean CYB-"),
+        (["progress", "CYB-01", "-s", "done"], "valid statuses: not_started"),
+        (["progress", "CYB-01", "-s", "achieved", "--on", "2026-02-30"], "invalid date"),
+        (["progress", "CYB-01", "-s", "achieved", "--on", "2999-01-01"], "in the future"),
+        (["progress", "CYB-01", "-s", "achieved", "-e", "  "], "evidence must not be empty"),
+        (["show", "XYZ-01"], "no commitment 'XYZ-01'"),
+        (["list", "--status", "nope"], "valid statuses"),
+        (["list", "--pillar", "nope"], "no pillar 'nope'; pillars:"),
+        (["list", "--kind", "pledge"], "valid kinds"),
+        (["list", "--due-before", "soon"], "invalid date"),
+        (["log", "--since", "yesterday-ish"], "invalid date"),
+        (["log", "--code", "CYB-99"], "did you mean"),
+        (["report", "--as-of", "31/01/2026"], "invalid date"),
+        (["report", "--declaration", "nope"], "no declaration 'nope'"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(cli, args, needle) -> None:
+    before = _count_events(cli.url)
+    line = _one_line_error(cli(*args))
+    assert needle in line
+    assert _count_events(cli.url) == before
+
+
+def test_unknown_code_suggests_the_nearest(cli) -> None:
+    line = _one_line_error(cli("show", "cyb-9"))
+    assert line.startswith("error: no commitment 'cyb-9'; did you mean CYB-0")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["progress", "CYB-01"], ["show"], ["list", "--bogus"], ["report", "--format", "pdf"]],
+)
+def test_usage_errors_exit_2_in_one_line(cli, args) -> None:
+    line = _one_line_error(cli(*args), code=2)
+    assert "--help" in line
+
+
+def test_missing_database_is_not_created(tmp_path) -> None:
+    db = tmp_path / "absent.db"
+    for args in (["list"], ["show", "CYB-01"], ["progress", "CYB-01", "-s", "achieved"]):
+        line = _one_line_error(CliRunner().invoke(app, ["--db", str(db), *args]))
+        assert "run `tracker init`" in line
+    assert not db.exists()
+
+
+def test_unreachable_server_is_one_line_with_the_password_masked() -> None:
+    url = "postgresql+psycopg://alice:s3cret@127.0.0.1:1/teamdb"
+    line = _one_line_error(CliRunner().invoke(app, ["--db", url, "list"]))
+    assert "s3cret" not in line
+    assert "127.0.0.1" in line and "teamdb" in line
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_list_filters(cli) -> None:
+    rows = _csv(cli.ok("list", "--format", "csv"))
+    assert len(rows) == 37
+    assert list(rows[0]) == [
+        "code", "title", "pillar", "kind", "parties", "owner", "target", "status",
+    ]  # fmt: skip
+    cyber = _csv(cli.ok("list", "--pillar", "cyber", "--format", "csv"))
+    assert [r["code"] for r in cyber] == ["CYB-01", "CYB-02", "CYB-03", "CYB-04"]
+    by_title = _csv(cli.ok("list", "--pillar", "Cybersecurity and emerging threats", "-f", "csv"))
+    assert len(by_title) == 4
+    italy = _csv(cli.ok("list", "--party", "italy", "--format", "csv"))
+    assert [r["code"] for r in italy] == ["IND-01"]
+    assert all(
+        r["kind"] == "prospective"
+        for r in _csv(cli.ok("list", "--kind", "prospective", "-f", "csv"))
+    )
+    ncsc = _csv(cli.ok("list", "--owner", "NCSC", "--format", "csv"))
+    assert ncsc and all("NCSC" in r["owner"] for r in ncsc)
+    found = _csv(cli.ok("list", "--search", "VIGILANT", "--format", "csv"))
+    assert "SEC-03" in [r["code"] for r in found] and len(found) < 5
+    assert _csv(cli.ok("list", "--search", "no such words anywhere", "--format", "csv")) == []
+    assert len(_csv(cli.ok("list", "--limit", "5", "--format", "csv"))) == 5
+    due = _csv(cli.ok("list", "--due-before", "2027-01-01", "--format", "csv"))
+    assert {r["code"] for r in due} >= {"MIN-01", "GEO-01"}
+    assert "IND-01" not in {r["code"] for r in due}
+
+
+def test_list_status_filter_and_overdue(cli) -> None:
+    cli.ok("progress", "CYB-02", "-s", "stalled")
+    cli.ok("progress", "CYB-03", "-s", "achieved")
+    stalled = _csv(cli.ok("list", "--status", "stalled", "--format", "csv"))
+    assert [r["code"] for r in stalled] == ["CYB-02"]
+    both = _csv(cli.ok("list", "-s", "stalled", "-s", "achieved", "--format", "csv"))
+    assert [r["code"] for r in both] == ["CYB-02", "CYB-03"]
+    # Nothing in the bundled declaration is overdue before the end of 2026.
+    overdue = _csv(cli.ok("list", "--overdue", "--format", "csv"))
+    assert all(r["target"] and r["target"] < TODAY for r in overdue)
+
+
+def test_list_json_is_stable(cli) -> None:
+    data = json.loads(cli.ok("list", "--pillar", "ministers-meeting", "--format", "json"))
+    assert [d["code"] for d in data] == ["MIN-01", "MIN-02", "MIN-03"]
+    assert list(data[0]) == [
+        "code", "title", "pillar", "kind", "parties", "owner", "target", "status",
+    ]  # fmt: skip
+    assert data[0]["target"] == "2026-12-31" and data[0]["parties"] == ["Japan", "UK"]
+    assert json.loads(cli.ok("list", "--search", "no such text", "--format", "json")) == []
+
+
+def test_list_table_fits_80_columns(cli, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = cli.ok("list")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "CYB-01" in out and "37 items" in out
+
+
+# --- log ------------------------------------------------------------------------------------
+
+
+def test_log_newest_first_with_filters(cli) -> None:
+    cli.ok("progress", "SEC-01", "-s", "in_progress", "--on", "2026-03-01", "-m", "first")
+    cli.ok("progress", "SEC-02", "-s", "in_progress", "--on", "2026-04-01", "-m", "second")
+    cli.ok("progress", "SEC-01", "-s", "achieved", "--on", "2026-05-01", "-m", "third")
+    data = json.loads(cli.ok("log", "--format", "json"))
+    assert [e["note"] for e in data] == ["third", "second", "first"]
+    data = json.loads(cli.ok("log", "--since", "2026-04-01", "--format", "json"))
+    assert [e["note"] for e in data] == ["third", "second"]
+    data = json.loads(cli.ok("log", "--code", "sec-01", "--format", "json"))
+    assert [e["note"] for e in data] == ["third", "first"]
+    text = cli.ok("log", "--limit", "1")
+    assert "SEC-01" in text and "in progress → achieved" in text and "first" not in text
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def test_report_markdown_and_json(cli, tmp_path) -> None:
+    cli.ok(
+        "progress",
+        "MIN-01",
+        "-s",
+        "achieved",
+        "-m",
+        "Held in London",
+        "-e",
+        "https://a.example/2plus2",
+    )
+    cli.ok("progress", "CYB-01", "-s", "in_progress")
+    md = cli.ok("report")
+    assert md.startswith("# Status report: Japan–UK")
+    assert "## By pillar" in md and "## Commitments" in md
+    assert "Completion rate: 7% (1 of 15 commitments achieved)" in md
+    assert "[https://a.example/2plus2](<https://a.example/2plus2>)" in md
+    target = tmp_path / "out" / "report.json"
+    cli.ok("report", "--format", "json", "--output", str(target))
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["schema"] == 1
+    summary = data["summary"]
+    assert summary["commitments"] == 15 and summary["achieved"] == 1
+    # 1 achieved (+1), 1 in progress (0), 13 not started (-1): (1 - 13) / 15
+    assert summary["mean_score"] == round(-12 / 15, 4)
+    codes = {c["code"]: c for c in data["commitments"]}
+    assert codes["MIN-01"]["status"] == "achieved" and codes["MIN-01"]["score"] == 1
+    assert codes["CYB-01"]["status"] == "in_progress" and codes["CYB-01"]["score"] == 0
+
+
+def test_report_as_of_rebuilds_from_history(cli) -> None:
+    cli.ok("progress", "GEO-01", "-s", "in_progress", "--on", "2026-03-01")
+    cli.ok("progress", "GEO-01", "-s", "achieved", "--on", "2026-05-01")
+
+    def status_on(day: str) -> str:
+        data = json.loads(cli.ok("report", "--format", "json", "--as-of", day))
+        return next(c["status"] for c in data["commitments"] if c["code"] == "GEO-01")
+
+    assert status_on("2026-02-28") == "not_started"
+    assert status_on("2026-03-01") == "in_progress"
+    assert status_on("2026-04-15") == "in_progress"
+    assert status_on("2026-05-01") == "achieved"
+    assert status_on(TODAY) == "achieved"
