@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,16 @@ def get_commitment(session: Session, code: str) -> Commitment:
     raise NotFoundError(f"no commitment {code.strip()!r}{hint}")
 
 
-def _json_list_contains(column: InstrumentedAttribute[Any], value: str) -> ColumnElement[bool]:
+def resolve_party(text: str, known: Iterable[str], what: str = "parties:") -> str:
+    """The canonical spelling of a party (`uk` -> `UK`), or an error listing the choices."""
+    names = list(dict.fromkeys(known))
+    for name in names:
+        if name.lower() == text.strip().lower():
+            return name
+    raise TrackerError(f"no party {text.strip()!r}; {what} {', '.join(names)}")
+
+
+def json_list_contains(column: InstrumentedAttribute[Any], value: str) -> ColumnElement[bool]:
     # JSON arrays are stored as text on SQLite and as json on PostgreSQL; their text form holds
     # each name quoted, so a LIKE on the quoted name is exact and portable.
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -79,13 +88,45 @@ def resolve_pillar(session: Session, text: str) -> list[int]:
     return ids
 
 
-def list_query(session: Session, flt: ListFilter) -> Select[Commitment]:
-    query = select(Commitment).join(Pillar, Commitment.pillar_id == Pillar.id)
+def _party_status(party: str) -> Any:
+    """Per commitment, the status of a party's own latest assessment (a subquery)."""
+    ranked = (
+        select(
+            StatusEvent.commitment_id,
+            StatusEvent.to_status,
+            func.row_number()
+            .over(
+                partition_by=StatusEvent.commitment_id,
+                order_by=(StatusEvent.effective_on.desc(), StatusEvent.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(func.lower(StatusEvent.party) == party.strip().lower())
+        .subquery()
+    )
+    return (
+        select(ranked.c.commitment_id, ranked.c.to_status)
+        .where(ranked.c.rank == 1)
+        .subquery("party_status")
+    )
+
+
+def list_query(session: Session, flt: ListFilter) -> Select[Commitment, str]:
+    """Commitments with their status: the party's own (else the whole) when --party is given."""
+    status: ColumnElement[str]
+    if flt.party:
+        own = _party_status(flt.party)
+        status = func.coalesce(own.c.to_status, Commitment.status)
+        query = select(Commitment, status).outerjoin(own, own.c.commitment_id == Commitment.id)
+    else:
+        status = Commitment.status.expression
+        query = select(Commitment, status)
+    query = query.join(Pillar, Commitment.pillar_id == Pillar.id)
     statuses = list(flt.statuses)
     if not statuses and not flt.include_closed:
         statuses = sorted(OPEN)
     if statuses:
-        query = query.where(Commitment.status.in_([s.value for s in statuses]))
+        query = query.where(status.in_([s.value for s in statuses]))
     if flt.pillar:
         query = query.where(Commitment.pillar_id.in_(resolve_pillar(session, flt.pillar)))
     if flt.declaration:
@@ -93,15 +134,15 @@ def list_query(session: Session, flt: ListFilter) -> Select[Commitment]:
             Declaration.slug == flt.declaration
         )
     if flt.party:
-        query = query.where(_json_list_contains(Commitment.parties, flt.party))
+        query = query.where(json_list_contains(Commitment.parties, flt.party))
     if flt.owner:
-        query = query.where(_json_list_contains(Commitment.owners, flt.owner))
+        query = query.where(json_list_contains(Commitment.owners, flt.owner))
     if flt.kinds:
         query = query.where(Commitment.kind.in_([k.value for k in flt.kinds]))
     if flt.overdue_on is not None:
         query = query.where(
             Commitment.target_date < flt.overdue_on,
-            Commitment.status != Status.ACHIEVED.value,
+            status != Status.ACHIEVED.value,
         )
     if flt.due_before is not None:
         query = query.where(Commitment.target_date < flt.due_before)
@@ -156,7 +197,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
         session.execute(select(Declaration.id, Declaration.slug)).all()
     )
     query = list_query(session, flt).execution_options(yield_per=1000)
-    for c in session.scalars(query):
+    for c, status in session.execute(query):
         yield CommitmentRow(
             code=c.code,
             title=c.title,
@@ -166,7 +207,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             owners=list(c.owners),
             target=c.target_date,
             target_label=c.target_label,
-            status=c.status,
+            status=status,
             declaration=declarations[c.declaration_id],
         )
 

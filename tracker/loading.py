@@ -47,6 +47,17 @@ class CommitmentSpec(_Strict):
     owners: list[Name] = []
     target: dt.date | str | None = None
 
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target_date(cls, value: object) -> object:
+        # A quoted ISO date ("2030-12-31", as yaml.safe_dump writes one) is still a date.
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"invalid date {value!r}") from None
+        return value
+
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
@@ -178,6 +189,9 @@ def read_fixture(path: Path) -> Fixture:
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise TrackerError(f"{path}: not valid YAML{at}: {problem}") from None
+    except ValueError as exc:
+        # PyYAML builds dates itself and lets an impossible one (2026-02-30) escape as ValueError.
+        raise TrackerError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise TrackerError(f"{path}: expected a mapping with 'declaration' and 'pillars'")
     try:
@@ -248,8 +262,10 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         session.add(declaration)
         session.flush()
         result.created_declaration = True
-    else:
-        _assign(declaration, values)
+    elif changed := _assign(declaration, values):
+        result.changed[f"declaration {d.slug}"] = [n for n in changed if n != "source_text"] + (
+            ["source text"] if "source_text" in changed else []
+        )
 
     pillars = {
         p.slug: p
@@ -287,8 +303,8 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
             session.add(pillar)
             session.flush()
             pillars[p.slug] = pillar
-        else:
-            _assign(pillar, {"title": p.title, "position": pillar_position})
+        elif "title" in _assign(pillar, {"title": p.title, "position": pillar_position}):
+            result.changed[f"pillar {p.slug}"] = ["title"]
         for item in p.commitments:
             position += 1
             target_date, target_label = _target(spec, item)

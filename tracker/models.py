@@ -141,10 +141,15 @@ class StatusEvent(Base):
         Index("ix_status_events_commitment_id_effective_on", "commitment_id", "effective_on", "id"),
         # `log --since` and the report's "changed since".
         Index("ix_status_events_effective_on", "effective_on"),
+        # A party's own assessments of a commitment (None = the commitment as a whole).
+        Index("ix_status_events_commitment_id_party", "commitment_id", "party", "effective_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    # The party this event assesses (G7 style: a joint pledge can be kept by one side only);
+    # None assesses the commitment as a whole and is what the cached status follows.
+    party: Mapped[str | None] = mapped_column(String(80))
     from_status: Mapped[str] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")

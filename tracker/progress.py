@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.commitments import get_commitment
+from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
 from tracker.errors import TrackerError
 from tracker.models import Evidence, StatusEvent
@@ -32,6 +32,7 @@ class ProgressResult:
     new: Status
     current: Status
     effective_on: dt.date
+    party: str | None
 
 
 def default_actor() -> str:
@@ -45,25 +46,33 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def status_on(session: Session, commitment_id: int, on: dt.date) -> Status:
-    """The status at the end of a day, from the event history."""
-    found = session.scalar(
-        select(StatusEvent.to_status)
-        .where(StatusEvent.commitment_id == commitment_id, StatusEvent.effective_on <= on)
-        .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
-        .limit(1)
+def _latest(
+    session: Session, commitment_id: int, party: str | None, on: dt.date | None
+) -> Status | None:
+    query = select(StatusEvent.to_status).where(
+        StatusEvent.commitment_id == commitment_id,
+        StatusEvent.party.is_(None) if party is None else StatusEvent.party == party,
     )
-    return Status(found) if found is not None else DEFAULT_STATUS
+    if on is not None:
+        query = query.where(StatusEvent.effective_on <= on)
+    found = session.scalar(
+        query.order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc()).limit(1)
+    )
+    return None if found is None else Status(found)
 
 
-def latest_status(session: Session, commitment_id: int) -> Status:
-    found = session.scalar(
-        select(StatusEvent.to_status)
-        .where(StatusEvent.commitment_id == commitment_id)
-        .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
-        .limit(1)
-    )
-    return Status(found) if found is not None else DEFAULT_STATUS
+def status_on(
+    session: Session, commitment_id: int, on: dt.date | None = None, party: str | None = None
+) -> Status:
+    """The status at the end of a day (or now), from the event history.
+
+    For a party: its own latest assessment, else the commitment's as a whole.
+    """
+    if party is not None:
+        own = _latest(session, commitment_id, party, on)
+        if own is not None:
+            return own
+    return _latest(session, commitment_id, None, on) or DEFAULT_STATUS
 
 
 def _clean(text: str | None, what: str) -> str:
@@ -85,6 +94,7 @@ def record_progress(
     on: dt.date | None = None,
     actor: str | None = None,
     reason: str | None = None,
+    party: str | None = None,
     today: dt.date | None = None,
 ) -> ProgressResult:
     today = today or dt.date.today()
@@ -103,7 +113,9 @@ def record_progress(
         raise TrackerError("--by must not be empty")
 
     commitment = lock_commitment(session, get_commitment(session, code).id)
-    old = status_on(session, commitment.id, on)
+    if party is not None:
+        party = resolve_party(party, commitment.parties, what=f"{commitment.code} is a pledge of")
+    old = status_on(session, commitment.id, on, party)
     try:
         check_transition(old, status, reason_text)
     except TransitionError as exc:
@@ -111,6 +123,7 @@ def record_progress(
 
     event = StatusEvent(
         commitment_id=commitment.id,
+        party=party,
         from_status=old.value,
         to_status=status.value,
         note=note_text,
@@ -122,9 +135,10 @@ def record_progress(
     event.evidence = [Evidence(position=i, reference=ref) for i, ref in enumerate(references)]
     session.add(event)
     session.flush()
-    current = latest_status(session, commitment.id)
-    commitment.status = current.value
-    session.flush()
+    current = status_on(session, commitment.id, None, party)
+    if party is None:
+        commitment.status = current.value
+        session.flush()
     return ProgressResult(
         code=commitment.code,
         event_id=event.id,
@@ -132,4 +146,5 @@ def record_progress(
         new=status,
         current=current,
         effective_on=on,
+        party=party,
     )

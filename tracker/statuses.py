@@ -110,3 +110,8 @@ def check_transition(old: Status, new: Status, reason: str | None) -> None:
         raise TransitionError(
             f"moving from {old} to {new} re-opens a settled assessment; give --reason"
         )
+
+
+def status_for_party(own: Status | None, whole: Status) -> Status:
+    """A party's status: its own latest assessment, else the commitment's as a whole."""
+    return whole if own is None else own

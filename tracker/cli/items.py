@@ -20,7 +20,7 @@ from tracker.cli.options import (
     parse_statuses,
     session,
 )
-from tracker.statuses import LABELS, SCORES, Status, parse_status
+from tracker.statuses import LABELS, SCORES, Status, parse_status, status_for_party
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -155,6 +155,7 @@ def _event_data(e: StatusEvent) -> dict[str, Any]:
     return {
         "id": e.id,
         "on": e.effective_on.isoformat(),
+        "party": e.party,
         "from_status": e.from_status,
         "status": e.to_status,
         "note": e.note,
@@ -163,6 +164,13 @@ def _event_data(e: StatusEvent) -> dict[str, Any]:
         "actor": e.actor,
         "recorded_at": e.recorded_at.isoformat(),
     }
+
+
+def _party_status(c: Commitment, events: list[StatusEvent]) -> dict[str, str]:
+    """Each party's status: its own latest event, else the commitment's (events are in order)."""
+    own = {e.party: Status(e.to_status) for e in events if e.party is not None}
+    whole = Status(c.status)
+    return {p: status_for_party(own.get(p), whole).value for p in c.parties}
 
 
 def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]:
@@ -179,6 +187,7 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
         "target_label": c.target_label,
         "status": c.status,
         "score": SCORES[Status(c.status)],
+        "party_status": _party_status(c, events),
         "description": c.description,
         "quote": c.quote,
         "events": [_event_data(e) for e in events],
@@ -212,6 +221,7 @@ def show(
     lines = [
         f"{data['code']}  {data['title']}",
         f"Status:      {_label(data['status'])} (score {data['score']:+d})",
+        "By party:    " + "; ".join(f"{p}: {_label(st)}" for p, st in data["party_status"].items()),
         f"Pillar:      {data['pillar_title']} [{data['pillar']}]",
         f"Kind:        {data['kind']}",
         f"Parties:     {', '.join(data['parties'])}",
@@ -235,8 +245,10 @@ def show(
             if e["from_status"] == e["status"]
             else f"{_label(e['from_status'])} → {_label(e['status'])}"
         )
+        who = f"[{e['party']}] " if e["party"] else ""
         console.print(
-            f"  {e['on']}  {change}  by {e['actor']}  (#{e['id']}, recorded {e['recorded_at']})",
+            f"  {e['on']}  {who}{change}  by {e['actor']}  "
+            f"(#{e['id']}, recorded {e['recorded_at']})",
             markup=False,
         )
         if e["note"]:
@@ -268,8 +280,17 @@ def progress(
         str | None,
         typer.Option(help="Why, when leaving achieved, partially achieved or dropped."),
     ] = None,
+    party: Annotated[
+        str | None,
+        typer.Option(
+            help="Assess one party's part (e.g. UK) rather than the commitment as a whole."
+        ),
+    ] = None,
 ) -> None:
     """Record a status event for a commitment (the same status again adds a note or evidence).
+
+    With --party the event assesses that party alone (G7 style: a joint pledge can be kept by
+    one side and not the other); the commitment's own status is unchanged.
 
     Example: tracker progress CYB-01 --status in_progress -m "Working group met"
     -e https://www.gov.uk/...
@@ -292,6 +313,7 @@ def progress(
             on=when,
             actor=by,
             reason=reason,
+            party=party,
         )
     change = (
         f"{LABELS[result.old]} (unchanged)"
@@ -338,8 +360,11 @@ def log(
             if e["from_status"] == e["status"]
             else f"{_label(e['from_status'])} → {_label(e['status'])}"
         )
-        console.print(f"{e['on']}  {e['code']}  {change}  by {e['actor']}", markup=False)
+        who = f" [{e['party']}]" if e["party"] else ""
+        console.print(f"{e['on']}  {e['code']}{who}  {change}  by {e['actor']}", markup=False)
         if e["note"]:
             console.print(f"    {e['note']}", markup=False)
+        if e["reason"]:
+            console.print(f"    reason: {e['reason']}", markup=False)
         for ref in e["evidence"]:
             console.print(f"    evidence: {ref}", markup=False)

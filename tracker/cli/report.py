@@ -10,6 +10,7 @@ import typer
 from tracker.cli.options import (
     DeclarationOpt,
     OutputOpt,
+    PartyOpt,
     PillarOpt,
     parse_date,
     session,
@@ -35,6 +36,7 @@ def report(
         str | None, typer.Option(help="List the changes on or after this date.")
     ] = None,
     pillar: PillarOpt = None,
+    party: PartyOpt = None,
     declaration: DeclarationOpt = None,
 ) -> None:
     """A status report: counts, completion, compliance scores, overdue and open items.
@@ -46,7 +48,14 @@ def report(
     as_of_date = parse_date(as_of, "--as-of")
     since_date = parse_date(since, "--since")
     with session(ctx) as s:
-        model = build(s, as_of=as_of_date, since=since_date, pillar=pillar, declaration=declaration)
+        model = build(
+            s,
+            as_of=as_of_date,
+            since=since_date,
+            pillar=pillar,
+            party=party,
+            declaration=declaration,
+        )
     if fmt is ReportFormat.json:
         from tracker.reports.as_json import render
     else:

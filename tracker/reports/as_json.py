@@ -33,6 +33,7 @@ def event(e: EventLine) -> dict[str, Any]:
         "id": e.id,
         "code": e.code,
         "on": e.on.isoformat(),
+        "party": e.party,
         "from_status": e.from_status.value,
         "to_status": e.to_status.value,
         "note": e.note,
@@ -55,6 +56,7 @@ def item(i: ItemLine) -> dict[str, Any]:
         "target_label": i.target_label,
         "status": i.status.value,
         "score": i.score,
+        "party_status": {p: s.value for p, s in i.party_status.items()},
         "overdue": i.overdue,
         "last_event": event(i.last_event) if i.last_event else None,
     }
@@ -87,6 +89,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "pillars": [
             {"slug": p.slug, "title": p.title, **figures(p.figures)} for p in report.pillars
         ],
+        "parties": [{"party": p.party, **figures(p.figures)} for p in report.parties],
         "overdue": [i.code for i in report.overdue],
         "due_soon": [i.code for i in report.due_soon],
         "stalled": [i.code for i in report.stalled],

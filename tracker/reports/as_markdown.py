@@ -50,7 +50,8 @@ def _event_text(e: EventLine) -> str:
         if e.from_status == e.to_status
         else f"{LABELS[e.from_status]} → {LABELS[e.to_status]}"
     )
-    parts = [f"{e.on.isoformat()}: {change}"]
+    who = f" [{esc(e.party)}]" if e.party else ""
+    parts = [f"{e.on.isoformat()}{who}: {change}"]
     if e.note:
         parts.append(esc(e.note))
     if e.evidence:
@@ -111,6 +112,19 @@ def render(report: Report) -> str:
     ]
     out += [_figure_row(esc(p.title), p.figures) for p in report.pillars]
     out.append(_figure_row("**All**", report.overall))
+    if report.parties:
+        out += [
+            "",
+            "## By party",
+            "",
+            "Each party's own assessment where one was recorded, else the item's as a whole.",
+            "",
+            "| Party | Items | "
+            + " | ".join(LABELS[s].capitalize() for s in STATUSES)
+            + " | Completion | With partial | Mean score |",
+            "|---|" + "---:|" * (len(STATUSES) + 4),
+        ]
+        out += [_figure_row(esc(p.party), p.figures) for p in report.parties]
     out += ["", "## Overdue", "", *_item_list(report.overdue)]
     milestone = report.next_milestone
     if milestone is not None:

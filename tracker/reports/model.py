@@ -16,10 +16,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from tracker.commitments import resolve_pillar
+from tracker.commitments import json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
 from tracker.models import Commitment, Declaration, Evidence, Pillar, StatusEvent
-from tracker.statuses import CREDIT, DEFAULT_STATUS, OPEN, SCORES, STATUSES, Kind, Status
+from tracker.statuses import (
+    CREDIT,
+    DEFAULT_STATUS,
+    OPEN,
+    SCORES,
+    STATUSES,
+    Kind,
+    Status,
+    status_for_party,
+)
 
 SCHEMA_VERSION = 1
 
@@ -33,6 +42,8 @@ METHOD = {
         "Mean G7-style compliance score of items of kind 'commitment': achieved +1; in progress "
         "and partially achieved 0; not started, stalled and dropped -1."
     ),
+    "per_party": "A party's figures use, for each item it is responsible for, that party's own "
+    "latest assessment (tracker progress --party), else the item's status as a whole.",
     "overdue": "Items whose target date is before the as-of date and that are not achieved.",
     "due_soon": "Open items with a target date from the as-of date to the next milestone.",
     "status_as_of": "Rebuilt from the event history: the last event effective on or before "
@@ -53,6 +64,7 @@ class EventLine:
     reason: str | None
     actor: str
     evidence: list[str]
+    party: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ class ItemLine:
     score: int
     overdue: bool
     last_event: EventLine | None
+    # Each responsible party's status on the as-of date: its own latest event, else the whole.
+    party_status: dict[str, Status] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,20 +97,21 @@ class Figures:
     mean_score: float | None
 
     @classmethod
-    def of(cls, items: Iterable[ItemLine]) -> Figures:
-        items = list(items)
-        counts = Counter(i.status for i in items)
-        scored = [i for i in items if i.kind is Kind.COMMITMENT]
+    def of(cls, assessed: Iterable[tuple[Kind, Status]]) -> Figures:
+        """Figures over (kind, status) pairs: one per item, with the status being scored."""
+        pairs = list(assessed)
+        counts = Counter(status for _, status in pairs)
+        scored = [status for kind, status in pairs if kind is Kind.COMMITMENT]
         n = len(scored)
-        achieved = sum(1 for i in scored if i.status is Status.ACHIEVED)
+        achieved = sum(1 for status in scored if status is Status.ACHIEVED)
         return cls(
-            items=len(items),
+            items=len(pairs),
             counts={s: counts.get(s, 0) for s in STATUSES},
             commitments=n,
             achieved=achieved,
             completion_rate=achieved / n if n else None,
-            completion_rate_partial=sum(CREDIT[i.status] for i in scored) / n if n else None,
-            mean_score=sum(SCORES[i.status] for i in scored) / n if n else None,
+            completion_rate_partial=sum(CREDIT[s] for s in scored) / n if n else None,
+            mean_score=sum(SCORES[s] for s in scored) / n if n else None,
         )
 
 
@@ -104,6 +119,12 @@ class Figures:
 class PillarFigures:
     slug: str
     title: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class PartyFigures:
+    party: str
     figures: Figures
 
 
@@ -133,6 +154,7 @@ class Report:
     milestones: list[Milestone]
     overall: Figures
     pillars: list[PillarFigures]
+    parties: list[PartyFigures]
     items: list[ItemLine]
     changes: list[EventLine] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
@@ -168,8 +190,13 @@ class Report:
         ]
 
 
-def _latest_events(as_of: dt.date, commitment_ids: Select[int]) -> Select[int, int]:
-    """(commitment_id, event_id) of the last event on or before as_of, per commitment."""
+def _latest_events(
+    as_of: dt.date, commitment_ids: Select[int], party: str | None
+) -> Select[int, int]:
+    """(commitment_id, event_id) of the last event on or before as_of, per commitment.
+
+    party None: events assessing the commitment as a whole; else that party's own events.
+    """
     ranked = (
         select(
             StatusEvent.commitment_id,
@@ -183,6 +210,7 @@ def _latest_events(as_of: dt.date, commitment_ids: Select[int]) -> Select[int, i
         )
         .where(StatusEvent.effective_on <= as_of)
         .where(StatusEvent.commitment_id.in_(commitment_ids))
+        .where(StatusEvent.party.is_(None) if party is None else StatusEvent.party == party)
         .subquery()
     )
     return select(ranked.c.commitment_id, ranked.c.id).where(ranked.c.rank == 1)
@@ -216,6 +244,7 @@ def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]
                 reason=e.reason,
                 actor=e.actor,
                 evidence=evidence.get(e.id, []),
+                party=e.party,
             )
     return lines
 
@@ -227,6 +256,7 @@ def build(
     as_of: dt.date | None = None,
     since: dt.date | None = None,
     pillar: str | None = None,
+    party: str | None = None,
     declaration: str | None = None,
 ) -> Report:
     today = today or dt.date.today()
@@ -249,8 +279,20 @@ def build(
         item_filter = item_filter.where(Commitment.pillar_id.in_(resolve_pillar(session, pillar)))
         filters["pillar"] = pillar
 
-    latest: dict[int, int] = dict(session.execute(_latest_events(as_of, item_filter)).all())
-    events = _event_lines(session, sorted(latest.values()))
+    parties: list[str] = list(dict.fromkeys(p for d in declarations for p in d.parties))
+    if party:
+        chosen = resolve_party(party, parties, what="declaration parties:")
+        item_filter = item_filter.where(json_list_contains(Commitment.parties, chosen))
+        filters["party"] = chosen
+        parties = [chosen]
+
+    latest: dict[int, int] = dict(session.execute(_latest_events(as_of, item_filter, None)).all())
+    own: dict[str, dict[int, int]] = {
+        p: dict(session.execute(_latest_events(as_of, item_filter, p)).all()) for p in parties
+    }
+    events = _event_lines(
+        session, sorted({*latest.values(), *(e for m in own.values() for e in m.values())})
+    )
 
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
@@ -266,6 +308,17 @@ def build(
     for c in session.scalars(query):
         event = events.get(latest[c.id]) if c.id in latest else None
         status = event.to_status if event else DEFAULT_STATUS
+        party_status = {
+            p: status_for_party(events[own[p][c.id]].to_status if c.id in own[p] else None, status)
+            for p in parties
+            if p in c.parties
+        }
+        party_events = [events[own[p][c.id]] for p in parties if c.id in own[p]]
+        newest = max(
+            [e for e in [event, *party_events] if e is not None],
+            key=lambda e: (e.on, e.id),
+            default=None,
+        )
         p = pillars[c.pillar_id]
         item = ItemLine(
             code=c.code,
@@ -282,13 +335,18 @@ def build(
             overdue=c.target_date is not None
             and c.target_date < as_of
             and status is not Status.ACHIEVED,
-            last_event=event,
+            last_event=newest,
+            party_status=party_status,
         )
         items.append(item)
         by_pillar[c.pillar_id].append(item)
 
     pillar_figures = [
-        PillarFigures(slug=p.slug, title=p.title, figures=Figures.of(by_pillar[pid]))
+        PillarFigures(
+            slug=p.slug,
+            title=p.title,
+            figures=Figures.of((i.kind, i.status) for i in by_pillar[pid]),
+        )
         for pid, p in sorted(pillars.items(), key=lambda kv: (kv[1].declaration_id, kv[1].position))
         if by_pillar[pid]
     ]
@@ -337,8 +395,17 @@ def build(
             Milestone(title=label, date=date, days_left=(date - as_of).days)
             for label, date in milestones
         ],
-        overall=Figures.of(items),
+        overall=Figures.of((i.kind, i.status) for i in items),
         pillars=pillar_figures,
+        parties=[
+            PartyFigures(
+                party=p,
+                figures=Figures.of(
+                    (i.kind, i.party_status[p]) for i in items if p in i.party_status
+                ),
+            )
+            for p in parties
+        ],
         items=items,
         changes=changes,
         filters=filters,
