@@ -73,3 +73,74 @@ def test_db_current_and_history(cli) -> None:
     out = cli.ok("db", "history")
     assert all(rev in out for rev in db.REVISIONS)
     assert "[applied]" in out
+
+
+def test_upgrade_from_0001_keeps_every_event(sqlite_url: str) -> None:
+    """A database built at the first revision, with history, upgrades with nothing lost."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    with schema.migrating(sqlite_url) as conn:
+        schema.upgrade(conn, sqlite_url, "0001_initial")
+        conn.execute(
+            text(
+                "INSERT INTO declarations (id, slug, title, date, place, parties, source, "
+                "source_text) VALUES (1, 'd', 'D', '2026-01-31', 'Tokyo', '[\"Japan\", \"UK\"]', "
+                "'s', 'text')"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO pillars (id, declaration_id, slug, title, position) "
+                 "VALUES (1, 1, 'p', 'P', 1)")
+        )  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO commitments (id, code, declaration_id, pillar_id, position, title, "
+                "description, quote, kind, parties, owners, status) VALUES (1, 'ABC-01', 1, 1, "
+                "1, 'T', '', 'text', 'commitment', '[\"Japan\", \"UK\"]', '[]', 'achieved')"
+            )
+        )
+        for i, (old, new) in enumerate(
+            [("not_started", "in_progress"), ("in_progress", "achieved")]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO status_events (id, commitment_id, from_status, to_status, note, "
+                    "actor, effective_on, recorded_at) VALUES (:id, 1, :old, :new, :note, 'a', "
+                    ":on, :at)"
+                ),
+                {
+                    "id": i + 1,
+                    "old": old,
+                    "new": new,
+                    "note": f"note {i}",
+                    "on": dt.date(2026, 3 + i, 1),
+                    "at": dt.datetime(2026, 3 + i, 1, 12, tzinfo=dt.UTC),
+                },
+            )
+        conn.execute(
+            text("INSERT INTO evidence (id, event_id, position, reference) VALUES (1, 2, 0, 'doc')")
+        )
+    with schema.migrating(sqlite_url) as conn:
+        schema.upgrade(conn, sqlite_url)
+    engine = create_engine(sqlite_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, to_status, note, party FROM status_events ORDER BY id")
+        ).all()
+        evidence = conn.execute(text("SELECT event_id, reference FROM evidence")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (1, "in_progress", "note 0", None),
+        (2, "achieved", "note 1", None),
+    ]
+    assert [tuple(r) for r in evidence] == [(2, "doc")]
+
+
+def test_downgrade_refuses_to_drop_party_events(cli) -> None:
+    cli.ok("progress", "CYB-01", "-s", "achieved", "--party", "UK")
+    result = cli("db", "downgrade", "0001_initial")
+    assert result.exit_code == 1
+    assert "per-party events would lose their party" in result.stderr
+    assert "0002_event_party" in cli.ok("db", "current")

@@ -320,12 +320,15 @@ def progress(
         if result.old == result.new
         else f"{LABELS[result.old]} → {LABELS[result.new]}"
     )
+    who = f" [{result.party}]" if result.party else ""
     typer.echo(
-        f"{result.code}: {change} on {result.effective_on.isoformat()} (event #{result.event_id})"
+        f"{result.code}{who}: {change} on {result.effective_on.isoformat()} "
+        f"(event #{result.event_id})"
     )
     if result.current != result.new:
         typer.echo(
-            f"{result.code}: current status stays {LABELS[result.current]} (a later event exists)"
+            f"{result.code}{who}: current status stays {LABELS[result.current]} "
+            "(a later event exists)"
         )
 
 

@@ -94,6 +94,10 @@ def to_data(report: Report) -> dict[str, Any]:
         "due_soon": [i.code for i in report.due_soon],
         "stalled": [i.code for i in report.stalled],
         "changes": [event(e) for e in report.changes],
+        "history": [
+            {"on": h.on.isoformat(), "counts": {s.value: n for s, n in h.counts.items()}}
+            for h in report.history
+        ],
         "commitments": [item(i) for i in report.items],
     }
 

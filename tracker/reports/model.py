@@ -129,6 +129,14 @@ class PartyFigures:
 
 
 @dataclass(frozen=True)
+class HistoryPoint:
+    """Items by status at the end of a day: the burn-up's data."""
+
+    on: dt.date
+    counts: dict[Status, int]
+
+
+@dataclass(frozen=True)
 class Milestone:
     title: str
     date: dt.date
@@ -158,6 +166,7 @@ class Report:
     items: list[ItemLine]
     changes: list[EventLine] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
+    history: list[HistoryPoint] = field(default_factory=list)
 
     @property
     def overdue(self) -> list[ItemLine]:
@@ -214,6 +223,52 @@ def _latest_events(
         .subquery()
     )
     return select(ranked.c.commitment_id, ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _history(
+    session: Session, commitment_ids: Select[int], total: int, start: dt.date, as_of: dt.date
+) -> list[HistoryPoint]:
+    """Status counts after each day with events, from the declaration date to as_of.
+
+    The database aggregates transitions per day (each event against the item's previous
+    event in its timeline), so the work here is one step per (day, move), not per event.
+    """
+    timeline = (
+        select(
+            StatusEvent.effective_on,
+            StatusEvent.to_status,
+            func.lag(StatusEvent.to_status)
+            .over(
+                partition_by=StatusEvent.commitment_id,
+                order_by=(StatusEvent.effective_on, StatusEvent.id),
+            )
+            .label("previous"),
+        )
+        .where(
+            StatusEvent.party.is_(None),
+            StatusEvent.effective_on <= as_of,
+            StatusEvent.commitment_id.in_(commitment_ids),
+        )
+        .subquery()
+    )
+    moves = session.execute(
+        select(timeline.c.effective_on, timeline.c.previous, timeline.c.to_status, func.count())
+        .group_by(timeline.c.effective_on, timeline.c.previous, timeline.c.to_status)
+        .order_by(timeline.c.effective_on)
+    ).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    counts[DEFAULT_STATUS] = total
+    points = [HistoryPoint(on=min(start, as_of), counts=dict(counts))]
+    for on, previous, to_status, n in moves:
+        counts[Status(previous) if previous else DEFAULT_STATUS] -= n
+        counts[Status(to_status)] += n
+        if points[-1].on == on:
+            points[-1] = HistoryPoint(on=on, counts=dict(counts))
+        else:
+            points.append(HistoryPoint(on=on, counts=dict(counts)))
+    if points[-1].on != as_of:
+        points.append(HistoryPoint(on=as_of, counts=dict(counts)))
+    return points
 
 
 def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]:
@@ -409,4 +464,11 @@ def build(
         items=items,
         changes=changes,
         filters=filters,
+        history=_history(
+            session,
+            item_filter,
+            len(items),
+            min((d.date for d in declarations), default=as_of),
+            as_of,
+        ),
     )
