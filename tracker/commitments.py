@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from tracker.errors import NotFoundError, TrackerError
+from tracker.events import live
 from tracker.models import Commitment, Declaration, Pillar, StatusEvent
 from tracker.statuses import OPEN, Kind, Status
 
@@ -101,7 +102,7 @@ def _party_status(party: str) -> Any:
             )
             .label("rank"),
         )
-        .where(func.lower(StatusEvent.party) == party.strip().lower())
+        .where(func.lower(StatusEvent.party) == party.strip().lower(), live())
         .subquery()
     )
     return (

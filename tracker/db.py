@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 # Every revision in migrations/versions, oldest first. A test keeps this in step with Alembic.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_event_party")
+REVISIONS: tuple[str, ...] = ("0001_initial", "0002_event_party", "0003_chain")
 HEAD_REVISION = REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 60_000

@@ -17,6 +17,7 @@ class LoggedEvent:
     event: StatusEvent
     code: str
     title: str
+    corrected_by: int | None = None
 
 
 def recent_events(
@@ -38,4 +39,18 @@ def recent_events(
         query = query.where(StatusEvent.effective_on >= since)
     if limit is not None:
         query = query.limit(limit)
-    return [LoggedEvent(event=e, code=c, title=t) for e, c, t in session.execute(query)]
+    rows = list(session.execute(query))
+    ids = [e.id for e, _, _ in rows]
+    corrected_by: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        for fixer, fixed in session.execute(
+            select(StatusEvent.id, StatusEvent.corrects_id).where(
+                StatusEvent.corrects_id.in_(ids[start : start + 500])
+            )
+        ):
+            if fixed is not None:
+                corrected_by[fixed] = fixer
+    return [
+        LoggedEvent(event=e, code=c, title=t, corrected_by=corrected_by.get(e.id))
+        for e, c, t in rows
+    ]

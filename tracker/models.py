@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from tracker.chain import GENESIS
 from tracker.statuses import DEFAULT_STATUS, KINDS, STATUSES
 
 NAMING_CONVENTION = {
@@ -122,6 +123,9 @@ class Commitment(Base):
     status: Mapped[str] = mapped_column(
         String(20), default=DEFAULT_STATUS.value, server_default=DEFAULT_STATUS.value
     )
+    # The end of the event chain, kept with each event: deleting the latest events shows here.
+    chain_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    chain_head: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
 
     declaration: Mapped[Declaration] = relationship()
     pillar: Mapped[Pillar] = relationship()
@@ -143,6 +147,9 @@ class StatusEvent(Base):
         Index("ix_status_events_effective_on", "effective_on"),
         # A party's own assessments of a commitment (None = the commitment as a whole).
         Index("ix_status_events_commitment_id_party", "commitment_id", "party", "effective_on"),
+        # The chain order of one commitment's events; also serves lookups by commitment.
+        UniqueConstraint("commitment_id", "seq"),
+        Index("ix_status_events_corrects_id", "corrects_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,22 +164,39 @@ class StatusEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     effective_on: Mapped[dt.date] = mapped_column(Date)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Position in the commitment's chain (1, 2, ...), its link and its own digest (tracker.chain).
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    # A correction names the event it supersedes; reports and statuses use the correction.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id"))
 
     commitment: Mapped[Commitment] = relationship(back_populates="events")
     evidence: Mapped[list[Evidence]] = relationship(
         back_populates="event", order_by="Evidence.position"
     )
+    corrects: Mapped[StatusEvent | None] = relationship(remote_side="StatusEvent.id")
+
+
+EVIDENCE_KINDS = ("official_statement", "news_report", "document", "other")
+_EVIDENCE_KIND_SQL = ", ".join(f"'{k}'" for k in EVIDENCE_KINDS)
 
 
 class Evidence(Base):
-    """A source behind an event: a URL or a document citation."""
+    """A source behind an event: a URL or a document citation, with its kind, title and date."""
 
     __tablename__ = "evidence"
-    __table_args__ = (UniqueConstraint("event_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "position"),
+        CheckConstraint(f"kind IN ({_EVIDENCE_KIND_SQL})", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("status_events.id"))
     position: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30), default="other", server_default="other")
+    title: Mapped[str | None] = mapped_column(Text)
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
 
     event: Mapped[StatusEvent] = relationship(back_populates="evidence")

@@ -1,8 +1,11 @@
-"""Recording progress: one new status event, and the commitment's cached status brought in line.
+"""Recording progress: one new status event, chained, and the cached status brought in line.
 
-A commitment's timeline is its events ordered by effective date, then by the order they were
-recorded. An event dated before later ones slots into that timeline: its from-status is the
-status on its date, and the cached current status stays that of the last event in the timeline.
+A commitment's timeline is its live events (not superseded by a correction) ordered by effective
+date, then by the order they were recorded. An event dated before later ones slots into that
+timeline: its from-status is the status on its date, and the cached current status stays that of
+the last event in the timeline. The chain (tracker.chain) follows recording order instead: each
+new event links to the previous one's hash, computed under the same lock that serialises the
+commitment's events.
 """
 
 from __future__ import annotations
@@ -15,13 +18,23 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import chain
 from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
-from tracker.errors import TrackerError
-from tracker.models import Evidence, StatusEvent
+from tracker.errors import NotFoundError, TrackerError
+from tracker.events import live
+from tracker.models import EVIDENCE_KINDS, Commitment, Evidence, StatusEvent
 from tracker.statuses import DEFAULT_STATUS, Status, TransitionError, check_transition
 
 MAX_TEXT = 100_000
+
+
+@dataclass(frozen=True)
+class EvidenceSpec:
+    reference: str
+    kind: str = "other"
+    title: str | None = None
+    published_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,7 @@ class ProgressResult:
     current: Status
     effective_on: dt.date
     party: str | None
+    corrects_id: int | None = None
 
 
 def default_actor() -> str:
@@ -47,14 +61,21 @@ def utc_now() -> dt.datetime:
 
 
 def _latest(
-    session: Session, commitment_id: int, party: str | None, on: dt.date | None
+    session: Session,
+    commitment_id: int,
+    party: str | None,
+    on: dt.date | None,
+    excluding: int | None = None,
 ) -> Status | None:
     query = select(StatusEvent.to_status).where(
         StatusEvent.commitment_id == commitment_id,
         StatusEvent.party.is_(None) if party is None else StatusEvent.party == party,
+        live(),
     )
     if on is not None:
         query = query.where(StatusEvent.effective_on <= on)
+    if excluding is not None:
+        query = query.where(StatusEvent.id != excluding)
     found = session.scalar(
         query.order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc()).limit(1)
     )
@@ -62,17 +83,21 @@ def _latest(
 
 
 def status_on(
-    session: Session, commitment_id: int, on: dt.date | None = None, party: str | None = None
+    session: Session,
+    commitment_id: int,
+    on: dt.date | None = None,
+    party: str | None = None,
+    excluding: int | None = None,
 ) -> Status:
-    """The status at the end of a day (or now), from the event history.
+    """The status at the end of a day (or now), from the live event history.
 
     For a party: its own latest assessment, else the commitment's as a whole.
     """
     if party is not None:
-        own = _latest(session, commitment_id, party, on)
+        own = _latest(session, commitment_id, party, on, excluding)
         if own is not None:
             return own
-    return _latest(session, commitment_id, None, on) or DEFAULT_STATUS
+    return _latest(session, commitment_id, None, on, excluding) or DEFAULT_STATUS
 
 
 def _clean(text: str | None, what: str) -> str:
@@ -84,43 +109,120 @@ def _clean(text: str | None, what: str) -> str:
     return value
 
 
+def _evidence(specs: Sequence[EvidenceSpec | str]) -> list[EvidenceSpec]:
+    cleaned = []
+    for spec in specs:
+        item = EvidenceSpec(spec) if isinstance(spec, str) else spec
+        reference = _clean(item.reference, "evidence").strip()
+        if not reference:
+            raise TrackerError("evidence must not be empty")
+        if item.kind not in EVIDENCE_KINDS:
+            raise TrackerError(
+                f"invalid evidence kind {item.kind!r}; kinds: {', '.join(EVIDENCE_KINDS)}"
+            )
+        title = _clean(item.title, "the evidence title").strip() or None
+        cleaned.append(EvidenceSpec(reference, item.kind, title, item.published_on))
+    return cleaned
+
+
+def content_of(event: StatusEvent, code: str, corrects_seq: int | None) -> chain.EventContent:
+    return chain.EventContent(
+        code=code,
+        seq=event.seq,
+        party=event.party,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        note=event.note,
+        reason=event.reason,
+        actor=event.actor,
+        effective_on=event.effective_on,
+        recorded_at=event.recorded_at,
+        corrects_seq=corrects_seq,
+        evidence=[
+            chain.EvidenceContent(e.reference, e.kind, e.title, e.published_on)
+            for e in event.evidence
+        ],
+    )
+
+
+def get_event(session: Session, event_id: int) -> StatusEvent:
+    event = session.get(StatusEvent, event_id)
+    if event is None:
+        raise NotFoundError(f"no event #{event_id}")
+    return event
+
+
 def record_progress(
     session: Session,
     *,
-    code: str,
-    status: Status,
+    code: str | None = None,
+    status: Status | None = None,
     note: str | None = None,
-    evidence: Sequence[str] = (),
+    evidence: Sequence[EvidenceSpec | str] = (),
     on: dt.date | None = None,
     actor: str | None = None,
     reason: str | None = None,
     party: str | None = None,
+    corrects: int | None = None,
     today: dt.date | None = None,
 ) -> ProgressResult:
+    """Append one event. With `corrects`, the new event supersedes that event (same commitment
+    and party; its status and date unless given) and a reason is required."""
     today = today or dt.date.today()
+    specs = _evidence(evidence)
+    note_text = _clean(note, "the note")
+    reason_text = _clean(reason, "the reason").strip() or None
+    who = _clean(actor, "--by").strip() if actor is not None else default_actor()
+    if not who:
+        raise TrackerError("--by must not be empty")
+
+    corrected: StatusEvent | None = None
+    if corrects is not None:
+        corrected = get_event(session, corrects)
+        target: Commitment = corrected.commitment
+        if code is not None and get_commitment(session, code).id != target.id:
+            raise TrackerError(f"event #{corrects} belongs to {target.code}, not {code.upper()}")
+        if reason_text is None:
+            raise TrackerError(f"correcting event #{corrects} needs --reason")
+        party = corrected.party
+        status = status or Status(corrected.to_status)
+        on = on or corrected.effective_on
+    else:
+        if code is None or status is None:
+            raise TrackerError("a commitment code and a status are required")
+        target = get_commitment(session, code)
+
     on = on or today
     if on > today:
         raise TrackerError(
             f"--on {on.isoformat()} is in the future; progress is recorded as it happens"
         )
-    references = [_clean(ref, "evidence").strip() for ref in evidence]
-    if any(not ref for ref in references):
-        raise TrackerError("evidence must not be empty")
-    note_text = _clean(note, "the note")
-    reason_text = _clean(reason, "the reason") or None
-    who = _clean(actor, "--by").strip() if actor is not None else default_actor()
-    if not who:
-        raise TrackerError("--by must not be empty")
-
-    commitment = lock_commitment(session, get_commitment(session, code).id)
-    if party is not None:
+    assert status is not None
+    commitment = lock_commitment(session, target.id)
+    if party is not None and corrected is None:
         party = resolve_party(party, commitment.parties, what=f"{commitment.code} is a pledge of")
-    old = status_on(session, commitment.id, on, party)
-    try:
-        check_transition(old, status, reason_text)
-    except TransitionError as exc:
-        raise TrackerError(f"{commitment.code}: {exc}") from None
+    corrects_seq: int | None = None
+    if corrected is not None:
+        # Re-checked under the lock: two people correcting one event at once.
+        already = session.scalar(
+            select(StatusEvent.id).where(StatusEvent.corrects_id == corrected.id)
+        )
+        if already is not None:
+            raise TrackerError(
+                f"event #{corrected.id} was already corrected by #{already}; correct #{already}"
+            )
+        corrects_seq = corrected.seq
+    old = status_on(
+        session, commitment.id, on, party, excluding=corrected.id if corrected else None
+    )
+    if corrected is None:
+        try:
+            check_transition(old, status, reason_text)
+        except TransitionError as exc:
+            raise TrackerError(f"{commitment.code}: {exc}") from None
 
+    # The commitment row is locked, so its chain end is current.
+    seq, previous = commitment.chain_length, commitment.chain_head
     event = StatusEvent(
         commitment_id=commitment.id,
         party=party,
@@ -131,9 +233,24 @@ def record_progress(
         actor=who,
         effective_on=on,
         recorded_at=utc_now(),
+        seq=seq + 1,
+        prev_hash=previous,
+        corrects_id=corrected.id if corrected else None,
     )
-    event.evidence = [Evidence(position=i, reference=ref) for i, ref in enumerate(references)]
+    event.evidence = [
+        Evidence(
+            position=i,
+            reference=e.reference,
+            kind=e.kind,
+            title=e.title,
+            published_on=e.published_on,
+        )
+        for i, e in enumerate(specs)
+    ]
+    event.hash = chain.event_hash(previous, content_of(event, commitment.code, corrects_seq))
     session.add(event)
+    commitment.chain_length = event.seq
+    commitment.chain_head = event.hash
     session.flush()
     current = status_on(session, commitment.id, None, party)
     if party is None:
@@ -147,4 +264,5 @@ def record_progress(
         current=current,
         effective_on=on,
         party=party,
+        corrects_id=corrected.id if corrected else None,
     )

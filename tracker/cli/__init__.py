@@ -113,15 +113,17 @@ def main_callback(
 
 
 def _wire() -> None:
-    from tracker.cli import database, items, report, setup
+    from tracker.cli import database, integrity, items, report, setup
 
     app.command("init")(setup.init)
     app.command("load")(setup.load)
     app.command("list")(items.list_command)
     app.command("show")(items.show)
     app.command("progress")(items.progress)
+    app.command("correct")(items.correct)
     app.command("log")(items.log)
     app.command("report")(report.report)
+    app.command("verify")(integrity.verify)
     app.add_typer(database.app, name="db")
 
 

@@ -11,10 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tracker.cli.options import (
+    EvidenceDateOpt,
+    EvidenceKindOpt,
+    EvidenceOpt,
+    EvidenceTitleOpt,
     PartyOpt,
     PillarOpt,
     StatusesOpt,
     StatusOpt,
+    evidence_specs,
     parse_date,
     parse_kinds,
     parse_statuses,
@@ -26,7 +31,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from tracker.commitments import CommitmentRow
-    from tracker.models import Commitment, StatusEvent
+    from tracker.models import Commitment, Evidence, StatusEvent
+    from tracker.progress import ProgressResult
 
 
 class ListFormat(StrEnum):
@@ -151,7 +157,16 @@ def list_command(
                 )
 
 
-def _event_data(e: StatusEvent) -> dict[str, Any]:
+def _evidence_data(e: Evidence) -> dict[str, Any]:
+    return {
+        "reference": e.reference,
+        "kind": e.kind,
+        "title": e.title,
+        "published_on": e.published_on.isoformat() if e.published_on else None,
+    }
+
+
+def _event_data(e: StatusEvent, corrected_by: int | None = None) -> dict[str, Any]:
     return {
         "id": e.id,
         "on": e.effective_on.isoformat(),
@@ -161,19 +176,30 @@ def _event_data(e: StatusEvent) -> dict[str, Any]:
         "note": e.note,
         "reason": e.reason,
         "evidence": [ev.reference for ev in e.evidence],
+        "evidence_details": [_evidence_data(ev) for ev in e.evidence],
         "actor": e.actor,
         "recorded_at": e.recorded_at.isoformat(),
+        "corrects": e.corrects_id,
+        "corrected_by": corrected_by,
+        "seq": e.seq,
+        "hash": e.hash,
     }
 
 
 def _party_status(c: Commitment, events: list[StatusEvent]) -> dict[str, str]:
     """Each party's status: its own latest event, else the commitment's (events are in order)."""
-    own = {e.party: Status(e.to_status) for e in events if e.party is not None}
+    corrected = {e.corrects_id for e in events if e.corrects_id is not None}
+    own = {
+        e.party: Status(e.to_status)
+        for e in events
+        if e.party is not None and e.id not in corrected
+    }
     whole = Status(c.status)
     return {p: status_for_party(own.get(p), whole).value for p in c.parties}
 
 
 def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]:
+    corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
     return {
         "code": c.code,
         "title": c.title,
@@ -190,7 +216,8 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
         "party_status": _party_status(c, events),
         "description": c.description,
         "quote": c.quote,
-        "events": [_event_data(e) for e in events],
+        "chain_head": c.chain_head,
+        "events": [_event_data(e, corrected_by.get(e.id)) for e in events],
     }
 
 
@@ -246,17 +273,27 @@ def show(
             else f"{_label(e['from_status'])} → {_label(e['status'])}"
         )
         who = f"[{e['party']}] " if e["party"] else ""
+        marks = ""
+        if e["corrected_by"]:
+            marks += f"  [corrected by #{e['corrected_by']}]"
+        if e["corrects"]:
+            marks += f"  [correction of #{e['corrects']}]"
         console.print(
             f"  {e['on']}  {who}{change}  by {e['actor']}  "
-            f"(#{e['id']}, recorded {e['recorded_at']})",
+            f"(#{e['id']}, recorded {e['recorded_at']}){marks}",
             markup=False,
         )
         if e["note"]:
             console.print(f"      {e['note']}", markup=False)
         if e["reason"]:
             console.print(f"      reason: {e['reason']}", markup=False)
-        for ref in e["evidence"]:
-            console.print(f"      evidence: {ref}", markup=False)
+        for ev in e["evidence_details"]:
+            extra = [ev["kind"].replace("_", " ")]
+            if ev["title"]:
+                extra.append(f"“{ev['title']}”")
+            if ev["published_on"]:
+                extra.append(ev["published_on"])
+            console.print(f"      evidence: {ev['reference']} ({', '.join(extra)})", markup=False)
 
 
 def progress(
@@ -264,12 +301,7 @@ def progress(
     code: Annotated[str, typer.Argument(help="Commitment code, e.g. CYB-02.", show_default=False)],
     status: StatusOpt,
     note: Annotated[str | None, typer.Option("--note", "-m", help="What happened.")] = None,
-    evidence: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--evidence", "-e", help="URL or document citation (repeatable).", show_default=False
-        ),
-    ] = None,
+    evidence: EvidenceOpt = None,
     on: Annotated[
         str | None, typer.Option(help="When it happened (YYYY-MM-DD) [default: today].")
     ] = None,
@@ -286,11 +318,23 @@ def progress(
             help="Assess one party's part (e.g. UK) rather than the commitment as a whole."
         ),
     ] = None,
+    corrects: Annotated[
+        int | None,
+        typer.Option(
+            help="Correct this event (by its #id): the new event supersedes it; needs --reason."
+        ),
+    ] = None,
+    evidence_kind: EvidenceKindOpt = None,
+    evidence_title: EvidenceTitleOpt = None,
+    evidence_date: EvidenceDateOpt = None,
 ) -> None:
     """Record a status event for a commitment (the same status again adds a note or evidence).
 
     With --party the event assesses that party alone (G7 style: a joint pledge can be kept by
     one side and not the other); the commitment's own status is unchanged.
+
+    Evidence details pair up with -e in order (--evidence-kind news_report); a single one
+    applies to every -e.
 
     Example: tracker progress CYB-01 --status in_progress -m "Working group met"
     -e https://www.gov.uk/...
@@ -302,6 +346,7 @@ def progress(
         new = parse_status(status)
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
+    specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date)
     when = parse_date(on, "--on")
     with session(ctx, write=True) as s:
         result = record_progress(
@@ -309,27 +354,82 @@ def progress(
             code=code,
             status=new,
             note=note,
-            evidence=evidence or [],
+            evidence=specs,
             on=when,
             actor=by,
             reason=reason,
             party=party,
+            corrects=corrects,
         )
+    _print_progress(result)
+
+
+def _print_progress(result: ProgressResult) -> None:
     change = (
         f"{LABELS[result.old]} (unchanged)"
         if result.old == result.new
         else f"{LABELS[result.old]} → {LABELS[result.new]}"
     )
     who = f" [{result.party}]" if result.party else ""
+    fixes = f", correcting #{result.corrects_id}" if result.corrects_id else ""
     typer.echo(
         f"{result.code}{who}: {change} on {result.effective_on.isoformat()} "
-        f"(event #{result.event_id})"
+        f"(event #{result.event_id}{fixes})"
     )
     if result.current != result.new:
         typer.echo(
             f"{result.code}{who}: current status stays {LABELS[result.current]} "
             "(a later event exists)"
         )
+
+
+def correct(
+    ctx: typer.Context,
+    event_id: Annotated[
+        int, typer.Argument(help="The event to correct (#id).", show_default=False)
+    ],
+    reason: Annotated[str, typer.Option(help="Why the event was wrong.", show_default=False)],
+    status: Annotated[
+        str | None,
+        typer.Option("--status", "-s", help="The right status [default: the event's]."),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option(help="The right date (YYYY-MM-DD) [default: the event's].")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", "-m", help="The right note.")] = None,
+    evidence: EvidenceOpt = None,
+    evidence_kind: EvidenceKindOpt = None,
+    evidence_title: EvidenceTitleOpt = None,
+    evidence_date: EvidenceDateOpt = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who records it [default: your user name].")
+    ] = None,
+) -> None:
+    """Correct a recorded event with a new one; the original stays in the history, marked.
+
+    Example: tracker correct 12 --status stalled --reason "misread the MOD statement"
+    """
+    from tracker.errors import TrackerError
+    from tracker.progress import record_progress
+
+    try:
+        new = parse_status(status) if status is not None else None
+    except ValueError as exc:
+        raise TrackerError(str(exc)) from None
+    specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date)
+    when = parse_date(on, "--on")
+    with session(ctx, write=True) as s:
+        result = record_progress(
+            s,
+            status=new,
+            note=note,
+            evidence=specs,
+            on=when,
+            actor=by,
+            reason=reason,
+            corrects=event_id,
+        )
+    _print_progress(result)
 
 
 def log(
@@ -350,7 +450,7 @@ def log(
     since_date = parse_date(since, "--since")
     with session(ctx) as s:
         logged = recent_events(s, since=since_date, code=code, limit=limit)
-        data = [{"code": x.code, **_event_data(x.event)} for x in logged]
+        data = [{"code": x.code, **_event_data(x.event, x.corrected_by)} for x in logged]
     if fmt is ShowFormat.json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -364,7 +464,13 @@ def log(
             else f"{_label(e['from_status'])} → {_label(e['status'])}"
         )
         who = f" [{e['party']}]" if e["party"] else ""
-        console.print(f"{e['on']}  {e['code']}{who}  {change}  by {e['actor']}", markup=False)
+        marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
+        if e["corrected_by"]:
+            marks += f"  [corrected by #{e['corrected_by']}]"
+        console.print(
+            f"{e['on']}  #{e['id']}  {e['code']}{who}  {change}  by {e['actor']}{marks}",
+            markup=False,
+        )
         if e["note"]:
             console.print(f"    {e['note']}", markup=False)
         if e["reason"]:

@@ -23,6 +23,8 @@ from tracker.statuses import KINDS, STATUSES, Kind, Status, parse_kind, parse_st
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from tracker.progress import EvidenceSpec
+
 
 def complete_status(incomplete: str) -> list[str]:
     return [s.value for s in STATUSES if s.value.startswith(incomplete)]
@@ -65,6 +67,73 @@ OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
 ]
+
+
+EvidenceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--evidence", "-e", help="URL or document citation (repeatable).", show_default=False
+    ),
+]
+EvidenceKindOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="official_statement, news_report, document or other, for each -e in order.",
+        show_default=False,
+    ),
+]
+EvidenceTitleOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Title of each -e in order.", show_default=False),
+]
+EvidenceDateOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Publication date of each -e in order (YYYY-MM-DD).", show_default=False),
+]
+
+
+def evidence_specs(
+    references: list[str] | None,
+    kinds: list[str] | None,
+    titles: list[str] | None,
+    dates: list[str] | None,
+) -> list[EvidenceSpec]:
+    """Pair -e with its details in order; one detail given once applies to every -e."""
+    from tracker.progress import EvidenceSpec
+
+    refs = references or []
+
+    def spread(values: list[str] | None, option: str) -> list[str | None]:
+        if not values:
+            return [None] * len(refs)
+        if len(values) == 1:
+            return [values[0]] * len(refs)
+        if len(values) != len(refs):
+            raise TrackerError(
+                f"{option} given {len(values)} times for {len(refs)} --evidence; "
+                "give it once (for all) or once per --evidence"
+            )
+        return list(values)
+
+    if not refs and (kinds or titles or dates):
+        raise TrackerError("evidence details need --evidence")
+    specs = []
+    for ref, kind, title, day in zip(
+        refs,
+        spread(kinds, "--evidence-kind"),
+        spread(titles, "--evidence-title"),
+        spread(dates, "--evidence-date"),
+        strict=True,
+    ):
+        specs.append(
+            EvidenceSpec(
+                reference=ref,
+                kind=(kind or "other").strip().lower().replace("-", "_").replace(" ", "_"),
+                title=title,
+                published_on=parse_date(day, "--evidence-date"),
+            )
+        )
+    return specs
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

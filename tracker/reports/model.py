@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tracker.commitments import json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
+from tracker.events import live
 from tracker.models import Commitment, Declaration, Evidence, Pillar, StatusEvent
 from tracker.statuses import (
     CREDIT,
@@ -65,6 +66,7 @@ class EventLine:
     actor: str
     evidence: list[str]
     party: str | None = None
+    corrects_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def _latest_events(
         .where(StatusEvent.effective_on <= as_of)
         .where(StatusEvent.commitment_id.in_(commitment_ids))
         .where(StatusEvent.party.is_(None) if party is None else StatusEvent.party == party)
+        .where(live())
         .subquery()
     )
     return select(ranked.c.commitment_id, ranked.c.id).where(ranked.c.rank == 1)
@@ -248,6 +251,7 @@ def _history(
             StatusEvent.party.is_(None),
             StatusEvent.effective_on <= as_of,
             StatusEvent.commitment_id.in_(commitment_ids),
+            live(),
         )
         .subquery()
     )
@@ -300,6 +304,7 @@ def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]
                 actor=e.actor,
                 evidence=evidence.get(e.id, []),
                 party=e.party,
+                corrects_id=e.corrects_id,
             )
     return lines
 
