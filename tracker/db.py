@@ -9,12 +9,14 @@ compares it with the revisions this code knows, without importing Alembic, so ev
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracker.config import mask_url, sqlite_path
 from tracker.errors import SchemaError, TrackerError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -114,6 +116,15 @@ def check_revision(revision: str | None, where: str) -> None:
     )
 
 
+def retriable(exc: BaseException) -> bool:
+    """A conflict with another writer that a fresh attempt can resolve."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in ("40001", "40P01"):  # serialization failure, deadlock detected
+        return True
+    return "database is locked" in str(orig or "")
+
+
 @contextmanager
 def session_scope(url: str, *, write: bool) -> Iterator[Session]:
     """A session in one transaction on a database at head; commits on success, else rolls back."""
@@ -130,7 +141,35 @@ def session_scope(url: str, *, write: bool) -> Iterator[Session]:
                 session.commit()
             connection.commit()
     except OperationalError as exc:
+        if retriable(exc):
+            raise
         raise connection_error(url, exc) from None
+
+
+def run_in_transaction(
+    url: str, work: Callable[[Session], T], *, write: bool = True, attempts: int = 8
+) -> T:
+    """Run `work` in one transaction, again from the start if another writer got in the way.
+
+    PostgreSQL reports serialization failures and deadlocks; SQLite, a lock held past the busy
+    timeout. The back-off is bounded and jittered, so a crowd of writers spreads out.
+    """
+    import random
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(attempts):
+        try:
+            with session_scope(url, write=write) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if not retriable(exc):
+                raise
+            if attempt == attempts - 1:
+                raise connection_error(url, exc) from None
+            time.sleep(min(0.05 * 2**attempt, 2.0) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
 
 
 def connection_error(url: str, exc: BaseException) -> TrackerError:

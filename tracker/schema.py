@@ -44,6 +44,11 @@ def migrating(url: str) -> Iterator[Connection]:
     engine = make_engine(url, write=True, foreign_keys=False)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two `tracker init` at once: the second waits, then finds the schema at head.
+                from sqlalchemy import text
+
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x74726B6D})
             yield connection
     except OperationalError as exc:
         raise connection_error(url, exc) from None

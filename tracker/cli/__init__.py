@@ -113,7 +113,7 @@ def main_callback(
 
 
 def _wire() -> None:
-    from tracker.cli import database, integrity, items, report, setup
+    from tracker.cli import database, integrity, items, report, setup, transfer
 
     app.command("init")(setup.init)
     app.command("load")(setup.load)
@@ -124,6 +124,8 @@ def _wire() -> None:
     app.command("log")(items.log)
     app.command("report")(report.report)
     app.command("verify")(integrity.verify)
+    app.command("export")(transfer.export)
+    app.command("import")(transfer.import_)
     app.add_typer(database.app, name="db")
 
 

@@ -24,6 +24,7 @@ from tracker.cli.options import (
     parse_kinds,
     parse_statuses,
     session,
+    transact,
 )
 from tracker.statuses import LABELS, SCORES, Status, parse_status, status_for_party
 
@@ -348,8 +349,9 @@ def progress(
         raise TrackerError(str(exc)) from None
     specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date)
     when = parse_date(on, "--on")
-    with session(ctx, write=True) as s:
-        result = record_progress(
+    result = transact(
+        ctx,
+        lambda s: record_progress(
             s,
             code=code,
             status=new,
@@ -360,7 +362,8 @@ def progress(
             reason=reason,
             party=party,
             corrects=corrects,
-        )
+        ),
+    )
     _print_progress(result)
 
 
@@ -418,8 +421,9 @@ def correct(
         raise TrackerError(str(exc)) from None
     specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date)
     when = parse_date(on, "--on")
-    with session(ctx, write=True) as s:
-        result = record_progress(
+    result = transact(
+        ctx,
+        lambda s: record_progress(
             s,
             status=new,
             note=note,
@@ -428,7 +432,8 @@ def correct(
             actor=by,
             reason=reason,
             corrects=event_id,
-        )
+        ),
+    )
     _print_progress(result)
 
 

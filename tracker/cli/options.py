@@ -10,15 +10,17 @@ import datetime as dt
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from tracker.errors import TrackerError
 from tracker.statuses import KINDS, STATUSES, Kind, Status, parse_kind, parse_status
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -179,6 +181,13 @@ def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
 
     with session_scope(database_url(ctx), write=write) as s:
         yield s
+
+
+def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:
+    """Run a writing command's work in one transaction, retried on a conflict."""
+    from tracker.db import run_in_transaction
+
+    return run_in_transaction(database_url(ctx), work)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.cli.options import database_url, session
+from tracker.cli.options import database_url, transact
 
 if TYPE_CHECKING:
     from tracker.loading import LoadResult
@@ -26,6 +26,18 @@ def _print_result(result: LoadResult) -> None:
         typer.echo(f"  changed {code}: {', '.join(fields)}")
     if result.missing:
         typer.echo(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
+
+
+def remove_sqlite_files(url: str) -> None:
+    """Leave no half-made database behind when a command created it and then failed."""
+    from tracker.config import sqlite_path
+    from tracker.db import dispose_engines
+
+    dispose_engines()
+    path = sqlite_path(url)
+    if path is not None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def init(
@@ -59,15 +71,7 @@ def init(
                 s.flush()
     except BaseException:
         if created:
-            # Leave no half-made file behind: the database did not exist before.
-            from tracker.config import sqlite_path
-            from tracker.db import dispose_engines
-
-            dispose_engines()
-            path = sqlite_path(url)
-            if path is not None:
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            remove_sqlite_files(url)
         raise
     typer.echo(f"Database: {describe(url)}{' (created)' if created else ''}")
     _print_result(result)
@@ -87,6 +91,4 @@ def load(
     from tracker.loading import read_fixture, sync_fixture
 
     loaded = read_fixture(path)
-    with session(ctx, write=True) as s:
-        result = sync_fixture(s, loaded)
-    _print_result(result)
+    _print_result(transact(ctx, lambda s: sync_fixture(s, loaded)))

@@ -59,6 +59,7 @@ def item(i: ItemLine) -> dict[str, Any]:
         "party_status": {p: s.value for p, s in i.party_status.items()},
         "overdue": i.overdue,
         "last_event": event(i.last_event) if i.last_event else None,
+        "chain_head": i.chain_head,
     }
 
 
@@ -98,6 +99,7 @@ def to_data(report: Report) -> dict[str, Any]:
             {"on": h.on.isoformat(), "counts": {s.value: n for s, n in h.counts.items()}}
             for h in report.history
         ],
+        "heads_digest": report.heads_digest,
         "commitments": [item(i) for i in report.items],
     }
 

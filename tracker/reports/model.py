@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tracker.commitments import json_list_contains, resolve_party, resolve_pillar
+from tracker.chain import heads_digest
 from tracker.errors import TrackerError
 from tracker.events import live
 from tracker.models import Commitment, Declaration, Evidence, Pillar, StatusEvent
@@ -86,6 +87,8 @@ class ItemLine:
     last_event: EventLine | None
     # Each responsible party's status on the as-of date: its own latest event, else the whole.
     party_status: dict[str, Status] = field(default_factory=dict)
+    # The hash at the end of the item's event chain when the report was made (tracker verify).
+    chain_head: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,11 @@ class Report:
     changes: list[EventLine] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
     history: list[HistoryPoint] = field(default_factory=list)
+
+    @property
+    def heads_digest(self) -> str:
+        """One digest over the chain heads of the items reported, as `tracker verify` prints."""
+        return heads_digest((i.code, i.chain_head) for i in self.items)
 
     @property
     def overdue(self) -> list[ItemLine]:
@@ -397,6 +405,7 @@ def build(
             and status is not Status.ACHIEVED,
             last_event=newest,
             party_status=party_status,
+            chain_head=c.chain_head,
         )
         items.append(item)
         by_pillar[c.pillar_id].append(item)

@@ -1,0 +1,117 @@
+"""Several people at once: separate OS processes record progress on the same items together.
+
+Each worker is its own Python process running `tracker progress` many times through the real
+entry point (exit codes included), all released at the same moment. Nothing may be lost, no
+command may fail, and every commitment's status must equal its last event afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from tracker.models import StatusEvent
+
+WORKERS = 8
+RUNS = 25
+CODES = ["CYB-01", "CYB-02", "CYB-03", "CYB-04", "SEC-01"]
+
+WORKER = r"""
+import json, sys, time
+from tracker.cli import app
+
+url, worker, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+start, codes = float(sys.argv[4]), sys.argv[5].split(",")
+statuses = ["in_progress", "stalled", "not_started"]
+while time.time() < start:
+    time.sleep(0.001)
+codes_out = []
+for n in range(runs):
+    code = codes[(worker + n) % len(codes)]
+    args = ["--db", url, "progress", code, "--status", statuses[(worker * 7 + n) % 3],
+            "-m", f"worker {worker} run {n}", "--by", f"w{worker}"]
+    try:
+        app(args)
+    except SystemExit as exc:
+        codes_out.append(exc.code or 0)
+    else:
+        codes_out.append(0)
+print(json.dumps(codes_out))
+"""
+
+
+def _run_crowd(url: str, tmp_path: Path) -> list[list[int]]:
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER, encoding="utf-8")
+    start = time.time() + 4.0  # every process imported and waiting by then
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), url, str(w), str(RUNS), str(start), ",".join(CODES)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(WORKERS)
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+@pytest.mark.slow
+def test_no_lost_updates_under_concurrent_progress(cli, tmp_path: Path) -> None:
+    results = _run_crowd(cli.url, tmp_path)
+    assert all(code == 0 for worker in results for code in worker), results
+    engine = create_engine(cli.url)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(StatusEvent)).scalar_one()
+    engine.dispose()
+    assert total == WORKERS * RUNS
+    # Every chain intact, every cached status equal to its last event.
+    assert cli.ok("verify").startswith(f"verify: OK, 37 commitments, {WORKERS * RUNS} events")
+    notes = {e["note"] for e in json.loads(cli.ok("log", "--format", "json"))}
+    assert len(notes) == WORKERS * RUNS
+
+
+LOADER = r"""
+import sys, time
+from tracker.cli import app
+url, start = sys.argv[1], float(sys.argv[2])
+while time.time() < start:
+    time.sleep(0.001)
+try:
+    app(["--db", url, "init"])
+except SystemExit as exc:
+    sys.exit(exc.code or 0)
+"""
+
+
+@pytest.mark.slow
+def test_two_loads_at_once_leave_one_copy(cli_empty, tmp_path: Path) -> None:
+    script = tmp_path / "loader.py"
+    script.write_text(LOADER, encoding="utf-8")
+    start = time.time() + 3.0
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), cli_empty.url, str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    rows = json.loads(cli_empty.ok("list", "--all", "--format", "json"))
+    assert len(rows) == 37
+    assert len({r["code"] for r in rows}) == 37
