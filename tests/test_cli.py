@@ -40,20 +40,29 @@ def _one_line_error(result, code: int = 1) -> str:
 
 # --- help -----------------------------------------------------------------------------------
 
-COMMANDS = [
-    ["init"],
-    ["load"],
-    ["list"],
-    ["show"],
-    ["progress"],
-    ["log"],
-    ["report"],
-    ["db"],
-    ["db", "upgrade"],
-    ["db", "downgrade"],
-    ["db", "current"],
-    ["db", "history"],
-]
+
+def _all_commands() -> list[list[str]]:
+    """Every command and sub-command of the app, found by walking it (none can be forgotten)."""
+    from typer.main import get_command
+
+    found: list[list[str]] = []
+
+    def walk(command, path: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            found.append([*path, name])
+            walk(sub, [*path, name])
+
+    walk(get_command(app), [])
+    return found
+
+
+COMMANDS = _all_commands()
+
+
+def test_the_command_list_is_complete() -> None:
+    names = {" ".join(c) for c in COMMANDS}
+    assert {"init", "load", "list", "show", "progress", "correct", "log", "report"} <= names
+    assert {"verify", "export", "import", "db upgrade", "db current"} <= names
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
