@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
@@ -290,7 +290,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         )
 
     position = 0
-    new: list[Commitment] = []
+    new: list[dict[str, Any]] = []
     for pillar_position, p in enumerate(spec.pillars, start=1):
         pillar = pillars.get(p.slug)
         if pillar is None:
@@ -322,7 +322,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
             }
             commitment = existing.get(item.code)
             if commitment is None:
-                new.append(Commitment(code=item.code, declaration_id=declaration.id, **fields))
+                new.append({"code": item.code, "declaration_id": declaration.id, **fields})
                 result.added.append(item.code)
                 continue
             changed = [n for n in _assign(commitment, fields) if n != "position"]
@@ -330,7 +330,9 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
                 result.changed[item.code] = changed
             else:
                 result.unchanged += 1
-    session.add_all(new)
+    if new:
+        # ORM bulk insert: one executemany, not one object per item (10,000 items in a second).
+        session.execute(insert(Commitment), new)
     in_file = set(codes_in_file)
     result.missing = sorted(code for code in existing if code not in in_file)
     session.flush()

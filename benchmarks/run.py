@@ -1,0 +1,431 @@
+"""Benchmark: whole `tracker` processes against the Python floor, at 100,000 commitments.
+
+    python benchmarks/run.py            # build the data (once, cached), time every case
+    python benchmarks/run.py --json     # the same table as data
+
+It builds a synthetic SQLite tracker through the project's own bulk paths (`tracker load` of
+generated declaration fixtures, then `tracker.bulk.append_events`), times each case as a whole
+CLI process (median of --runs after a warm-up), and divides by the floor measured in the same
+run: `python -c "import typer, sqlalchemy.orm"`. Peak memory is the child's own max RSS. With
+Taskwarrior (`task`) installed it times the equivalent Taskwarrior commands on the same number
+of tasks. Not collected by pytest (the folder is outside `testpaths`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR = [sys.executable, "-c", "import typer, sqlalchemy.orm"]
+STATUSES = ["in_progress", "stalled", "partially_achieved", "achieved", "in_progress"]
+
+
+def tracker_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("tracker")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]
+    target: float | None
+    env: dict[str, str] | None = None
+    setup: object = None  # a callable run before each timed run (not timed)
+
+
+def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one process.
+
+    The peak comes from GNU time when it is there: a child forked from this (large) process
+    would otherwise report our own memory as its peak.
+    """
+    full_env = {**os.environ, **(env or {})}
+    gnu_time = Path("/usr/bin/time")
+    peak_file = None
+    if gnu_time.exists():
+        peak_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-peak-{os.getpid()}"
+        argv = [str(gnu_time), "-q", "-f", "%M", "-o", str(peak_file), *argv]
+    start = time.perf_counter()
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
+            + proc.stderr.decode(errors="replace")
+        )
+    peak = float(peak_file.read_text().split()[-1]) / 1024 if peak_file else float("nan")
+    return elapsed, peak
+
+
+def measure(case: Case, runs: int) -> tuple[float, float]:
+    if callable(case.setup):
+        case.setup()
+    run_once(case.argv, case.env)  # warm-up: page cache, .pyc files
+    times, peaks = [], []
+    for _ in range(runs):
+        if callable(case.setup):
+            case.setup()
+        seconds, peak = run_once(case.argv, case.env)
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+# --- building the data ----------------------------------------------------------------------
+
+
+def progress_bar(total: int, label: str):  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        transient=False,
+    )
+    return bar, total
+
+
+def write_fixture(folder: Path, slug: str, prefix: str, items: int, pillars: int) -> Path:
+    """A declaration fixture with `items` commitments spread over `pillars` pillars."""
+    import yaml
+
+    quotes = [f"Pledge {prefix} number {n} on topic {n % 97}." for n in range(1, items + 1)]
+    (folder / f"{slug}.txt").write_text(" ".join(quotes), encoding="utf-8")
+    per = -(-items // pillars)
+    spec = {
+        "schema": 1,
+        "declaration": {
+            "slug": slug,
+            "title": f"Synthetic declaration {slug}",
+            "date": dt.date(2026, 1, 31),
+            "place": "Benchmark",
+            "parties": ["Japan", "UK"],
+            "source": "generated",
+            "source_file": f"{slug}.txt",
+        },
+        "milestones": {"review": {"title": "Review", "date": dt.date(2026, 6, 30)}},
+        "pillars": [
+            {
+                "slug": f"pillar-{p + 1}",
+                "title": f"Pillar {p + 1}",
+                "commitments": [
+                    {
+                        "code": f"{prefix}{p + 1}-{n + 1:05d}",
+                        "title": f"Commitment {n + 1} of pillar {p + 1}",
+                        "description": "Synthetic.",
+                        "quote": quotes[n],
+                        "kind": ["commitment", "ongoing", "prospective"][n % 3],
+                        "parties": ["Japan", "UK"],
+                        "owners": ["MOD"] if n % 2 else ["MOFA"],
+                        **({"target": "review"} if n % 5 == 0 else {}),
+                    }
+                    for n in range(p * per, min(items, (p + 1) * per))
+                ],
+            }
+            for p in range(pillars)
+            if p * per < items
+        ],
+    }
+    path = folder / f"{slug}.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def histories(codes: list[str], per: int, seed: int) -> Iterator[tuple[str, list[object]]]:
+    from tracker.bulk import NewEvent
+    from tracker.statuses import Status
+
+    rng = random.Random(seed)
+    recorded = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    for code in codes:
+        day = dt.date(2026, 2, 1) + dt.timedelta(days=rng.randrange(20))
+        events = []
+        for n in range(per):
+            day += dt.timedelta(days=rng.randrange(1, 28))
+            events.append(
+                NewEvent(
+                    to_status=Status(STATUSES[(n + rng.randrange(3)) % len(STATUSES)]),
+                    effective_on=min(day, dt.date(2026, 11, 20)),
+                    note=f"update {n}",
+                    actor="bench",
+                    recorded_at=recorded,
+                )
+            )
+        yield code, events
+
+
+def build(folder: Path, commitments: int, per: int, declarations: int) -> Path:
+    from rich.progress import Progress
+
+    from tracker.bulk import append_events
+    from tracker.db import run_in_transaction
+    from tracker.models import Commitment
+
+    db = folder / "big.db"
+    marker = folder / f"built-{commitments}-{per}-{declarations}"
+    if marker.exists() and db.exists():
+        return db
+    for stale in folder.glob("big.db*"):
+        stale.unlink()
+    url = f"sqlite:///{db}"
+    tracker = tracker_cmd()
+    subprocess.run([*tracker, "--db", url, "init"], check=True, stdout=subprocess.DEVNULL)
+    fixtures = folder / "fixtures"
+    fixtures.mkdir(exist_ok=True)
+    with Progress() as bar:
+        task = bar.add_task("load declarations", total=declarations)
+        for d in range(declarations):
+            letter = chr(ord("A") + d)
+            path = write_fixture(
+                fixtures, f"bench-{d + 1}", f"B{letter}", commitments // declarations, 8
+            )
+            subprocess.run(
+                [*tracker, "--db", url, "load", str(path)], check=True, stdout=subprocess.DEVNULL
+            )
+            bar.advance(task)
+        from sqlalchemy import select
+
+        codes = run_in_transaction(
+            url,
+            lambda s: list(s.scalars(select(Commitment.code).where(Commitment.code.like("B%")))),
+            write=False,
+        )
+        task = bar.add_task("append events", total=len(codes) * per)
+        chunk = 5000
+        for start in range(0, len(codes), chunk):
+            part = codes[start : start + chunk]
+            run_in_transaction(
+                url, lambda s, part=part, seed=start: append_events(s, histories(part, per, seed))
+            )
+            bar.advance(task, len(part) * per)
+    marker.touch()
+    return db
+
+
+# --- taskwarrior ----------------------------------------------------------------------------
+
+
+def taskwarrior_data(folder: Path, tasks: int) -> Path | None:
+    """A Taskwarrior data folder with `tasks` pending tasks, written in its own file format."""
+    if shutil.which("task") is None:
+        return None
+    data = folder / f"task-{tasks}"
+    rc = folder / f"taskrc-{tasks}"
+    if not (data / "pending.data").exists():
+        data.mkdir(parents=True, exist_ok=True)
+        entry = int(dt.datetime(2026, 2, 1, tzinfo=dt.UTC).timestamp())
+        with (data / "pending.data").open("w", encoding="utf-8") as handle:
+            for n in range(tasks):
+                handle.write(
+                    f'[description:"Commitment {n}" entry:"{entry}" modified:"{entry}" '
+                    f'project:"pillar{n % 8}" status:"pending" uuid:"{uuid.UUID(int=n + 1)}"]\n'
+                )
+        for name in ("completed.data", "undo.data", "backlog.data"):
+            (data / name).touch()
+    rc.write_text(
+        f"data.location={data}\nverbose=nothing\nconfirmation=off\nhooks=off\n"
+        "gc=off\nrecurrence=off\ndetection=off\ncolor=off\n",
+        encoding="utf-8",
+    )
+    return rc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--commitments", type=int, default=100_000)
+    parser.add_argument("--events-per", type=int, default=10)
+    parser.add_argument("--declarations", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".bench")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+
+    work = args.workdir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    tracker = tracker_cmd()
+    big = build(work, args.commitments, args.events_per, args.declarations)
+    big_url = f"sqlite:///{big}"
+
+    small = work / "small.db"
+    if not small.exists():
+        subprocess.run(
+            [*tracker, "--db", f"sqlite:///{small}", "init"], check=True, stdout=subprocess.DEVNULL
+        )
+    template = work / "empty-template.db"
+    if not template.exists():
+        subprocess.run(
+            [*tracker, "--db", f"sqlite:///{template}", "init"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    load_fixture = write_fixture(work, "load-10k", "LD", 10_000, 8)
+    load_db = work / "load.db"
+
+    def fresh_load_db() -> None:
+        for stale in work.glob("load.db*"):
+            stale.unlink()
+        shutil.copy(template, load_db)
+
+    code = "BA1-00001"
+    cases = [
+        Case("tracker --help", [*tracker, "--help"], 0.5),
+        Case(
+            "shell completion (status values)",
+            tracker,
+            0.5,
+            env={
+                "_TRACKER_COMPLETE": "complete_bash",
+                "COMP_WORDS": "tracker progress X --status ",
+                "COMP_CWORD": "4",
+            },
+        ),
+        Case("list (bundled declaration)", [*tracker, "--db", f"sqlite:///{small}", "list"], 1.2),
+        Case(
+            "list --pillar P --limit 20",
+            [*tracker, "--db", big_url, "list", "--pillar", "pillar-3", "--limit", "20"],
+            1.3,
+        ),
+        Case("show CODE", [*tracker, "--db", big_url, "show", code], 1.3),
+        Case(
+            "progress CODE --status S -m …",
+            [
+                *tracker,
+                "--db",
+                big_url,
+                "progress",
+                code,
+                "--status",
+                "in_progress",
+                "-m",
+                "benchmark note",
+            ],
+            1.3,
+        ),
+        Case(
+            "report --format json", [*tracker, "--db", big_url, "report", "--format", "json"], 2.5
+        ),
+        Case(
+            "report --format json --as-of DATE",
+            [*tracker, "--db", big_url, "report", "--format", "json", "--as-of", "2026-06-15"],
+            3.5,
+        ),
+        Case(
+            "list --all --format csv",
+            [*tracker, "--db", big_url, "list", "--all", "--format", "csv"],
+            4.0,
+        ),
+        Case(
+            "load of a 10,000-item fixture",
+            [*tracker, "--db", f"sqlite:///{load_db}", "load", str(load_fixture)],
+            8.0,
+            setup=fresh_load_db,
+        ),
+    ]
+
+    floor, floor_peak = measure(Case("floor", FLOOR, None), args.runs)
+    rows = []
+    for case in cases:
+        seconds, peak = measure(case, args.runs)
+        ratio = seconds / floor
+        rows.append(
+            {
+                "case": case.name,
+                "seconds": round(seconds, 4),
+                "ratio": round(ratio, 2),
+                "target": case.target,
+                "pass": case.target is None or (ratio <= case.target and peak < 300),
+                "peak_mb": round(peak, 1),
+            }
+        )
+
+    small_rc, big_rc = taskwarrior_data(work, 100), taskwarrior_data(work, args.commitments)
+    if small_rc and big_rc:
+        tw = {
+            "list (bundled declaration)": ["task", f"rc:{small_rc}", "list"],
+            "list --pillar P --limit 20": [
+                "task",
+                f"rc:{big_rc}",
+                "project:pillar3",
+                "limit:20",
+                "list",
+            ],
+            "show CODE": ["task", f"rc:{big_rc}", "1", "information"],
+            "progress CODE --status S -m …": [
+                "task",
+                f"rc:{big_rc}",
+                "1",
+                "annotate",
+                "benchmark note",
+            ],
+            "list --all --format csv": ["task", f"rc:{big_rc}", "export"],
+        }
+        for row in rows:
+            argv = tw.get(row["case"])
+            if argv:
+                seconds, _ = measure(Case(row["case"], argv, None), args.runs)
+                row["taskwarrior_seconds"] = round(seconds, 4)
+                row["taskwarrior_ratio"] = round(seconds / floor, 2)
+
+    result = {
+        "floor_seconds": round(floor, 4),
+        "floor_peak_mb": round(floor_peak, 1),
+        "commitments": args.commitments,
+        "events": args.commitments * args.events_per,
+        "runs": args.runs,
+        "cases": rows,
+        "all_pass": all(r["pass"] for r in rows),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(
+            title=f"tracker at {args.commitments:,} commitments / {result['events']:,} events "
+            f"(floor {floor:.3f} s, median of {args.runs})"
+        )
+        for column in (
+            "case",
+            "median s",
+            "ratio",
+            "target",
+            "peak MB",
+            "pass",
+            "taskwarrior ratio",
+        ):
+            table.add_column(column, justify="left" if column == "case" else "right")
+        for r in rows:
+            table.add_row(
+                r["case"],
+                f"{r['seconds']:.3f}",
+                f"{r['ratio']:.2f}",
+                f"≤ {r['target']}" if r["target"] else "",
+                f"{r['peak_mb']:.0f}",
+                "pass" if r["pass"] else "FAIL",
+                str(r.get("taskwarrior_ratio", "")),
+            )
+        Console().print(table)
+    sys.exit(0 if result["all_pass"] else 1)
+
+
+if __name__ == "__main__":
+    main()
