@@ -1,9 +1,16 @@
-"""`tracker report`: the status report, in the format asked for."""
+"""`tracker report`: the status report, in the format asked for.
+
+With no --format, a terminal gets the rich terminal view and anything else (a pipe, a file from
+--output) gets Markdown. Colour only on a terminal and never when NO_COLOR is set.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -17,36 +24,93 @@ from tracker.cli.options import (
     write_output,
 )
 
+# The terminal view is laid out for 80 columns; it follows the terminal between these bounds.
+MIN_WIDTH = 60
+MAX_WIDTH = 100
+PLAIN_WIDTH = 80
+
 
 class ReportFormat(StrEnum):
+    terminal = "terminal"
     md = "md"
+    html = "html"
     json = "json"
+    csv = "csv"
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour on a terminal only; never with NO_COLOR set (no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR", "") != "" or os.environ.get("TERM") == "dumb":
+        return False
+    return _is_tty(stream)
+
+
+def terminal_width(stream: TextIO) -> int:
+    if not _is_tty(stream):
+        return PLAIN_WIDTH
+    columns = shutil.get_terminal_size((PLAIN_WIDTH, 24)).columns
+    return max(MIN_WIDTH, min(columns, MAX_WIDTH))
 
 
 def report(
     ctx: typer.Context,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        ReportFormat.md
-    ),
+    fmt: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="terminal, md, html, json or csv [default: terminal on a terminal, else md].",
+            show_default=False,
+        ),
+    ] = None,
     output: OutputOpt = None,
     as_of: Annotated[
         str | None, typer.Option(help="Status as of this date, rebuilt from the history.")
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="List the changes on or after this date.")
+        str | None,
+        typer.Option(help="List the changes on or after this date [default: 30 days before]."),
     ] = None,
     pillar: PillarOpt = None,
     party: PartyOpt = None,
     declaration: DeclarationOpt = None,
+    history: Annotated[
+        bool | None,
+        typer.Option(
+            "--history/--no-history",
+            help="Include the burn-up series (status counts over time) "
+            "[default: in terminal and html, which draw it].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A status report: counts, completion, compliance scores, overdue and open items.
 
-    Example: tracker report --format md --output report.md --since 2026-10-01
+    Formats: terminal (tables and bars), md (Markdown), html (one self-contained file with
+    charts, printable on A4), json (versioned, for programs), csv (one row per commitment).
+
+    Example: tracker report --format html --output report.html --since 2026-10-01
     """
+    import datetime as dt
+
     from tracker.reports.model import build
 
     as_of_date = parse_date(as_of, "--as-of")
-    since_date = parse_date(since, "--since")
+    since_date = parse_date(since, "--since") or (
+        (as_of_date or dt.date.today()) - dt.timedelta(days=30)
+    )
+    if fmt is None:
+        on_terminal = output is None and _is_tty(sys.stdout)
+        fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
+    if history is None:
+        history = fmt in (ReportFormat.terminal, ReportFormat.html)
     with session(ctx) as s:
         model = build(
             s,
@@ -55,9 +119,31 @@ def report(
             pillar=pillar,
             party=party,
             declaration=declaration,
+            with_history=history,
         )
-    if fmt is ReportFormat.json:
-        from tracker.reports.as_json import render
+    if fmt is ReportFormat.terminal:
+        from tracker.reports import as_terminal
+
+        to_screen = output is None
+        text = as_terminal.render(
+            model,
+            width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
+            color=to_screen and use_color(sys.stdout),
+        )
+    elif fmt is ReportFormat.html:
+        from tracker.reports import as_html
+
+        text = as_html.render(model)
+    elif fmt is ReportFormat.json:
+        from tracker.reports import as_json
+
+        text = as_json.render(model)
+    elif fmt is ReportFormat.csv:
+        from tracker.reports import as_csv
+
+        text = as_csv.render(model)
     else:
-        from tracker.reports.as_markdown import render
-    write_output(render(model), output)
+        from tracker.reports import as_markdown
+
+        text = as_markdown.render(model)
+    write_output(text, output)

@@ -95,14 +95,38 @@ def to_data(report: Report) -> dict[str, Any]:
         "due_soon": [i.code for i in report.due_soon],
         "stalled": [i.code for i in report.stalled],
         "changes": [event(e) for e in report.changes],
-        "history": [
-            {"on": h.on.isoformat(), "counts": {s.value: n for s, n in h.counts.items()}}
-            for h in report.history
-        ],
+        **(
+            {
+                "history": [
+                    {"on": h.on.isoformat(), "counts": {s.value: n for s, n in h.counts.items()}}
+                    for h in report.history
+                ]
+            }
+            if report.with_history
+            else {}
+        ),
         "heads_digest": report.heads_digest,
         "commitments": [item(i) for i in report.items],
     }
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_data(report), ensure_ascii=False, indent=2) + "\n"
+    """Compact JSON, one top-level key per line and one commitment per line.
+
+    Readable in a diff, and written by the C encoder (an indented dump of 100,000 items would go
+    through the pure-Python one, twenty times slower).
+    """
+    data = to_data(report)
+    lines = []
+    for key, value in data.items():
+        if key == "commitments":
+            body = ",\n".join(_dumps(c) for c in value)
+            text = f"[\n{body}\n]" if value else "[]"
+        else:
+            text = _dumps(value)
+        lines.append(f"{_dumps(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ": "))

@@ -12,12 +12,13 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from tracker.commitments import json_list_contains, resolve_party, resolve_pillar
 from tracker.chain import heads_digest
+from tracker.commitments import json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
 from tracker.events import live
 from tracker.models import Commitment, Declaration, Evidence, Pillar, StatusEvent
@@ -172,6 +173,7 @@ class Report:
     changes: list[EventLine] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
     history: list[HistoryPoint] = field(default_factory=list)
+    with_history: bool = True
 
     @property
     def heads_digest(self) -> str:
@@ -209,31 +211,26 @@ class Report:
         ]
 
 
-def _latest_events(
-    as_of: dt.date, commitment_ids: Select[int], party: str | None
-) -> Select[int, int]:
-    """(commitment_id, event_id) of the last event on or before as_of, per commitment.
+def _latest_event_id(as_of: dt.date, party: str | None) -> Any:
+    """For the commitment of the enclosing query: its last live event on or before as_of.
 
+    A correlated lookup walks the (commitment_id, party, effective_on) index backwards and stops
+    at the first live row, so the cost is per commitment, not per event in the history.
     party None: events assessing the commitment as a whole; else that party's own events.
     """
-    ranked = (
-        select(
-            StatusEvent.commitment_id,
-            StatusEvent.id,
-            func.row_number()
-            .over(
-                partition_by=StatusEvent.commitment_id,
-                order_by=(StatusEvent.effective_on.desc(), StatusEvent.id.desc()),
-            )
-            .label("rank"),
+    return (
+        select(StatusEvent.id)
+        .where(
+            StatusEvent.commitment_id == Commitment.id,
+            StatusEvent.party.is_(None) if party is None else StatusEvent.party == party,
+            StatusEvent.effective_on <= as_of,
+            live(),
         )
-        .where(StatusEvent.effective_on <= as_of)
-        .where(StatusEvent.commitment_id.in_(commitment_ids))
-        .where(StatusEvent.party.is_(None) if party is None else StatusEvent.party == party)
-        .where(live())
-        .subquery()
+        .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+        .limit(1)
+        .correlate(Commitment)
+        .scalar_subquery()
     )
-    return select(ranked.c.commitment_id, ranked.c.id).where(ranked.c.rank == 1)
 
 
 def _history(
@@ -283,37 +280,65 @@ def _history(
     return points
 
 
+_EVENT_COLUMNS = (
+    StatusEvent.id,
+    StatusEvent.effective_on,
+    StatusEvent.recorded_at,
+    StatusEvent.from_status,
+    StatusEvent.to_status,
+    StatusEvent.note,
+    StatusEvent.reason,
+    StatusEvent.actor,
+    StatusEvent.party,
+    StatusEvent.corrects_id,
+)
+
+
+def _event_line(
+    row: Any, code: str, title: str, evidence: list[str], prefix: str = ""
+) -> EventLine:
+    def get(name: str) -> Any:
+        return getattr(row, prefix + name)
+
+    return EventLine(
+        id=get("id"),
+        code=code,
+        title=title,
+        on=get("effective_on"),
+        recorded_at=get("recorded_at"),
+        from_status=Status(get("from_status")),
+        to_status=Status(get("to_status")),
+        note=get("note"),
+        reason=get("reason"),
+        actor=get("actor"),
+        evidence=evidence,
+        party=get("party"),
+        corrects_id=get("corrects_id"),
+    )
+
+
+def _evidence_of(session: Session, event_ids: Select[Any] | list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for event_id, reference in session.execute(
+        select(Evidence.event_id, Evidence.reference)
+        .where(Evidence.event_id.in_(event_ids))
+        .order_by(Evidence.event_id, Evidence.position)
+    ):
+        found[event_id].append(reference)
+    return found
+
+
 def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]:
     lines: dict[int, EventLine] = {}
-    evidence: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(event_ids), 500):
         chunk = event_ids[start : start + 500]
-        for ev in session.execute(
-            select(Evidence.event_id, Evidence.reference)
-            .where(Evidence.event_id.in_(chunk))
-            .order_by(Evidence.event_id, Evidence.position)
-        ):
-            evidence[ev.event_id].append(ev.reference)
-        for e, code, title in session.execute(
-            select(StatusEvent, Commitment.code, Commitment.title)
+        evidence = _evidence_of(session, chunk)
+        for row in session.execute(
+            select(*_EVENT_COLUMNS, Commitment.code, Commitment.title)
             .join(Commitment, StatusEvent.commitment_id == Commitment.id)
             .where(StatusEvent.id.in_(chunk))
         ):
-            lines[e.id] = EventLine(
-                id=e.id,
-                code=code,
-                title=title,
-                on=e.effective_on,
-                recorded_at=e.recorded_at,
-                from_status=Status(e.from_status),
-                to_status=Status(e.to_status),
-                note=e.note,
-                reason=e.reason,
-                actor=e.actor,
-                evidence=evidence.get(e.id, []),
-                party=e.party,
-                corrects_id=e.corrects_id,
-            )
+            lines[row.id] = _event_line(row, row.code, row.title, evidence.get(row.id, []))
     return lines
 
 
@@ -326,7 +351,10 @@ def build(
     pillar: str | None = None,
     party: str | None = None,
     declaration: str | None = None,
+    with_history: bool = True,
 ) -> Report:
+    """The report; `with_history=False` skips the burn-up series, the one figure that reads
+    every event (the terminal and HTML reports draw it; JSON carries it on request)."""
     today = today or dt.date.today()
     as_of = as_of or today
 
@@ -354,61 +382,88 @@ def build(
         filters["party"] = chosen
         parties = [chosen]
 
-    latest: dict[int, int] = dict(session.execute(_latest_events(as_of, item_filter, None)).all())
-    own: dict[str, dict[int, int]] = {
-        p: dict(session.execute(_latest_events(as_of, item_filter, p)).all()) for p in parties
-    }
-    events = _event_lines(
-        session, sorted({*latest.values(), *(e for m in own.values() for e in m.values())})
+    latest = _latest_event_id(as_of, None).label("latest_id")
+    own_ids = [_latest_event_id(as_of, p).label(f"party_{n}") for n, p in enumerate(parties)]
+    last = aliased(StatusEvent, name="last_event")
+    query = (
+        select(
+            Commitment.id,
+            Commitment.code,
+            Commitment.title,
+            Commitment.pillar_id,
+            Commitment.kind,
+            Commitment.parties,
+            Commitment.owners,
+            Commitment.target_date,
+            Commitment.target_label,
+            Commitment.chain_head,
+            *[getattr(last, c.key).label(f"ev_{c.key}") for c in _EVENT_COLUMNS],
+            *own_ids,
+        )
+        .join(Pillar, Commitment.pillar_id == Pillar.id)
+        .outerjoin(last, last.id == latest)
+        .where(Commitment.id.in_(item_filter))
+        .order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
     )
+    rows = session.execute(query).all()
+    # Evidence of every latest event in one query, then each party's own latest events (few).
+    evidence = _evidence_of(
+        session, select(latest).select_from(Commitment).where(Commitment.id.in_(item_filter))
+    )
+    party_event_ids = sorted(
+        {getattr(r, f"party_{n}") for r in rows for n in range(len(parties))} - {None}
+    )
+    party_events = _event_lines(session, party_event_ids)
 
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
     }
     items: list[ItemLine] = []
     by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
-    query = (
-        select(Commitment)
-        .join(Pillar, Commitment.pillar_id == Pillar.id)
-        .where(Commitment.id.in_(item_filter))
-        .order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
-    )
-    for c in session.scalars(query):
-        event = events.get(latest[c.id]) if c.id in latest else None
+    for r in rows:
+        event = (
+            _event_line(r, r.code, r.title, evidence.get(r.ev_id, []), prefix="ev_")
+            if r.ev_id is not None
+            else None
+        )
         status = event.to_status if event else DEFAULT_STATUS
-        party_status = {
-            p: status_for_party(events[own[p][c.id]].to_status if c.id in own[p] else None, status)
-            for p in parties
-            if p in c.parties
+        own = {
+            p: party_events[pid]
+            for n, p in enumerate(parties)
+            if (pid := getattr(r, f"party_{n}")) is not None
         }
-        party_events = [events[own[p][c.id]] for p in parties if c.id in own[p]]
+        party_status = {
+            p: status_for_party(own[p].to_status if p in own else None, status)
+            for p in parties
+            if p in r.parties
+        }
         newest = max(
-            [e for e in [event, *party_events] if e is not None],
+            [e for e in [event, *own.values()] if e is not None],
             key=lambda e: (e.on, e.id),
             default=None,
         )
-        p = pillars[c.pillar_id]
+        p = pillars[r.pillar_id]
         item = ItemLine(
-            code=c.code,
-            title=c.title,
+            code=r.code,
+            title=r.title,
             pillar=p.slug,
             pillar_title=p.title,
-            kind=Kind(c.kind),
-            parties=list(c.parties),
-            owners=list(c.owners),
-            target_date=c.target_date,
-            target_label=c.target_label,
+            kind=Kind(r.kind),
+            parties=list(r.parties),
+            owners=list(r.owners),
+            target_date=r.target_date,
+            target_label=r.target_label,
             status=status,
             score=SCORES[status],
-            overdue=c.target_date is not None
-            and c.target_date < as_of
+            overdue=r.target_date is not None
+            and r.target_date < as_of
             and status is not Status.ACHIEVED,
             last_event=newest,
             party_status=party_status,
-            chain_head=c.chain_head,
+            chain_head=r.chain_head,
         )
         items.append(item)
-        by_pillar[c.pillar_id].append(item)
+        by_pillar[r.pillar_id].append(item)
 
     pillar_figures = [
         PillarFigures(
@@ -484,5 +539,8 @@ def build(
             len(items),
             min((d.date for d in declarations), default=as_of),
             as_of,
-        ),
+        )
+        if with_history
+        else [],
+        with_history=with_history,
     )

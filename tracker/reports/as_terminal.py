@@ -1,0 +1,395 @@
+"""The report for a terminal: rich tables and text-block bars that fit 80 columns.
+
+Drawn on a rich Console writing to a string, at a width the caller chooses (the CLI passes the
+terminal's, capped at 100, or 80 when not on a terminal). Without colour (not a TTY, NO_COLOR)
+the console has no colour system, so the output holds no escape codes at all; the glyph of each
+status (see presentation.GLYPHS) keeps bars and tables readable in plain text. User text goes in
+as rich Text, never as markup, with control characters neutralised.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import TYPE_CHECKING
+
+from tracker.reports.model import METHOD, EventLine, Figures, HistoryPoint, ItemLine, Report
+from tracker.reports.presentation import (
+    COLOURS,
+    GLYPHS,
+    PROGRESS_ORDER,
+    one_line,
+    pct,
+    sample,
+    score_text,
+    split_cells,
+)
+from tracker.statuses import LABELS, Status
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+# Blanks at the end of a line, before any closing style codes.
+_TRAILING = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
+BURNUP_ROWS = 12
+MIN_BAR = 10
+# Tables: a blank divider and one cell of (collapsed) padding between columns, no outer edge.
+GAP = 2
+
+
+def _table(*, expand: bool = False) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    return Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+        header_style="bold",
+        expand=expand,
+    )
+
+
+def _glyph(status: Status) -> Text:
+    from rich.text import Text
+
+    return Text(GLYPHS[status], style=COLOURS[status])
+
+
+def _bar(counts: Mapping[Status, int], width: int) -> Text:
+    from rich.text import Text
+
+    bar = Text(no_wrap=True, overflow="crop")
+    for status, cells in split_cells(counts, width):
+        bar.append(GLYPHS[status] * cells, style=COLOURS[status])
+    return bar
+
+
+def _status(status: Status) -> Text:
+
+    text = _glyph(status)
+    text.append(" " + LABELS[status])
+    return text
+
+
+def _legend() -> Text:
+    from rich.text import Text
+
+    legend = Text()
+    for n, status in enumerate(PROGRESS_ORDER):
+        if n:
+            legend.append(" ")
+        legend.append_text(_status(status))
+    return legend
+
+
+def _section(console: Console, title: str) -> None:
+    from rich.rule import Rule
+    from rich.text import Text
+
+    console.print()
+    console.print(
+        Rule(Text(one_line(title), style="bold"), align="left", characters="─", style="dim")
+    )
+
+
+def _headline(console: Console, report: Report) -> None:
+    from rich.text import Text
+
+    titles = "; ".join(d.title for d in report.declarations) or "No declaration loaded"
+    console.print(Text("Status report: " + one_line(titles), style="bold"))
+    for d in report.declarations:
+        console.print(
+            Text(one_line(f"{d.place}, {d.date.isoformat()}; parties: {', '.join(d.parties)}"))
+        )
+    dates = (
+        f"Report date {report.generated_on.isoformat()} · status as of {report.as_of.isoformat()}"
+    )
+    console.print(Text(dates))
+    if report.filters:
+        shown = ", ".join(f"{k} = {v}" for k, v in report.filters.items())
+        console.print(Text(one_line("Filters: " + shown)))
+    upcoming = report.next_milestone
+    if upcoming is not None:
+        console.print(
+            Text(
+                one_line(
+                    f"{upcoming.days_left} days left to the {upcoming.title} "
+                    f"({upcoming.date.isoformat()})"
+                ),
+                style="bold",
+            )
+        )
+    elif report.milestones:
+        console.print(Text("No upcoming milestone.", style="bold"))
+    for m in report.milestones:
+        if m is upcoming:
+            continue
+        when = f"{m.days_left} days left" if m.days_left >= 0 else f"{-m.days_left} days ago"
+        console.print(Text(one_line(f"{m.title}: {m.date.isoformat()} ({when})")))
+
+
+def _summary(console: Console, report: Report) -> None:
+    from rich.text import Text
+
+    f = report.overall
+    _section(console, "Summary")
+    for line in (
+        f"Items tracked: {f.items} ({f.commitments} of kind commitment)",
+        f"Completion rate: {pct(f.completion_rate)} ({f.achieved} of {f.commitments} "
+        f"commitments achieved); with partial credit: {pct(f.completion_rate_partial)}",
+        f"Mean compliance score: {score_text(f.mean_score)} (−1 to +1)",
+        f"Open: {len(report.open)}; overdue: {len(report.overdue)}; stalled: {len(report.stalled)}",
+    ):
+        console.print(Text(line))
+
+
+def _progress_bars(console: Console, report: Report, width: int) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    _section(console, "Progress by pillar")
+    console.print(_legend())
+    rows = [(p.slug, p.figures, "") for p in report.pillars]
+    rows.append(("All", report.overall, "bold"))
+    name_w = min(20, max(len(name) for name, _, _ in rows))
+    count_w = len(f"{report.overall.items} items")
+    bar_w = max(MIN_BAR, width - name_w - count_w - 4 - 3)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, max_width=name_w, overflow="ellipsis")
+    grid.add_column(no_wrap=True, width=bar_w)
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_column(no_wrap=True, justify="right")
+    for name, figures, style in rows:
+        grid.add_row(
+            Text(one_line(name), style=style),
+            _bar(figures.counts, bar_w),
+            Text(f"{figures.items} items"),
+            Text(pct(figures.completion_rate), style=style),
+        )
+    console.print(grid)
+
+
+def _figures_table(first: str, rows: list[tuple[str, Figures, bool]]) -> Table:
+    from rich.text import Text
+
+    table = _table()
+    # Numbers never wrap; on a narrow terminal the name column gives way (folds) instead.
+    table.add_column(first, max_width=20, overflow="fold")
+    table.add_column("Items", justify="right", no_wrap=True)
+    for status in PROGRESS_ORDER:
+        table.add_column(_glyph(status), justify="right", no_wrap=True)
+    table.add_column("Compl.", justify="right", no_wrap=True)
+    table.add_column("Partial", justify="right", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    for name, f, bold in rows:
+        style = "bold" if bold else ""
+        table.add_row(
+            Text(one_line(name), style=style),
+            str(f.items),
+            *(str(f.counts.get(s, 0)) for s in PROGRESS_ORDER),
+            pct(f.completion_rate),
+            pct(f.completion_rate_partial),
+            score_text(f.mean_score),
+            style=style,
+        )
+    return table
+
+
+def _figures(console: Console, report: Report) -> None:
+    from rich.text import Text
+
+    _section(console, "Figures by pillar")
+    console.print(_legend())
+    rows = [(p.slug, p.figures, False) for p in report.pillars]
+    console.print(_figures_table("Pillar", [*rows, ("All", report.overall, True)]))
+    if report.parties:
+        _section(console, "Figures by party")
+        console.print(
+            Text("Each party's own assessment where one was recorded, else the item's as a whole.")
+        )
+        parties = [(p.party, p.figures, False) for p in report.parties]
+        console.print(_figures_table("Party", parties))
+    console.print(
+        Text(
+            "Compl. = completion rate; Partial = with partial credit (partially achieved counts "
+            "half); Score = mean compliance score, −1 to +1. All three over items of kind "
+            "commitment.",
+            style="dim",
+        )
+    )
+
+
+def _burnup(console: Console, points: list[HistoryPoint], width: int) -> None:
+    from rich.text import Text
+
+    _section(console, "Burn-up: items by status over time")
+    shown = sample(points, BURNUP_ROWS)
+    if len(shown) < len(points):
+        console.print(Text(f"{len(shown)} of {len(points)} dates shown, evenly spread."))
+    most = max((sum(p.counts.values()) for p in shown), default=0)
+    number_w = max(2, len(str(most)))
+    bar_w = max(MIN_BAR, width - 10 - len(PROGRESS_ORDER) * (number_w + GAP) - GAP)
+    table = _table()
+    table.add_column("Date", no_wrap=True)
+    table.add_column("", no_wrap=True, width=bar_w)
+    for status in PROGRESS_ORDER:
+        table.add_column(_glyph(status), justify="right", no_wrap=True)
+    for point in shown:
+        total = sum(point.counts.values())
+        scaled = round(bar_w * total / most) if most else 0
+        table.add_row(
+            point.on.isoformat(),
+            _bar(point.counts, scaled),
+            *(str(point.counts.get(s, 0)) for s in PROGRESS_ORDER),
+        )
+    console.print(table)
+
+
+def _item_list(console: Console, title: str, items: list[ItemLine]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    _section(console, f"{title} ({len(items)})")
+    if not items:
+        console.print(Text("None."))
+        return
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for i in items:
+        grid.add_row(
+            Text(i.code, style="bold"),
+            _status(i.status),
+            Text(
+                i.target_date.isoformat() if i.target_date else "",
+                style="red" if i.overdue else "",
+            ),
+            Text(one_line(i.title)),
+        )
+    console.print(grid)
+
+
+def _event_text(e: EventLine) -> Text:
+    from rich.text import Text
+
+    text = Text()
+    if e.party:
+        text.append(f"[{one_line(e.party)}] ")
+    if e.from_status != e.to_status:
+        text.append_text(_status(e.from_status))
+        text.append(" → ")
+    text.append_text(_status(e.to_status))
+    if e.note:
+        text.append(" — " + one_line(e.note))
+    if e.reason:
+        text.append(" — reason: " + one_line(e.reason))
+    if e.evidence:
+        text.append(" — evidence: " + ", ".join(one_line(r) for r in e.evidence))
+    text.append(" — by " + one_line(e.actor), style="dim")
+    return text
+
+
+def _changes(console: Console, report: Report) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    assert report.since is not None
+    _section(console, f"Changes since {report.since.isoformat()} ({len(report.changes)})")
+    if not report.changes:
+        console.print(Text("None."))
+        return
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for e in report.changes:
+        grid.add_row(e.on.isoformat(), Text(e.code, style="bold"), _event_text(e))
+    console.print(grid)
+
+
+def _commitments(console: Console, report: Report, width: int) -> None:
+    from rich.text import Text
+
+    _section(console, f"Commitments ({len(report.items)})")
+    wide = width >= 100
+    # expand: the fixed columns keep their width and the title takes the rest, cut to one line.
+    table = _table(expand=True)
+    table.add_column("Code", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Score", no_wrap=True, justify="right")
+    table.add_column("Target", no_wrap=True)
+    if wide:
+        table.add_column("Updated", no_wrap=True)
+    table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
+    for i in report.items:
+        target = Text(i.target_date.isoformat() if i.target_date else "—")
+        if i.overdue:
+            target.append("!", style="bold red")
+            target.stylize("red")
+        cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status), f"{i.score:+d}"]
+        cells.append(target)
+        if wide:
+            cells.append(i.last_event.on.isoformat() if i.last_event else "—")
+        cells.append(Text(one_line(i.title)))
+        table.add_row(*cells)
+    console.print(table)
+    if report.overdue:
+        console.print(Text("! overdue: the target date has passed and the item is not achieved."))
+
+
+def _method(console: Console) -> None:
+    from rich.text import Text
+
+    _section(console, "How the figures are computed")
+    for name, text in METHOD.items():
+        line = Text(name, style="bold")
+        line.append(": " + text)
+        console.print(line)
+
+
+def render(report: Report, *, width: int = 80, color: bool = False) -> str:
+    """The report as terminal text `width` columns wide; ANSI styles only when `color`."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system="auto" if color else None,
+        force_terminal=color,
+        force_jupyter=False,
+        force_interactive=False,
+        no_color=not color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+        tab_size=4,
+    )
+    _headline(console, report)
+    _summary(console, report)
+    if report.pillars:
+        _progress_bars(console, report, width)
+        _figures(console, report)
+    points = sorted(report.history, key=lambda p: p.on)
+    if points:
+        _burnup(console, points, width)
+    _item_list(console, "Overdue", report.overdue)
+    milestone = report.next_milestone
+    if milestone is not None:
+        _item_list(console, f"Due by the {milestone.title}", report.due_soon)
+    _item_list(console, "Stalled", report.stalled)
+    if report.since is not None:
+        _changes(console, report)
+    _commitments(console, report, width)
+    _method(console)
+    # Tables pad every line to their width; trailing blanks only get in the way of a pager.
+    return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buffer.getvalue().splitlines())

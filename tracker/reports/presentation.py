@@ -1,0 +1,114 @@
+"""What the renderers for people (terminal, HTML) share: number formats, the status palette and
+glyphs, the order statuses stack in a bar, and the sampling of the status history
+behind the burn-up.
+
+Numbers are formatted exactly as the Markdown report formats them, so every format shows the same
+figure the same way. Each status has a glyph as well as a colour: a bar must still read without
+colour (NO_COLOR, print, colour blindness). The colours are the Okabe–Ito palette.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from tracker.reports.model import HistoryPoint
+from tracker.statuses import Status
+
+# Left to right in a bar, bottom to top in the burn-up: delivered first, then work under way,
+# then what has not moved, so the "done" share grows from one edge.
+PROGRESS_ORDER: tuple[Status, ...] = (
+    Status.ACHIEVED,
+    Status.PARTIALLY_ACHIEVED,
+    Status.IN_PROGRESS,
+    Status.STALLED,
+    Status.NOT_STARTED,
+    Status.DROPPED,
+)
+
+COLOURS: dict[Status, str] = {
+    Status.ACHIEVED: "#009E73",
+    Status.PARTIALLY_ACHIEVED: "#56B4E9",
+    Status.IN_PROGRESS: "#E69F00",
+    Status.STALLED: "#D55E00",
+    Status.NOT_STARTED: "#BBBBBB",
+    Status.DROPPED: "#555555",
+}
+
+GLYPHS: dict[Status, str] = {
+    Status.ACHIEVED: "█",
+    Status.PARTIALLY_ACHIEVED: "▓",
+    Status.IN_PROGRESS: "▒",
+    Status.STALLED: "░",
+    Status.NOT_STARTED: "·",
+    Status.DROPPED: "×",
+}
+
+_HTTP_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def score_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.2f}"
+
+
+def is_web_link(reference: str) -> bool:
+    """Only plain http(s) URLs become links; anything else (javascript:, data:, citations) is
+    shown as text."""
+    return bool(_HTTP_URL.match(reference.strip()))
+
+
+def one_line(text: str) -> str:
+    """User text on one line with control characters made visible, so a note cannot move the
+    cursor, clear the screen or colour the terminal (rich strips only some of them)."""
+    flat = " ".join(text.split())
+    return "".join("\N{REPLACEMENT CHARACTER}" if _is_control(ch) else ch for ch in flat)
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def split_cells(counts: Mapping[Status, int], width: int) -> list[tuple[Status, int]]:
+    """Share `width` character cells between statuses in proportion to their counts.
+
+    Largest remainders keep the total exact; a status with any items gets at least one cell when
+    there is room, so a single stalled item never disappears from a bar.
+    """
+    present = [(s, counts.get(s, 0)) for s in PROGRESS_ORDER if counts.get(s, 0) > 0]
+    total = sum(n for _, n in present)
+    if total == 0 or width <= 0:
+        return []
+    exact = {s: n * width / total for s, n in present}
+    cells = {s: int(v) for s, v in exact.items()}
+    if len(present) <= width:
+        for s, _ in present:
+            cells[s] = max(cells[s], 1)
+    spare = width - sum(cells.values())
+    by_remainder = sorted(present, key=lambda sn: exact[sn[0]] - cells[sn[0]], reverse=True)
+    for s, _ in by_remainder:
+        if spare <= 0:
+            break
+        cells[s] += 1
+        spare -= 1
+    # Taking back what the one-cell minimum overspent: from the widest segments first.
+    while spare < 0:
+        widest = max((s for s, _ in present if cells[s] > 1), key=lambda s: cells[s])
+        cells[widest] -= 1
+        spare += 1
+    return [(s, cells[s]) for s, _ in present if cells[s] > 0]
+
+
+def sample(points: Sequence[HistoryPoint], limit: int) -> list[HistoryPoint]:
+    """At most `limit` points, evenly spread, always keeping the first and the last."""
+    if len(points) <= limit:
+        return list(points)
+    if limit <= 1:
+        return [points[-1]]
+    last = len(points) - 1
+    picks = sorted({round(k * last / (limit - 1)) for k in range(limit)})
+    return [points[i] for i in picks]
