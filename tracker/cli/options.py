@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -190,10 +190,15 @@ def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:
     return run_in_transaction(database_url(ctx), work)
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Print, or write the file atomically (a reader never sees half a report)."""
+def write_output(text: str | Iterable[str], output: Path | None) -> None:
+    """Print, or write the file atomically (a reader never sees half a report).
+
+    `text` may be a stream of chunks, written as they come (large reports stay small in memory).
+    """
+    parts = [text] if isinstance(text, str) else text
     if output is None:
-        sys.stdout.write(text)
+        for part in parts:
+            sys.stdout.write(part)
         sys.stdout.flush()
         return
     try:
@@ -201,7 +206,8 @@ def write_output(text: str, output: Path | None) -> None:
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+                for part in parts:
+                    handle.write(part)
             os.chmod(tmp, 0o644)
             os.replace(tmp, output)
         except BaseException:

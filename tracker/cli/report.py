@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, TextIO
 
@@ -121,6 +122,7 @@ def report(
             declaration=declaration,
             with_history=history,
         )
+    text: str | Iterable[str]
     if fmt is ReportFormat.terminal:
         from tracker.reports import as_terminal
 
@@ -137,7 +139,7 @@ def report(
     elif fmt is ReportFormat.json:
         from tracker.reports import as_json
 
-        text = as_json.render(model)
+        text = as_json.chunks(model)
     elif fmt is ReportFormat.csv:
         from tracker.reports import as_csv
 

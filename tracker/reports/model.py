@@ -9,12 +9,14 @@ computed over items of kind `commitment`; ongoing and prospective items are coun
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.chain import heads_digest
@@ -54,7 +56,7 @@ METHOD = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EventLine:
     id: int
     code: str
@@ -71,7 +73,7 @@ class EventLine:
     corrects_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ItemLine:
     code: str
     title: str
@@ -294,27 +296,36 @@ _EVENT_COLUMNS = (
 )
 
 
-def _event_line(
-    row: Any, code: str, title: str, evidence: list[str], prefix: str = ""
-) -> EventLine:
-    def get(name: str) -> Any:
-        return getattr(row, prefix + name)
-
+def _event_line(values: Sequence[Any], code: str, title: str, evidence: list[str]) -> EventLine:
+    """An EventLine from the values of _EVENT_COLUMNS, in that order (positional: fast)."""
+    event_id, on, recorded_at, from_status, to_status, note, reason, actor, party, fixes = values
     return EventLine(
-        id=get("id"),
+        id=event_id,
         code=code,
         title=title,
-        on=get("effective_on"),
-        recorded_at=get("recorded_at"),
-        from_status=Status(get("from_status")),
-        to_status=Status(get("to_status")),
-        note=get("note"),
-        reason=get("reason"),
-        actor=get("actor"),
+        on=on,
+        recorded_at=recorded_at,
+        from_status=_STATUS[from_status],
+        to_status=_STATUS[to_status],
+        note=note,
+        reason=reason,
+        actor=actor,
         evidence=evidence,
-        party=get("party"),
-        corrects_id=get("corrects_id"),
+        party=party,
+        corrects_id=fixes,
     )
+
+
+_STATUS = {s.value: s for s in STATUSES}
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(raw: str) -> list[str]:
+    names = json.loads(raw)
+    return names if isinstance(names, list) else []
+
+
+_KIND = {k.value: k for k in Kind}
 
 
 def _evidence_of(session: Session, event_ids: Select[Any] | list[int]) -> dict[int, list[str]]:
@@ -338,7 +349,8 @@ def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]
             .join(Commitment, StatusEvent.commitment_id == Commitment.id)
             .where(StatusEvent.id.in_(chunk))
         ):
-            lines[row.id] = _event_line(row, row.code, row.title, evidence.get(row.id, []))
+            *values, code, title = row
+            lines[row[0]] = _event_line(values, code, title, evidence.get(row[0], []))
     return lines
 
 
@@ -383,7 +395,7 @@ def build(
         parties = [chosen]
 
     latest = _latest_event_id(as_of, None).label("latest_id")
-    own_ids = [_latest_event_id(as_of, p).label(f"party_{n}") for n, p in enumerate(parties)]
+    party_latest = [_latest_event_id(as_of, p).label(f"party_{n}") for n, p in enumerate(parties)]
     last = aliased(StatusEvent, name="last_event")
     query = (
         select(
@@ -392,26 +404,28 @@ def build(
             Commitment.title,
             Commitment.pillar_id,
             Commitment.kind,
-            Commitment.parties,
-            Commitment.owners,
+            # As text, decoded once per distinct list below: most items share a few lists.
+            cast(Commitment.parties, Text),
+            cast(Commitment.owners, Text),
             Commitment.target_date,
             Commitment.target_label,
             Commitment.chain_head,
-            *[getattr(last, c.key).label(f"ev_{c.key}") for c in _EVENT_COLUMNS],
-            *own_ids,
+            *[getattr(last, c.key) for c in _EVENT_COLUMNS],
+            *party_latest,
         )
         .join(Pillar, Commitment.pillar_id == Pillar.id)
         .outerjoin(last, last.id == latest)
         .where(Commitment.id.in_(item_filter))
         .order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
     )
-    rows = session.execute(query).all()
+    rows: list[Any] = list(session.execute(query).all())
     # Evidence of every latest event in one query, then each party's own latest events (few).
     evidence = _evidence_of(
         session, select(latest).select_from(Commitment).where(Commitment.id.in_(item_filter))
     )
-    party_event_ids = sorted(
-        {getattr(r, f"party_{n}") for r in rows for n in range(len(parties))} - {None}
+    first_party = 10 + len(_EVENT_COLUMNS)
+    party_event_ids: list[int] = sorted(
+        {pid for r in rows for pid in r[first_party:] if pid is not None}
     )
     party_events = _event_lines(session, party_event_ids)
 
@@ -420,50 +434,47 @@ def build(
     }
     items: list[ItemLine] = []
     by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
-    for r in rows:
+    n_events = len(_EVENT_COLUMNS)
+    for row in rows:
+        fields: Sequence[Any] = row
+        _, code, title, pillar_id, kind, raw_parties, raw_owners, target, label, head = fields[:10]
+        item_parties, owners = _names(raw_parties), _names(raw_owners)
+        values = fields[10 : 10 + n_events]
+        own_ids = fields[10 + n_events :]
         event = (
-            _event_line(r, r.code, r.title, evidence.get(r.ev_id, []), prefix="ev_")
-            if r.ev_id is not None
+            _event_line(values, code, title, evidence.get(values[0], []))
+            if values[0] is not None
             else None
         )
         status = event.to_status if event else DEFAULT_STATUS
-        own = {
-            p: party_events[pid]
-            for n, p in enumerate(parties)
-            if (pid := getattr(r, f"party_{n}")) is not None
-        }
-        party_status = {
-            p: status_for_party(own[p].to_status if p in own else None, status)
-            for p in parties
-            if p in r.parties
-        }
-        newest = max(
-            [e for e in [event, *own.values()] if e is not None],
-            key=lambda e: (e.on, e.id),
-            default=None,
-        )
-        p = pillars[r.pillar_id]
+        newest = event
+        party_status: dict[str, Status] = {}
+        for p, pid in zip(parties, own_ids, strict=True):
+            own = party_events[pid] if pid is not None else None
+            if p in item_parties:
+                party_status[p] = status_for_party(own.to_status if own else None, status)
+            if own is not None and (newest is None or (own.on, own.id) > (newest.on, newest.id)):
+                newest = own
+        pillar_row = pillars[pillar_id]
         item = ItemLine(
-            code=r.code,
-            title=r.title,
-            pillar=p.slug,
-            pillar_title=p.title,
-            kind=Kind(r.kind),
-            parties=list(r.parties),
-            owners=list(r.owners),
-            target_date=r.target_date,
-            target_label=r.target_label,
+            code=code,
+            title=title,
+            pillar=pillar_row.slug,
+            pillar_title=pillar_row.title,
+            kind=_KIND[kind],
+            parties=item_parties,
+            owners=owners,
+            target_date=target,
+            target_label=label,
             status=status,
             score=SCORES[status],
-            overdue=r.target_date is not None
-            and r.target_date < as_of
-            and status is not Status.ACHIEVED,
+            overdue=target is not None and target < as_of and status is not Status.ACHIEVED,
             last_event=newest,
             party_status=party_status,
-            chain_head=r.chain_head,
+            chain_head=head,
         )
         items.append(item)
-        by_pillar[r.pillar_id].append(item)
+        by_pillar[pillar_id].append(item)
 
     pillar_figures = [
         PillarFigures(
