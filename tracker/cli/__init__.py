@@ -26,6 +26,12 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 class TrackerGroup(TyperGroup):
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        from tracker.cli.coercion import speed_up
+
+        speed_up(self)
+        return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
