@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, Text, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from tracker.errors import NotFoundError, TrackerError
@@ -112,16 +114,34 @@ def _party_status(party: str) -> Any:
     )
 
 
-def list_query(session: Session, flt: ListFilter) -> Select[Commitment, str]:
-    """Commitments with their status: the party's own (else the whole) when --party is given."""
+@functools.lru_cache(maxsize=4096)
+def decode_names(raw: str | None) -> list[str]:
+    """A JSON list of names read as text; most items share a few lists, so decode each once."""
+    names = json.loads(raw) if raw else []
+    return names if isinstance(names, list) else []
+
+
+def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
+    """The listed columns (see list_commitments), with the party's own status under --party."""
     status: ColumnElement[str]
+    columns = (
+        Commitment.code,
+        Commitment.title,
+        Commitment.pillar_id,
+        Commitment.kind,
+        cast(Commitment.parties, Text),
+        cast(Commitment.owners, Text),
+        Commitment.target_date,
+        Commitment.target_label,
+        Commitment.declaration_id,
+    )
     if flt.party:
         own = _party_status(flt.party)
         status = func.coalesce(own.c.to_status, Commitment.status)
-        query = select(Commitment, status).outerjoin(own, own.c.commitment_id == Commitment.id)
+        query = select(*columns, status).outerjoin(own, own.c.commitment_id == Commitment.id)
     else:
         status = Commitment.status.expression
-        query = select(Commitment, status)
+        query = select(*columns, status)
     query = query.join(Pillar, Commitment.pillar_id == Pillar.id)
     statuses = list(flt.statuses)
     if not statuses and not flt.include_closed:
@@ -197,19 +217,20 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
     declarations: dict[int, str] = dict(
         session.execute(select(Declaration.id, Declaration.slug)).all()
     )
-    query = list_query(session, flt).execution_options(yield_per=1000)
-    for c, status in session.execute(query):
+    query = list_query(session, flt).execution_options(yield_per=2000)
+    for row in session.execute(query):
+        code, title, pillar_id, kind, parties, owners, target, label, declaration_id, status = row
         yield CommitmentRow(
-            code=c.code,
-            title=c.title,
-            pillar=pillars[c.pillar_id],
-            kind=c.kind,
-            parties=list(c.parties),
-            owners=list(c.owners),
-            target=c.target_date,
-            target_label=c.target_label,
+            code=code,
+            title=title,
+            pillar=pillars[pillar_id],
+            kind=kind,
+            parties=decode_names(parties),
+            owners=decode_names(owners),
+            target=target,
+            target_label=label,
             status=status,
-            declaration=declarations[c.declaration_id],
+            declaration=declarations[declaration_id],
         )
 
 

@@ -142,7 +142,8 @@ def list_command(
             out = sys.stdout
             out.write("[")
             for n, row in enumerate(rows):
-                data = {k: row.as_dict()[k] for k in LIST_FIELDS}
+                full = row.as_dict()
+                data = {k: full[k] for k in LIST_FIELDS}
                 out.write(("," if n else "") + "\n  " + json.dumps(data, ensure_ascii=False))
             out.write("\n]\n")
         else:

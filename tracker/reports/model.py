@@ -9,8 +9,6 @@ computed over items of kind `commitment`; ongoing and prospective items are coun
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.chain import heads_digest
-from tracker.commitments import json_list_contains, resolve_party, resolve_pillar
+from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
 from tracker.events import live
 from tracker.models import Commitment, Declaration, Evidence, Pillar, StatusEvent
@@ -319,12 +317,6 @@ def _event_line(values: Sequence[Any], code: str, title: str, evidence: list[str
 _STATUS = {s.value: s for s in STATUSES}
 
 
-@functools.lru_cache(maxsize=4096)
-def _names(raw: str) -> list[str]:
-    names = json.loads(raw)
-    return names if isinstance(names, list) else []
-
-
 _KIND = {k.value: k for k in Kind}
 
 
@@ -438,7 +430,7 @@ def build(
     for row in rows:
         fields: Sequence[Any] = row
         _, code, title, pillar_id, kind, raw_parties, raw_owners, target, label, head = fields[:10]
-        item_parties, owners = _names(raw_parties), _names(raw_owners)
+        item_parties, owners = decode_names(raw_parties), decode_names(raw_owners)
         values = fields[10 : 10 + n_events]
         own_ids = fields[10 + n_events :]
         event = (
