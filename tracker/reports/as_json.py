@@ -135,4 +135,4 @@ def render(report: Report) -> str:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ": "))
+    return json.dumps(value, ensure_ascii=False)
