@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -141,6 +142,27 @@ class LoadResult:
     missing: list[str] = field(default_factory=list)
 
 
+def _shown(value: object) -> str:
+    """A value from the file as it may appear in a one-line message."""
+    return value if isinstance(value, str) and value.isprintable() else repr(value)
+
+
+def _find_nul(node: object, loc: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where a NUL character hides in the parsed file (PostgreSQL text cannot hold one)."""
+    if isinstance(node, str):
+        return loc if "\x00" in node else None
+    items: Iterable[tuple[str | int, object]] = ()
+    if isinstance(node, dict):
+        items = ((str(k), v) for k, v in node.items())
+    elif isinstance(node, list):
+        items = enumerate(node)
+    for key, value in items:
+        found = _find_nul(value, (*loc, key))
+        if found is not None:
+            return found
+    return None
+
+
 def _describe_error(path: Path, raw: Any, error: Any) -> str:
     """`file: item CYB-02: field 'quote': message`, naming the item by its code when it has one."""
     loc = list(error["loc"])
@@ -155,10 +177,10 @@ def _describe_error(path: Path, raw: Any, error: Any) -> str:
             node = node[part]
             parent = loc[index - 1] if index else ""
             if isinstance(node, dict) and parent == "commitments":
-                where = [f"item {node.get('code', f'#{part + 1}')}"]
+                where = [f"item {_shown(node.get('code', f'#{part + 1}'))}"]
                 fields = []
             elif isinstance(node, dict) and parent == "pillars":
-                where = [f"pillar {node.get('slug', f'#{part + 1}')}"]
+                where = [f"pillar {_shown(node.get('slug', f'#{part + 1}'))}"]
                 fields = []
             else:
                 fields.append(str(part))
@@ -194,6 +216,11 @@ def read_fixture(path: Path) -> Fixture:
         raise TrackerError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise TrackerError(f"{path}: expected a mapping with 'declaration' and 'pillars'")
+    nul = _find_nul(raw)
+    if nul is not None:
+        raise TrackerError(
+            _describe_error(path, raw, {"loc": nul, "msg": "contains a NUL character"})
+        )
     try:
         spec = FixtureSpec.model_validate(raw)
     except ValidationError as exc:
@@ -205,7 +232,9 @@ def read_fixture(path: Path) -> Fixture:
     source_path = path.parent / spec.declaration.source_file
     try:
         source_text = source_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        if "\x00" in source_text:
+            raise ValueError("it contains a NUL character")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise TrackerError(
             f"{path}: field 'declaration.source_file': cannot read {source_path}: {reason}"
