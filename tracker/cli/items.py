@@ -19,6 +19,7 @@ from tracker.cli.options import (
     PillarOpt,
     StatusesOpt,
     StatusOpt,
+    bulk_work,
     evidence_specs,
     parse_date,
     parse_kinds,
@@ -134,7 +135,7 @@ def list_command(
         include_closed=all_,
         limit=limit,
     )
-    with session(ctx) as s:
+    with bulk_work(), session(ctx) as s:
         rows = list_commitments(s, flt)
         if fmt is ListFormat.table:
             _print_table(list(rows))

@@ -20,6 +20,7 @@ from tracker.cli.options import (
     OutputOpt,
     PartyOpt,
     PillarOpt,
+    bulk_work,
     parse_date,
     session,
     write_output,
@@ -112,7 +113,7 @@ def report(
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
     if history is None:
         history = fmt in (ReportFormat.terminal, ReportFormat.html)
-    with session(ctx) as s:
+    with bulk_work(), session(ctx) as s:
         model = build(
             s,
             as_of=as_of_date,
@@ -148,4 +149,5 @@ def report(
         from tracker.reports import as_markdown
 
         text = as_markdown.render(model)
-    write_output(text, output)
+    with bulk_work():
+        write_output(text, output)

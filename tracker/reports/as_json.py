@@ -114,20 +114,25 @@ def to_data(report: Report, *, with_items: bool = True) -> dict[str, Any]:
 
 
 def chunks(report: Report) -> Iterator[str]:
-    """Compact JSON, one top-level key per line and one commitment per line, streamed.
+    """Compact JSON, one top-level key per line, streamed.
 
-    Readable in a diff, written by the C encoder (an indented dump goes through the pure-Python
-    one, twenty times slower), and never held whole in memory. Statuses are StrEnum members,
-    which JSON writes as their string values.
+    Written by the C encoder (an indented dump goes through the pure-Python one, twenty times
+    slower) a block of commitments at a time, so it is never held whole in memory. Statuses are
+    StrEnum members, which JSON writes as their string values.
     """
     head = to_data(report, with_items=False)
     yield "{\n"
     for key, value in head.items():
         yield f"{_dumps(key)}: {_dumps(value)},\n"
     yield '"commitments": ['
-    for n, i in enumerate(report.items):
-        yield ("," if n else "") + "\n" + _dumps(item(i))
-    yield "\n]\n}\n" if report.items else "]\n}\n"
+    items = report.items
+    for start in range(0, len(items), BLOCK):
+        block = _dumps([item(i) for i in items[start : start + BLOCK]])
+        yield ("," if start else "") + "\n" + block[1:-1]
+    yield "\n]\n}\n" if items else "]\n}\n"
+
+
+BLOCK = 2000
 
 
 def render(report: Report) -> str:
