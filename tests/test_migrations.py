@@ -75,8 +75,9 @@ def test_db_current_and_history(cli) -> None:
     assert "[applied]" in out
 
 
-def test_upgrade_from_0001_keeps_every_event(sqlite_url: str) -> None:
+def test_upgrade_from_0001_keeps_every_event(empty_url: str) -> None:
     """A database built at the first revision, with history, upgrades with nothing lost."""
+    sqlite_url = empty_url  # on each engine
     import datetime as dt
 
     from sqlalchemy import text
@@ -144,3 +145,16 @@ def test_downgrade_refuses_to_drop_party_events(cli) -> None:
     assert result.exit_code == 1
     assert "per-party events would lose their party" in result.stderr
     assert db.HEAD_REVISION in cli.ok("db", "current")  # rolled back whole
+
+
+def test_db_current_behind_says_what_upgrade_applies(cli) -> None:
+    cli.ok("db", "downgrade", db.REVISIONS[-2])
+    out = cli.ok("db", "current")
+    assert db.REVISIONS[-2] in out
+    assert "`tracker db upgrade` would apply:" in out
+    assert db.HEAD_REVISION in out
+    result = cli("show", "CYB-01")
+    assert result.exit_code == 1
+    assert "run `tracker db upgrade`" in result.stderr
+    cli.ok("db", "upgrade")
+    assert cli.ok("verify").startswith("verify: OK")

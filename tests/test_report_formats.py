@@ -672,3 +672,25 @@ def test_html_in_headless_chromium(recorded_sqlite: Cli, tmp_path: Path) -> None
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
     assert boxes and all(abs(float(w) - 595) < 2 and abs(float(h) - 842) < 2 for w, h in boxes)
     assert len(re.findall(rb"/Type\s*/Page\b", data)) >= 5
+
+
+def test_json_report_validates_against_its_published_schema(cli) -> None:
+    """The schema file ships in the package; every report, with history and changes, fits it."""
+    import json as _json
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = _json.loads(files("tracker.reports").joinpath("report.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    cli.ok("progress", "CYB-01", "-s", "achieved", "--on", "2026-03-01", "-e", "https://a.example")
+    cli.ok("progress", "MIN-01", "-s", "in_progress", "--party", "UK")
+    wrong = _json.loads(cli.ok("show", "CYB-01", "--format", "json"))["events"][0]["id"]
+    cli.ok("correct", str(wrong), "--status", "partially_achieved", "--reason", "in part")
+    for args in ([], ["--history", "--since", "2026-01-01"], ["--as-of", "2026-02-01"]):
+        report = _json.loads(cli.ok("report", "--format", "json", *args))
+        jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
+    full = _json.loads(cli.ok("report", "--format", "json", "--since", "2026-01-01"))
+    assert [e["corrects"] for e in full["changes"] if e["corrects"]] == [wrong]
+    md = cli.ok("report", "--format", "md", "--since", "2026-01-01")
+    assert f"correction of #{wrong}" in md

@@ -42,6 +42,7 @@ def event(e: EventLine) -> dict[str, Any]:
         "evidence": list(e.evidence),
         "actor": e.actor,
         "recorded_at": e.recorded_at.isoformat(),
+        "corrects": e.corrects_id,
     }
 
 

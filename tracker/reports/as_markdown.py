@@ -57,6 +57,8 @@ def _event_text(e: EventLine) -> str:
     if e.evidence:
         parts.append("evidence: " + ", ".join(evidence_md(r) for r in e.evidence))
     parts.append(f"by {esc(e.actor)}")
+    if e.corrects_id is not None:
+        parts.append(f"correction of #{e.corrects_id}")
     return " — ".join(parts)
 
 

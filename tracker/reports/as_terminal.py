@@ -294,6 +294,8 @@ def _event_text(e: EventLine) -> Text:
     if e.evidence:
         text.append(" — evidence: " + ", ".join(one_line(r) for r in e.evidence))
     text.append(" — by " + one_line(e.actor), style="dim")
+    if e.corrects_id is not None:
+        text.append(f" (correction of #{e.corrects_id})", style="dim")
     return text
 
 
