@@ -364,3 +364,12 @@ def test_report_as_of_rebuilds_from_history(cli) -> None:
     assert status_on("2026-04-15") == "in_progress"
     assert status_on("2026-05-01") == "achieved"
     assert status_on(TODAY) == "achieved"
+
+
+def test_show_does_not_pass_terminal_escapes_through(cli) -> None:
+    cli.ok("progress", "SEC-04", "-s", "in_progress", "-m", "red \x1b[31malert\x1b[0m done")
+    out = cli.ok("show", "SEC-04")
+    assert "\x1b" not in out
+    assert "red \ufffd[31malert\ufffd[0m done" in out
+    stored = json.loads(cli.ok("show", "SEC-04", "--format", "json"))["events"][0]["note"]
+    assert stored == "red \x1b[31malert\x1b[0m done"  # stored as given

@@ -57,6 +57,14 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+_CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)], "\ufffd")
+
+
+def _say(text: str) -> None:
+    """Print a line of user text; control characters (terminal escapes) are shown as �."""
+    typer.echo(text.translate(_CONTROL))
+
+
 def _label(status: str) -> str:
     return LABELS[Status(status)]
 
@@ -83,8 +91,8 @@ def _print_table(rows: list[CommitmentRow]) -> None:
             cells.append(", ".join(r.parties))
         cells += [_label(r.status), r.target.isoformat() if r.target else ""]
         table.add_row(*cells)
-    console.print(table, markup=False)
-    console.print(f"{len(rows)} item{'s' if len(rows) != 1 else ''}", markup=False)
+    console.print(table)
+    console.print(f"{len(rows)} item{'s' if len(rows) != 1 else ''}")
 
 
 def list_command(
@@ -244,7 +252,7 @@ def show(
     if fmt is ShowFormat.json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    console = _console()
+    say = _say
     target = data["target"] or "none"
     if data["target_label"]:
         target = f"{data['target_label']} ({target})"
@@ -266,9 +274,9 @@ def show(
         f"Timeline ({len(events)} event{'s' if len(events) != 1 else ''}):",
     ]
     for line in lines:
-        console.print(line, markup=False)
+        say(line)
     if not events:
-        console.print("  no events yet: not started (not yet rated)", markup=False)
+        say("  no events yet: not started (not yet rated)")
     for e in data["events"]:
         change = (
             _label(e["status"])
@@ -281,22 +289,21 @@ def show(
             marks += f"  [corrected by #{e['corrected_by']}]"
         if e["corrects"]:
             marks += f"  [correction of #{e['corrects']}]"
-        console.print(
+        say(
             f"  {e['on']}  {who}{change}  by {e['actor']}  "
-            f"(#{e['id']}, recorded {e['recorded_at']}){marks}",
-            markup=False,
+            f"(#{e['id']}, recorded {e['recorded_at']}){marks}"
         )
         if e["note"]:
-            console.print(f"      {e['note']}", markup=False)
+            say(f"      {e['note']}")
         if e["reason"]:
-            console.print(f"      reason: {e['reason']}", markup=False)
+            say(f"      reason: {e['reason']}")
         for ev in e["evidence_details"]:
             extra = [ev["kind"].replace("_", " ")]
             if ev["title"]:
                 extra.append(f"“{ev['title']}”")
             if ev["published_on"]:
                 extra.append(ev["published_on"])
-            console.print(f"      evidence: {ev['reference']} ({', '.join(extra)})", markup=False)
+            say(f"      evidence: {ev['reference']} ({', '.join(extra)})")
 
 
 def progress(
@@ -461,9 +468,9 @@ def log(
     if fmt is ShowFormat.json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    console = _console()
+    say = _say
     if not data:
-        console.print("No events.", markup=False)
+        say("No events.")
     for e in data:
         change = (
             _label(e["status"])
@@ -474,13 +481,10 @@ def log(
         marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
         if e["corrected_by"]:
             marks += f"  [corrected by #{e['corrected_by']}]"
-        console.print(
-            f"{e['on']}  #{e['id']}  {e['code']}{who}  {change}  by {e['actor']}{marks}",
-            markup=False,
-        )
+        say(f"{e['on']}  #{e['id']}  {e['code']}{who}  {change}  by {e['actor']}{marks}")
         if e["note"]:
-            console.print(f"    {e['note']}", markup=False)
+            say(f"    {e['note']}")
         if e["reason"]:
-            console.print(f"    reason: {e['reason']}", markup=False)
+            say(f"    reason: {e['reason']}")
         for ref in e["evidence"]:
-            console.print(f"    evidence: {ref}", markup=False)
+            say(f"    evidence: {ref}")
