@@ -79,10 +79,6 @@ class Declaration(Base):
     source: Mapped[str] = mapped_column(Text)
     source_text: Mapped[str] = mapped_column(Text)
 
-    pillars: Mapped[list[Pillar]] = relationship(
-        back_populates="declaration", order_by="Pillar.position"
-    )
-
 
 class Pillar(Base):
     __tablename__ = "pillars"
@@ -93,8 +89,6 @@ class Pillar(Base):
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer)
-
-    declaration: Mapped[Declaration] = relationship(back_populates="pillars")
 
 
 class Commitment(Base):
@@ -129,9 +123,6 @@ class Commitment(Base):
 
     declaration: Mapped[Declaration] = relationship()
     pillar: Mapped[Pillar] = relationship()
-    events: Mapped[list[StatusEvent]] = relationship(
-        back_populates="commitment", order_by="(StatusEvent.effective_on, StatusEvent.id)"
-    )
 
 
 class StatusEvent(Base):
@@ -171,11 +162,8 @@ class StatusEvent(Base):
     # A correction names the event it supersedes; reports and statuses use the correction.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id"))
 
-    commitment: Mapped[Commitment] = relationship(back_populates="events")
-    evidence: Mapped[list[Evidence]] = relationship(
-        back_populates="event", order_by="Evidence.position"
-    )
-    corrects: Mapped[StatusEvent | None] = relationship(remote_side="StatusEvent.id")
+    commitment: Mapped[Commitment] = relationship()
+    evidence: Mapped[list[Evidence]] = relationship(order_by="Evidence.position")
 
 
 EVIDENCE_KINDS = ("official_statement", "news_report", "document", "other")
@@ -198,5 +186,3 @@ class Evidence(Base):
     kind: Mapped[str] = mapped_column(String(30), default="other", server_default="other")
     title: Mapped[str | None] = mapped_column(Text)
     published_on: Mapped[dt.date | None] = mapped_column(Date)
-
-    event: Mapped[StatusEvent] = relationship(back_populates="evidence")
