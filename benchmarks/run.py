@@ -423,7 +423,7 @@ def main() -> None:
                 "pass" if r["pass"] else "FAIL",
                 str(r.get("taskwarrior_ratio", "")),
             )
-        Console().print(table)
+        Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
     sys.exit(0 if result["all_pass"] else 1)
 
 
