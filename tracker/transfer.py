@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Date, Table, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -57,11 +57,6 @@ def export_lines(session: Session) -> Iterator[str]:
             yield ("," if r_index else "") + "\n        " + json.dumps(values, ensure_ascii=False)
         yield "\n      ]\n    }"
     yield "\n  }\n}\n"
-
-
-def write_export(session: Session, handle: IO[str]) -> None:
-    for chunk in export_lines(session):
-        handle.write(chunk)
 
 
 def _decoder(table: Table) -> dict[str, Any]:

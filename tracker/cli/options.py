@@ -208,7 +208,7 @@ def bulk_work() -> Iterator[None]:
             gc.enable()
 
 
-def write_output(text: str | Iterable[str], output: Path | None) -> None:
+def write_output(text: str | Iterable[str], output: Path | None, *, mode: int = 0o644) -> None:
     """Print, or write the file atomically (a reader never sees half a report).
 
     `text` may be a stream of chunks, written as they come (large reports stay small in memory).
@@ -226,7 +226,7 @@ def write_output(text: str | Iterable[str], output: Path | None) -> None:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 for part in parts:
                     handle.write(part)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, mode)
             os.replace(tmp, output)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

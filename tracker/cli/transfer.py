@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tracker.cli.options import database_url, session
+from tracker.cli.options import database_url, session, write_output
 
 
 def export(
@@ -24,26 +21,11 @@ def export(
 
     Example: tracker export --output tracker-2026-11-25.json
     """
-    from tracker.errors import TrackerError
-    from tracker.transfer import write_export
+    from tracker.transfer import export_lines
 
     with session(ctx) as s:
-        if output is None:
-            write_export(s, sys.stdout)
-            return
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    write_export(s, handle)
-                os.replace(tmp, output)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise TrackerError(f"cannot write {output}: {exc.strerror or exc}") from None
-    typer.echo(f"Wrote {output}", err=True)
+        # Owner-only, like the database: an export holds every unpublished assessment.
+        write_output(export_lines(s), output, mode=0o600)
 
 
 def import_(
