@@ -373,3 +373,34 @@ def test_show_does_not_pass_terminal_escapes_through(cli) -> None:
     assert "red \ufffd[31malert\ufffd[0m done" in out
     stored = json.loads(cli.ok("show", "SEC-04", "--format", "json"))["events"][0]["note"]
     assert stored == "red \x1b[31malert\x1b[0m done"  # stored as given
+
+
+def test_list_pillar_limit_spans_declarations_in_order(cli, tmp_path) -> None:
+    """--pillar with --limit walks same-named pillars of each declaration in listing order."""
+    import yaml
+
+    (tmp_path / "second.txt").write_text("We pledge one. We pledge two.", encoding="utf-8")
+    spec = {
+        "declaration": {
+            "slug": "second", "title": "Second", "date": "2026-06-01", "place": "London",
+            "parties": ["Japan", "UK"], "source": "test", "source_file": "second.txt",
+        },
+        "pillars": [{"slug": "cyber", "title": "Cyber again", "commitments": [
+            {"code": f"ZZZ-0{n}", "title": f"Pledge {n}", "quote": f"We pledge {w}.",
+             "kind": "commitment", "parties": ["UK"]}
+            for n, w in ((1, "one"), (2, "two"))
+        ]}],
+    }  # fmt: skip
+    path = tmp_path / "second.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    cli.ok("load", str(path))
+    codes = [
+        r["code"] for r in _csv(cli.ok("list", "--pillar", "cyber", "--limit", "5", "-f", "csv"))
+    ]
+    assert codes == ["CYB-01", "CYB-02", "CYB-03", "CYB-04", "ZZZ-01"]
+    two = [
+        r["code"] for r in _csv(cli.ok("list", "--pillar", "cyber", "--limit", "2", "-f", "csv"))
+    ]
+    assert two == ["CYB-01", "CYB-02"]
+    everything = _csv(cli.ok("list", "--pillar", "cyber", "-f", "csv"))
+    assert [r["code"] for r in everything][:5] == codes

@@ -84,8 +84,8 @@ def test_everyday_commands_skip_pydantic_and_yaml(cli_sqlite, args: list[str]) -
     assert not loaded & {"pydantic", "yaml", "alembic", "jinja2", "matplotlib"}
 
 
-def test_show_and_progress_skip_rich(cli_sqlite) -> None:
-    for args in (["show", "CYB-01"], ["progress", "CYB-02", "-s", "in_progress"]):
+def test_show_progress_and_list_skip_rich(cli_sqlite) -> None:
+    for args in (["show", "CYB-01"], ["progress", "CYB-02", "-s", "in_progress"], ["list"]):
         loaded = _roots(_loaded(["--db", cli_sqlite.url, *args]))
         assert "sqlalchemy" in loaded
         assert "rich" not in loaded

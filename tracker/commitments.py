@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import functools
@@ -76,6 +77,7 @@ class ListFilter:
     declaration: str | None = None
     include_closed: bool = False
     limit: int | None = None
+    pillar_ids: Sequence[int] | None = None  # resolved from `pillar`, in listing order
 
 
 def resolve_pillar(session: Session, text: str) -> list[int]:
@@ -148,7 +150,9 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         statuses = sorted(OPEN)
     if statuses:
         query = query.where(status.in_([s.value for s in statuses]))
-    if flt.pillar:
+    if flt.pillar_ids is not None:
+        query = query.where(Commitment.pillar_id.in_(flt.pillar_ids))
+    elif flt.pillar:
         query = query.where(Commitment.pillar_id.in_(resolve_pillar(session, flt.pillar)))
     if flt.declaration:
         query = query.join(Declaration, Commitment.declaration_id == Declaration.id).where(
@@ -217,6 +221,25 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
     declarations: dict[int, str] = dict(
         session.execute(select(Declaration.id, Declaration.slug)).all()
     )
+    if flt.pillar and flt.limit is not None and flt.pillar_ids is None:
+        # A few rows from one pillar: walk its pillars in listing order, each through the
+        # (pillar_id, position) index, and stop when the limit is reached, instead of sorting
+        # every matching row of every declaration first.
+        ids = set(resolve_pillar(session, flt.pillar))
+        ordered = session.scalars(
+            select(Pillar.id)
+            .where(Pillar.id.in_(ids))
+            .order_by(Pillar.declaration_id, Pillar.position)
+        ).all()
+        left = flt.limit
+        for pillar_id in ordered:
+            part = dataclasses.replace(flt, pillar_ids=[pillar_id], limit=left)
+            for item in list_commitments(session, part):
+                left -= 1
+                yield item
+            if left <= 0:
+                return
+        return
     query = list_query(session, flt).execution_options(yield_per=2000)
     for row in session.execute(query):
         code, title, pillar_id, kind, parties, owners, target, label, declaration_id, status = row

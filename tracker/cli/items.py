@@ -30,8 +30,6 @@ from tracker.cli.options import (
 from tracker.statuses import LABELS, SCORES, Status, parse_status, status_for_party
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from tracker.commitments import CommitmentRow
     from tracker.models import Commitment, Evidence, StatusEvent
     from tracker.progress import ProgressResult
@@ -51,12 +49,6 @@ class ShowFormat(StrEnum):
 LIST_FIELDS = ["code", "title", "pillar", "kind", "parties", "owner", "target", "status"]
 
 
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=True)
-
-
 _CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)], "\ufffd")
 
 
@@ -70,29 +62,29 @@ def _label(status: str) -> str:
 
 
 def _print_table(rows: list[CommitmentRow]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    import shutil
+
+    from tracker.cli.table import render
 
     # Fit the terminal (80 columns when piped): the title takes what the short columns leave,
     # and parties are dropped below 100 columns rather than squeezing the title.
-    console = Console(highlight=False)
-    wide = console.width >= 100
-    table = Table(box=None, pad_edge=False, header_style="bold", expand=True)
-    table.add_column("Code", no_wrap=True)
-    table.add_column("Title", ratio=1, overflow="fold")
-    table.add_column("Pillar", no_wrap=True, max_width=20 if wide else 12, overflow="ellipsis")
-    if wide:
-        table.add_column("Parties", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Target", no_wrap=True)
-    for r in rows:
-        cells = [r.code, r.title, r.pillar]
-        if wide:
-            cells.append(", ".join(r.parties))
-        cells += [_label(r.status), r.target.isoformat() if r.target else ""]
-        table.add_row(*cells)
-    console.print(table)
-    console.print(f"{len(rows)} item{'s' if len(rows) != 1 else ''}")
+    width = shutil.get_terminal_size().columns
+    wide = width >= 100
+    headers = ["Code", "Title", "Pillar", *(["Parties"] if wide else []), "Status", "Target"]
+    cells = [
+        [
+            r.code,
+            r.title,
+            r.pillar,
+            *([", ".join(r.parties)] if wide else []),
+            _label(r.status),
+            r.target.isoformat() if r.target else "",
+        ]
+        for r in rows
+    ]
+    for text in render(headers, cells, width=width, flexible=1, max_widths={2: 20 if wide else 12}):
+        typer.echo(text)
+    typer.echo(f"{len(rows)} item{'s' if len(rows) != 1 else ''}")
 
 
 def list_command(

@@ -1,0 +1,51 @@
+"""A plain text table that fits the terminal, for `tracker list`.
+
+rich draws the report; the list is printed dozens of times a day, often piped, and importing
+rich costs it about 0.1 s. This needs only textwrap: short columns take their width (long
+values cut with an ellipsis), one flexible column wraps in what is left.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+GAP = "  "
+MIN_FLEX = 16
+_CONTROL = dict.fromkeys([*range(0, 32), *range(127, 160)], "\ufffd")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def render(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: int,
+    flexible: int,
+    max_widths: dict[int, int] | None = None,
+) -> list[str]:
+    caps = max_widths or {}
+    cells = [[str(c).translate(_CONTROL) for c in row] for row in rows]
+    sizes = []
+    for n, header in enumerate(headers):
+        longest = max([len(header), *(len(row[n]) for row in cells)])
+        sizes.append(min(longest, caps.get(n, longest)))
+    fixed = sum(s for n, s in enumerate(sizes) if n != flexible) + len(GAP) * (len(headers) - 1)
+    sizes[flexible] = max(MIN_FLEX, min(sizes[flexible], width - fixed))
+
+    def line(values: Sequence[str]) -> str:
+        return GAP.join(v.ljust(sizes[n]) for n, v in enumerate(values)).rstrip()
+
+    out = [line([_cut(h, sizes[n]) for n, h in enumerate(headers)])]
+    for row in cells:
+        wrapped = textwrap.wrap(row[flexible], sizes[flexible], break_long_words=True) or [""]
+        first = [
+            wrapped[0] if n == flexible else _cut(value, sizes[n]) for n, value in enumerate(row)
+        ]
+        out.append(line(first))
+        for more in wrapped[1:]:
+            out.append(line([more if n == flexible else "" for n in range(len(headers))]))
+    return out
