@@ -87,14 +87,6 @@ def history(url: str, current: str | None) -> list[RevisionInfo]:
     ]
 
 
-def head_revision(url: str) -> str:
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    assert head is not None
-    return head
-
-
 def current_revision(url: str) -> str | None:
     from sqlalchemy.exc import OperationalError
 

@@ -86,10 +86,6 @@ def parse_kind(text: str) -> Kind:
         raise TransitionError(f"invalid kind {text!r}; valid kinds: {valid}") from None
 
 
-def is_open(status: Status) -> bool:
-    return status in OPEN
-
-
 def score(status: Status) -> int:
     return SCORES[status]
 

@@ -20,6 +20,7 @@ from tracker.cli.options import (
     StatusesOpt,
     StatusOpt,
     bulk_work,
+    complete_kind,
     evidence_specs,
     parse_date,
     parse_kinds,
@@ -32,7 +33,7 @@ from tracker.statuses import LABELS, SCORES, Status, parse_status, status_for_pa
 if TYPE_CHECKING:
     from tracker.commitments import CommitmentRow
     from tracker.models import Commitment, Evidence, StatusEvent
-    from tracker.progress import ProgressResult
+    from tracker.progress import EvidenceSpec, ProgressResult
 
 
 class ListFormat(StrEnum):
@@ -95,7 +96,11 @@ def list_command(
     owner: Annotated[str | None, typer.Option(help="Only items this body leads.")] = None,
     kind: Annotated[
         list[str] | None,
-        typer.Option(help="commitment, ongoing or prospective (repeatable).", show_default=False),
+        typer.Option(
+            help="commitment, ongoing or prospective (repeatable).",
+            autocompletion=complete_kind,
+            show_default=False,
+        ),
     ] = None,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Target passed, not achieved.")
@@ -341,29 +346,39 @@ def progress(
     Example: tracker progress CYB-01 --status in_progress -m "Working group met"
     -e https://www.gov.uk/...
     """
+    _record(
+        ctx,
+        status,
+        on,
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date),
+        code=code,
+        note=note,
+        actor=by,
+        reason=reason,
+        party=party,
+        corrects=corrects,
+    )
+
+
+def _record(
+    ctx: typer.Context,
+    status: str | None,
+    on: str | None,
+    evidence: list[EvidenceSpec],
+    **fields: Any,
+) -> None:
+    """Parse what `progress` and `correct` share, record the event in one transaction, print it."""
     from tracker.errors import TrackerError
     from tracker.progress import record_progress
 
     try:
-        new = parse_status(status)
+        new = parse_status(status) if status is not None else None
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
-    specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date)
     when = parse_date(on, "--on")
     result = transact(
         ctx,
-        lambda s: record_progress(
-            s,
-            code=code,
-            status=new,
-            note=note,
-            evidence=specs,
-            on=when,
-            actor=by,
-            reason=reason,
-            party=party,
-            corrects=corrects,
-        ),
+        lambda s: record_progress(s, status=new, on=when, evidence=evidence, **fields),
     )
     _print_progress(result)
 
@@ -413,29 +428,16 @@ def correct(
 
     Example: tracker correct 12 --status stalled --reason "misread the MOD statement"
     """
-    from tracker.errors import TrackerError
-    from tracker.progress import record_progress
-
-    try:
-        new = parse_status(status) if status is not None else None
-    except ValueError as exc:
-        raise TrackerError(str(exc)) from None
-    specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date)
-    when = parse_date(on, "--on")
-    result = transact(
+    _record(
         ctx,
-        lambda s: record_progress(
-            s,
-            status=new,
-            note=note,
-            evidence=specs,
-            on=when,
-            actor=by,
-            reason=reason,
-            corrects=event_id,
-        ),
+        status,
+        on,
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date),
+        note=note,
+        actor=by,
+        reason=reason,
+        corrects=event_id,
     )
-    _print_progress(result)
 
 
 def log(

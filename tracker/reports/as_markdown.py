@@ -36,6 +36,14 @@ def score_text(value: float | None) -> str:
     return "—" if value is None else f"{value:+.2f}"
 
 
+def _figures_header(first: str) -> list[str]:
+    statuses = " | ".join(LABELS[s].capitalize() for s in STATUSES)
+    return [
+        f"| {first} | Items | {statuses} | Completion | With partial | Mean score |",
+        "|---|" + "---:|" * (len(STATUSES) + 4),
+    ]
+
+
 def _figure_row(name: str, f: Figures) -> str:
     counts = " | ".join(str(f.counts[s]) for s in STATUSES)
     return (
@@ -107,10 +115,7 @@ def render(report: Report) -> str:
         "",
         "## By pillar",
         "",
-        "| Pillar | Items | "
-        + " | ".join(LABELS[s].capitalize() for s in STATUSES)
-        + " | Completion | With partial | Mean score |",
-        "|---|" + "---:|" * (len(STATUSES) + 4),
+        *_figures_header("Pillar"),
     ]
     out += [_figure_row(esc(p.title), p.figures) for p in report.pillars]
     out.append(_figure_row("**All**", report.overall))
@@ -121,10 +126,7 @@ def render(report: Report) -> str:
             "",
             "Each party's own assessment where one was recorded, else the item's as a whole.",
             "",
-            "| Party | Items | "
-            + " | ".join(LABELS[s].capitalize() for s in STATUSES)
-            + " | Completion | With partial | Mean score |",
-            "|---|" + "---:|" * (len(STATUSES) + 4),
+            *_figures_header("Party"),
         ]
         out += [_figure_row(esc(p.party), p.figures) for p in report.parties]
     out += ["", "## Overdue", "", *_item_list(report.overdue)]
