@@ -23,7 +23,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 # Every revision in migrations/versions, oldest first. A test keeps this in step with Alembic.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_event_party", "0003_chain")
+REVISIONS: tuple[str, ...] = (
+    "0001_initial",
+    "0002_event_party",
+    "0003_chain",
+    "0004_party_index",
+)
 HEAD_REVISION = REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 60_000

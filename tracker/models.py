@@ -138,6 +138,9 @@ class StatusEvent(Base):
         Index("ix_status_events_effective_on", "effective_on"),
         # A party's own assessments of a commitment (None = the commitment as a whole).
         Index("ix_status_events_commitment_id_party", "commitment_id", "party", "effective_on"),
+        # Every party's own assessments at once (few among many whole-commitment events), so a
+        # report finds them without a lookup per commitment and party.
+        Index("ix_status_events_party", "party", "commitment_id"),
         # The chain order of one commitment's events; also serves lookups by commitment.
         UniqueConstraint("commitment_id", "seq"),
         Index("ix_status_events_corrects_id", "corrects_id"),

@@ -211,18 +211,18 @@ class Report:
         ]
 
 
-def _latest_event_id(as_of: dt.date, party: str | None) -> Any:
-    """For the commitment of the enclosing query: its last live event on or before as_of.
+def _latest_event_id(as_of: dt.date) -> Any:
+    """For the commitment of the enclosing query: its last live whole-commitment event on or
+    before as_of (parties' own events: _party_latest).
 
     A correlated lookup walks the (commitment_id, party, effective_on) index backwards and stops
     at the first live row, so the cost is per commitment, not per event in the history.
-    party None: events assessing the commitment as a whole; else that party's own events.
     """
     return (
         select(StatusEvent.id)
         .where(
             StatusEvent.commitment_id == Commitment.id,
-            StatusEvent.party.is_(None) if party is None else StatusEvent.party == party,
+            StatusEvent.party.is_(None),
             StatusEvent.effective_on <= as_of,
             live(),
         )
@@ -346,6 +346,44 @@ def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]
     return lines
 
 
+def _evidence_of_items(session: Session, item_filter: Select[Any]) -> dict[int, list[str]]:
+    """The evidence of every event of the items, by event id: one pass over the evidence rows
+    (there are no more of them than events), not a lookup per item's latest event."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for event_id, reference in session.execute(
+        select(Evidence.event_id, Evidence.reference)
+        .join(StatusEvent, StatusEvent.id == Evidence.event_id)
+        .where(StatusEvent.commitment_id.in_(item_filter))
+        .order_by(Evidence.event_id, Evidence.position)
+    ):
+        found[event_id].append(reference)
+    return found
+
+
+def _party_latest(
+    session: Session, parties: list[str], as_of: dt.date
+) -> dict[tuple[int, str], EventLine]:
+    """Each (commitment id, party)'s own latest live event on or before as_of.
+
+    Parties' own assessments are few beside the whole-commitment ones, so one scan of the party
+    index finds them all; the latest per pair is picked here, by (date, id) as everywhere.
+    """
+    if not parties:
+        return {}
+    latest: dict[tuple[int, str], tuple[dt.date, int]] = {}
+    for event_id, commitment_id, party, on in session.execute(
+        select(
+            StatusEvent.id, StatusEvent.commitment_id, StatusEvent.party, StatusEvent.effective_on
+        ).where(StatusEvent.party.in_(parties), StatusEvent.effective_on <= as_of, live())
+    ):
+        assert party is not None  # the IN above
+        key = (commitment_id, party)
+        if key not in latest or (on, event_id) > latest[key]:
+            latest[key] = (on, event_id)
+    lines = _event_lines(session, sorted(event_id for _, event_id in latest.values()))
+    return {key: lines[event_id] for key, (_, event_id) in latest.items()}
+
+
 def build(
     session: Session,
     *,
@@ -386,8 +424,7 @@ def build(
         filters["party"] = chosen
         parties = [chosen]
 
-    latest = _latest_event_id(as_of, None).label("latest_id")
-    party_latest = [_latest_event_id(as_of, p).label(f"party_{n}") for n, p in enumerate(parties)]
+    latest = _latest_event_id(as_of).label("latest_id")
     last = aliased(StatusEvent, name="last_event")
     query = (
         select(
@@ -403,7 +440,6 @@ def build(
             Commitment.target_label,
             Commitment.chain_head,
             *[getattr(last, c.key) for c in _EVENT_COLUMNS],
-            *party_latest,
         )
         .join(Pillar, Commitment.pillar_id == Pillar.id)
         .outerjoin(last, last.id == latest)
@@ -411,15 +447,8 @@ def build(
         .order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
     )
     rows: list[Any] = list(session.execute(query).all())
-    # Evidence of every latest event in one query, then each party's own latest events (few).
-    evidence = _evidence_of(
-        session, select(latest).select_from(Commitment).where(Commitment.id.in_(item_filter))
-    )
-    first_party = 10 + len(_EVENT_COLUMNS)
-    party_event_ids: list[int] = sorted(
-        {pid for r in rows for pid in r[first_party:] if pid is not None}
-    )
-    party_events = _event_lines(session, party_event_ids)
+    party_events = _party_latest(session, parties, as_of)
+    evidence = _evidence_of_items(session, item_filter)
 
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
@@ -432,7 +461,6 @@ def build(
         _, code, title, pillar_id, kind, raw_parties, raw_owners, target, label, head = fields[:10]
         item_parties, owners = decode_names(raw_parties), decode_names(raw_owners)
         values = fields[10 : 10 + n_events]
-        own_ids = fields[10 + n_events :]
         event = (
             _event_line(values, code, title, evidence.get(values[0], []))
             if values[0] is not None
@@ -441,8 +469,8 @@ def build(
         status = event.to_status if event else DEFAULT_STATUS
         newest = event
         party_status: dict[str, Status] = {}
-        for p, pid in zip(parties, own_ids, strict=True):
-            own = party_events[pid] if pid is not None else None
+        for p in parties:
+            own = party_events.get((fields[0], p))
             if p in item_parties:
                 party_status[p] = status_for_party(own.to_status if own else None, status)
             if own is not None and (newest is None or (own.on, own.id) > (newest.on, newest.id)):
