@@ -16,7 +16,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from tracker.errors import NotFoundError, TrackerError
 from tracker.events import live
-from tracker.models import Commitment, Declaration, Pillar, StatusEvent
+from tracker.models import (
+    Commitment,
+    StatusEvent,
+    commitments_table,
+    declarations_table,
+    events_table,
+    pillars_table,
+)
 from tracker.statuses import OPEN, Kind, Status
 
 
@@ -57,7 +64,9 @@ def resolve_party(text: str, known: Iterable[str], what: str = "parties:") -> st
     raise TrackerError(f"no party {text.strip()!r}; {what} {', '.join(names)}")
 
 
-def json_list_contains(column: InstrumentedAttribute[Any], value: str) -> ColumnElement[bool]:
+def json_list_contains(
+    column: InstrumentedAttribute[Any] | ColumnElement[Any], value: str
+) -> ColumnElement[bool]:
     # JSON arrays are stored as text on SQLite and as json on PostgreSQL; their text form holds
     # each name quoted, so a LIKE on the quoted name is exact and portable.
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -83,7 +92,8 @@ class ListFilter:
 def resolve_pillar(session: Session, text: str) -> list[int]:
     """Pillar ids matching a slug or a title (case-insensitive); error with the choices."""
     wanted = text.strip().lower()
-    pillars = list(session.execute(select(Pillar.id, Pillar.slug, Pillar.title)))
+    p = pillars_table.c
+    pillars = list(session.execute(select(p.id, p.slug, p.title)))
     ids = [pid for pid, slug, title in pillars if wanted in (slug.lower(), title.lower())]
     if not ids:
         ids = [pid for pid, slug, _ in pillars if slug.lower().startswith(wanted)]
@@ -95,18 +105,19 @@ def resolve_pillar(session: Session, text: str) -> list[int]:
 
 def _party_status(party: str) -> Any:
     """Per commitment, the status of a party's own latest assessment (a subquery)."""
+    e = events_table.c
     ranked = (
         select(
-            StatusEvent.commitment_id,
-            StatusEvent.to_status,
+            e.commitment_id,
+            e.to_status,
             func.row_number()
             .over(
-                partition_by=StatusEvent.commitment_id,
-                order_by=(StatusEvent.effective_on.desc(), StatusEvent.id.desc()),
+                partition_by=e.commitment_id,
+                order_by=(e.effective_on.desc(), e.id.desc()),
             )
             .label("rank"),
         )
-        .where(func.lower(StatusEvent.party) == party.strip().lower(), live())
+        .where(func.lower(e.party) == party.strip().lower(), live())
         .subquery()
     )
     return (
@@ -126,62 +137,64 @@ def decode_names(raw: str | None) -> list[str]:
 def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     """The listed columns (see list_commitments), with the party's own status under --party."""
     status: ColumnElement[str]
+    c, p = commitments_table.c, pillars_table.c
     columns = (
-        Commitment.code,
-        Commitment.title,
-        Commitment.pillar_id,
-        Commitment.kind,
-        cast(Commitment.parties, Text),
-        cast(Commitment.owners, Text),
-        Commitment.target_date,
-        Commitment.target_label,
-        Commitment.declaration_id,
+        c.code,
+        c.title,
+        c.pillar_id,
+        c.kind,
+        cast(c.parties, Text),
+        cast(c.owners, Text),
+        c.target_date,
+        c.target_label,
+        c.declaration_id,
     )
     if flt.party:
         own = _party_status(flt.party)
-        status = func.coalesce(own.c.to_status, Commitment.status)
-        query = select(*columns, status).outerjoin(own, own.c.commitment_id == Commitment.id)
+        status = func.coalesce(own.c.to_status, c.status)
+        query = select(*columns, status).outerjoin(own, own.c.commitment_id == c.id)
     else:
-        status = Commitment.status.expression
+        status = c.status
         query = select(*columns, status)
-    query = query.join(Pillar, Commitment.pillar_id == Pillar.id)
+    query = query.join(pillars_table, c.pillar_id == p.id)
     statuses = list(flt.statuses)
     if not statuses and not flt.include_closed:
         statuses = sorted(OPEN)
     if statuses:
         query = query.where(status.in_([s.value for s in statuses]))
     if flt.pillar_ids is not None:
-        query = query.where(Commitment.pillar_id.in_(flt.pillar_ids))
+        query = query.where(c.pillar_id.in_(flt.pillar_ids))
     elif flt.pillar:
-        query = query.where(Commitment.pillar_id.in_(resolve_pillar(session, flt.pillar)))
+        query = query.where(c.pillar_id.in_(resolve_pillar(session, flt.pillar)))
     if flt.declaration:
-        query = query.join(Declaration, Commitment.declaration_id == Declaration.id).where(
-            Declaration.slug == flt.declaration
+        d = declarations_table.c
+        query = query.join(declarations_table, c.declaration_id == d.id).where(
+            d.slug == flt.declaration
         )
     if flt.party:
-        query = query.where(json_list_contains(Commitment.parties, flt.party))
+        query = query.where(json_list_contains(c.parties, flt.party))
     if flt.owner:
-        query = query.where(json_list_contains(Commitment.owners, flt.owner))
+        query = query.where(json_list_contains(c.owners, flt.owner))
     if flt.kinds:
-        query = query.where(Commitment.kind.in_([k.value for k in flt.kinds]))
+        query = query.where(c.kind.in_([k.value for k in flt.kinds]))
     if flt.overdue_on is not None:
         query = query.where(
-            Commitment.target_date < flt.overdue_on,
+            c.target_date < flt.overdue_on,
             status != Status.ACHIEVED.value,
         )
     if flt.due_before is not None:
-        query = query.where(Commitment.target_date < flt.due_before)
+        query = query.where(c.target_date < flt.due_before)
     if flt.search:
         pattern = f"%{flt.search.strip().lower()}%"
         query = query.where(
             or_(
-                func.lower(Commitment.code).like(pattern),
-                func.lower(Commitment.title).like(pattern),
-                func.lower(Commitment.description).like(pattern),
-                func.lower(Commitment.quote).like(pattern),
+                func.lower(c.code).like(pattern),
+                func.lower(c.title).like(pattern),
+                func.lower(c.description).like(pattern),
+                func.lower(c.quote).like(pattern),
             )
         )
-    query = query.order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
+    query = query.order_by(c.declaration_id, p.position, c.position)
     if flt.limit is not None:
         query = query.limit(flt.limit)
     return query
@@ -217,19 +230,16 @@ class CommitmentRow:
 
 def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRow]:
     """Rows in declaration, pillar and fixture order, streamed in batches."""
-    pillars: dict[int, str] = dict(session.execute(select(Pillar.id, Pillar.slug)).all())
-    declarations: dict[int, str] = dict(
-        session.execute(select(Declaration.id, Declaration.slug)).all()
-    )
+    p, d = pillars_table.c, declarations_table.c
+    pillars: dict[int, str] = dict(session.execute(select(p.id, p.slug)).all())
+    declarations: dict[int, str] = dict(session.execute(select(d.id, d.slug)).all())
     if flt.pillar and flt.limit is not None and flt.pillar_ids is None:
         # A few rows from one pillar: walk its pillars in listing order, each through the
         # (pillar_id, position) index, and stop when the limit is reached, instead of sorting
         # every matching row of every declaration first.
         ids = set(resolve_pillar(session, flt.pillar))
         ordered = session.scalars(
-            select(Pillar.id)
-            .where(Pillar.id.in_(ids))
-            .order_by(Pillar.declaration_id, Pillar.position)
+            select(p.id).where(p.id.in_(ids)).order_by(p.declaration_id, p.position)
         ).all()
         left = flt.limit
         for pillar_id in ordered:

@@ -7,9 +7,8 @@ Every query that derives a status asks for the live events only.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import aliased
 
-from tracker.models import StatusEvent
+from tracker.models import events_table
 
 
 def live() -> ColumnElement[bool]:
@@ -20,7 +19,7 @@ def live() -> ColumnElement[bool]:
     report's latest-event lookups at 100,000 commitments). corrects_id IS NOT NULL keeps NULLs
     out of the set, which would otherwise make NOT IN unknown for every row.
     """
-    correction = aliased(StatusEvent)
-    return StatusEvent.id.not_in(
-        select(correction.corrects_id).where(correction.corrects_id.is_not(None))
+    corrections = events_table.alias("corrections")
+    return events_table.c.id.not_in(
+        select(corrections.c.corrects_id).where(corrections.c.corrects_id.is_not(None))
     )

@@ -75,24 +75,12 @@ class TrackerGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-app = typer.Typer(
-    cls=TrackerGroup,
-    name="tracker",
-    help="Track the commitments of the 2026 Japan–UK declaration: progress, lists, reports.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"tracker {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def main_callback(
     ctx: typer.Context,
     db: Annotated[
@@ -118,29 +106,76 @@ def main_callback(
     ctx.obj = {"db": db}
 
 
-def _wire() -> None:
-    from tracker.cli import database, integrity, items, report, setup, transfer
+# Command name -> (module in tracker.cli, function); "db" is a group of its own.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("setup", "init"),
+    "load": ("setup", "load"),
+    "list": ("items", "list_command"),
+    "show": ("items", "show"),
+    "progress": ("items", "progress"),
+    "correct": ("items", "correct"),
+    "log": ("items", "log"),
+    "report": ("report", "report"),
+    "verify": ("integrity", "verify"),
+    "export": ("transfer", "export"),
+    "import": ("transfer", "import_"),
+    "db": ("database", "app"),
+}
 
-    app.command("init")(setup.init)
-    app.command("load")(setup.load)
-    app.command("list")(items.list_command)
-    app.command("show")(items.show)
-    app.command("progress")(items.progress)
-    app.command("correct")(items.correct)
-    app.command("log")(items.log)
-    app.command("report")(report.report)
-    app.command("verify")(integrity.verify)
-    app.command("export")(transfer.export)
-    app.command("import")(transfer.import_)
-    app.add_typer(database.app, name="db")
+
+def make_app(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
+    """The `tracker` app with the given commands, in COMMANDS order."""
+    import importlib
+
+    tracker_app = typer.Typer(
+        cls=TrackerGroup,
+        name="tracker",
+        help="Track the commitments of the 2026 Japan–UK declaration: progress, lists, reports.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    tracker_app.callback()(main_callback)
+    for name in COMMANDS:
+        if name not in names:
+            continue
+        module, attr = COMMANDS[name]
+        target = getattr(importlib.import_module(f"tracker.cli.{module}"), attr)
+        if isinstance(target, typer.Typer):
+            tracker_app.add_typer(target, name=name)
+        else:
+            tracker_app.command(name)(target)
+    return tracker_app
 
 
-_wire()
+app = make_app()
+
+
+def invoked_command(argv: Sequence[str]) -> str | None:
+    """The command a command line runs, when it is plainly one of ours; else None.
+
+    Only the root options can come before it: --db VALUE or --db=VALUE. Help, --version and
+    anything unexpected return None, and the whole app (every command) handles them.
+    """
+    rest = iter(argv)
+    for arg in rest:
+        if arg == "--db":
+            next(rest, None)
+        elif arg.startswith("--db="):
+            continue
+        else:
+            return arg if arg in COMMANDS else None
+    return None
 
 
 def main() -> None:
+    # Typer builds every registered command's parameters on each call (about 10 ms for ours);
+    # a command line that plainly runs one command gets an app that holds only that one.
+    # Shell completion and help need them all.
+    name = None if "_TRACKER_COMPLETE" in os.environ else invoked_command(sys.argv[1:])
     try:
-        app()
+        (make_app([name]) if name else app)()
     except BrokenPipeError:
         # `tracker list | head`: the reader left; stop quietly, as other Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
