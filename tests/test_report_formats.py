@@ -694,3 +694,55 @@ def test_json_report_validates_against_its_published_schema(cli) -> None:
     assert [e["corrects"] for e in full["changes"] if e["corrects"]] == [wrong]
     md = cli.ok("report", "--format", "md", "--since", "2026-01-01")
     assert f"correction of #{wrong}" in md
+
+
+def test_json_report_streams_changes_over_many_blocks(cli) -> None:
+    """More changes than one block of the feed: the CLI's streamed JSON lists every one, newest
+    first, exactly as the model read into a list does, on each engine; one object per line."""
+    import json as _json
+
+    from sqlalchemy import select
+
+    from tracker import bulk
+    from tracker.db import run_in_transaction, session_scope
+    from tracker.models import Commitment
+    from tracker.reports.model import ChangeFeed, build
+    from tracker.statuses import Status
+
+    recorded = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    cycle = [Status.IN_PROGRESS, Status.STALLED, Status.IN_PROGRESS]
+
+    def seed(s):  # type: ignore[no-untyped-def]
+        codes = list(s.scalars(select(Commitment.code).order_by(Commitment.code)))
+        per = -(-(ChangeFeed.BLOCK + 500) // len(codes))
+        return bulk.append_events(
+            s,
+            (
+                (
+                    code,
+                    [
+                        bulk.NewEvent(
+                            cycle[n % 3], dt.date(2026, 3, 1 + n // 3), f"n{n}", "t", recorded
+                        )
+                        for n in range(per)
+                    ],
+                )
+                for code in codes
+            ),
+        )
+
+    total = run_in_transaction(cli.url, seed)
+    assert total > ChangeFeed.BLOCK
+    text = cli.ok("report", "--format", "json", "--as-of", "2026-04-01", "--since", "2026-03-01")
+    report = _json.loads(text)
+    with session_scope(cli.url, write=False) as s:
+        model = build(s, as_of=dt.date(2026, 4, 1), since=dt.date(2026, 3, 1))
+        expected = [e.id for e in model.changes]
+    assert [e["id"] for e in report["changes"]] == expected
+    assert len(expected) == total
+    assert [(e["on"], e["id"]) for e in report["changes"]] == sorted(
+        ((e["on"], e["id"]) for e in report["changes"]), reverse=True
+    )
+    lines = text.splitlines()
+    first = lines.index('"commitments": [')
+    assert all(line.startswith('{"code": ') for line in lines[first + 1 : first + 38])

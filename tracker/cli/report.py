@@ -113,6 +113,7 @@ def report(
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
     if history is None:
         history = fmt in (ReportFormat.terminal, ReportFormat.html)
+    # Rendered and written inside the session: the changes section streams from it.
     with bulk_work(), session(ctx) as s:
         model = build(
             s,
@@ -122,32 +123,32 @@ def report(
             party=party,
             declaration=declaration,
             with_history=history,
+            stream_changes=True,
         )
-    text: str | Iterable[str]
-    if fmt is ReportFormat.terminal:
-        from tracker.reports import as_terminal
+        text: str | Iterable[str]
+        if fmt is ReportFormat.terminal:
+            from tracker.reports import as_terminal
 
-        to_screen = output is None
-        text = as_terminal.render(
-            model,
-            width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
-            color=to_screen and use_color(sys.stdout),
-        )
-    elif fmt is ReportFormat.html:
-        from tracker.reports import as_html
+            to_screen = output is None
+            text = as_terminal.render(
+                model,
+                width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
+                color=to_screen and use_color(sys.stdout),
+            )
+        elif fmt is ReportFormat.html:
+            from tracker.reports import as_html
 
-        text = as_html.render(model)
-    elif fmt is ReportFormat.json:
-        from tracker.reports import as_json
+            text = as_html.render(model)
+        elif fmt is ReportFormat.json:
+            from tracker.reports import as_json
 
-        text = as_json.chunks(model)
-    elif fmt is ReportFormat.csv:
-        from tracker.reports import as_csv
+            text = as_json.chunks(model)
+        elif fmt is ReportFormat.csv:
+            from tracker.reports import as_csv
 
-        text = as_csv.render(model)
-    else:
-        from tracker.reports import as_markdown
+            text = as_csv.render(model)
+        else:
+            from tracker.reports import as_markdown
 
-        text = as_markdown.render(model)
-    with bulk_work():
+            text = as_markdown.render(model)
         write_output(text, output)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from json.encoder import encode_basestring
 from typing import Any
 
 from tracker.reports.model import METHOD, SCHEMA_VERSION, EventLine, Figures, ItemLine, Report
@@ -29,43 +30,51 @@ def figures(f: Figures) -> dict[str, Any]:
     }
 
 
-def event(e: EventLine) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "code": e.code,
-        "on": e.on.isoformat(),
-        "party": e.party,
-        "from_status": e.from_status,
-        "to_status": e.to_status,
-        "note": e.note,
-        "reason": e.reason,
-        "evidence": list(e.evidence),
-        "actor": e.actor,
-        "recorded_at": e.recorded_at.isoformat(),
-        "corrects": e.corrects_id,
-    }
+_str = encode_basestring  # the C encoder of one string, as json.dumps(ensure_ascii=False)
 
 
-def item(i: ItemLine) -> dict[str, Any]:
-    return {
-        "code": i.code,
-        "title": i.title,
-        "pillar": i.pillar,
-        "kind": i.kind,
-        "parties": list(i.parties),
-        "owners": list(i.owners),
-        "target": i.target_date.isoformat() if i.target_date else None,
-        "target_label": i.target_label,
-        "status": i.status,
-        "score": i.score,
-        "party_status": i.party_status,
-        "overdue": i.overdue,
-        "last_event": event(i.last_event) if i.last_event else None,
-        "chain_head": i.chain_head,
-    }
+def _opt(value: str | None) -> str:
+    return "null" if value is None else _str(value)
 
 
-def to_data(report: Report, *, with_items: bool = True) -> dict[str, Any]:
+def _names(names: list[str]) -> str:
+    return "[" + ", ".join(map(_str, names)) + "]"
+
+
+def event(e: EventLine) -> str:
+    """One event as JSON text, keys in schema order.
+
+    Written field by field with the C string encoder rather than through a dict and
+    json.dumps: a report as of a busy month writes hundreds of thousands of these.
+    """
+    return (
+        f'{{"id": {e.id}, "code": {_str(e.code)}, "on": "{e.on.isoformat()}", '
+        f'"party": {_opt(e.party)}, "from_status": {_str(e.from_status)}, '
+        f'"to_status": {_str(e.to_status)}, "note": {_str(e.note)}, '
+        f'"reason": {_opt(e.reason)}, "evidence": {_names(e.evidence)}, '
+        f'"actor": {_str(e.actor)}, "recorded_at": "{e.recorded_at.isoformat()}", '
+        f'"corrects": {"null" if e.corrects_id is None else e.corrects_id}}}'
+    )
+
+
+def item(i: ItemLine) -> str:
+    """One commitment as JSON text, keys in schema order (see event)."""
+    party_status = ", ".join(f"{_str(p)}: {_str(s)}" for p, s in i.party_status.items())
+    return (
+        f'{{"code": {_str(i.code)}, "title": {_str(i.title)}, "pillar": {_str(i.pillar)}, '
+        f'"kind": {_str(i.kind)}, "parties": {_names(i.parties)}, '
+        f'"owners": {_names(i.owners)}, '
+        f'"target": {_opt(i.target_date.isoformat() if i.target_date else None)}, '
+        f'"target_label": {_opt(i.target_label)}, "status": {_str(i.status)}, '
+        f'"score": {i.score}, "party_status": {{{party_status}}}, '
+        f'"overdue": {"true" if i.overdue else "false"}, '
+        f'"last_event": {event(i.last_event) if i.last_event else "null"}, '
+        f'"chain_head": {_str(i.chain_head)}}}'
+    )
+
+
+def to_data(report: Report) -> dict[str, Any]:
+    """Every key but the two long lists, changes and commitments (see chunks)."""
     data = {
         "schema": SCHEMA_VERSION,
         "generated_on": report.generated_on.isoformat(),
@@ -96,7 +105,6 @@ def to_data(report: Report, *, with_items: bool = True) -> dict[str, Any]:
         "overdue": [i.code for i in report.overdue],
         "due_soon": [i.code for i in report.due_soon],
         "stalled": [i.code for i in report.stalled],
-        "changes": [event(e) for e in report.changes],
         **(
             {
                 "history": [
@@ -109,31 +117,48 @@ def to_data(report: Report, *, with_items: bool = True) -> dict[str, Any]:
         ),
         "heads_digest": report.heads_digest,
     }
-    if with_items:
-        data["commitments"] = [item(i) for i in report.items]
     return data
 
 
 def chunks(report: Report) -> Iterator[str]:
-    """Compact JSON, one top-level key per line, streamed.
+    """The report as JSON text, streamed: never held whole in memory.
 
-    Written by the C encoder (an indented dump goes through the pure-Python one, twenty times
-    slower) a block of commitments at a time, so it is never held whole in memory. Statuses are
-    StrEnum members, which JSON writes as their string values.
+    The short keys come first in schema order, then `changes` and `commitments` one object
+    per line, a block of lines at a time. `changes` goes where the schema puts it (before
+    history and heads_digest), so the head is split around it.
     """
-    head = to_data(report, with_items=False)
+    head = to_data(report)
+    tail_keys = [k for k in ("history", "heads_digest") if k in head]
     yield "{\n"
     for key, value in head.items():
-        yield f"{_dumps(key)}: {_dumps(value)},\n"
+        if key not in tail_keys:
+            yield f"{_dumps(key)}: {_dumps(value)},\n"
+    yield '"changes": ['
+    yield from _lines(map(event, report.changes))
+    yield "],\n"
+    for key in tail_keys:
+        yield f"{_dumps(key)}: {_dumps(head[key])},\n"
     yield '"commitments": ['
-    items = report.items
-    for start in range(0, len(items), BLOCK):
-        block = _dumps([item(i) for i in items[start : start + BLOCK]])
-        yield ("," if start else "") + "\n" + block[1:-1]
-    yield "\n]\n}\n" if items else "]\n}\n"
+    yield from _lines(map(item, report.items))
+    yield "]\n}\n"
 
 
 BLOCK = 2000
+
+
+def _lines(objects: Iterator[str]) -> Iterator[str]:
+    """Objects one per line, comma-separated, yielded in blocks."""
+    block: list[str] = []
+    first = True
+    for text in objects:
+        block.append(text)
+        if len(block) == BLOCK:
+            yield ("\n" if first else ",\n") + ",\n".join(block)
+            block, first = [], False
+    if block:
+        yield ("\n" if first else ",\n") + ",\n".join(block)
+    if not first or block:
+        yield "\n"
 
 
 def render(report: Report) -> str:
