@@ -17,8 +17,13 @@ def _loaded(args: list[str], env: dict[str, str] | None = None) -> set[str]:
         "import json, os, sys\n"
         "args = json.loads(os.environ['PROBE_ARGS'])\n"
         "sys.argv = ['tracker', *args]\n"
+        "import tracker.cli\n"
         "from tracker.cli import main\n"
         "import io, contextlib\n"
+        # main() ends the process without teardown (tracker.cli.leave); here it must return.
+        "def stay(code):\n"
+        "    raise SystemExit(code)\n"
+        "tracker.cli.leave = stay\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n"
         "        main()\n"
@@ -89,3 +94,79 @@ def test_show_progress_and_list_skip_rich(cli_sqlite) -> None:
         loaded = _roots(_loaded(["--db", cli_sqlite.url, *args]))
         assert "sqlalchemy" in loaded
         assert "rich" not in loaded
+
+
+def _tracker(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_one_command_apps_behave_like_the_whole_app(cli_sqlite) -> None:
+    """A command line naming one command builds an app of that command alone; what the user
+    sees is the same: its help, its errors, the root options before it."""
+    from tracker.cli import COMMANDS, invoked_command
+
+    assert invoked_command(["--db", "x.db", "show", "A"]) == "show"
+    assert invoked_command(["--db=x.db", "db", "current"]) == "db"
+    assert invoked_command(["--help"]) is None
+    assert invoked_command(["shw"]) is None  # the whole app suggests `show`
+    assert invoked_command(["--db"]) is None
+    assert set(COMMANDS) == {
+        "init", "load", "list", "show", "progress", "correct", "log", "report", "verify",
+        "export", "import", "db",
+    }  # fmt: skip
+    typo = _tracker("--db", cli_sqlite.url, "shw", "CYB-01")
+    assert typo.returncode == 2 and "Did you mean 'show'?" in typo.stderr
+    assert "show [OPTIONS] {code}" in _tracker("show", "--help").stdout
+    assert "current" in _tracker("--db", cli_sqlite.url, "db", "--help").stdout
+
+
+def test_leaving_early_keeps_exit_codes_output_and_a_clean_database(cli_sqlite) -> None:
+    """main() ends the process without interpreter teardown: exit codes and output are as
+    before, and the SQLite connection was closed properly (its WAL checkpointed and removed)."""
+    from pathlib import Path
+
+    from tracker.config import sqlite_path
+    from tracker.db import dispose_engines
+
+    path = sqlite_path(cli_sqlite.url)
+    assert path is not None
+    dispose_engines()  # this test process's own connection would keep the WAL alive
+    done = _tracker("--db", cli_sqlite.url, "progress", "CYB-01", "-s", "in_progress", "-m", "x")
+    assert done.returncode == 0 and done.stdout.startswith("CYB-01: ")
+    assert not Path(f"{path}-wal").exists()
+    shown = _tracker("--db", cli_sqlite.url, "show", "CYB-01", "--format", "json")
+    assert json.loads(shown.stdout)["status"] == "in_progress"
+    wrong = _tracker("--db", cli_sqlite.url, "show", "CYB-99")
+    assert wrong.returncode == 1 and wrong.stderr.startswith("error: no commitment")
+    assert _tracker("--db", cli_sqlite.url, "list", "--bogus").returncode == 2
+    assert _tracker("--version").stdout.startswith("tracker ")
+    report = _tracker("--db", cli_sqlite.url, "report", "--format", "json")
+    assert json.loads(report.stdout)["schema"] == 1  # a long output, flushed whole
+
+
+def test_leave_closes_every_connection_first(cli_sqlite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On both engines connections sit in engine pools; leave() disposes them before it ends
+    the process, so a PostgreSQL server sees a normal goodbye rather than a dropped socket."""
+    import os
+
+    import tracker.cli
+    from tracker import db
+
+    engine = db.make_engine(cli_sqlite.url)
+    with engine.connect():
+        pass
+    assert engine.pool.checkedin() == 1
+    exits: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        exits.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(os, "_exit", fake_exit)
+    with pytest.raises(SystemExit):
+        tracker.cli.leave(3)
+    assert exits == [3]
+    assert engine.pool.checkedin() == 0
+    assert not db._engines

@@ -67,6 +67,7 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
 
 
 def dispose_engines() -> None:
+    """Close every pooled connection (tests between databases; tracker.cli.leave at exit)."""
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
