@@ -638,3 +638,19 @@ def test_rejected_sync_rolls_back_declaration_changes(cli: Any, tmp_path: Path) 
     result = cli("load", str(path))
     assert_one_error_line(result, str(path), "item SEC-01", "another declaration")
     assert snapshot(cli.url) == state
+
+
+def test_quotes_in_any_order_and_repeated_are_found(tmp_path: Path) -> None:
+    """The quote check looks on from the previous quote first; a quote earlier in the text, or
+    the same passage quoted twice, is still found verbatim."""
+    spec = base_spec()
+    items = items_of(spec)
+    items["TST-01"]["quote"] = "Ministers will meet again in 2027"
+    items["TST-02"]["quote"] = "Both governments will build a bridge"
+    items["TST-03"]["quote"] = "Both governments will build a bridge"
+    fixture = read_fixture(write_fixture(tmp_path, spec))
+    quotes = [i.quote for p in fixture.spec.pillars for i in p.commitments]
+    assert quotes[0] == "Ministers will meet again in 2027"
+    items["TST-03"]["quote"] = "Ministers will meet again in 2028"
+    with pytest.raises(TrackerError, match="item TST-03: field 'quote': not found verbatim"):
+        read_fixture(write_fixture(tmp_path / "bad", spec))

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
-from tracker.models import Commitment, Declaration, Pillar
+from tracker.models import Commitment, Declaration, Pillar, commitments_table
 from tracker.statuses import Kind
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
@@ -216,7 +216,9 @@ def read_fixture(path: Path) -> Fixture:
         raise TrackerError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise TrackerError(f"{path}: expected a mapping with 'declaration' and 'pillars'")
-    nul = _find_nul(raw)
+    # A NUL can only come from the text itself or from a YAML escape ("\0", "\x00", ...):
+    # without either there is none to look for in the 100,000 values of a large file.
+    nul = _find_nul(raw) if "\x00" in text or "\\" in text else None
     if nul is not None:
         raise TrackerError(
             _describe_error(path, raw, {"loc": nul, "msg": "contains a NUL character"})
@@ -239,13 +241,20 @@ def read_fixture(path: Path) -> Fixture:
         raise TrackerError(
             f"{path}: field 'declaration.source_file': cannot read {source_path}: {reason}"
         ) from None
+    # Items usually quote the text in its own order: look from the previous quote on first,
+    # which makes checking 10,000 quotes one pass over the text instead of 10,000.
+    start = 0
     for pillar in spec.pillars:
         for item in pillar.commitments:
-            if item.quote not in source_text:
+            found = source_text.find(item.quote, start)
+            if found < 0:
+                found = source_text.find(item.quote)
+            if found < 0:
                 raise TrackerError(
                     f"{path}: item {item.code}: field 'quote': not found verbatim in "
                     f"{spec.declaration.source_file}"
                 )
+            start = found
     return Fixture(path=path, spec=spec, source_text=source_text)
 
 
@@ -360,8 +369,8 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
             else:
                 result.unchanged += 1
     if new:
-        # ORM bulk insert: one executemany, not one object per item (10,000 items in a second).
-        session.execute(insert(Commitment), new)
+        # One Core executemany, not one object per item (10,000 items in well under a second).
+        session.execute(insert(commitments_table), new)
     in_file = set(codes_in_file)
     result.missing = sorted(code for code in existing if code not in in_file)
     session.flush()
