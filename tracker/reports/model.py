@@ -15,13 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from sqlalchemy import Select, Text, cast, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from tracker.chain import heads_digest
 from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
 from tracker.events import live
-from tracker.models import Commitment, Declaration, Evidence, Pillar, StatusEvent
+from tracker.models import (
+    Declaration,
+    Pillar,
+    commitments_table,
+    events_table,
+    evidence_table,
+    pillars_table,
+)
 from tracker.statuses import (
     CREDIT,
     DEFAULT_STATUS,
@@ -32,6 +39,9 @@ from tracker.statuses import (
     Status,
     status_for_party,
 )
+
+# The report reads rows, not objects: Core columns skip the ORM's per-row work.
+C, E, V = commitments_table.c, events_table.c, evidence_table.c
 
 SCHEMA_VERSION = 1
 
@@ -231,16 +241,16 @@ def _latest_event_id(as_of: dt.date) -> Any:
     at the first live row, so the cost is per commitment, not per event in the history.
     """
     return (
-        select(StatusEvent.id)
+        select(E.id)
         .where(
-            StatusEvent.commitment_id == Commitment.id,
-            StatusEvent.party.is_(None),
-            StatusEvent.effective_on <= as_of,
+            E.commitment_id == C.id,
+            E.party.is_(None),
+            E.effective_on <= as_of,
             live(),
         )
-        .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+        .order_by(E.effective_on.desc(), E.id.desc())
         .limit(1)
-        .correlate(Commitment)
+        .correlate(commitments_table)
         .scalar_subquery()
     )
 
@@ -255,19 +265,19 @@ def _history(
     """
     timeline = (
         select(
-            StatusEvent.effective_on,
-            StatusEvent.to_status,
-            func.lag(StatusEvent.to_status)
+            E.effective_on,
+            E.to_status,
+            func.lag(E.to_status)
             .over(
-                partition_by=StatusEvent.commitment_id,
-                order_by=(StatusEvent.effective_on, StatusEvent.id),
+                partition_by=E.commitment_id,
+                order_by=(E.effective_on, E.id),
             )
             .label("previous"),
         )
         .where(
-            StatusEvent.party.is_(None),
-            StatusEvent.effective_on <= as_of,
-            StatusEvent.commitment_id.in_(commitment_ids),
+            E.party.is_(None),
+            E.effective_on <= as_of,
+            E.commitment_id.in_(commitment_ids),
             live(),
         )
         .subquery()
@@ -293,16 +303,16 @@ def _history(
 
 
 _EVENT_COLUMNS = (
-    StatusEvent.id,
-    StatusEvent.effective_on,
-    StatusEvent.recorded_at,
-    StatusEvent.from_status,
-    StatusEvent.to_status,
-    StatusEvent.note,
-    StatusEvent.reason,
-    StatusEvent.actor,
-    StatusEvent.party,
-    StatusEvent.corrects_id,
+    E.id,
+    E.effective_on,
+    E.recorded_at,
+    E.from_status,
+    E.to_status,
+    E.note,
+    E.reason,
+    E.actor,
+    E.party,
+    E.corrects_id,
 )
 
 
@@ -335,9 +345,9 @@ _KIND = {k.value: k for k in Kind}
 def _evidence_of(session: Session, event_ids: Select[Any] | list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     for event_id, reference in session.execute(
-        select(Evidence.event_id, Evidence.reference)
-        .where(Evidence.event_id.in_(event_ids))
-        .order_by(Evidence.event_id, Evidence.position)
+        select(V.event_id, V.reference)
+        .where(V.event_id.in_(event_ids))
+        .order_by(V.event_id, V.position)
     ):
         found[event_id].append(reference)
     return found
@@ -349,9 +359,9 @@ def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]
         chunk = event_ids[start : start + 500]
         evidence = _evidence_of(session, chunk)
         for row in session.execute(
-            select(*_EVENT_COLUMNS, Commitment.code, Commitment.title)
-            .join(Commitment, StatusEvent.commitment_id == Commitment.id)
-            .where(StatusEvent.id.in_(chunk))
+            select(*_EVENT_COLUMNS, C.code, C.title)
+            .join(commitments_table, E.commitment_id == C.id)
+            .where(E.id.in_(chunk))
         ):
             *values, code, title = row
             lines[row[0]] = _event_line(values, code, title, evidence.get(row[0], []))
@@ -363,10 +373,10 @@ def _evidence_of_items(session: Session, item_filter: Select[Any]) -> dict[int, 
     (there are no more of them than events), not a lookup per item's latest event."""
     found: dict[int, list[str]] = defaultdict(list)
     for event_id, reference in session.execute(
-        select(Evidence.event_id, Evidence.reference)
-        .join(StatusEvent, StatusEvent.id == Evidence.event_id)
-        .where(StatusEvent.commitment_id.in_(item_filter))
-        .order_by(Evidence.event_id, Evidence.position)
+        select(V.event_id, V.reference)
+        .join(events_table, E.id == V.event_id)
+        .where(E.commitment_id.in_(item_filter))
+        .order_by(V.event_id, V.position)
     ):
         found[event_id].append(reference)
     return found
@@ -385,9 +395,9 @@ class ChangeFeed(Sequence[EventLine]):
     def __init__(self, session: Session, item_filter: Select[Any], since: dt.date, as_of: dt.date):
         self._session = session
         self._where = (
-            StatusEvent.commitment_id.in_(item_filter),
-            StatusEvent.effective_on >= since,
-            StatusEvent.effective_on <= as_of,
+            E.commitment_id.in_(item_filter),
+            E.effective_on >= since,
+            E.effective_on <= as_of,
         )
         self._count: int | None = None
 
@@ -395,7 +405,7 @@ class ChangeFeed(Sequence[EventLine]):
         if self._count is None:
             self._count = (
                 self._session.scalar(
-                    select(func.count()).select_from(StatusEvent).where(*self._where)
+                    select(func.count()).select_from(events_table).where(*self._where)
                 )
                 or 0
             )
@@ -403,10 +413,10 @@ class ChangeFeed(Sequence[EventLine]):
 
     def __iter__(self) -> Iterator[EventLine]:
         query = (
-            select(*_EVENT_COLUMNS, Commitment.code, Commitment.title)
-            .join(Commitment, StatusEvent.commitment_id == Commitment.id)
+            select(*_EVENT_COLUMNS, C.code, C.title)
+            .join(commitments_table, E.commitment_id == C.id)
             .where(*self._where)
-            .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+            .order_by(E.effective_on.desc(), E.id.desc())
             .execution_options(yield_per=self.BLOCK)
         )
         for block in self._session.execute(query).partitions():
@@ -435,9 +445,9 @@ def _party_latest(
         return {}
     latest: dict[tuple[int, str], tuple[dt.date, int]] = {}
     for event_id, commitment_id, party, on in session.execute(
-        select(
-            StatusEvent.id, StatusEvent.commitment_id, StatusEvent.party, StatusEvent.effective_on
-        ).where(StatusEvent.party.in_(parties), StatusEvent.effective_on <= as_of, live())
+        select(E.id, E.commitment_id, E.party, E.effective_on).where(
+            E.party.in_(parties), E.effective_on <= as_of, live()
+        )
     ):
         assert party is not None  # the IN above
         key = (commitment_id, party)
@@ -475,42 +485,42 @@ def build(
         raise TrackerError(f"no declaration {declaration!r}; declarations: {known}")
     decl_ids = [d.id for d in declarations]
 
-    item_filter = select(Commitment.id).where(Commitment.declaration_id.in_(decl_ids))
+    item_filter = select(C.id).where(C.declaration_id.in_(decl_ids))
     filters: dict[str, str] = {}
     if declaration:
         filters["declaration"] = declaration
     if pillar:
-        item_filter = item_filter.where(Commitment.pillar_id.in_(resolve_pillar(session, pillar)))
+        item_filter = item_filter.where(C.pillar_id.in_(resolve_pillar(session, pillar)))
         filters["pillar"] = pillar
 
     parties: list[str] = list(dict.fromkeys(p for d in declarations for p in d.parties))
     if party:
         chosen = resolve_party(party, parties, what="declaration parties:")
-        item_filter = item_filter.where(json_list_contains(Commitment.parties, chosen))
+        item_filter = item_filter.where(json_list_contains(C.parties, chosen))
         filters["party"] = chosen
         parties = [chosen]
 
     latest = _latest_event_id(as_of).label("latest_id")
-    last = aliased(StatusEvent, name="last_event")
+    last = events_table.alias("last_event")
     query = (
         select(
-            Commitment.id,
-            Commitment.code,
-            Commitment.title,
-            Commitment.pillar_id,
-            Commitment.kind,
+            C.id,
+            C.code,
+            C.title,
+            C.pillar_id,
+            C.kind,
             # As text, decoded once per distinct list below: most items share a few lists.
-            cast(Commitment.parties, Text),
-            cast(Commitment.owners, Text),
-            Commitment.target_date,
-            Commitment.target_label,
-            Commitment.chain_head,
-            *[getattr(last, c.key) for c in _EVENT_COLUMNS],
+            cast(C.parties, Text),
+            cast(C.owners, Text),
+            C.target_date,
+            C.target_label,
+            C.chain_head,
+            *[last.c[c.key] for c in _EVENT_COLUMNS],
         )
-        .join(Pillar, Commitment.pillar_id == Pillar.id)
-        .outerjoin(last, last.id == latest)
-        .where(Commitment.id.in_(item_filter))
-        .order_by(Commitment.declaration_id, Pillar.position, Commitment.position)
+        .join(pillars_table, C.pillar_id == pillars_table.c.id)
+        .outerjoin(last, last.c.id == latest)
+        .where(C.id.in_(item_filter))
+        .order_by(C.declaration_id, pillars_table.c.position, C.position)
     )
     rows: list[Any] = list(session.execute(query).all())
     party_events = _party_latest(session, parties, as_of)
