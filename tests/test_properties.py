@@ -705,3 +705,72 @@ def test_nul_in_fixture_text_is_refused_on_every_engine(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(TrackerError, match=r"field 'title': contains a NUL character"):
         read_fixture(path)
+
+
+# --- the report's hand-written JSON -----------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    code=texts(1, 20),
+    title=texts(),
+    note=texts(),
+    reason=st.none() | texts(),
+    party=st.none() | texts(1, 30),
+    names=st.lists(texts(0, 20), max_size=4),
+    evidence=st.lists(texts(1, 80), max_size=3),
+    label=st.none() | texts(0, 40),
+    target=st.none() | st.dates(),
+    status=st.sampled_from(STATUSES),
+    corrects=st.none() | st.integers(1, 10**12),
+)
+def test_report_json_objects_read_back_as_the_fields(
+    code: str,
+    title: str,
+    note: str,
+    reason: str | None,
+    party: str | None,
+    names: list[str],
+    evidence: list[str],
+    label: str | None,
+    target: dt.date | None,
+    status: Any,
+    corrects: int | None,
+) -> None:
+    """Commitments and events are written as JSON text field by field (for speed); any text
+    reads back exactly, and the text is what json.dumps writes for the same object."""
+    from tracker.reports import as_json
+    from tracker.reports.model import EventLine, ItemLine
+    from tracker.statuses import SCORES, Kind
+
+    recorded = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
+    line = EventLine(
+        id=7, code=code, title=title, on=dt.date(2026, 3, 1), recorded_at=recorded,
+        from_status=STATUSES[0], to_status=status, note=note, reason=reason, actor=title,
+        evidence=evidence, party=party, corrects_id=corrects,
+    )  # fmt: skip
+    expected_event = {
+        "id": 7, "code": code, "on": "2026-03-01", "party": party,
+        "from_status": STATUSES[0].value, "to_status": status.value, "note": note,
+        "reason": reason, "evidence": evidence, "actor": title,
+        "recorded_at": recorded.isoformat(), "corrects": corrects,
+    }  # fmt: skip
+    text = as_json.event(line)
+    assert json.loads(text) == expected_event
+    assert text == json.dumps(expected_event, ensure_ascii=False)
+    item = ItemLine(
+        code=code, title=title, pillar=note, pillar_title=note, kind=Kind.ONGOING,
+        parties=names, owners=names[::-1], target_date=target, target_label=label,
+        status=status, score=SCORES[status], overdue=bool(target), last_event=line,
+        party_status=dict.fromkeys(names, status), chain_head="ab" * 32,
+    )  # fmt: skip
+    expected_item = {
+        "code": code, "title": title, "pillar": note, "kind": "ongoing", "parties": names,
+        "owners": names[::-1], "target": target.isoformat() if target else None,
+        "target_label": label, "status": status.value, "score": SCORES[status],
+        "party_status": dict.fromkeys(names, status.value), "overdue": bool(target),
+        "last_event": expected_event, "chain_head": "ab" * 32,
+    }  # fmt: skip
+    text = as_json.item(item)
+    assert json.loads(text) == expected_item
+    assert text == json.dumps(expected_item, ensure_ascii=False)
