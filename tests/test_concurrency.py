@@ -115,3 +115,26 @@ def test_two_loads_at_once_leave_one_copy(cli_empty, tmp_path: Path) -> None:
     rows = json.loads(cli_empty.ok("list", "--all", "--format", "json"))
     assert len(rows) == 37
     assert len({r["code"] for r in rows}) == 37
+
+
+def test_reading_commands_see_one_snapshot(cli) -> None:
+    """A report or export runs several queries; on PostgreSQL they share one snapshot
+    (REPEATABLE READ), as a SQLite read transaction does, so a concurrent `progress` between
+    them cannot make the parts disagree. Writers keep the default level (and retry)."""
+    from sqlalchemy import text
+
+    from tracker.db import session_scope
+
+    postgres = cli.url.startswith("postgresql")
+    with session_scope(cli.url, write=False) as s:
+        if postgres:
+            assert s.execute(text("SHOW transaction_isolation")).scalar_one() == "repeatable read"
+        first = s.execute(select(func.count()).select_from(StatusEvent)).scalar_one()
+        cli.ok("progress", "CYB-01", "-s", "in_progress")  # commits from another connection
+        again = s.execute(select(func.count()).select_from(StatusEvent)).scalar_one()
+    assert again == first
+    with session_scope(cli.url, write=True) as s:
+        if postgres:
+            level = s.execute(text("SHOW transaction_isolation")).scalar_one()
+            assert level == "read committed"
+        assert s.execute(select(func.count()).select_from(StatusEvent)).scalar_one() == first + 1

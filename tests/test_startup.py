@@ -170,3 +170,17 @@ def test_leave_closes_every_connection_first(cli_sqlite, monkeypatch: pytest.Mon
     assert exits == [3]
     assert engine.pool.checkedin() == 0
     assert not db._engines
+
+
+def test_closed_output_streams_keep_a_success_a_success(cli_sqlite) -> None:
+    """With stdout or stderr closed at start (`>&-`), Python has no stream at all; a command
+    that did its work still exits 0, so a script does not retry a recorded event."""
+    base = f"{sys.executable} -m tracker --db '{cli_sqlite.url}'"
+    for command in (
+        f"{sys.executable} -m tracker --version >&-",
+        f"{base} list 2>&-",
+        f"{base} progress CYB-01 -s in_progress >&-",
+    ):
+        assert subprocess.run(["sh", "-c", command], check=False).returncode == 0, command
+    shown = _tracker("--db", cli_sqlite.url, "show", "CYB-01", "--format", "json")
+    assert len(json.loads(shown.stdout)["events"]) == 1

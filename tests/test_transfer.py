@@ -95,3 +95,30 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
     assert result.exit_code == 1
     assert needle in result.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("revision", "imports"), [("0003_chain", True), ("0002_event_party", False)]
+)
+def test_exports_of_a_revision_with_the_same_columns_import(
+    populated, tmp_path: Path, revision: str, imports: bool
+) -> None:
+    """0004 added an index only: an export made at 0003 restores as is; older ones do not."""
+    from conftest import Cli
+
+    path = tmp_path / "e.json"
+    populated.ok("export", "--output", str(path))
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    older = text.replace(f'"revision": "{data["revision"]}"', f'"revision": "{revision}"', 1)
+    path.write_text(older, encoding="utf-8")
+    target = Cli(f"sqlite:///{tmp_path / 'new.db'}")
+    result = target("import", str(path))
+    if imports:
+        assert result.exit_code == 0, result.stderr
+        again = tmp_path / "again.json"
+        target.ok("export", "--output", str(again))
+        assert json.loads(again.read_text(encoding="utf-8"))["tables"] == data["tables"]
+    else:
+        assert result.exit_code == 1
+        assert f"exported at revision '{revision}'" in result.stderr

@@ -141,6 +141,11 @@ def session_scope(url: str, *, write: bool) -> Iterator[Session]:
     engine = make_engine(url, write=write)
     try:
         with engine.connect() as connection:
+            if not write and connection.dialect.name == "postgresql":
+                # One snapshot for every query of a reading command, as SQLite gives anyway: a
+                # report's items, parties' assessments, evidence and changes agree. A transaction
+                # that only reads never fails to serialize at this level.
+                connection.execution_options(isolation_level="REPEATABLE READ")
             check_revision(stored_revision(connection), describe(url))
             with Session(bind=connection, expire_on_commit=False) as session:
                 yield session

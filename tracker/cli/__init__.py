@@ -202,7 +202,9 @@ def leave(code: int) -> NoReturn:
     if db is not None:
         db.dispose_engines()
     for stream in (sys.stdout, sys.stderr):
-        # A closed pipe or stream: nothing more to say there.
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+        # A closed pipe, a closed stream, or none at all (fd closed at start: `>&-`): nothing
+        # more can be said there, and the command's work is done; the exit code stands.
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.flush()
     os._exit(code)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, TextIO
 
@@ -113,7 +112,7 @@ def report(
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
     if history is None:
         history = fmt in (ReportFormat.terminal, ReportFormat.html)
-    # Rendered and written inside the session: the changes section streams from it.
+    streaming = fmt is ReportFormat.json
     with bulk_work(), session(ctx) as s:
         model = build(
             s,
@@ -123,32 +122,37 @@ def report(
             party=party,
             declaration=declaration,
             with_history=history,
-            stream_changes=True,
+            # JSON streams its changes from the open session while it writes them (a busy month
+            # holds hundreds of thousands); the other formats render from memory, after the
+            # transaction has ended, so a slow reader (`| less`) holds no transaction open.
+            stream_changes=streaming,
         )
-        text: str | Iterable[str]
-        if fmt is ReportFormat.terminal:
-            from tracker.reports import as_terminal
-
-            to_screen = output is None
-            text = as_terminal.render(
-                model,
-                width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
-                color=to_screen and use_color(sys.stdout),
-            )
-        elif fmt is ReportFormat.html:
-            from tracker.reports import as_html
-
-            text = as_html.render(model)
-        elif fmt is ReportFormat.json:
+        if streaming:
             from tracker.reports import as_json
 
-            text = as_json.chunks(model)
-        elif fmt is ReportFormat.csv:
-            from tracker.reports import as_csv
+            write_output(as_json.chunks(model), output)
+            return
+    text: str
+    if fmt is ReportFormat.terminal:
+        from tracker.reports import as_terminal
 
-            text = as_csv.render(model)
-        else:
-            from tracker.reports import as_markdown
+        to_screen = output is None
+        text = as_terminal.render(
+            model,
+            width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
+            color=to_screen and use_color(sys.stdout),
+        )
+    elif fmt is ReportFormat.html:
+        from tracker.reports import as_html
 
-            text = as_markdown.render(model)
+        text = as_html.render(model)
+    elif fmt is ReportFormat.csv:
+        from tracker.reports import as_csv
+
+        text = as_csv.render(model)
+    else:
+        from tracker.reports import as_markdown
+
+        text = as_markdown.render(model)
+    with bulk_work():
         write_output(text, output)

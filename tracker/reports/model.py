@@ -368,17 +368,12 @@ def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]
     return lines
 
 
-def _evidence_of_items(session: Session, item_filter: Select[Any]) -> dict[int, list[str]]:
-    """The evidence of every event of the items, by event id: one pass over the evidence rows
-    (there are no more of them than events), not a lookup per item's latest event."""
-    found: dict[int, list[str]] = defaultdict(list)
-    for event_id, reference in session.execute(
-        select(V.event_id, V.reference)
-        .join(events_table, E.id == V.event_id)
-        .where(E.commitment_id.in_(item_filter))
-        .order_by(V.event_id, V.position)
-    ):
-        found[event_id].append(reference)
+def _evidence_of_events(session: Session, event_ids: list[int]) -> dict[int, list[str]]:
+    """The evidence of the given events, by event id, a few hundred ids per query (bounded
+    memory whatever the size of the whole history's evidence)."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(event_ids), 500):
+        found.update(_evidence_of(session, event_ids[start : start + 500]))
     return found
 
 
@@ -400,6 +395,7 @@ class ChangeFeed(Sequence[EventLine]):
             E.effective_on <= as_of,
         )
         self._count: int | None = None
+        self._all: list[EventLine] | None = None
 
     def __len__(self) -> int:
         if self._count is None:
@@ -430,7 +426,10 @@ class ChangeFeed(Sequence[EventLine]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[EventLine]: ...
     def __getitem__(self, index: int | slice) -> EventLine | Sequence[EventLine]:
-        return list(self)[index]
+        # Renderers only iterate; indexing (rare) reads the whole feed once and keeps it.
+        if self._all is None:
+            self._all = list(self)
+        return self._all[index]
 
 
 def _party_latest(
@@ -524,7 +523,8 @@ def build(
     )
     rows: list[Any] = list(session.execute(query).all())
     party_events = _party_latest(session, parties, as_of)
-    evidence = _evidence_of_items(session, item_filter)
+    # Column 10 is the first of _EVENT_COLUMNS: the id of the item's latest event.
+    evidence = _evidence_of_events(session, [r[10] for r in rows if r[10] is not None])
 
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
