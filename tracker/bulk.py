@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker import chain
-from tracker.models import Base, Commitment
+from tracker.models import commitments_table, events_table
 from tracker.statuses import DEFAULT_STATUS, Status
 
 BATCH = 10_000
@@ -37,8 +37,7 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
 
     Whole-commitment events only, dated on or after the commitment's existing ones.
     """
-    events = Base.metadata.tables["status_events"]
-    commitments = Base.metadata.tables["commitments"]
+    events, commitments = events_table, commitments_table
     pending: list[dict[str, object]] = []
     heads: list[dict[str, object]] = []
     total = 0
@@ -67,12 +66,12 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
             row.code: (row.id, row.chain_length, row.chain_head, row.status)
             for row in session.execute(
                 select(
-                    Commitment.id,
-                    Commitment.code,
-                    Commitment.chain_length,
-                    Commitment.chain_head,
-                    Commitment.status,
-                ).where(Commitment.code.in_(wanted))
+                    commitments.c.id,
+                    commitments.c.code,
+                    commitments.c.chain_length,
+                    commitments.c.chain_head,
+                    commitments.c.status,
+                ).where(commitments.c.code.in_(wanted))
             )
         }
         for code, new_events in history:

@@ -342,39 +342,40 @@ _STATUS = {s.value: s for s in STATUSES}
 _KIND = {k.value: k for k in Kind}
 
 
-def _evidence_of(session: Session, event_ids: Select[Any] | list[int]) -> dict[int, list[str]]:
+def _evidence_of(session: Session, event_ids: list[int]) -> dict[int, list[str]]:
+    """The evidence of the given events, by event id, a few hundred ids per query (bounded
+    memory whatever the size of the whole history's evidence)."""
     found: dict[int, list[str]] = defaultdict(list)
-    for event_id, reference in session.execute(
-        select(V.event_id, V.reference)
-        .where(V.event_id.in_(event_ids))
-        .order_by(V.event_id, V.position)
-    ):
-        found[event_id].append(reference)
+    for start in range(0, len(event_ids), 500):
+        for event_id, reference in session.execute(
+            select(V.event_id, V.reference)
+            .where(V.event_id.in_(event_ids[start : start + 500]))
+            .order_by(V.event_id, V.position)
+        ):
+            found[event_id].append(reference)
     return found
+
+
+def _event_rows() -> Select[Any]:
+    """_EVENT_COLUMNS with the code and title of each event's commitment (see _lines_of)."""
+    return select(*_EVENT_COLUMNS, C.code, C.title).join(commitments_table, E.commitment_id == C.id)
+
+
+def _lines_of(session: Session, rows: Sequence[Any]) -> Iterator[EventLine]:
+    """EventLines from rows of _event_rows(), with their evidence."""
+    evidence = _evidence_of(session, [row[0] for row in rows])
+    for row in rows:
+        *values, code, title = row
+        yield _event_line(values, code, title, evidence.get(row[0], []))
 
 
 def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]:
     lines: dict[int, EventLine] = {}
     for start in range(0, len(event_ids), 500):
         chunk = event_ids[start : start + 500]
-        evidence = _evidence_of(session, chunk)
-        for row in session.execute(
-            select(*_EVENT_COLUMNS, C.code, C.title)
-            .join(commitments_table, E.commitment_id == C.id)
-            .where(E.id.in_(chunk))
-        ):
-            *values, code, title = row
-            lines[row[0]] = _event_line(values, code, title, evidence.get(row[0], []))
+        rows = session.execute(_event_rows().where(E.id.in_(chunk))).all()
+        lines.update((line.id, line) for line in _lines_of(session, rows))
     return lines
-
-
-def _evidence_of_events(session: Session, event_ids: list[int]) -> dict[int, list[str]]:
-    """The evidence of the given events, by event id, a few hundred ids per query (bounded
-    memory whatever the size of the whole history's evidence)."""
-    found: dict[int, list[str]] = {}
-    for start in range(0, len(event_ids), 500):
-        found.update(_evidence_of(session, event_ids[start : start + 500]))
-    return found
 
 
 class ChangeFeed(Sequence[EventLine]):
@@ -409,17 +410,13 @@ class ChangeFeed(Sequence[EventLine]):
 
     def __iter__(self) -> Iterator[EventLine]:
         query = (
-            select(*_EVENT_COLUMNS, C.code, C.title)
-            .join(commitments_table, E.commitment_id == C.id)
+            _event_rows()
             .where(*self._where)
             .order_by(E.effective_on.desc(), E.id.desc())
             .execution_options(yield_per=self.BLOCK)
         )
         for block in self._session.execute(query).partitions():
-            evidence = _evidence_of(self._session, [row[0] for row in block])
-            for row in block:
-                *values, code, title = row
-                yield _event_line(values, code, title, evidence.get(row[0], []))
+            yield from _lines_of(self._session, block)
 
     @overload
     def __getitem__(self, index: int) -> EventLine: ...
@@ -524,7 +521,7 @@ def build(
     rows: list[Any] = list(session.execute(query).all())
     party_events = _party_latest(session, parties, as_of)
     # Column 10 is the first of _EVENT_COLUMNS: the id of the item's latest event.
-    evidence = _evidence_of_events(session, [r[10] for r in rows if r[10] is not None])
+    evidence = _evidence_of(session, [r[10] for r in rows if r[10] is not None])
 
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
