@@ -138,3 +138,22 @@ def test_reading_commands_see_one_snapshot(cli) -> None:
             level = s.execute(text("SHOW transaction_isolation")).scalar_one()
             assert level == "read committed"
         assert s.execute(select(func.count()).select_from(StatusEvent)).scalar_one() == first + 1
+
+
+def test_a_file_another_init_creates_meanwhile_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `tracker init` on a new SQLite path: both see no file, one creates it first. The
+    other must carry on (the schema step serialises them), not fail on the exclusive create.
+    The timing is forced here; test_two_loads_at_once_leave_one_copy meets it by chance."""
+    from tracker import db
+
+    target = tmp_path / "tracker.db"
+    target.write_bytes(b"")
+
+    class SeenMissing(type(target)):  # type: ignore[misc]
+        def exists(self, **_: object) -> bool:
+            return False  # checked just before the other process created it
+
+    monkeypatch.setattr(db, "sqlite_path", lambda url: SeenMissing(target))
+    assert db.ensure_sqlite_file(f"sqlite:///{target}") is False

@@ -85,7 +85,10 @@ def ensure_sqlite_file(url: str) -> bool:
     if path is None or path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False  # another `tracker init` created it between our check and here
     os.close(fd)
     return True
 
