@@ -12,6 +12,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from tracker.reports.model import METHOD, SCHEMA_VERSION, EventLine, Figures, ItemLine, Report
+from tracker.statuses import Kind, Status
 
 
 def _rate(value: float | None) -> float | None:
@@ -32,13 +33,38 @@ def figures(f: Figures) -> dict[str, Any]:
 
 _str = encode_basestring  # the C encoder of one string, as json.dumps(ensure_ascii=False)
 
+# Statuses and kinds, already encoded: a large report writes one or more per line.
+_ENUM = {member: _str(member.value) for member in (*Status, *Kind)}
+
+# Lists of names (parties, owners) and party statuses, encoded once per distinct value: most
+# items share a few. (Evidence lists are mostly distinct, and are not kept.)
+_NAMES: dict[tuple[str, ...], str] = {}
+_PARTY_STATUS: dict[tuple[tuple[str, Status], ...], str] = {}
+
 
 def _opt(value: str | None) -> str:
     return "null" if value is None else _str(value)
 
 
+def _list(texts: list[str]) -> str:
+    return "[" + ", ".join(map(_str, texts)) + "]"
+
+
 def _names(names: list[str]) -> str:
-    return "[" + ", ".join(map(_str, names)) + "]"
+    key = tuple(names)
+    text = _NAMES.get(key)
+    if text is None:
+        text = _NAMES[key] = _list(names)
+    return text
+
+
+def _party_status(statuses: dict[str, Status]) -> str:
+    key = tuple(statuses.items())
+    text = _PARTY_STATUS.get(key)
+    if text is None:
+        pairs = ", ".join(f"{_str(p)}: {_ENUM[s]}" for p, s in key)
+        text = _PARTY_STATUS[key] = "{" + pairs + "}"
+    return text
 
 
 def event(e: EventLine) -> str:
@@ -49,9 +75,10 @@ def event(e: EventLine) -> str:
     """
     return (
         f'{{"id": {e.id}, "code": {_str(e.code)}, "on": "{e.on.isoformat()}", '
-        f'"party": {_opt(e.party)}, "from_status": {_str(e.from_status)}, '
-        f'"to_status": {_str(e.to_status)}, "note": {_str(e.note)}, '
-        f'"reason": {_opt(e.reason)}, "evidence": {_names(e.evidence)}, '
+        f'"party": {_opt(e.party)}, '
+        f'"from_status": {_ENUM[e.from_status]}, "to_status": {_ENUM[e.to_status]}, '
+        f'"note": {_str(e.note)}, "reason": {_opt(e.reason)}, '
+        f'"evidence": {_list(e.evidence)}, '
         f'"actor": {_str(e.actor)}, "recorded_at": "{e.recorded_at.isoformat()}", '
         f'"corrects": {"null" if e.corrects_id is None else e.corrects_id}}}'
     )
@@ -59,16 +86,16 @@ def event(e: EventLine) -> str:
 
 def item(i: ItemLine) -> str:
     """One commitment as JSON text, keys in schema order (see event)."""
-    party_status = ", ".join(f"{_str(p)}: {_str(s)}" for p, s in i.party_status.items())
     return (
         f'{{"code": {_str(i.code)}, "title": {_str(i.title)}, "pillar": {_str(i.pillar)}, '
-        f'"kind": {_str(i.kind)}, "parties": {_names(i.parties)}, '
+        f'"kind": {_ENUM[i.kind]}, "parties": {_names(i.parties)}, '
         f'"owners": {_names(i.owners)}, '
-        f'"target": {_opt(i.target_date.isoformat() if i.target_date else None)}, '
-        f'"target_label": {_opt(i.target_label)}, "status": {_str(i.status)}, '
-        f'"score": {i.score}, "party_status": {{{party_status}}}, '
+        f'"target": {_opt(None if i.target_date is None else i.target_date.isoformat())}, '
+        f'"target_label": {_opt(i.target_label)}, '
+        f'"status": {_ENUM[i.status]}, "score": {i.score}, '
+        f'"party_status": {_party_status(i.party_status)}, '
         f'"overdue": {"true" if i.overdue else "false"}, '
-        f'"last_event": {event(i.last_event) if i.last_event else "null"}, '
+        f'"last_event": {"null" if i.last_event is None else event(i.last_event)}, '
         f'"chain_head": {_str(i.chain_head)}}}'
     )
 
