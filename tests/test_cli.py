@@ -318,6 +318,86 @@ def test_log_newest_first_with_filters(cli) -> None:
     assert "SEC-01" in text and "in progress → achieved" in text and "first" not in text
 
 
+def test_log_streams_many_blocks_with_corrections_and_evidence(cli) -> None:
+    """More events than a block: `log` reads and prints them a block at a time (on each
+    engine), newest first, each with its evidence and the event correcting it, whichever block
+    that is in; the JSON is exactly json.dumps of the whole list at indent=2."""
+    from tracker import bulk
+    from tracker.db import run_in_transaction
+    from tracker.history import BLOCK
+    from tracker.models import Commitment
+    from tracker.statuses import Status
+
+    recorded = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    cycle = [Status.IN_PROGRESS, Status.STALLED]
+
+    def seed(s):  # type: ignore[no-untyped-def]
+        codes = list(s.scalars(select(Commitment.code).order_by(Commitment.code)))
+        per = -(-(2 * BLOCK + 300) // len(codes))
+        return bulk.append_events(
+            s,
+            (
+                (
+                    code,
+                    [
+                        bulk.NewEvent(
+                            cycle[n % 2], dt.date(2026, 2, 1) + dt.timedelta(n), "", "t", recorded
+                        )
+                        for n in range(per)
+                    ],
+                )
+                for code in codes
+            ),
+        )
+
+    seeded = run_in_transaction(cli.url, seed)
+    cli.ok(
+        "progress",
+        "SEC-01",
+        "-s",
+        "achieved",
+        "-m",
+        "with evidence",
+        "-e",
+        "https://a.example/1",
+        "-e",
+        "Doc 2",
+    )
+    oldest = json.loads(cli.ok("log", "--format", "json"))[-1]["id"]
+    # Dated months later: the correction is in the first block, the event it corrects in the last.
+    cli.ok(
+        "correct",
+        str(oldest),
+        "--reason",
+        "wrong status",
+        "-s",
+        "not_started",
+        "--on",
+        "2026-10-01",
+    )
+    text = cli.ok("log", "--format", "json")
+    data = json.loads(text)
+    assert text == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    assert len(data) == seeded + 2 > 2 * BLOCK
+    assert [(e["on"], e["id"]) for e in data] == sorted(
+        ((e["on"], e["id"]) for e in data), reverse=True
+    )
+    by_id = {e["id"]: e for e in data}
+    fixer = max(by_id)
+    assert by_id[oldest]["corrected_by"] == fixer and by_id[fixer]["corrects"] == oldest
+    place = {e["id"]: n for n, e in enumerate(data)}
+    assert place[fixer] < BLOCK and place[oldest] >= 2 * BLOCK
+    assert [e["evidence"] for e in data if e["note"] == "with evidence"] == [
+        ["https://a.example/1", "Doc 2"]
+    ]
+    plain = cli.ok("log")
+    assert plain.count("  by t") == seeded
+    assert f"[corrected by #{fixer}]" in plain and "    evidence: Doc 2" in plain
+    assert (
+        len(json.loads(cli.ok("log", "--format", "json", "--limit", str(BLOCK + 1)))) == BLOCK + 1
+    )
+
+
 # --- report ---------------------------------------------------------------------------------
 
 

@@ -91,8 +91,10 @@ def _tracker(tmp_path: Path, items: int) -> str:
         ("report", "--format", "md", "--as-of", "2026-03-02"),
         ("list", "--all", "--format", "csv"),
         ("verify",),
+        ("log", "--format", "json"),
+        ("log",),
     ],
-    ids=["report-json", "report-md-as-of", "list-csv", "verify"],
+    ids=["report-json", "report-md-as-of", "list-csv", "verify", "log-json", "log-text"],
 )
 def test_garbage_does_not_grow_with_the_data(tmp_path: Path, args: tuple[str, ...]) -> None:
     small, large = _tracker(tmp_path, 20), _tracker(tmp_path, 1000)

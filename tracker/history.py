@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.commitments import get_commitment
@@ -20,18 +21,28 @@ class LoggedEvent:
     corrected_by: int | None = None
 
 
+BLOCK = 1000
+
+
 def recent_events(
     session: Session,
     *,
     since: dt.date | None = None,
     code: str | None = None,
     limit: int | None = None,
-) -> list[LoggedEvent]:
+) -> Iterator[LoggedEvent]:
+    """Events newest first, read a block at a time, each block with its evidence and with the
+    corrections of its events: a log since a date of a busy year lists hundreds of thousands,
+    and is never held whole. Iterate while the session is open.
+
+    An unknown code is an error here, before anything is read or written.
+    """
     query = (
         select(StatusEvent, Commitment.code, Commitment.title)
         .join(Commitment, StatusEvent.commitment_id == Commitment.id)
         .options(selectinload(StatusEvent.evidence))
         .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+        .execution_options(yield_per=BLOCK)
     )
     if code is not None:
         query = query.where(StatusEvent.commitment_id == get_commitment(session, code).id)
@@ -39,18 +50,22 @@ def recent_events(
         query = query.where(StatusEvent.effective_on >= since)
     if limit is not None:
         query = query.limit(limit)
-    rows = list(session.execute(query))
-    ids = [e.id for e, _, _ in rows]
-    corrected_by: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        for fixer, fixed in session.execute(
-            select(StatusEvent.id, StatusEvent.corrects_id).where(
-                StatusEvent.corrects_id.in_(ids[start : start + 500])
-            )
-        ):
-            if fixed is not None:
-                corrected_by[fixed] = fixer
-    return [
-        LoggedEvent(event=e, code=c, title=t, corrected_by=corrected_by.get(e.id))
-        for e, c, t in rows
-    ]
+    return _blocks(session, session.execute(query).partitions())
+
+
+def _blocks(
+    session: Session, blocks: Iterator[Sequence[Row[StatusEvent, str, str]]]
+) -> Iterator[LoggedEvent]:
+    for block in blocks:
+        ids = [e.id for e, _, _ in block]
+        corrected_by: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            for fixer, fixed in session.execute(
+                select(StatusEvent.id, StatusEvent.corrects_id).where(
+                    StatusEvent.corrects_id.in_(ids[start : start + 500])
+                )
+            ):
+                if fixed is not None:
+                    corrected_by[fixed] = fixer
+        for e, c, t in block:
+            yield LoggedEvent(event=e, code=c, title=t, corrected_by=corrected_by.get(e.id))

@@ -175,8 +175,7 @@ def main() -> None:
     # A command is one short process whose objects (rows, report lines, loaded items) hold no
     # reference cycles, so the cyclic collector frees next to nothing (tests/test_gc.py checks
     # that the garbage does not grow with the data), while its passes over 100,000 live rows
-    # took a third of a large report and half of a large load. Reference counting still frees
-    # everything as it goes.
+    # cost a large load half its time. Reference counting still frees everything as it goes.
     gc.disable()
     # Typer builds every registered command's parameters on each call (about 10 ms for ours);
     # a command line that plainly runs one command gets an app that holds only that one.

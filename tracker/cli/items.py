@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,7 +20,6 @@ from tracker.cli.options import (
     PillarOpt,
     StatusesOpt,
     StatusOpt,
-    bulk_work,
     complete_kind,
     evidence_specs,
     parse_date,
@@ -32,6 +32,7 @@ from tracker.statuses import LABELS, SCORES, Status, parse_status, status_for_pa
 
 if TYPE_CHECKING:
     from tracker.commitments import CommitmentRow
+    from tracker.history import LoggedEvent
     from tracker.models import Commitment, Evidence, StatusEvent
     from tracker.progress import EvidenceSpec, ProgressResult
 
@@ -140,7 +141,7 @@ def list_command(
         include_closed=all_,
         limit=limit,
     )
-    with bulk_work(), session(ctx) as s:
+    with session(ctx) as s:
         rows = list_commitments(s, flt)
         if fmt is ListFormat.table:
             _print_table(list(rows))
@@ -456,29 +457,72 @@ def log(
     from tracker.history import recent_events
 
     since_date = parse_date(since, "--since")
+    # Printed as read, a block at a time, while the (read-only) transaction is open: a long log
+    # never sits whole in memory.
     with session(ctx) as s:
         logged = recent_events(s, since=since_date, code=code, limit=limit)
-        data = [{"code": x.code, **_event_data(x.event, x.corrected_by)} for x in logged]
-    if fmt is ShowFormat.json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    say = _say
-    if not data:
-        say("No events.")
-    for e in data:
-        change = (
-            _label(e["status"])
-            if e["from_status"] == e["status"]
-            else f"{_label(e['from_status'])} → {_label(e['status'])}"
-        )
-        who = f" [{e['party']}]" if e["party"] else ""
-        marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
-        if e["corrected_by"]:
-            marks += f"  [corrected by #{e['corrected_by']}]"
-        say(f"{e['on']}  #{e['id']}  {e['code']}{who}  {change}  by {e['actor']}{marks}")
-        if e["note"]:
-            say(f"    {e['note']}")
-        if e["reason"]:
-            say(f"    reason: {e['reason']}")
-        for ref in e["evidence"]:
-            say(f"    evidence: {ref}")
+        if fmt is ShowFormat.json:
+            _log_json(logged)
+            return
+        lines: list[str] = []
+        empty = True
+        for x in logged:
+            empty = False
+            lines.extend(_log_lines(x.code, _event_data(x.event, x.corrected_by)))
+            if len(lines) >= _PRINT_BLOCK:
+                _say("\n".join(lines))
+                lines = []
+        if empty:
+            lines.append("No events.")
+        if lines:
+            _say("\n".join(lines))
+
+
+# Lines (or JSON objects) written at once: one write per block, not per line.
+_PRINT_BLOCK = 1000
+
+
+def _log_lines(code: str, e: dict[str, Any]) -> Iterator[str]:
+    change = (
+        _label(e["status"])
+        if e["from_status"] == e["status"]
+        else f"{_label(e['from_status'])} → {_label(e['status'])}"
+    )
+    who = f" [{e['party']}]" if e["party"] else ""
+    marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
+    if e["corrected_by"]:
+        marks += f"  [corrected by #{e['corrected_by']}]"
+    yield f"{e['on']}  #{e['id']}  {code}{who}  {change}  by {e['actor']}{marks}"
+    if e["note"]:
+        yield f"    {e['note']}"
+    if e["reason"]:
+        yield f"    reason: {e['reason']}"
+    for ref in e["evidence"]:
+        yield f"    evidence: {ref}"
+
+
+def _log_json(logged: Iterable[LoggedEvent]) -> None:
+    """The events as one JSON array, written a block at a time as it is read: the same text as
+    json.dumps of the whole list with indent=2.
+
+    Each block is dumped as a list and its brackets are dropped. (json.dumps with an indent
+    builds nested closures that form a reference cycle; one per block, not one per event,
+    leaves next to nothing for the collector, which the CLI runs without.)
+    """
+    block: list[dict[str, Any]] = []
+    opened = False
+    for x in logged:
+        block.append({"code": x.code, **_event_data(x.event, x.corrected_by)})
+        if len(block) == _PRINT_BLOCK:
+            sys.stdout.write(("," if opened else "[") + _inner(block))
+            block, opened = [], True
+    if block:
+        sys.stdout.write(("," if opened else "[") + _inner(block))
+        opened = True
+    sys.stdout.write("\n]\n" if opened else "[]\n")
+
+
+def _inner(objects: list[dict[str, Any]]) -> str:
+    """A JSON list at indent=2 without its brackets: a newline and two spaces before each
+    object, no newline after the last."""
+    return json.dumps(objects, ensure_ascii=False, indent=2)[1:-2]

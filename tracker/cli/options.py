@@ -190,24 +190,6 @@ def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:
     return run_in_transaction(database_url(ctx), work)
 
 
-@contextmanager
-def bulk_work() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a command builds many short-lived objects.
-
-    Reference counting still frees them; what is paused is the repeated scanning of every live
-    object, which made a 100,000-item report twice as slow. The process ends soon after.
-    """
-    import gc
-
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def write_output(text: str | Iterable[str], output: Path | None, *, mode: int = 0o644) -> None:
     """Print, or write the file atomically (a reader never sees half a report).
 

@@ -19,7 +19,6 @@ from tracker.cli.options import (
     OutputOpt,
     PartyOpt,
     PillarOpt,
-    bulk_work,
     parse_date,
     session,
     write_output,
@@ -113,7 +112,7 @@ def report(
     if history is None:
         history = fmt in (ReportFormat.terminal, ReportFormat.html)
     streaming = fmt is ReportFormat.json
-    with bulk_work(), session(ctx) as s:
+    with session(ctx) as s:
         model = build(
             s,
             as_of=as_of_date,
@@ -154,5 +153,4 @@ def report(
         from tracker.reports import as_markdown
 
         text = as_markdown.render(model)
-    with bulk_work():
-        write_output(text, output)
+    write_output(text, output)
