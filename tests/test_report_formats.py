@@ -506,6 +506,34 @@ def test_terminal_fits_80_columns_without_escapes(recorded_sqlite: Cli) -> None:
     assert "2026-03-31!" in items  # HOS-01 is overdue
 
 
+def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
+    recorded_sqlite: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_ROWS a terminal list shows its first rows, in order, and counts the rest; the
+    figures still count every item, and the other formats list them all."""
+    from tracker.reports import as_terminal
+
+    monkeypatch.setattr(as_terminal, "MAX_ROWS", 3)
+    text = report(recorded_sqlite, "terminal")
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+    flat = " ".join(text.split())
+    assert "Items tracked: 40" in flat
+    items = text.split("Commitments (40)", 1)[1].split("How the figures", 1)[0]
+    codes = re.findall(r"^([A-Z]{3}-\d\d) ", items, re.M)
+    md = report(recorded_sqlite, "md")
+    assert codes == re.findall(r"^\| ([A-Z]{3}-\d\d) \|", md, re.M)[:3]
+    assert (
+        "… and 37 more not shown in the terminal; `tracker report --format md` (or csv, json, "
+        "html) lists every one." in flat
+    )
+    changes = text.split(f"Changes since {SINCE} (", 1)[1]
+    total = int(changes.split(")", 1)[0])
+    assert total > 3 and f"… and {total - 3} more not shown" in changes.split("Commitments (")[0]
+    # Lists no longer than the cut are whole, with no note.
+    overdue = text.split("Overdue (1)", 1)[1].split("Due by", 1)[0]
+    assert "more not shown" not in overdue
+
+
 @pytest.mark.parametrize("width", [80, 100, 132])
 def test_terminal_render_width_and_colour(recorded_sqlite: Cli, width: int) -> None:
     from tracker.db import session_scope
