@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -10,7 +11,7 @@ import os
 import stat
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from typer.testing import CliRunner
 
 from tracker.cli import app
@@ -318,13 +319,10 @@ def test_log_newest_first_with_filters(cli) -> None:
     assert "SEC-01" in text and "in progress → achieved" in text and "first" not in text
 
 
-def test_log_streams_many_blocks_with_corrections_and_evidence(cli) -> None:
-    """More events than a block: `log` reads and prints them a block at a time (on each
-    engine), newest first, each with its evidence and the event correcting it, whichever block
-    that is in; the JSON is exactly json.dumps of the whole list at indent=2."""
+def _seed_events(url: str, total: int) -> int:
+    """About `total` whole-commitment events over every commitment, dated from 1 February."""
     from tracker import bulk
     from tracker.db import run_in_transaction
-    from tracker.history import BLOCK
     from tracker.models import Commitment
     from tracker.statuses import Status
 
@@ -333,7 +331,7 @@ def test_log_streams_many_blocks_with_corrections_and_evidence(cli) -> None:
 
     def seed(s):  # type: ignore[no-untyped-def]
         codes = list(s.scalars(select(Commitment.code).order_by(Commitment.code)))
-        per = -(-(2 * BLOCK + 300) // len(codes))
+        per = -(-total // len(codes))
         return bulk.append_events(
             s,
             (
@@ -350,7 +348,16 @@ def test_log_streams_many_blocks_with_corrections_and_evidence(cli) -> None:
             ),
         )
 
-    seeded = run_in_transaction(cli.url, seed)
+    return int(run_in_transaction(url, seed))
+
+
+def test_log_streams_many_blocks_with_corrections_and_evidence(cli) -> None:
+    """More events than a block: `log` reads and prints them a block at a time (on each
+    engine), newest first, each with its evidence and the event correcting it, whichever block
+    that is in; the JSON is exactly json.dumps of the whole list at indent=2."""
+    from tracker.history import BLOCK
+
+    seeded = _seed_events(cli.url, 2 * BLOCK + 300)
     cli.ok(
         "progress",
         "SEC-01",
@@ -396,6 +403,95 @@ def test_log_streams_many_blocks_with_corrections_and_evidence(cli) -> None:
     assert (
         len(json.loads(cli.ok("log", "--format", "json", "--limit", str(BLOCK + 1)))) == BLOCK + 1
     )
+
+
+def _transaction_open(url: str) -> bool:
+    """Whether another connection holds a transaction open on the database."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        # A write puts a frame in the WAL; a reader's older snapshot then keeps a TRUNCATE
+        # checkpoint from finishing: busy (first column).
+        with contextlib.closing(sqlite3.connect(url.split("///", 1)[1], timeout=0)) as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            db.execute(f"PRAGMA user_version = {version + 1}")
+            return bool(db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log",),
+        ("log", "--format", "json"),
+        ("report", "--format", "json", "--since", "2026-01-01"),
+    ],
+    ids=["log", "log-json", "report-json"],
+)
+def test_a_slow_reader_holds_no_transaction_open(cli, args: tuple[str, ...]) -> None:
+    """Listings stream as they read, but print only once their transaction has ended: a reader
+    that stops reading (a pager) leaves no transaction open, on either engine, and gets all."""
+    import select as select_module
+    import subprocess
+    import sys
+    import time
+
+    _seed_events(cli.url, 3000)
+    assert not _transaction_open(cli.url)
+    with subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--db", cli.url, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        # Readable: it has begun to print, and waits on the full pipe (the output is far larger).
+        ready, _, _ = select_module.select([proc.stdout], [], [], 60)
+        assert ready
+        for _ in range(5):  # a query may be running at the first look, idle at the next
+            assert proc.poll() is None
+            assert not _transaction_open(cli.url)
+            time.sleep(0.2)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert len(out) > 2**17
+    if "json" in args:
+        json.loads(out)
+
+
+def test_a_listing_that_fails_part_way_prints_nothing(cli, monkeypatch) -> None:
+    from tracker.cli import items
+    from tracker.errors import TrackerError
+    from tracker.history import BLOCK
+
+    _seed_events(cli.url, 3 * BLOCK)
+    real = items._event_data
+    seen = []
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(1)
+        if len(seen) > 2 * BLOCK:
+            raise TrackerError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(items, "_event_data", failing)
+    for fmt in ("text", "json"):
+        seen.clear()
+        result = cli("log", "--format", fmt)
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert "error: the database went away" in result.stderr
 
 
 # --- report ---------------------------------------------------------------------------------

@@ -523,8 +523,8 @@ def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
     md = report(recorded_sqlite, "md")
     assert codes == re.findall(r"^\| ([A-Z]{3}-\d\d) \|", md, re.M)[:3]
     assert (
-        "… and 37 more not shown in the terminal; `tracker report --format md` (or csv, json, "
-        "html) lists every one." in flat
+        "… and 37 more not shown in the terminal; the same report with `--format md` (or csv, "
+        "json, html) lists every one." in flat
     )
     changes = text.split(f"Changes since {SINCE} (", 1)[1]
     total = int(changes.split(")", 1)[0])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.commitments import get_commitment
@@ -53,9 +54,7 @@ def recent_events(
     return _blocks(session, session.execute(query).partitions())
 
 
-def _blocks(
-    session: Session, blocks: Iterator[Sequence[Row[StatusEvent, str, str]]]
-) -> Iterator[LoggedEvent]:
+def _blocks(session: Session, blocks: Iterator[Sequence[Any]]) -> Iterator[LoggedEvent]:
     for block in blocks:
         ids = [e.id for e, _, _ in block]
         corrected_by: dict[int, int] = {}

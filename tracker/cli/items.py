@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +21,7 @@ from tracker.cli.options import (
     StatusOpt,
     complete_kind,
     evidence_specs,
+    held_output,
     parse_date,
     parse_kinds,
     parse_statuses,
@@ -54,9 +54,14 @@ LIST_FIELDS = ["code", "title", "pillar", "kind", "parties", "owner", "target", 
 _CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)], "\ufffd")
 
 
+def _shown(text: str) -> str:
+    """User text as printed: control characters (terminal escapes) are shown as �."""
+    return text.translate(_CONTROL)
+
+
 def _say(text: str) -> None:
-    """Print a line of user text; control characters (terminal escapes) are shown as �."""
-    typer.echo(text.translate(_CONTROL))
+    """Print a line of user text (see _shown)."""
+    typer.echo(_shown(text))
 
 
 def _label(status: str) -> str:
@@ -141,12 +146,14 @@ def list_command(
         include_closed=all_,
         limit=limit,
     )
-    with session(ctx) as s:
+    if fmt is ListFormat.table:
+        with session(ctx) as s:
+            table = list(list_commitments(s, flt))
+        _print_table(table)  # after the transaction: the terminal may page it
+        return
+    with held_output() as out, session(ctx) as s:
         rows = list_commitments(s, flt)
-        if fmt is ListFormat.table:
-            _print_table(list(rows))
-        elif fmt is ListFormat.json:
-            out = sys.stdout
+        if fmt is ListFormat.json:
             out.write("[")
             for n, row in enumerate(rows):
                 full = row.as_dict()
@@ -154,7 +161,7 @@ def list_command(
                 out.write(("," if n else "") + "\n  " + json.dumps(data, ensure_ascii=False))
             out.write("\n]\n")
         else:
-            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer = csv.writer(out, lineterminator="\n")
             writer.writerow(LIST_FIELDS)
             for row in rows:
                 data = row.as_dict()
@@ -457,12 +464,12 @@ def log(
     from tracker.history import recent_events
 
     since_date = parse_date(since, "--since")
-    # Printed as read, a block at a time, while the (read-only) transaction is open: a long log
-    # never sits whole in memory.
-    with session(ctx) as s:
+    # Written as read, a block at a time (a long log never sits whole in memory), into held
+    # output that is printed once the transaction has ended.
+    with held_output() as out, session(ctx) as s:
         logged = recent_events(s, since=since_date, code=code, limit=limit)
         if fmt is ShowFormat.json:
-            _log_json(logged)
+            _log_json(logged, out)
             return
         lines: list[str] = []
         empty = True
@@ -470,12 +477,12 @@ def log(
             empty = False
             lines.extend(_log_lines(x.code, _event_data(x.event, x.corrected_by)))
             if len(lines) >= _PRINT_BLOCK:
-                _say("\n".join(lines))
+                out.write(_shown("\n".join(lines)) + "\n")
                 lines = []
         if empty:
             lines.append("No events.")
         if lines:
-            _say("\n".join(lines))
+            out.write(_shown("\n".join(lines)) + "\n")
 
 
 # Lines (or JSON objects) written at once: one write per block, not per line.
@@ -501,7 +508,7 @@ def _log_lines(code: str, e: dict[str, Any]) -> Iterator[str]:
         yield f"    evidence: {ref}"
 
 
-def _log_json(logged: Iterable[LoggedEvent]) -> None:
+def _log_json(logged: Iterable[LoggedEvent], out: IO[str]) -> None:
     """The events as one JSON array, written a block at a time as it is read: the same text as
     json.dumps of the whole list with indent=2.
 
@@ -514,12 +521,12 @@ def _log_json(logged: Iterable[LoggedEvent]) -> None:
     for x in logged:
         block.append({"code": x.code, **_event_data(x.event, x.corrected_by)})
         if len(block) == _PRINT_BLOCK:
-            sys.stdout.write(("," if opened else "[") + _inner(block))
+            out.write(("," if opened else "[") + _inner(block))
             block, opened = [], True
     if block:
-        sys.stdout.write(("," if opened else "[") + _inner(block))
+        out.write(("," if opened else "[") + _inner(block))
         opened = True
-    sys.stdout.write("\n]\n" if opened else "[]\n")
+    out.write("\n]\n" if opened else "[]\n")
 
 
 def _inner(objects: list[dict[str, Any]]) -> str:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -190,16 +191,47 @@ def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:
     return run_in_transaction(database_url(ctx), work)
 
 
-def write_output(text: str | Iterable[str], output: Path | None, *, mode: int = 0o644) -> None:
-    """Print, or write the file atomically (a reader never sees half a report).
+# Past this size held output waits in a temporary file rather than in memory.
+HELD_IN_MEMORY = 8 * 2**20
+
+
+@contextmanager
+def held_output() -> Iterator[IO[str]]:
+    """Somewhere to print while a transaction is open; it reaches stdout once the block ends.
+
+    Long listings are written as they are read, a block at a time, so they never sit whole in
+    memory; holding them here until the transaction has ended means that a slow reader (`| less`)
+    holds no transaction open (on PostgreSQL an idle transaction blocks `db upgrade`, and a
+    server may cut it off half-way), and that a command failing part-way prints nothing. Open it
+    before the session, so that the session ends first.
+    """
+    with tempfile.SpooledTemporaryFile(
+        max_size=HELD_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
+    ) as held:
+        yield held
+        held.seek(0)
+        shutil.copyfileobj(held, sys.stdout, 2**20)
+        sys.stdout.flush()
+
+
+def write_output(
+    text: str | Iterable[str],
+    output: Path | None,
+    *,
+    mode: int = 0o644,
+    stdout: IO[str] | None = None,
+) -> None:
+    """Print (to `stdout`, default sys.stdout), or write the file atomically (a reader never
+    sees half a report).
 
     `text` may be a stream of chunks, written as they come (large reports stay small in memory).
     """
     parts = [text] if isinstance(text, str) else text
     if output is None:
+        out = sys.stdout if stdout is None else stdout
         for part in parts:
-            sys.stdout.write(part)
-        sys.stdout.flush()
+            out.write(part)
+        out.flush()
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

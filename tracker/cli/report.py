@@ -19,6 +19,7 @@ from tracker.cli.options import (
     OutputOpt,
     PartyOpt,
     PillarOpt,
+    held_output,
     parse_date,
     session,
     write_output,
@@ -112,7 +113,7 @@ def report(
     if history is None:
         history = fmt in (ReportFormat.terminal, ReportFormat.html)
     streaming = fmt is ReportFormat.json
-    with session(ctx) as s:
+    with held_output() as held, session(ctx) as s:
         model = build(
             s,
             as_of=as_of_date,
@@ -122,14 +123,14 @@ def report(
             declaration=declaration,
             with_history=history,
             # JSON streams its changes from the open session while it writes them (a busy month
-            # holds hundreds of thousands); the other formats render from memory, after the
-            # transaction has ended, so a slow reader (`| less`) holds no transaction open.
+            # holds hundreds of thousands), into held output; the other formats render from
+            # memory after the transaction has ended.
             stream_changes=streaming,
         )
         if streaming:
             from tracker.reports import as_json
 
-            write_output(as_json.chunks(model), output)
+            write_output(as_json.chunks(model), output, stdout=held)
             return
     text: str
     if fmt is ReportFormat.terminal:

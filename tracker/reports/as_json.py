@@ -37,7 +37,9 @@ _str = encode_basestring  # the C encoder of one string, as json.dumps(ensure_as
 _ENUM = {member: _str(member.value) for member in (*Status, *Kind)}
 
 # Lists of names (parties, owners) and party statuses, encoded once per distinct value: most
-# items share a few. (Evidence lists are mostly distinct, and are not kept.)
+# items share a few. (Evidence lists are mostly distinct, and are not kept.) At most _KEPT of
+# each are kept, so data where every item has its own list costs no memory per item.
+_KEPT = 1024
 _NAMES: dict[tuple[str, ...], str] = {}
 _PARTY_STATUS: dict[tuple[tuple[str, Status], ...], str] = {}
 
@@ -54,7 +56,9 @@ def _names(names: list[str]) -> str:
     key = tuple(names)
     text = _NAMES.get(key)
     if text is None:
-        text = _NAMES[key] = _list(names)
+        text = _list(names)
+        if len(_NAMES) < _KEPT:
+            _NAMES[key] = text
     return text
 
 
@@ -62,8 +66,9 @@ def _party_status(statuses: dict[str, Status]) -> str:
     key = tuple(statuses.items())
     text = _PARTY_STATUS.get(key)
     if text is None:
-        pairs = ", ".join(f"{_str(p)}: {_ENUM[s]}" for p, s in key)
-        text = _PARTY_STATUS[key] = "{" + pairs + "}"
+        text = "{" + ", ".join(f"{_str(p)}: {_ENUM[s]}" for p, s in key) + "}"
+        if len(_PARTY_STATUS) < _KEPT:
+            _PARTY_STATUS[key] = text
     return text
 
 

@@ -99,8 +99,8 @@ def _more(console: Console, total: int) -> None:
     if total > MAX_ROWS:
         console.print(
             Text(
-                f"… and {total - MAX_ROWS:,} more not shown in the terminal; "
-                "`tracker report --format md` (or csv, json, html) lists every one.",
+                f"… and {total - MAX_ROWS} more not shown in the terminal; the same report "
+                "with `--format md` (or csv, json, html) lists every one.",
                 style="dim",
             )
         )
