@@ -14,6 +14,7 @@ import datetime as dt
 import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -125,7 +126,14 @@ def _evidence(specs: Sequence[EvidenceSpec | str]) -> list[EvidenceSpec]:
     return cleaned
 
 
-def content_of(event: StatusEvent, code: str, corrects_seq: int | None) -> chain.EventContent:
+def content_of(
+    event: StatusEvent | Any,
+    code: str,
+    corrects_seq: int | None,
+    evidence: Sequence[chain.EvidenceContent] | None = None,
+) -> chain.EventContent:
+    """What an event's hash covers. `event` is a StatusEvent, or a row of status_events with
+    its `evidence` given (tracker verify reads rows)."""
     return chain.EventContent(
         code=code,
         seq=event.seq,
@@ -141,7 +149,9 @@ def content_of(event: StatusEvent, code: str, corrects_seq: int | None) -> chain
         evidence=[
             chain.EvidenceContent(e.reference, e.kind, e.title, e.published_on)
             for e in event.evidence
-        ],
+        ]
+        if evidence is None
+        else list(evidence),
     )
 
 

@@ -1,21 +1,26 @@
 """Check every commitment's event chain and cached status against what was recorded.
 
 Findings are plain data; the CLI prints them. Commitments are read in batches, so a large
-history is verified in bounded memory.
+history is verified in bounded memory, as Core rows: the ORM's per-object work was a third of
+the time at 1,000,000 events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from tracker import chain
-from tracker.models import Commitment, StatusEvent
+from tracker.models import commitments_table, events_table, evidence_table
 from tracker.progress import content_of
 from tracker.statuses import DEFAULT_STATUS
+
+C, E, V = commitments_table.c, events_table.c, evidence_table.c
 
 BATCH = 500
 
@@ -42,7 +47,11 @@ class VerifyResult:
         return chain.heads_digest(self.heads)
 
 
-def _check(commitment: Commitment, events: list[StatusEvent]) -> Iterator[str]:
+def _check(
+    commitment: Any, events: Sequence[Any], evidence: dict[int, list[chain.EvidenceContent]]
+) -> Iterator[str]:
+    """The findings for one commitment (a row of commitments) and its events (rows of
+    status_events, in seq order), with the evidence of those events by event id."""
     by_id = {e.id: e for e in events}
     previous = chain.GENESIS
     expected_seq = 1
@@ -63,7 +72,8 @@ def _check(commitment: Commitment, events: list[StatusEvent]) -> Iterator[str]:
                 yield f"{label} corrects event #{event.corrects_id}, not of this commitment"
             else:
                 corrects_seq = target.seq
-        digest = chain.event_hash(event.prev_hash, content_of(event, commitment.code, corrects_seq))
+        content = content_of(event, commitment.code, corrects_seq, evidence.get(event.id, []))
+        digest = chain.event_hash(event.prev_hash, content)
         if digest != event.hash:
             yield f"{label} does not match its hash: edited or inserted outside the tool"
         previous = event.hash
@@ -86,29 +96,36 @@ def verify(session: Session) -> VerifyResult:
     result = VerifyResult()
     last_id = 0
     while True:
-        batch = list(
-            session.scalars(
-                select(Commitment)
-                .where(Commitment.id > last_id)
-                .order_by(Commitment.id)
-                .limit(BATCH)
-            )
-        )
+        batch = session.execute(
+            select(C.id, C.code, C.chain_length, C.chain_head, C.status)
+            .where(C.id > last_id)
+            .order_by(C.id)
+            .limit(BATCH)
+        ).all()
         if not batch:
             return result
         last_id = batch[-1].id
-        events: dict[int, list[StatusEvent]] = {c.id: [] for c in batch}
-        for event in session.scalars(
-            select(StatusEvent)
-            .where(StatusEvent.commitment_id.in_(list(events)))
-            .order_by(StatusEvent.commitment_id, StatusEvent.seq)
-            .options(selectinload(StatusEvent.evidence))
-        ):
+        ids = [c.id for c in batch]
+        events: dict[int, list[Any]] = {i: [] for i in ids}
+        for event in session.execute(
+            select(events_table).where(E.commitment_id.in_(ids)).order_by(E.commitment_id, E.seq)
+        ).all():
             events[event.commitment_id].append(event)
+        evidence: dict[int, list[chain.EvidenceContent]] = defaultdict(list)
+        for ref in session.execute(
+            select(V.event_id, V.reference, V.kind, V.title, V.published_on)
+            .join(events_table, V.event_id == E.id)
+            .where(E.commitment_id.in_(ids))
+            .order_by(V.event_id, V.position)
+        ).all():
+            evidence[ref.event_id].append(
+                chain.EvidenceContent(ref.reference, ref.kind, ref.title, ref.published_on)
+            )
         for commitment in batch:
             history = events[commitment.id]
             result.commitments += 1
             result.events += len(history)
             result.heads.append((commitment.code, commitment.chain_head))
-            result.findings += [Finding(commitment.code, m) for m in _check(commitment, history)]
-        session.expunge_all()
+            result.findings += [
+                Finding(commitment.code, m) for m in _check(commitment, history, evidence)
+            ]
