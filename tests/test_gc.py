@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.test_crash_safety import write_fixture
+from test_crash_safety import write_fixture
 
 PROBE = """
 import gc, json, os, sys
