@@ -122,3 +122,35 @@ def test_exports_of_a_revision_with_the_same_columns_import(
     else:
         assert result.exit_code == 1
         assert f"exported at revision '{revision}'" in result.stderr
+
+
+def test_an_export_cut_short_imports_nothing(populated, empty_url: str, tmp_path: Path) -> None:
+    """The import reads the file as it inserts (a table at a time): a file that ends part-way
+    through its rows is found out after some rows went in, and the transaction takes them back,
+    on each engine; a new SQLite file is removed."""
+    from conftest import Cli
+    from sqlalchemy import create_engine, inspect, text
+
+    path = tmp_path / "e.json"
+    populated.ok("export", "--output", str(path))
+    text_ = path.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.json"
+    # Cut inside the events' rows: declarations, pillars and commitments came before them.
+    cut.write_text(text_[: text_.index('"status_events"') + 400], encoding="utf-8")
+    # (populated is a SQLite tracker at tmp_path/tracker.db: a new SQLite target goes beside it)
+    target = f"sqlite:///{tmp_path / 'new.db'}" if empty_url.startswith("sqlite") else empty_url
+    result = Cli(target)("import", str(cut))
+    assert result.exit_code == 1
+    assert "invalid JSON: parse error: premature EOF" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    if target.startswith("sqlite"):
+        assert not (tmp_path / "new.db").exists()
+        return
+    engine = create_engine(target)
+    try:
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+            for name in ("declarations", "commitments", "status_events"):
+                assert name not in tables or not conn.scalar(text(f"SELECT count(*) FROM {name}"))
+    finally:
+        engine.dispose()

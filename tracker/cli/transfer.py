@@ -42,14 +42,14 @@ def import_(
     from tracker.db import describe, ensure_sqlite_file
     from tracker.transfer import import_export, read_export
 
-    data = read_export(path)
+    export = read_export(path)
     url = database_url(ctx)
     created = ensure_sqlite_file(url)
     try:
         with schema.migrating(url) as connection:
             schema.upgrade(connection, url)
             with Session(bind=connection) as s:
-                counts = import_export(s, data, path)
+                counts = import_export(s, export)
                 s.flush()
     except BaseException:
         if created:
