@@ -154,3 +154,18 @@ def test_an_export_cut_short_imports_nothing(populated, empty_url: str, tmp_path
                 assert name not in tables or not conn.scalar(text(f"SELECT count(*) FROM {name}"))
     finally:
         engine.dispose()
+
+
+def test_an_export_with_a_bad_date_is_a_one_line_error(populated, tmp_path: Path) -> None:
+    from conftest import Cli
+
+    path = tmp_path / "e.json"
+    populated.ok("export", "--output", str(path))
+    bad = tmp_path / "bad.json"
+    text_ = path.read_text(encoding="utf-8").replace('"2026-05-01"', '"2026-13-01"')
+    bad.write_text(text_, encoding="utf-8")
+    result = Cli(f"sqlite:///{tmp_path / 'new.db'}")("import", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("effective_on '2026-13-01' is not a date or time")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "new.db").exists()

@@ -157,7 +157,13 @@ def import_export(session: Session, export: Export) -> dict[str, int]:
             record = dict(zip(columns, raw, strict=True))
             for name, decode in decoders.items():
                 if record.get(name) is not None:
-                    record[name] = decode(record[name])
+                    try:
+                        record[name] = decode(record[name])
+                    except (TypeError, ValueError):
+                        raise TrackerError(
+                            f"{source}: table {table.name}, row id {record.get('id')!r}: "
+                            f"{name} {record[name]!r} is not a date or time"
+                        ) from None
             chunk.append(record)
             if len(chunk) == BATCH:
                 session.execute(insert(table), chunk)
