@@ -56,15 +56,15 @@ def recent_events(
 
 def _blocks(session: Session, blocks: Iterator[Sequence[Any]]) -> Iterator[LoggedEvent]:
     for block in blocks:
-        ids = [e.id for e, _, _ in block]
-        corrected_by: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
+        # A block is at most BLOCK ids: one query finds the events correcting any of them.
+        corrected_by: dict[int, int] = {
+            fixed: fixer
             for fixer, fixed in session.execute(
                 select(StatusEvent.id, StatusEvent.corrects_id).where(
-                    StatusEvent.corrects_id.in_(ids[start : start + 500])
+                    StatusEvent.corrects_id.in_([e.id for e, _, _ in block])
                 )
-            ):
-                if fixed is not None:
-                    corrected_by[fixed] = fixer
+            )
+            if fixed is not None
+        }
         for e, c, t in block:
             yield LoggedEvent(event=e, code=c, title=t, corrected_by=corrected_by.get(e.id))

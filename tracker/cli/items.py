@@ -68,6 +68,13 @@ def _label(status: str) -> str:
     return LABELS[Status(status)]
 
 
+def _change(e: dict[str, Any]) -> str:
+    """An event's move, `from → to`, or its status alone when it stayed (see _event_data)."""
+    if e["from_status"] == e["status"]:
+        return _label(e["status"])
+    return f"{_label(e['from_status'])} → {_label(e['status'])}"
+
+
 def _print_table(rows: list[CommitmentRow]) -> None:
     import shutil
 
@@ -283,11 +290,7 @@ def show(
     if not events:
         say("  no events yet: not started (not yet rated)")
     for e in data["events"]:
-        change = (
-            _label(e["status"])
-            if e["from_status"] == e["status"]
-            else f"{_label(e['from_status'])} → {_label(e['status'])}"
-        )
+        change = _change(e)
         who = f"[{e['party']}] " if e["party"] else ""
         marks = ""
         if e["corrected_by"]:
@@ -490,11 +493,7 @@ _PRINT_BLOCK = 1000
 
 
 def _log_lines(code: str, e: dict[str, Any]) -> Iterator[str]:
-    change = (
-        _label(e["status"])
-        if e["from_status"] == e["status"]
-        else f"{_label(e['from_status'])} → {_label(e['status'])}"
-    )
+    change = _change(e)
     who = f" [{e['party']}]" if e["party"] else ""
     marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
     if e["corrected_by"]:
