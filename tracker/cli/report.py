@@ -94,8 +94,9 @@ def report(
 ) -> None:
     """A status report: counts, completion, compliance scores, overdue and open items.
 
-    Formats: terminal (tables and bars), md (Markdown), html (one self-contained file with
-    charts, printable on A4), json (versioned, for programs), csv (one row per commitment).
+    Formats: terminal (tables and bars; a list past 100 rows shows its first 100 and says how
+    many more), md (Markdown), html (one self-contained file with charts, printable on A4),
+    json (versioned, for programs), csv (one row per commitment).
 
     Example: tracker report --format html --output report.html --since 2026-10-01
     """
