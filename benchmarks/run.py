@@ -152,7 +152,7 @@ def write_fixture(folder: Path, slug: str, prefix: str, items: int, pillars: int
                         "title": f"Commitment {n + 1} of pillar {p + 1}",
                         "description": "Synthetic.",
                         "quote": quotes[n],
-                        "kind": ["commitment", "ongoing", "prospective"][n % 3],
+                        "kind": ["commitment", "ongoing", "outlook"][n % 3],
                         "parties": ["Japan", "UK"],
                         "owners": ["MOD"] if n % 2 else ["MOFA"],
                         **({"target": "review"} if n % 5 == 0 else {}),

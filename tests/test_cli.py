@@ -259,8 +259,7 @@ def test_list_filters(cli) -> None:
     italy = _csv(cli.ok("list", "--party", "italy", "--format", "csv"))
     assert [r["code"] for r in italy] == ["IND-01"]
     assert all(
-        r["kind"] == "prospective"
-        for r in _csv(cli.ok("list", "--kind", "prospective", "-f", "csv"))
+        r["kind"] == "outlook" for r in _csv(cli.ok("list", "--kind", "outlook", "-f", "csv"))
     )
     ncsc = _csv(cli.ok("list", "--owner", "NCSC", "--format", "csv"))
     assert ncsc and all("NCSC" in r["owner"] for r in ncsc)

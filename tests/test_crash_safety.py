@@ -90,7 +90,7 @@ def write_fixture(directory: Path, items: int, version: int) -> Path:
                     "title": f"Undertaking {i} (v{version})",
                     "description": f"Undertaking {i} is delivered (wording v{version}).",
                     "quote": quote,
-                    "kind": ("commitment", "ongoing", "prospective")[i % 3],
+                    "kind": ("commitment", "ongoing", "outlook")[i % 3],
                     "parties": ["Aland", "Bland"],
                     "owners": ["Works", "Treasury"][: 1 + i % 2],
                     "target": dt.date(2027 + i % 5, 12, 31) if i % 2 else None,

@@ -74,7 +74,7 @@ def base_spec(slug: str = SLUG, prefix: str = "TST") -> dict[str, Any]:
                         f"{prefix}-02",
                         "Plant trees",
                         "plant a thousand trees",
-                        kind="prospective",
+                        kind="outlook",
                         target=dt.date(2030, 12, 31),
                     ),
                 ],

@@ -28,6 +28,7 @@ REVISIONS: tuple[str, ...] = (
     "0002_event_party",
     "0003_chain",
     "0004_party_index",
+    "0005_provenance",
 )
 HEAD_REVISION = REVISIONS[-1]
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
 from tracker.models import Commitment, Declaration, Pillar, commitments_table
-from tracker.statuses import Kind
+from tracker.statuses import FORMER_KINDS, Kind
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
@@ -47,6 +47,14 @@ class CommitmentSpec(_Strict):
     parties: Annotated[list[Name], Field(min_length=1)]
     owners: list[Name] = []
     target: dt.date | str | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _former_kind(cls, value: object) -> object:
+        # A fixture written before the kinds were refined still loads, read the new way.
+        if isinstance(value, str) and value.strip().lower() in FORMER_KINDS:
+            return FORMER_KINDS[value.strip().lower()]
+        return value
 
     @field_validator("target", mode="before")
     @classmethod

@@ -79,6 +79,8 @@ class Declaration(Base):
     parties: Mapped[list[str]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(Text)
     source_text: Mapped[str] = mapped_column(Text)
+    # Fields whose value the source text does not give, each with where it comes from instead.
+    inferred: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class Pillar(Base):
@@ -115,6 +117,12 @@ class Commitment(Base):
     owners: Mapped[list[str]] = mapped_column(JSON)
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     target_label: Mapped[str | None] = mapped_column(String(200))
+    # Why the item has its kind, naming the operative words of the text.
+    basis: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Fields whose value the source text does not give, each with where it comes from instead.
+    inferred: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    # Scoring guidelines of a scored item: the evidence that earns "-1", "0" and "+1".
+    guidelines: Mapped[dict[str, str] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(
         String(20), default=DEFAULT_STATUS.value, server_default=DEFAULT_STATUS.value
     )

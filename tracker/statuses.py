@@ -26,10 +26,24 @@ class Status(StrEnum):
 
 
 class Kind(StrEnum):
-    COMMITMENT = "commitment"  # agreed or undertaken by the leaders
-    ONGOING = "ongoing"  # existing cooperation the declaration builds on
-    PROSPECTIVE = "prospective"  # a direction announced without an undertaking
+    """Who says what, and how firmly (fixtures/README.md gives the test for each).
 
+    Only a firm commitment of the parties is scored; the rest are tracked and listed.
+    """
+
+    COMMITMENT = "commitment"  # the parties commit, agree or undertake to do something specific
+    PRIORITY = "priority"  # a priority or topic the parties state (recognise, identify, discuss)
+    ONGOING = "ongoing"  # cooperation the text describes as already happening
+    OUTLOOK = "outlook"  # the source's own commentary or forecast, not the parties' words
+
+    @property
+    def scored(self) -> bool:
+        return self in SCORED_KINDS
+
+
+SCORED_KINDS: frozenset[Kind] = frozenset({Kind.COMMITMENT})
+# Kinds of earlier versions, read as the kind that replaced them (databases and fixtures).
+FORMER_KINDS: dict[str, Kind] = {"prospective": Kind.OUTLOOK}
 
 DEFAULT_STATUS = Status.NOT_STARTED
 STATUSES: tuple[Status, ...] = tuple(Status)
@@ -79,8 +93,11 @@ def parse_status(text: str) -> Status:
 
 
 def parse_kind(text: str) -> Kind:
+    key = text.strip().lower()
+    if key in FORMER_KINDS:
+        return FORMER_KINDS[key]
     try:
-        return Kind(text.strip().lower())
+        return Kind(key)
     except ValueError:
         valid = ", ".join(KINDS)
         raise TransitionError(f"invalid kind {text!r}; valid kinds: {valid}") from None
@@ -88,6 +105,11 @@ def parse_kind(text: str) -> Kind:
 
 def score(status: Status) -> int:
     return SCORES[status]
+
+
+def item_score(kind: Kind, status: Status) -> int | None:
+    """An item's compliance score, or None when its kind is not scored (never -1 for it)."""
+    return SCORES[status] if kind in SCORED_KINDS else None
 
 
 def needs_reason(old: Status, new: Status) -> bool:

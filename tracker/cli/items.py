@@ -110,7 +110,7 @@ def list_command(
     kind: Annotated[
         list[str] | None,
         typer.Option(
-            help="commitment, ongoing or prospective (repeatable).",
+            help="commitment, priority, ongoing or outlook (repeatable).",
             autocompletion=complete_kind,
             show_default=False,
         ),
