@@ -47,7 +47,7 @@ PREFIX = "CRX"
 BIG_ITEMS = 3000  # the full declaration loaded by the killed `tracker load`
 OLD_ITEMS = 800  # an earlier version of it, already loaded (with history) in one variant
 PILLARS = 4
-BUNDLED = 37
+BUNDLED = 23
 EVENTS = 300
 KILLS = 6
 PG_KILLS = 5
@@ -57,6 +57,9 @@ TABLES = ("declarations", "pillars", "commitments", "status_events", "evidence")
 
 
 # --- the generated declaration ---------------------------------------------------------------
+
+
+GUIDELINES = {"-1": "Nothing done.", "0": "Under way.", "+1": "Done."}
 
 
 def _sentence(i: int) -> str:
@@ -94,7 +97,11 @@ def write_fixture(directory: Path, items: int, version: int) -> Path:
                     "parties": ["Aland", "Bland"],
                     "owners": ["Works", "Treasury"][: 1 + i % 2],
                     "target": dt.date(2027 + i % 5, 12, 31) if i % 2 else None,
+                    "basis": f"undertaking {i}: generated",
+                    "inferred": {"parties": "generated", "owners": "generated"}
+                    | ({"target": "generated"} if i % 2 else {}),
                 }
+                | ({"guidelines": GUIDELINES} if i % 3 == 0 else {})
             )
         pillars.append(
             {"slug": f"pillar-{p + 1}", "title": f"Pillar {p + 1}", "commitments": commitments}
@@ -108,6 +115,7 @@ def write_fixture(directory: Path, items: int, version: int) -> Path:
             "place": "Testville",
             "parties": ["Aland", "Bland"],
             "source": "generated for the crash-safety tests",
+            "inferred": {"date": "generated", "place": "generated", "parties": "generated"},
             "source_file": f"{SLUG}.txt",
         },
         "pillars": pillars,
@@ -120,7 +128,7 @@ def write_fixture(directory: Path, items: int, version: int) -> Path:
 def record_history(url: str, items: int, events: int = EVENTS) -> None:
     """Events with notes, evidence and a few corrections, on loaded and bundled items."""
     rng = random.Random(SEED)
-    bundled = ["SEC-01", "CYB-01", "CYB-02", "MIN-01", "IND-01", "TEC-03"]
+    bundled = ["SEC-01", "CYB-01", "CYB-02", "MIN-01", "IND-01", "TEC-01"]
     start = dt.date(2026, 2, 1)
     with session_scope(url, write=True) as s:
         ids = []

@@ -44,7 +44,7 @@ def _verify_fails(cli, *needles: str) -> str:
 
 def test_verify_passes_on_an_intact_history(history) -> None:
     out = history.ok("verify")
-    assert out.startswith("verify: OK, 37 commitments, 5 events; heads digest ")
+    assert out.startswith("verify: OK, 23 commitments, 5 events; heads digest ")
 
 
 def test_edited_note_is_named(history) -> None:

@@ -35,17 +35,27 @@ TABLES = ("declarations", "pillars", "commitments", "status_events", "evidence")
 # --- building fixture files ----------------------------------------------------------------
 
 
+GUIDELINES = {"-1": "Nothing is built.", "0": "Work has started.", "+1": "It is done."}
+
+
 def _item(code: str, title: str, quote: str, **extra: Any) -> dict[str, Any]:
-    return {
+    item = {
         "code": code,
         "title": title,
         "description": f"{title}, as agreed.",
         "quote": quote,
+        "basis": f"'{quote}': the parties will do it.",
         "kind": "commitment",
         "parties": ["Aland", "Bland"],
         "owners": ["Works"],
         **extra,
     }
+    # The made-up parties, owners and targets are not in SOURCE: marked, as the loader demands.
+    marks = {"parties": "test", "owners": "test", "target": "test"}
+    item.setdefault("inferred", {k: v for k, v in marks.items() if item.get(k)})
+    if item["kind"] == "commitment":
+        item.setdefault("guidelines", GUIDELINES)
+    return item
 
 
 def base_spec(slug: str = SLUG, prefix: str = "TST") -> dict[str, Any]:
@@ -60,6 +70,7 @@ def base_spec(slug: str = SLUG, prefix: str = "TST") -> dict[str, Any]:
             "parties": ["Aland", "Bland"],
             "source": "Test source",
             "source_file": f"{slug}.txt",
+            "inferred": {"date": "test", "place": "test", "parties": "test"},
         },
         "milestones": {
             "review-2027": {"title": "2027 review meeting", "date": dt.date(2027, 12, 31)},

@@ -56,9 +56,9 @@ def test_report_per_party_figures(cli) -> None:
     parties = {p["party"]: p for p in data["parties"]}
     assert parties["UK"]["achieved"] == 1
     assert parties["Japan"]["achieved"] == 0
-    # UK: 1 achieved, 14 not started -> (1 - 14) / 15; Japan: 1 in progress -> -14 / 15
-    assert parties["UK"]["mean_score"] == round(-13 / 15, 4)
-    assert parties["Japan"]["mean_score"] == round(-14 / 15, 4)
+    # Four commitments. UK: 1 achieved, 3 not started -> (1 - 3) / 4; Japan: 1 in progress -> -3 / 4
+    assert parties["UK"]["mean_score"] == round(-2 / 4, 4)
+    assert parties["Japan"]["mean_score"] == round(-3 / 4, 4)
     assert data["summary"]["achieved"] == 0
     item = next(c for c in data["commitments"] if c["code"] == "MIN-01")
     assert item["party_status"] == {"Japan": "in_progress", "UK": "achieved"}

@@ -148,6 +148,7 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.target_date,
         c.target_label,
         c.declaration_id,
+        cast(c.inferred, Text),
     )
     if flt.party:
         own = _party_status(flt.party)
@@ -212,6 +213,8 @@ class CommitmentRow:
     target_label: str | None
     status: str
     declaration: str
+    # Fields whose values the source text does not give (see Commitment.inferred).
+    inferred: list[str] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -225,7 +228,26 @@ class CommitmentRow:
             "target_label": self.target_label,
             "status": self.status,
             "declaration": self.declaration,
+            "inferred": self.inferred,
         }
+
+
+# Inferable fields in the order a reader meets them; a cache, as the same few maps repeat.
+_FIELD_ORDER = ("parties", "owners", "target")
+
+
+def ordered_fields(names: Iterable[str]) -> list[str]:
+    return sorted(names, key=lambda f: (*_FIELD_ORDER, f).index(f))
+
+
+@functools.lru_cache(maxsize=256)
+def _inferred_fields(text: str) -> tuple[str, ...]:
+    return tuple(ordered_fields(json.loads(text) if text else {}))
+
+
+def inferred_fields(text: str | None) -> list[str]:
+    """The field names of a stored `inferred` map (JSON text), in a stable order."""
+    return list(_inferred_fields(text or ""))
 
 
 def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRow]:
@@ -252,7 +274,8 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
         return
     query = list_query(session, flt).execution_options(yield_per=2000)
     for row in session.execute(query):
-        code, title, pillar_id, kind, parties, owners, target, label, declaration_id, status = row
+        code, title, pillar_id, kind, parties, owners, target, label, declaration_id = row[:9]
+        inferred, status = row[9:]
         yield CommitmentRow(
             code=code,
             title=title,
@@ -264,6 +287,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             target_label=label,
             status=status,
             declaration=declarations[declaration_id],
+            inferred=inferred_fields(inferred),
         )
 
 

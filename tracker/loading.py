@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import insert, select
@@ -32,9 +32,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Origin = Annotated[str, Field(min_length=1, max_length=500)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+# The fields of an item whose values may come from outside the source text, marked as such.
+InferableField = Literal["owners", "target", "parties"]
+SCORE_KEYS = ("-1", "0", "+1")
+
+
 class MilestoneSpec(_Strict):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     date: dt.date
+    # How the date follows from the text when the text gives none ("in 2026" -> 31 December).
+    rule: Origin | None = None
+
+
+class GuidelinesSpec(_Strict):
+    """What evidence earns each score, concrete enough that two analysts agree."""
+
+    minus_one: Annotated[Text, Field(alias="-1")]
+    zero: Annotated[Text, Field(alias="0")]
+    plus_one: Annotated[Text, Field(alias="+1")]
+
+    def as_dict(self) -> dict[str, str]:
+        return {"-1": self.minus_one.strip(), "0": self.zero.strip(), "+1": self.plus_one.strip()}
+
+
+class RetiredSpec(_Strict):
+    into: Annotated[str, Field(max_length=32)] | None = None
+    reason: Origin
 
 
 class CommitmentSpec(_Strict):
@@ -47,6 +72,27 @@ class CommitmentSpec(_Strict):
     parties: Annotated[list[Name], Field(min_length=1)]
     owners: list[Name] = []
     target: dt.date | str | None = None
+    # Why the item has its kind, naming the operative words of the text.
+    basis: Text
+    inferred: dict[InferableField, Origin] = {}
+    guidelines: GuidelinesSpec | None = None
+
+    @model_validator(mode="after")
+    def _scoring(self) -> CommitmentSpec:
+        if self.kind.scored and self.guidelines is None:
+            raise ValueError(
+                f"item {self.code}: a {self.kind} is scored, so it needs 'guidelines' "
+                "with the evidence that earns -1, 0 and +1"
+            )
+        if not self.kind.scored and self.guidelines is not None:
+            raise ValueError(
+                f"item {self.code}: field 'guidelines': only scored items (commitments) have "
+                f"them; a {self.kind} is not scored"
+            )
+        empty = [f for f in self.inferred if not getattr(self, f)]
+        if empty:
+            raise ValueError(f"item {self.code}: field 'inferred': {empty[0]!r} has no value")
+        return self
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -97,12 +143,15 @@ class DeclarationSpec(_Strict):
     parties: Annotated[list[Name], Field(min_length=1)]
     source: Annotated[str, Field(min_length=1)]
     source_file: Annotated[str, Field(min_length=1)]
+    inferred: dict[Literal["date", "place", "parties"], Origin] = {}
 
 
 class FixtureSpec(_Strict):
     schema_: Annotated[int, Field(alias="schema")] = 1
     declaration: DeclarationSpec
     milestones: dict[Slug, MilestoneSpec] = {}
+    # Codes of earlier versions of the file: kept in a database with their history.
+    retired: dict[str, RetiredSpec] = {}
     pillars: Annotated[list[PillarSpec], Field(min_length=1)]
 
     @field_validator("schema_")
@@ -130,6 +179,11 @@ class FixtureSpec(_Strict):
                         f"item {item.code}: field 'target': unknown milestone "
                         f"{item.target!r} (milestones: {known})"
                     )
+        for code, retired in self.retired.items():
+            if code.upper() in seen:
+                raise ValueError(f"retired {code}: the code is still an item of the file")
+            if retired.into is not None and retired.into.upper() not in seen:
+                raise ValueError(f"retired {code}: field 'into': no item {retired.into!r}")
         return self
 
 
@@ -148,6 +202,8 @@ class LoadResult:
     changed: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     missing: list[str] = field(default_factory=list)
+    # Codes the file retired that this database still holds: (the item it became, why).
+    retired: dict[str, tuple[str | None, str]] = field(default_factory=dict)
 
 
 def _shown(value: object) -> str:
@@ -263,7 +319,46 @@ def read_fixture(path: Path) -> Fixture:
                     f"{spec.declaration.source_file}"
                 )
             start = found
+    _check_provenance(path, spec, source_text)
     return Fixture(path=path, spec=spec, source_text=source_text)
+
+
+def _unsourced(values: Iterable[str], text: str) -> str | None:
+    """The first value the source text does not contain, if any."""
+    return next((v for v in values if v not in text), None)
+
+
+def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
+    """Refuse a value that the source text does not give unless it is marked as inferred.
+
+    Nothing outside the text may be shown as if the text said it: each such value is listed
+    under `inferred` with where it comes from (public reporting, the analyst, a stated rule).
+    """
+    d = spec.declaration
+    dmarks: dict[str, str] = {str(k): v for k, v in d.inferred.items()}
+    checks: list[tuple[str, str, str | None, dict[str, str]]] = [
+        ("declaration", "date", _unsourced([d.date.isoformat()], text), dmarks),
+        ("declaration", "place", _unsourced([d.place], text), dmarks),
+        ("declaration", "parties", _unsourced(d.parties, text), dmarks),
+    ]
+    for pillar in spec.pillars:
+        for item in pillar.commitments:
+            target = item.target if isinstance(item.target, dt.date) else None
+            if isinstance(item.target, str):
+                target = spec.milestones[item.target].date
+            where = f"item {item.code}"
+            marks: dict[str, str] = {str(k): v for k, v in item.inferred.items()}
+            checks += [
+                (where, "owners", _unsourced(item.owners, text), marks),
+                (where, "parties", _unsourced(item.parties, text), marks),
+                (where, "target", _unsourced([target.isoformat()] if target else [], text), marks),
+            ]
+    for where, name, value, marks in checks:
+        if value is not None and name not in marks:
+            raise TrackerError(
+                f"{path}: {where}: field '{name}': {value!r} is not in the source text; list "
+                f"'{name}' under 'inferred' with where it comes from"
+            )
 
 
 def _target(spec: FixtureSpec, item: CommitmentSpec) -> tuple[dt.date | None, str | None]:
@@ -302,6 +397,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         "parties": list(d.parties),
         "source": d.source,
         "source_text": fixture.source_text,
+        "inferred": dict(d.inferred),
     }
     if declaration is None:
         declaration = Declaration(slug=d.slug, **values)
@@ -365,13 +461,21 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
                 "owners": list(item.owners),
                 "target_date": target_date,
                 "target_label": target_label,
+                "basis": item.basis.strip(),
+                "inferred": dict(item.inferred),
+                "guidelines": item.guidelines.as_dict() if item.guidelines else None,
             }
             commitment = existing.get(item.code)
             if commitment is None:
                 new.append({"code": item.code, "declaration_id": declaration.id, **fields})
                 result.added.append(item.code)
                 continue
-            changed = [n for n in _assign(commitment, fields) if n != "position"]
+            old_kind = commitment.kind
+            changed = [
+                f"kind {old_kind} -> {commitment.kind}" if n == "kind" else n
+                for n in _assign(commitment, fields)
+                if n != "position"
+            ]
             if changed:
                 result.changed[item.code] = changed
             else:
@@ -380,6 +484,19 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         # One Core executemany, not one object per item (10,000 items in well under a second).
         session.execute(insert(commitments_table), new)
     in_file = set(codes_in_file)
-    result.missing = sorted(code for code in existing if code not in in_file)
+    kinds = {item.code: item.kind.value for p in spec.pillars for item in p.commitments}
+    for code, retired in spec.retired.items():
+        old = existing.get(code.upper())
+        if old is None:
+            continue
+        # Kept with its history, and classified as the item it became, so it scores alike.
+        into = retired.into.upper() if retired.into else None
+        if into is not None and old.kind != kinds[into]:
+            result.changed[old.code] = [f"kind {old.kind} -> {kinds[into]}"]
+            old.kind = kinds[into]
+        result.retired[old.code] = (into, retired.reason)
+    result.missing = sorted(
+        code for code in existing if code not in in_file and code not in result.retired
+    )
     session.flush()
     return result

@@ -25,7 +25,13 @@ from tracker.concurrency import lock_commitment
 from tracker.errors import NotFoundError, TrackerError
 from tracker.events import live
 from tracker.models import EVIDENCE_KINDS, Commitment, Evidence, StatusEvent
-from tracker.statuses import DEFAULT_STATUS, Status, TransitionError, check_transition
+from tracker.statuses import (
+    CLAIMS,
+    DEFAULT_STATUS,
+    Status,
+    TransitionError,
+    check_transition,
+)
 
 MAX_TEXT = 100_000
 
@@ -48,6 +54,16 @@ class ProgressResult:
     effective_on: dt.date
     party: str | None
     corrects_id: int | None = None
+    # The scoring guideline the new status claims ("+1" for achieved, "0" for partly), if any.
+    criterion: tuple[str, str] | None = None
+
+
+def criterion_for(guidelines: dict[str, str] | None, status: Status) -> tuple[str, str] | None:
+    """The guideline a settled status claims: +1 for achieved, 0 for partially achieved."""
+    key = CLAIMS.get(status)
+    if key is None or not guidelines or key not in guidelines:
+        return None
+    return key, guidelines[key]
 
 
 def default_actor() -> str:
@@ -275,4 +291,5 @@ def record_progress(
         effective_on=on,
         party=party,
         corrects_id=corrected.id if corrected else None,
+        criterion=criterion_for(commitment.guidelines, status),
     )

@@ -62,6 +62,9 @@ SCORES: dict[Status, int] = {
     Status.DROPPED: -1,
 }
 
+# The scoring guideline a settled status claims to meet (a scored item's "-1", "0", "+1").
+CLAIMS: dict[Status, str] = {Status.ACHIEVED: "+1", Status.PARTIALLY_ACHIEVED: "0"}
+
 # Credit towards a completion rate with partial credit: achieved counts fully, partly half.
 CREDIT: dict[Status, float] = dict.fromkeys(Status, 0.0) | {
     Status.ACHIEVED: 1.0,

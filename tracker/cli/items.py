@@ -28,7 +28,7 @@ from tracker.cli.options import (
     session,
     transact,
 )
-from tracker.statuses import LABELS, SCORES, Status, parse_status, status_for_party
+from tracker.statuses import LABELS, Kind, Status, item_score, parse_status, status_for_party
 
 if TYPE_CHECKING:
     from tracker.commitments import CommitmentRow
@@ -48,7 +48,17 @@ class ShowFormat(StrEnum):
     json = "json"
 
 
-LIST_FIELDS = ["code", "title", "pillar", "kind", "parties", "owner", "target", "status"]
+LIST_FIELDS = [
+    "code",
+    "title",
+    "pillar",
+    "kind",
+    "parties",
+    "owner",
+    "target",
+    "status",
+    "inferred",
+]
 
 
 _CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)], "\ufffd")
@@ -222,6 +232,8 @@ def _party_status(c: Commitment, events: list[StatusEvent]) -> dict[str, str]:
 
 
 def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]:
+    from tracker.commitments import ordered_fields
+
     corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
     return {
         "code": c.code,
@@ -235,10 +247,14 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
         "target": c.target_date.isoformat() if c.target_date else None,
         "target_label": c.target_label,
         "status": c.status,
-        "score": SCORES[Status(c.status)],
+        "score": item_score(Kind(c.kind), Status(c.status)),
         "party_status": _party_status(c, events),
         "description": c.description,
         "quote": c.quote,
+        "basis": c.basis,
+        "inferred": ordered_fields(c.inferred),
+        "provenance": dict(c.inferred),
+        "guidelines": c.guidelines,
         "chain_head": c.chain_head,
         "events": [_event_data(e, corrected_by.get(e.id)) for e in events],
     }
@@ -268,23 +284,36 @@ def show(
     target = data["target"] or "none"
     if data["target_label"]:
         target = f"{data['target_label']} ({target})"
+    marks = data["provenance"]
+
+    def origin(name: str) -> str:
+        return f"  [inferred: {marks[name]}]" if name in marks else ""
+
+    score = "not scored" if data["score"] is None else f"score {data['score']:+d}"
     lines = [
         f"{data['code']}  {data['title']}",
-        f"Status:      {_label(data['status'])} (score {data['score']:+d})",
+        f"Status:      {_label(data['status'])} ({score})",
         "By party:    " + "; ".join(f"{p}: {_label(st)}" for p, st in data["party_status"].items()),
         f"Pillar:      {data['pillar_title']} [{data['pillar']}]",
-        f"Kind:        {data['kind']}",
-        f"Parties:     {', '.join(data['parties'])}",
-        f"Lead bodies: {', '.join(data['owner']) or '—'}",
-        f"Target:      {target}",
+        f"Kind:        {data['kind']}{'' if Kind(data['kind']).scored else ' (not scored)'}",
+        f"Parties:     {', '.join(data['parties'])}{origin('parties')}",
+        f"Lead bodies: {', '.join(data['owner']) or '—'}{origin('owners')}",
+        f"Target:      {target}{origin('target')}",
         f"Declaration: {data['declaration']}",
         "",
         data["description"],
         "",
         f"Source: “{data['quote']}”",
+        f"Basis:  {data['basis']}" if data["basis"] else "",
         "",
         f"Timeline ({len(events)} event{'s' if len(events) != 1 else ''}):",
     ]
+    if data["guidelines"]:
+        lines[-1:-1] = [
+            "Scoring guidelines (per party):",
+            *(f"  {k:>2}  {data['guidelines'][k]}" for k in ("+1", "0", "-1")),
+            "",
+        ]
     for line in lines:
         say(line)
     if not events:
@@ -411,6 +440,10 @@ def _print_progress(result: ProgressResult) -> None:
             f"{result.code}{who}: current status stays {LABELS[result.current]} "
             "(a later event exists)"
         )
+    if result.criterion is not None:
+        # The recorder sees what they are claiming, in the words the item is scored by.
+        key, text = result.criterion
+        typer.echo(f"  scores {key} if: {text}")
 
 
 def correct(

@@ -24,6 +24,9 @@ def _print_result(result: LoadResult) -> None:
         typer.echo(f"  added: {', '.join(result.added)}")
     for code, fields in list(result.changed.items())[:50]:
         typer.echo(f"  changed {code}: {', '.join(fields)}")
+    for code, (into, why) in result.retired.items():
+        became = f"now part of {into}" if into else "no longer tracked"
+        typer.echo(f"  retired {code} (kept, with its history; {became}): {why}")
     if result.missing:
         typer.echo(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
 
