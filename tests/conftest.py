@@ -30,6 +30,10 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    # English unless a test asks for another language (the user's locale must not leak in).
+    for name in ("TRACKER_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("COLUMNS", "100")
 
 

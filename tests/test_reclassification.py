@@ -120,7 +120,8 @@ def _kinds(url: str) -> dict[str, str]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return dict(conn.execute(text("SELECT code, kind FROM commitments")))
+            rows = conn.execute(text("SELECT code, kind FROM commitments")).all()
+            return dict(rows)  # a list of rows: pairs, not a mapping
     finally:
         engine.dispose()
 

@@ -98,12 +98,12 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 
 
 @pytest.mark.parametrize(
-    ("revision", "imports"), [("0005_provenance", True), ("0004_party_index", False)]
+    ("revision", "imports"), [("0006_japanese", True), ("0005_provenance", False)]
 )
 def test_exports_of_a_revision_with_the_same_columns_import(
     populated, tmp_path: Path, revision: str, imports: bool
 ) -> None:
-    """An export restores at a revision with the same columns; 0005 added some, so 0004's not."""
+    """An export restores at a revision with the same columns; 0006 added some, so 0005's not."""
     from conftest import Cli
 
     path = tmp_path / "e.json"

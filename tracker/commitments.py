@@ -149,6 +149,7 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.target_label,
         c.declaration_id,
         cast(c.inferred, Text),
+        c.title_ja,
     )
     if flt.party:
         own = _party_status(flt.party)
@@ -215,6 +216,7 @@ class CommitmentRow:
     declaration: str
     # Fields whose values the source text does not give (see Commitment.inferred).
     inferred: list[str] = dataclasses.field(default_factory=list)
+    title_ja: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -275,7 +277,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
     query = list_query(session, flt).execution_options(yield_per=2000)
     for row in session.execute(query):
         code, title, pillar_id, kind, parties, owners, target, label, declaration_id = row[:9]
-        inferred, status = row[9:]
+        inferred, title_ja, status = row[9:]
         yield CommitmentRow(
             code=code,
             title=title,
@@ -288,6 +290,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             status=status,
             declaration=declarations[declaration_id],
             inferred=inferred_fields(inferred),
+            title_ja=title_ja,
         )
 
 

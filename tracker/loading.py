@@ -39,8 +39,12 @@ InferableField = Literal["owners", "target", "parties"]
 SCORE_KEYS = ("-1", "0", "+1")
 
 
+JaTitle = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class MilestoneSpec(_Strict):
     title: Annotated[str, Field(min_length=1, max_length=200)]
+    title_ja: JaTitle | None = None
     date: dt.date
     # How the date follows from the text when the text gives none ("in 2026" -> 31 December).
     rule: Origin | None = None
@@ -66,6 +70,9 @@ class CommitmentSpec(_Strict):
     code: Annotated[str, Field(max_length=32)]
     title: Annotated[str, Field(min_length=1, max_length=200)]
     description: str = ""
+    # The project's own Japanese translation (unofficial): both or neither.
+    title_ja: JaTitle | None = None
+    description_ja: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
     # Verbatim: never stripped or normalised, it must match the source text exactly.
     quote: Annotated[str, Field(min_length=1)]
     kind: Kind
@@ -89,6 +96,10 @@ class CommitmentSpec(_Strict):
                 f"item {self.code}: field 'guidelines': only scored items (commitments) have "
                 f"them; a {self.kind} is not scored"
             )
+        if (self.title_ja is None) != (self.description_ja is None):
+            given = "title_ja" if self.title_ja is not None else "description_ja"
+            missing = "description_ja" if given == "title_ja" else "title_ja"
+            raise ValueError(f"item {self.code}: field '{missing}': needed with '{given}'")
         empty = [f for f in self.inferred if not getattr(self, f)]
         if empty:
             raise ValueError(f"item {self.code}: field 'inferred': {empty[0]!r} has no value")
@@ -132,12 +143,14 @@ class CommitmentSpec(_Strict):
 class PillarSpec(_Strict):
     slug: Slug
     title: Annotated[str, Field(min_length=1, max_length=200)]
+    title_ja: JaTitle | None = None
     commitments: Annotated[list[CommitmentSpec], Field(min_length=1)]
 
 
 class DeclarationSpec(_Strict):
     slug: Slug
     title: Annotated[str, Field(min_length=1, max_length=300)]
+    title_ja: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     date: dt.date
     place: Annotated[str, Field(min_length=1, max_length=200)]
     parties: Annotated[list[Name], Field(min_length=1)]
@@ -202,6 +215,8 @@ class LoadResult:
     changed: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     missing: list[str] = field(default_factory=list)
+    # Items without a Japanese translation: shown in English, marked, in Japanese reports.
+    untranslated: list[str] = field(default_factory=list)
     # Codes the file retired that this database still holds: (the item it became, why).
     retired: dict[str, tuple[str | None, str]] = field(default_factory=dict)
 
@@ -361,13 +376,16 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
             )
 
 
-def _target(spec: FixtureSpec, item: CommitmentSpec) -> tuple[dt.date | None, str | None]:
+def _target(
+    spec: FixtureSpec, item: CommitmentSpec
+) -> tuple[dt.date | None, str | None, str | None]:
+    """The target date, and the milestone's title in English and Japanese when it names one."""
     if item.target is None:
-        return None, None
+        return None, None, None
     if isinstance(item.target, dt.date):
-        return item.target, None
+        return item.target, None, None
     milestone = spec.milestones[item.target]
-    return milestone.date, milestone.title
+    return milestone.date, milestone.title, milestone.title_ja
 
 
 def _assign(obj: object, values: dict[str, Any]) -> list[str]:
@@ -398,6 +416,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         "source": d.source,
         "source_text": fixture.source_text,
         "inferred": dict(d.inferred),
+        "title_ja": d.title_ja,
     }
     if declaration is None:
         declaration = Declaration(slug=d.slug, **values)
@@ -440,16 +459,25 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
                 declaration_id=declaration.id,
                 slug=p.slug,
                 title=p.title,
+                title_ja=p.title_ja,
                 position=pillar_position,
             )
             session.add(pillar)
             session.flush()
             pillars[p.slug] = pillar
-        elif "title" in _assign(pillar, {"title": p.title, "position": pillar_position}):
-            result.changed[f"pillar {p.slug}"] = ["title"]
+        elif changed_titles := [
+            n
+            for n in _assign(
+                pillar, {"title": p.title, "title_ja": p.title_ja, "position": pillar_position}
+            )
+            if n != "position"
+        ]:
+            result.changed[f"pillar {p.slug}"] = changed_titles
         for item in p.commitments:
             position += 1
-            target_date, target_label = _target(spec, item)
+            if item.title_ja is None:
+                result.untranslated.append(item.code)
+            target_date, target_label, target_label_ja = _target(spec, item)
             fields: dict[str, Any] = {
                 "pillar_id": pillar.id,
                 "position": position,
@@ -461,6 +489,9 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
                 "owners": list(item.owners),
                 "target_date": target_date,
                 "target_label": target_label,
+                "target_label_ja": target_label_ja,
+                "title_ja": item.title_ja.strip() if item.title_ja else None,
+                "description_ja": item.description_ja.strip() if item.description_ja else None,
                 "basis": item.basis.strip(),
                 "inferred": dict(item.inferred),
                 "guidelines": item.guidelines.as_dict() if item.guidelines else None,

@@ -74,6 +74,8 @@ class Declaration(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(300))
+    # The project's own (unofficial) Japanese translation; None shows the English, marked.
+    title_ja: Mapped[str | None] = mapped_column(String(300))
     date: Mapped[dt.date] = mapped_column(Date)
     place: Mapped[str] = mapped_column(String(200))
     parties: Mapped[list[str]] = mapped_column(JSON)
@@ -91,6 +93,7 @@ class Pillar(Base):
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
+    title_ja: Mapped[str | None] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -111,12 +114,16 @@ class Commitment(Base):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    # Unofficial Japanese translations (the verbatim English quote stays the source).
+    title_ja: Mapped[str | None] = mapped_column(String(200))
+    description_ja: Mapped[str | None] = mapped_column(Text)
     quote: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(20))
     parties: Mapped[list[str]] = mapped_column(JSON)
     owners: Mapped[list[str]] = mapped_column(JSON)
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     target_label: Mapped[str | None] = mapped_column(String(200))
+    target_label_ja: Mapped[str | None] = mapped_column(String(200))
     # Why the item has its kind, naming the operative words of the text.
     basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Fields whose value the source text does not give, each with where it comes from instead.

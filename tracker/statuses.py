@@ -12,6 +12,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+def N_(message: str) -> str:
+    """Mark a string for the message catalogs (tracker.i18n translates it where it is shown)."""
+    return message
+
+
 class Status(StrEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
@@ -72,12 +77,19 @@ CREDIT: dict[Status, float] = dict.fromkeys(Status, 0.0) | {
 }
 
 LABELS: dict[Status, str] = {
-    Status.NOT_STARTED: "not started",
-    Status.IN_PROGRESS: "in progress",
-    Status.STALLED: "stalled",
-    Status.PARTIALLY_ACHIEVED: "partially achieved",
-    Status.ACHIEVED: "achieved",
-    Status.DROPPED: "dropped",
+    Status.NOT_STARTED: N_("not started"),
+    Status.IN_PROGRESS: N_("in progress"),
+    Status.STALLED: N_("stalled"),
+    Status.PARTIALLY_ACHIEVED: N_("partially achieved"),
+    Status.ACHIEVED: N_("achieved"),
+    Status.DROPPED: N_("dropped"),
+}
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.COMMITMENT: N_("commitment"),
+    Kind.PRIORITY: N_("priority"),
+    Kind.ONGOING: N_("ongoing"),
+    Kind.OUTLOOK: N_("outlook"),
 }
 
 

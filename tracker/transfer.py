@@ -30,8 +30,8 @@ from tracker.models import Base, Commitment, UTCDateTime
 FORMAT = "tracker-export"
 SCHEMA_VERSION = 1
 # Revisions whose tables hold the same columns as the head's: an export from any of them imports
-# as is. 0005 added columns and changed the kinds, so earlier exports do not.
-SAME_DATA = ("0005_provenance",)
+# as is. 0005 and 0006 added columns (0005 also changed the kinds), so earlier exports do not.
+SAME_DATA = ("0006_japanese",)
 BATCH = 2000
 
 

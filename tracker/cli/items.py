@@ -15,6 +15,7 @@ from tracker.cli.options import (
     EvidenceKindOpt,
     EvidenceOpt,
     EvidenceTitleOpt,
+    LangOpt,
     PartyOpt,
     PillarOpt,
     StatusesOpt,
@@ -28,6 +29,8 @@ from tracker.cli.options import (
     session,
     transact,
 )
+from tracker.i18n import Language
+from tracker.i18n import resolve as resolve_language
 from tracker.statuses import LABELS, Kind, Status, item_score, parse_status, status_for_party
 
 if TYPE_CHECKING:
@@ -85,30 +88,39 @@ def _change(e: dict[str, Any]) -> str:
     return f"{_label(e['from_status'])} → {_label(e['status'])}"
 
 
-def _print_table(rows: list[CommitmentRow]) -> None:
+def _print_table(rows: list[CommitmentRow], lang: Language) -> None:
     import shutil
 
     from tracker.cli.table import render
+
+    _ = lang._
 
     # Fit the terminal (80 columns when piped): the title takes what the short columns leave,
     # and parties are dropped below 100 columns rather than squeezing the title.
     width = shutil.get_terminal_size().columns
     wide = width >= 100
-    headers = ["Code", "Title", "Pillar", *(["Parties"] if wide else []), "Status", "Target"]
+    headers = [
+        _("Code"),
+        _("Title"),
+        _("Pillar"),
+        *([_("Parties")] if wide else []),
+        _("Status"),
+        _("Target"),
+    ]
     cells = [
         [
             r.code,
-            r.title,
+            lang.text(r.title, r.title_ja),
             r.pillar,
-            *([", ".join(r.parties)] if wide else []),
-            _label(r.status),
-            r.target.isoformat() if r.target else "",
+            *([", ".join(lang.party(p) for p in r.parties)] if wide else []),
+            lang.status(r.status),
+            lang.date(r.target) if r.target else "",
         ]
         for r in rows
     ]
     for text in render(headers, cells, width=width, flexible=1, max_widths={2: 20 if wide else 12}):
         typer.echo(text)
-    typer.echo(f"{len(rows)} item{'s' if len(rows) != 1 else ''}")
+    typer.echo(lang.ngettext("{n} item", "{n} items", len(rows)).format(n=len(rows)))
 
 
 def list_command(
@@ -139,6 +151,7 @@ def list_command(
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ListFormat.table
     ),
+    lang: LangOpt = None,
 ) -> None:
     """List commitments: the open ones by default (not started, in progress, stalled).
 
@@ -164,9 +177,10 @@ def list_command(
         limit=limit,
     )
     if fmt is ListFormat.table:
+        language = Language(resolve_language(lang))
         with session(ctx) as s:
             table = list(list_commitments(s, flt))
-        _print_table(table)  # after the transaction: the terminal may page it
+        _print_table(table, language)  # after the transaction: the terminal may page it
         return
     with held_output() as out, session(ctx) as s:
         rows = list_commitments(s, flt)
@@ -238,18 +252,22 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
     return {
         "code": c.code,
         "title": c.title,
+        "title_ja": c.title_ja,
         "declaration": c.declaration.slug,
         "pillar": c.pillar.slug,
         "pillar_title": c.pillar.title,
+        "pillar_title_ja": c.pillar.title_ja,
         "kind": c.kind,
         "parties": list(c.parties),
         "owner": list(c.owners),
         "target": c.target_date.isoformat() if c.target_date else None,
         "target_label": c.target_label,
+        "target_label_ja": c.target_label_ja,
         "status": c.status,
         "score": item_score(Kind(c.kind), Status(c.status)),
         "party_status": _party_status(c, events),
         "description": c.description,
+        "description_ja": c.description_ja,
         "quote": c.quote,
         "basis": c.basis,
         "inferred": ordered_fields(c.inferred),
@@ -266,6 +284,7 @@ def show(
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.text
     ),
+    lang: LangOpt = None,
 ) -> None:
     """Everything about one commitment, with its full timeline of status events.
 
@@ -273,6 +292,7 @@ def show(
     """
     from tracker.commitments import get_commitment, timeline
 
+    resolve_language(lang)  # a wrong --lang is refused before the database is opened
     with session(ctx) as s:
         c = get_commitment(s, code)
         events = timeline(s, c)
@@ -280,67 +300,10 @@ def show(
     if fmt is ShowFormat.json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    say = _say
-    target = data["target"] or "none"
-    if data["target_label"]:
-        target = f"{data['target_label']} ({target})"
-    marks = data["provenance"]
+    from tracker.cli.show_text import show_lines
 
-    def origin(name: str) -> str:
-        return f"  [inferred: {marks[name]}]" if name in marks else ""
-
-    score = "not scored" if data["score"] is None else f"score {data['score']:+d}"
-    lines = [
-        f"{data['code']}  {data['title']}",
-        f"Status:      {_label(data['status'])} ({score})",
-        "By party:    " + "; ".join(f"{p}: {_label(st)}" for p, st in data["party_status"].items()),
-        f"Pillar:      {data['pillar_title']} [{data['pillar']}]",
-        f"Kind:        {data['kind']}{'' if Kind(data['kind']).scored else ' (not scored)'}",
-        f"Parties:     {', '.join(data['parties'])}{origin('parties')}",
-        f"Lead bodies: {', '.join(data['owner']) or '—'}{origin('owners')}",
-        f"Target:      {target}{origin('target')}",
-        f"Declaration: {data['declaration']}",
-        "",
-        data["description"],
-        "",
-        f"Source: “{data['quote']}”",
-        f"Basis:  {data['basis']}" if data["basis"] else "",
-        "",
-        f"Timeline ({len(events)} event{'s' if len(events) != 1 else ''}):",
-    ]
-    if data["guidelines"]:
-        lines[-1:-1] = [
-            "Scoring guidelines (per party):",
-            *(f"  {k:>2}  {data['guidelines'][k]}" for k in ("+1", "0", "-1")),
-            "",
-        ]
-    for line in lines:
-        say(line)
-    if not events:
-        say("  no events yet: not started (not yet rated)")
-    for e in data["events"]:
-        change = _change(e)
-        who = f"[{e['party']}] " if e["party"] else ""
-        marks = ""
-        if e["corrected_by"]:
-            marks += f"  [corrected by #{e['corrected_by']}]"
-        if e["corrects"]:
-            marks += f"  [correction of #{e['corrects']}]"
-        say(
-            f"  {e['on']}  {who}{change}  by {e['actor']}  "
-            f"(#{e['id']}, recorded {e['recorded_at']}){marks}"
-        )
-        if e["note"]:
-            say(f"      {e['note']}")
-        if e["reason"]:
-            say(f"      reason: {e['reason']}")
-        for ev in e["evidence_details"]:
-            extra = [ev["kind"].replace("_", " ")]
-            if ev["title"]:
-                extra.append(f"“{ev['title']}”")
-            if ev["published_on"]:
-                extra.append(ev["published_on"])
-            say(f"      evidence: {ev['reference']} ({', '.join(extra)})")
+    for line in show_lines(data, Language(resolve_language(lang))):
+        _say(line)
 
 
 def progress(

@@ -57,6 +57,14 @@ StatusesOpt = Annotated[
         show_default=False,
     ),
 ]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text: en or ja [default: TRACKER_LANG, then the locale, then en].",
+        show_default=False,
+    ),
+]
 PillarOpt = Annotated[
     str | None, typer.Option("--pillar", "-p", help="Pillar slug or title.", show_default=False)
 ]

@@ -24,6 +24,13 @@ def _print_result(result: LoadResult) -> None:
         typer.echo(f"  added: {', '.join(result.added)}")
     for code, fields in list(result.changed.items())[:50]:
         typer.echo(f"  changed {code}: {', '.join(fields)}")
+    items = result.unchanged + len(result.added) + len([c for c in result.changed if "-" in c])
+    if 0 < len(result.untranslated) < items:
+        # A file that translates some items: the rest show in English, marked, in Japanese.
+        shown = ", ".join(result.untranslated[:20]) + (
+            " …" if len(result.untranslated) > 20 else ""
+        )
+        typer.echo(f"  no Japanese translation (shown in English, marked): {shown}")
     for code, (into, why) in result.retired.items():
         became = f"now part of {into}" if into else "no longer tracked"
         typer.echo(f"  retired {code} (kept, with its history; {became}): {why}")

@@ -8,6 +8,7 @@ values cut with an ellipsis), one flexible column wraps in what is left.
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 
 GAP = "  "
@@ -15,8 +16,62 @@ MIN_FLEX = 16
 _CONTROL = dict.fromkeys([*range(0, 32), *range(127, 160)], "\ufffd")
 
 
+def _char_width(char: str) -> int:
+    # Full-width and wide characters (CJK) take two terminal columns; combining marks none.
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes on a terminal (East Asian width)."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(c) for c in text)
+
+
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        size = _char_width(char)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + "…"
+
+
+def _ljust(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 0)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrap at spaces, and inside a run of wide characters (Japanese has no spaces)."""
+    if text.isascii():
+        return textwrap.wrap(text, width, break_long_words=True) or [""]
+    lines: list[str] = []
+    line, used = "", 0
+    for char in text:
+        size = _char_width(char)
+        if used + size > width:
+            cut = line.rfind(" ")
+            # Break at the last space when the line has one and the rest is not wide text.
+            if char != " " and cut > 0 and size == 1:
+                lines.append(line[:cut].rstrip())
+                line = line[cut + 1 :]
+            else:
+                lines.append(line.rstrip())
+                line = ""
+            used = display_width(line)
+            if char == " " and not line:
+                continue
+        line += char
+        used += size
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
 
 
 def render(
@@ -31,17 +86,17 @@ def render(
     cells = [[str(c).translate(_CONTROL) for c in row] for row in rows]
     sizes = []
     for n, header in enumerate(headers):
-        longest = max([len(header), *(len(row[n]) for row in cells)])
+        longest = max([display_width(header), *(display_width(row[n]) for row in cells)])
         sizes.append(min(longest, caps.get(n, longest)))
     fixed = sum(s for n, s in enumerate(sizes) if n != flexible) + len(GAP) * (len(headers) - 1)
     sizes[flexible] = max(MIN_FLEX, min(sizes[flexible], width - fixed))
 
     def line(values: Sequence[str]) -> str:
-        return GAP.join(v.ljust(sizes[n]) for n, v in enumerate(values)).rstrip()
+        return GAP.join(_ljust(v, sizes[n]) for n, v in enumerate(values)).rstrip()
 
     out = [line([_cut(h, sizes[n]) for n, h in enumerate(headers)])]
     for row in cells:
-        wrapped = textwrap.wrap(row[flexible], sizes[flexible], break_long_words=True) or [""]
+        wrapped = _wrap(row[flexible], sizes[flexible])
         first = [
             wrapped[0] if n == flexible else _cut(value, sizes[n]) for n, value in enumerate(row)
         ]

@@ -1,0 +1,111 @@
+"""The text of `tracker show`, in the user's language: fields, provenance, guidelines, timeline.
+
+Plain data in (the dict `show --format json` prints), lines out; the command prints them.
+Labels are padded by display width, so Japanese labels (two columns a character) align too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.cli.table import display_width
+from tracker.i18n import Language
+from tracker.statuses import Kind
+
+
+def _change(lang: Language, e: dict[str, Any]) -> str:
+    if e["from_status"] == e["status"]:
+        return lang.status(e["status"])
+    return f"{lang.status(e['from_status'])} → {lang.status(e['status'])}"
+
+
+def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
+    _ = lang._
+    marks: dict[str, str] = data["provenance"]
+
+    def origin(name: str) -> str:
+        return "  " + _("[inferred: {origin}]").format(origin=marks[name]) if name in marks else ""
+
+    target = lang.date_text(data["target"]) if data["target"] else _("none")
+    if data["target_label"]:
+        label = data["target_label"]
+        if lang.code != "en":
+            label = lang.text(label, data.get("target_label_ja"))
+        target = f"{label} ({target})"
+    if data["score"] is None:
+        score = _("not scored")
+    else:
+        score = _("score {score}").format(score=f"{data['score']:+d}")
+    kind = lang.kind(data["kind"])
+    if not Kind(data["kind"]).scored:
+        kind += " " + _("(not scored)")
+    fields = [
+        (_("Status:"), f"{lang.status(data['status'])} ({score})"),
+        (
+            _("By party:"),
+            "; ".join(
+                f"{lang.party(p)}: {lang.status(st)}" for p, st in data["party_status"].items()
+            ),
+        ),
+        (
+            _("Pillar:"),
+            f"{lang.text(data['pillar_title'], data.get('pillar_title_ja'))} [{data['pillar']}]",
+        ),
+        (_("Kind:"), kind),
+        (_("Parties:"), ", ".join(lang.party(p) for p in data["parties"]) + origin("parties")),
+        (_("Lead bodies:"), (", ".join(data["owner"]) or "—") + origin("owners")),
+        (_("Target:"), target + origin("target")),
+        (_("Declaration:"), data["declaration"]),
+    ]
+    pad = max(display_width(label) for label, _value in fields) + 1
+    lines = [f"{data['code']}  {lang.text(data['title'], data.get('title_ja'))}"]
+    lines += [label + " " * (pad - display_width(label)) + value for label, value in fields]
+    lines += ["", lang.text(data["description"], data.get("description_ja")), ""]
+    if lang.code != "en":
+        lines.append(_("(Titles and descriptions: the project's unofficial translation.)"))
+    lines.append(_("Source: “{quote}”").format(quote=data["quote"]))
+    if data["basis"]:
+        lines.append(_("Basis:  {basis}").format(basis=data["basis"]))
+    lines.append("")
+    if data["guidelines"]:
+        lines.append(_("Scoring guidelines (per party):"))
+        lines += [f"  {k:>2}  {data['guidelines'][k]}" for k in ("+1", "0", "-1")]
+        lines.append("")
+    events: list[dict[str, Any]] = data["events"]
+    lines.append(
+        lang.ngettext("Timeline ({n} event):", "Timeline ({n} events):", len(events)).format(
+            n=len(events)
+        )
+    )
+    if not events:
+        lines.append("  " + _("no events yet: not started (not yet rated)"))
+    for e in events:
+        who = f"[{lang.party(e['party'])}] " if e["party"] else ""
+        flags = ""
+        if e["corrected_by"]:
+            flags += "  " + _("[corrected by #{id}]").format(id=e["corrected_by"])
+        if e["corrects"]:
+            flags += "  " + _("[correction of #{id}]").format(id=e["corrects"])
+        lines.append(
+            f"  {lang.date_text(e['on'])}  {who}{_change(lang, e)}  "
+            + _("by {actor}  (#{id}, recorded {recorded}){flags}").format(
+                actor=e["actor"], id=e["id"], recorded=e["recorded_at"], flags=flags
+            )
+        )
+        if e["note"]:
+            lines.append(f"      {e['note']}")
+        if e["reason"]:
+            lines.append("      " + _("reason: {reason}").format(reason=e["reason"]))
+        for ev in e["evidence_details"]:
+            extra = [_(ev["kind"].replace("_", " "))]
+            if ev["title"]:
+                extra.append(f"“{ev['title']}”")
+            if ev["published_on"]:
+                extra.append(lang.date_text(ev["published_on"]))
+            lines.append(
+                "      "
+                + _("evidence: {reference} ({details})").format(
+                    reference=ev["reference"], details=", ".join(extra)
+                )
+            )
+    return lines
