@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from tracker.db import make_engine
 from tracker.models import Base
@@ -34,9 +34,17 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _configure(connection)
+    # The tracker hands over a Connection in its own transaction; other tools (pytest-alembic,
+    # scripts) may hand over an Engine, which gets a connection and a transaction of its own.
+    given = config.attributes.get("connection")
+    if isinstance(given, Engine):
+        with given.begin() as connection:
+            _configure(connection)
+            with context.begin_transaction():
+                context.run_migrations()
+        return
+    if given is not None:
+        _configure(given)
         with context.begin_transaction():
             context.run_migrations()
         return

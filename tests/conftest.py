@@ -153,3 +153,22 @@ def cli_sqlite(sqlite_url: str) -> Cli:
     runner = Cli(sqlite_url)
     runner.ok("init")
     return runner
+
+
+# pytest-alembic's fixtures (tests/test_alembic_standard.py): its runner on each engine.
+@pytest.fixture
+def alembic_config(empty_url: str):  # type: ignore[no-untyped-def]
+    from tracker import schema
+
+    return schema.alembic_config(empty_url)
+
+
+@pytest.fixture
+def alembic_engine(empty_url: str) -> Iterator[object]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(empty_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

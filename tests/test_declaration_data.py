@@ -193,3 +193,19 @@ def test_progress_to_a_settled_status_echoes_the_criterion(cli) -> None:
     out = cli.ok("progress", "CYB-04", "-s", "in_progress", "-m", "talks")
     assert "scores" not in out
     assert "scores" not in cli.ok("progress", "GEO-01", "-s", "achieved", "-m", "statement")
+
+
+def test_every_item_pillar_and_milestone_has_its_japanese_translation() -> None:
+    assert RAW["declaration"]["title_ja"]
+    for milestone in RAW["milestones"].values():
+        assert milestone["title_ja"]
+    for pillar in RAW["pillars"]:
+        assert pillar["title_ja"], pillar["slug"]
+    for item in ITEMS:
+        assert item["title_ja"] and item["description_ja"], item["code"]
+        assert item["title_ja"] != item["title"], item["code"]
+
+
+def test_a_japanese_title_needs_its_description(tmp_path: Path) -> None:
+    with pytest.raises(TrackerError, match="item SEC-01: field 'description_ja': needed with"):
+        read_fixture(_write(tmp_path, _edited("SEC-01", description_ja=None)))
