@@ -19,6 +19,7 @@ from tracker.cli.options import (
     OutputOpt,
     PartyOpt,
     PillarOpt,
+    database_url,
     held_output,
     parse_date,
     session,
@@ -130,8 +131,14 @@ def report(
         )
         if streaming:
             from tracker.reports import as_json
+            from tracker.scrub import json_text
 
-            write_output(as_json.chunks(model), output, stdout=held)
+            write_output(
+                map(json_text, as_json.chunks(model)),
+                output,
+                database=database_url(ctx),
+                stdout=held,
+            )
             return
     text: str
     if fmt is ReportFormat.terminal:
@@ -155,4 +162,4 @@ def report(
         from tracker.reports import as_markdown
 
         text = as_markdown.render(model)
-    write_output(text, output)
+    write_output(text, output, database=database_url(ctx))

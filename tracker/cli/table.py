@@ -10,9 +10,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from tracker.scrub import visible
+
 GAP = "  "
 MIN_FLEX = 16
-_CONTROL = dict.fromkeys([*range(0, 32), *range(127, 160)], "\ufffd")
 
 
 def _cut(text: str, width: int) -> str:
@@ -28,7 +29,7 @@ def render(
     max_widths: dict[int, int] | None = None,
 ) -> list[str]:
     caps = max_widths or {}
-    cells = [[str(c).translate(_CONTROL) for c in row] for row in rows]
+    cells = [[visible(str(c)) for c in row] for row in rows]
     sizes = []
     for n, header in enumerate(headers):
         longest = max([len(header), *(len(row[n]) for row in cells)])

@@ -25,7 +25,7 @@ def export(
 
     with session(ctx) as s:
         # Owner-only, like the database: an export holds every unpublished assessment.
-        write_output(export_lines(s), output, mode=0o600)
+        write_output(export_lines(s), output, database=database_url(ctx), new_mode=0o600)
 
 
 def import_(
