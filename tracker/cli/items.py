@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from tracker.cli.options import (
+    BeforeDeclarationOpt,
     EvidenceDateOpt,
     EvidenceKindOpt,
     EvidenceOpt,
@@ -369,6 +370,7 @@ def progress(
     evidence_kind: EvidenceKindOpt = None,
     evidence_title: EvidenceTitleOpt = None,
     evidence_date: EvidenceDateOpt = None,
+    before_declaration: BeforeDeclarationOpt = False,
 ) -> None:
     """Record a status event for a commitment (the same status again adds a note or evidence).
 
@@ -392,6 +394,7 @@ def progress(
         reason=reason,
         party=party,
         corrects=corrects,
+        before_declaration=before_declaration,
     )
 
 
@@ -481,6 +484,7 @@ def correct(
     by: Annotated[
         str | None, typer.Option("--by", help="Who records it [default: your user name].")
     ] = None,
+    before_declaration: BeforeDeclarationOpt = False,
 ) -> None:
     """Correct a recorded event with a new one; the original stays in the history, marked.
 
@@ -495,6 +499,7 @@ def correct(
         actor=by,
         reason=reason,
         corrects=event_id,
+        before_declaration=before_declaration,
     )
 
 

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from tracker.errors import TrackerError
+from tracker.errors import InputError, TrackerError
 from tracker.statuses import KINDS, STATUSES, Kind, Status, parse_kind, parse_status
 
 T = TypeVar("T")
@@ -73,6 +73,13 @@ OutputOpt = Annotated[
 ]
 
 
+BeforeDeclarationOpt = Annotated[
+    bool,
+    typer.Option(
+        "--before-declaration",
+        help="Accept an --on date before the declaration's own (a genuine earlier fact).",
+    ),
+]
 EvidenceOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -149,11 +156,23 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     if text == "yesterday":
         return dt.date.today() - dt.timedelta(days=1)
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise TrackerError(
             f"{option}: invalid date {value!r}; use YYYY-MM-DD (or 'today')"
         ) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        # Far outside any declaration's life, and where date arithmetic (the report's 30 days
+        # before --as-of) would overflow: a typo, said so.
+        raise InputError(
+            f"{option}: {day.isoformat()} is out of range "
+            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
+        )
+    return day
+
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(9000, 12, 31)
 
 
 def parse_statuses(values: list[str] | None) -> list[Status]:

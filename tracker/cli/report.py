@@ -109,6 +109,14 @@ def report(
     since_date = parse_date(since, "--since") or (
         (as_of_date or dt.date.today()) - dt.timedelta(days=30)
     )
+    if since_date > (as_of_date or dt.date.today()):
+        from tracker.errors import InputError
+
+        raise InputError(
+            f"--since {since_date.isoformat()} is after "
+            f"{'--as-of ' if as_of_date else 'today, '}"
+            f"{(as_of_date or dt.date.today()).isoformat()}: no change could be listed"
+        )
     if fmt is None:
         on_terminal = output is None and _is_tty(sys.stdout)
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
