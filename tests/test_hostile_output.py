@@ -40,7 +40,11 @@ def test_output_refuses_a_device_node(cli, tmp_path: Path, command: list[str]) -
     before = state(cli)
     line = one_line_error(cli(*command, "-o", str(node)))
     assert "character device" in line
+    link = tmp_path / "innocent.md"
+    link.symlink_to(node)  # a link is followed to what it names: still the device
+    assert "character device" in one_line_error(cli(*command, "-o", str(link)))
     assert stat.S_ISCHR(node.lstat().st_mode)
+    assert link.is_symlink()
     assert_unchanged(cli, before)
 
 
