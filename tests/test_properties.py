@@ -177,6 +177,9 @@ def test_progress_stores_exactly_what_was_given(
 
     args = ["progress", code, *opt("--status", status), *opt("--note", note_text)]
     args += [*opt("--by", actor), *opt("--on", on.isoformat()), *opt("--reason", "checked")]
+    if on < dt.date(2026, 1, 31):
+        # Before the declaration: recorded as given once the user says it is a genuine fact.
+        args.append("--before-declaration")
     for reference in evidence:
         args += opt("--evidence", reference)
 

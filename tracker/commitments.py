@@ -252,8 +252,36 @@ def inferred_fields(text: str | None) -> list[str]:
     return list(_inferred_fields(text or ""))
 
 
+def known_names(session: Session, column: Any) -> list[str]:
+    """Every name in a JSON list column of commitments (parties or owners), sorted.
+
+    Most items share a few lists, so the distinct texts are few even at 100,000 items.
+    """
+    names: set[str] = set()
+    for raw in session.scalars(select(cast(column, Text)).distinct()):
+        names.update(n for n in decode_names(raw) if isinstance(n, str))
+    return sorted(names, key=str.lower)
+
+
+def check_names(session: Session, flt: ListFilter) -> None:
+    """An unknown --party or --owner is an error listing the known ones (as --pillar is), not
+    an empty list that reads as "nothing open"."""
+    c = commitments_table.c
+    for option, wanted, column in (("party", flt.party, c.parties), ("owner", flt.owner, c.owners)):
+        if not wanted:
+            continue
+        known = known_names(session, column)
+        if wanted.strip().lower() not in {n.lower() for n in known}:
+            plural = "parties" if option == "party" else "owners"
+            raise TrackerError(
+                f"no {option} {wanted.strip()!r}; {plural}: {', '.join(known) or 'none'}"
+            )
+
+
 def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRow]:
     """Rows in declaration, pillar and fixture order, streamed in batches."""
+    if flt.pillar_ids is None:
+        check_names(session, flt)
     p, d = pillars_table.c, declarations_table.c
     pillars: dict[int, str] = dict(session.execute(select(p.id, p.slug)).all())
     declarations: dict[int, str] = dict(session.execute(select(d.id, d.slug)).all())

@@ -6,6 +6,7 @@ A bare path is accepted wherever a URL is (`--db ./team.db`), because that is wh
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 ENV_VAR = "TRACKER_DATABASE_URL"
@@ -25,7 +26,30 @@ def resolve_url(option: str | None) -> str:
         return f"sqlite:///{default_sqlite_path()}"
     if "://" not in raw:
         return f"sqlite:///{Path(raw).expanduser().resolve()}"
+    check_url(raw)
     return raw
+
+
+SUPPORTED = ("sqlite", "postgresql")
+
+
+def check_url(url: str) -> None:
+    """Refuse, in one line, a URL that does not parse or names an engine tracker does not run on
+    (its password masked)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from tracker.errors import InputError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError) as exc:
+        raise InputError(f"cannot parse the database URL {mask_url(url)}: {exc}") from None
+    if backend not in SUPPORTED:
+        raise InputError(
+            f"unsupported database {backend!r} in {mask_url(url)}; tracker runs on SQLite "
+            "(a file path or sqlite:///FILE) and PostgreSQL (postgresql+psycopg://...)"
+        )
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -39,13 +63,31 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
+_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pass|pwd)=)[^&#]*", re.IGNORECASE)
+
+
 def mask_url(url: str) -> str:
-    """The URL with any password replaced, safe to print."""
+    """The URL with any password replaced, safe to print: in the user part and in the query
+    (`?password=...`)."""
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
+    if not sep:
         return url
-    creds, _, host = rest.rpartition("@")
-    if ":" in creds:
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
+    rest = _QUERY_PASSWORD.sub(r"\1***", rest)
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        creds, _, host = authority.rpartition("@")
+        if ":" in creds:
+            creds = creds.split(":", 1)[0] + ":***"
+        authority = f"{creds}@{host}"
+    return f"{scheme}://{authority}{slash}{tail}"
+
+
+def secrets_in(url: str) -> list[str]:
+    """The password values a URL holds (to mask them wherever else they might be echoed)."""
+    found = [m.group(0).split("=", 1)[1] for m in _QUERY_PASSWORD.finditer(url)]
+    authority = url.partition("://")[2].partition("/")[0]
+    if "@" in authority:
+        creds = authority.rpartition("@")[0]
+        if ":" in creds:
+            found.append(creds.split(":", 1)[1])
+    return [f for f in found if f]

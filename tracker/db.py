@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tracker.config import mask_url, sqlite_path
+from tracker.config import mask_url, secrets_in, sqlite_path
 from tracker.errors import SchemaError, TrackerError
 
 T = TypeVar("T")
@@ -63,7 +63,14 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
             connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     else:
-        engine = create_engine(url, pool_pre_ping=False)
+        try:
+            engine = create_engine(url, pool_pre_ping=False)
+        except ImportError as exc:
+            # postgresql:// alone means psycopg2, which tracker does not install.
+            raise TrackerError(
+                f"cannot use {mask_url(url)}: its driver is not installed ({exc.name or exc}); "
+                "use postgresql+psycopg://... with pip install 'tracker[postgres]'"
+            ) from None
     _engines[key] = engine
     return engine
 
@@ -86,11 +93,13 @@ def ensure_sqlite_file(url: str) -> bool:
     path = sqlite_path(url)
     if path is None or path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return False  # another `tracker init` created it between our check and here
+    except OSError as exc:
+        raise TrackerError(f"cannot create the database at {path}: {exc.strerror or exc}") from None
     os.close(fd)
     return True
 
@@ -191,16 +200,21 @@ def run_in_transaction(
 def connection_error(url: str, exc: BaseException) -> TrackerError:
     """One line naming the server and database (password masked) and the driver's reason."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
     first = reason[0] if reason else type(exc).__name__
     path = sqlite_path(url)
     if path is not None:
         return TrackerError(f"database error on {path}: {first}")
-    parsed = make_url(url)
+    for secret in secrets_in(url):
+        first = first.replace(secret, "***")
+    try:
+        parsed = make_url(url)
+    except (ValueError, ArgumentError):
+        return TrackerError(f"cannot use database {mask_url(url)}: {first}")
     host = parsed.host or "localhost"
     port = f":{parsed.port}" if parsed.port else ""
     return TrackerError(
-        f"cannot use database {parsed.database!r} on {host}{port} "
-        f"({parsed.render_as_string(hide_password=True)}): {first}"
+        f"cannot use database {parsed.database!r} on {host}{port} ({mask_url(url)}): {first}"
     )

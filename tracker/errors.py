@@ -15,3 +15,10 @@ class NotFoundError(TrackerError):
 
 class SchemaError(TrackerError):
     """The database is missing, not migrated, or newer than this code."""
+
+
+class InputError(TrackerError):
+    """A value on the command line that cannot be right (out of range, contradicting another
+    option): a usage error, exit 2."""
+
+    exit_code = 2

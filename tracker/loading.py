@@ -24,6 +24,8 @@ from tracker.models import Commitment, Declaration, Pillar, commitments_table
 from tracker.statuses import FORMER_KINDS, Kind
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
+# The benchmark's 10,000-item fixture is about 5 MB.
+MAX_FIXTURE_BYTES = 64 * 2**20
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 
@@ -277,18 +279,18 @@ def read_fixture(path: Path) -> Fixture:
     """Parse and validate a fixture file and check its quotes; raise TrackerError with one line."""
     import yaml
 
+    from tracker.fixture_input import load_yaml, read_bounded, read_source
+
+    # A regular file of bounded size: `tracker load /dev/zero` or a FIFO is refused, not read.
+    text = read_bounded(path, MAX_FIXTURE_BYTES, f"cannot read fixture {path}", nul=True)
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise TrackerError(f"cannot read fixture {path}: {reason}") from None
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        raw = yaml.load(text, Loader=loader)
+        # Duplicate keys refused, alias expansion bounded (tracker.fixture_input).
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        problem = getattr(exc, "problem", None) or str(exc) or "invalid YAML"
         raise TrackerError(f"{path}: not valid YAML{at}: {problem}") from None
     except ValueError as exc:
         # PyYAML builds dates itself and lets an impossible one (2026-02-30) escape as ValueError.
@@ -310,16 +312,8 @@ def read_fixture(path: Path) -> Fixture:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise TrackerError(first + more) from None
 
-    source_path = path.parent / spec.declaration.source_file
-    try:
-        source_text = source_path.read_text(encoding="utf-8")
-        if "\x00" in source_text:
-            raise ValueError("it contains a NUL character")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise TrackerError(
-            f"{path}: field 'declaration.source_file': cannot read {source_path}: {reason}"
-        ) from None
+    # Inside the fixture's folder, a regular file, bounded (tracker.fixture_input).
+    source_text = read_source(path, spec.declaration.source_file)
     # Items usually quote the text in its own order: look from the previous quote on first,
     # which makes checking 10,000 quotes one pass over the text instead of 10,000.
     start = 0

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tracker import chain
 from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
-from tracker.errors import NotFoundError, TrackerError
+from tracker.errors import InputError, NotFoundError, TrackerError
 from tracker.events import live
 from tracker.models import EVIDENCE_KINDS, Commitment, Evidence, StatusEvent
 from tracker.statuses import (
@@ -126,7 +126,7 @@ def _clean(text: str | None, what: str) -> str:
     return value
 
 
-def _evidence(specs: Sequence[EvidenceSpec | str]) -> list[EvidenceSpec]:
+def _evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[EvidenceSpec]:
     cleaned = []
     for spec in specs:
         item = EvidenceSpec(spec) if isinstance(spec, str) else spec
@@ -136,6 +136,11 @@ def _evidence(specs: Sequence[EvidenceSpec | str]) -> list[EvidenceSpec]:
         if item.kind not in EVIDENCE_KINDS:
             raise TrackerError(
                 f"invalid evidence kind {item.kind!r}; kinds: {', '.join(EVIDENCE_KINDS)}"
+            )
+        if item.published_on is not None and item.published_on > today:
+            raise InputError(
+                f"--evidence-date {item.published_on.isoformat()} is in the future; "
+                "evidence is published before it is cited"
             )
         title = _clean(item.title, "the evidence title").strip() or None
         cleaned.append(EvidenceSpec(reference, item.kind, title, item.published_on))
@@ -191,11 +196,15 @@ def record_progress(
     party: str | None = None,
     corrects: int | None = None,
     today: dt.date | None = None,
+    before_declaration: bool = False,
 ) -> ProgressResult:
     """Append one event. With `corrects`, the new event supersedes that event (same commitment
-    and party; its status and date unless given) and a reason is required."""
+    and party; its status and date unless given) and a reason is required.
+
+    A date before the declaration's own is refused (a 2025-for-2026 typo would skew every
+    history) unless `before_declaration` says it is a genuine earlier fact."""
     today = today or dt.date.today()
-    specs = _evidence(evidence)
+    specs = _evidence(evidence, today)
     note_text = _clean(note, "the note")
     reason_text = _clean(reason, "the reason").strip() or None
     who = _clean(actor, "--by").strip() if actor is not None else default_actor()
@@ -224,6 +233,17 @@ def record_progress(
             f"--on {on.isoformat()} is in the future; progress is recorded as it happens"
         )
     assert status is not None
+    declared = target.declaration.date
+    if (
+        on < declared
+        and not before_declaration
+        and (corrected is None or on != corrected.effective_on)
+    ):
+        raise InputError(
+            f"--on {on.isoformat()} is before the declaration {target.declaration.slug} "
+            f"({declared.isoformat()}); if that is a genuine earlier fact, "
+            "add --before-declaration"
+        )
     commitment = lock_commitment(session, target.id)
     if party is not None and corrected is None:
         party = resolve_party(party, commitment.parties, what=f"{commitment.code} is a pledge of")

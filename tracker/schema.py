@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tracker.db import make_engine, stored_revision
+from tracker.errors import SchemaError
 from tracker.paths import migrations_dir
 
 if TYPE_CHECKING:
@@ -54,16 +55,39 @@ def migrating(url: str) -> Iterator[Connection]:
         raise connection_error(url, exc) from None
 
 
+@contextmanager
+def _revisions_checked(connection: Connection, url: str, target: str) -> Iterator[None]:
+    """Alembic's errors about revisions, as one line: the database's own revision unknown to
+    this tracker (made by a newer one), or a target revision that does not exist."""
+    from alembic.script.revision import RevisionError
+    from alembic.util.exc import CommandError
+
+    from tracker.db import REVISIONS, check_revision, describe
+
+    stored = stored_revision(connection)
+    if stored is not None and stored not in REVISIONS:
+        check_revision(stored, describe(url))  # raises, naming it
+    try:
+        yield
+    except (CommandError, RevisionError):
+        raise SchemaError(
+            f"unknown revision {target!r}; revisions: {', '.join(REVISIONS)} "
+            "(or head, base, -N, +N)"
+        ) from None
+
+
 def upgrade(connection: Connection, url: str, revision: str = "head") -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(url, connection), revision)
+    with _revisions_checked(connection, url, revision):
+        command.upgrade(alembic_config(url, connection), revision)
 
 
 def downgrade(connection: Connection, url: str, revision: str) -> None:
     from alembic import command
 
-    command.downgrade(alembic_config(url, connection), revision)
+    with _revisions_checked(connection, url, revision):
+        command.downgrade(alembic_config(url, connection), revision)
 
 
 @dataclass(frozen=True)
@@ -80,7 +104,8 @@ def history(url: str, current: str | None) -> list[RevisionInfo]:
     script = ScriptDirectory.from_config(alembic_config(url))
     ordered = list(reversed(list(script.walk_revisions())))
     applied_ids: set[str] = set()
-    if current is not None:
+    if current is not None and current in {s.revision for s in ordered}:
+        # A revision unknown to this tracker (a newer one made it) marks nothing applied.
         applied_ids = {s.revision for s in script.iterate_revisions(current, "base")}
     return [
         RevisionInfo(s.revision, (s.doc or "").strip(), s.revision in applied_ids) for s in ordered

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, Table, func, insert, select, text
+from sqlalchemy import JSON, Date, Integer, String, Table, Text, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.chain import heads_digest
 from tracker.db import HEAD_REVISION
 from tracker.errors import TrackerError
 from tracker.models import Base, Commitment, UTCDateTime
+from tracker.progress import MAX_TEXT
 
 FORMAT = "tracker-export"
 SCHEMA_VERSION = 1
@@ -33,6 +36,18 @@ SCHEMA_VERSION = 1
 # as is. 0005 and 0006 added columns (0005 also changed the kinds), so earlier exports do not.
 SAME_DATA = ("0006_japanese",)
 BATCH = 2000
+# An export is a few levels deep (document, tables, a table, its rows, a row, a list in a cell):
+# anything deeper is not one, and is refused before a parser builds it.
+MAX_DEPTH = 8
+# The longest text a cell may hold: a declaration's source text (see loading.MAX_SOURCE_BYTES);
+# every other text column is held to the CLI's limits (progress.MAX_TEXT, the column lengths).
+MAX_SOURCE_CHARS = 4 * 2**20
+# In the file a character takes at most 6 bytes (\uXXXX): longer raw strings are refused while
+# scanning, before the parser sees them (its cost grows with the square of a string's length).
+MAX_RAW_STRING = 6 * MAX_SOURCE_CHARS
+SCAN_CHUNK = 2**20
+# ijson reads this much at a time: a long string costs its parser a rescan per read.
+READ_SIZE = 2**20
 
 
 def _tables() -> list[Table]:
@@ -77,12 +92,164 @@ def _decoder(table: Table) -> dict[str, Any]:
     return decoders
 
 
+def _check_names(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "is not a list of names"
+    if any(not v.strip() or len(v) > 80 or "\x00" in v for v in value):
+        return "holds a name that is blank, longer than 80 characters or has a NUL"
+    return None
+
+
+def _check_mapping(value: Any) -> str | None:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and len(v) <= MAX_TEXT and "\x00" not in v
+        for k, v in value.items()
+    ):
+        return "is not a mapping of names to texts"
+    return None
+
+
+def _check_guidelines(value: Any) -> str | None:
+    return None if value is None else _check_mapping(value)
+
+
+# JSON columns: what each must hold (the CLI and the loader only ever write these shapes).
+_JSON_CHECKS = {
+    "parties": _check_names,
+    "owners": _check_names,
+    "inferred": _check_mapping,
+    "guidelines": _check_guidelines,
+}
+CODE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+")
+
+
+def _column_checks(table: Table) -> dict[str, Any]:
+    """Per column, a function returning what is wrong with a value (None when it is fine): the
+    same limits as the CLI and the loader, so an import cannot bring in what they refuse."""
+    checks: dict[str, Any] = {}
+    for column in table.columns:
+        nullable = bool(column.nullable)
+        kind = column.type
+        if isinstance(kind, JSON):
+            json_check = _JSON_CHECKS.get(column.name)
+            if json_check is None:
+                raise AssertionError(f"no import check for JSON column {column.name}")
+            checks[column.name] = json_check
+        elif isinstance(kind, Integer):
+            checks[column.name] = _integer(nullable)
+        elif isinstance(kind, String | Text):
+            limit = getattr(kind, "length", None) or (
+                MAX_SOURCE_CHARS if column.name == "source_text" else MAX_TEXT
+            )
+            pattern = CODE if (table.name, column.name) == ("commitments", "code") else None
+            checks[column.name] = _text(nullable, limit, pattern)
+        else:  # dates and times: decoded, then checked by type
+            checks[column.name] = _present(nullable)
+    return checks
+
+
+def _integer(nullable: bool) -> Any:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None if nullable else "is missing"
+        if not isinstance(value, int) or isinstance(value, bool):
+            return "is not an integer"
+        if not -(2**63) <= value < 2**63:
+            return "is out of range"
+        return None
+
+    return check
+
+
+def _text(nullable: bool, limit: int, pattern: re.Pattern[str] | None) -> Any:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None if nullable else "is missing"
+        if not isinstance(value, str):
+            return "is not text"
+        if len(value) > limit:
+            return f"is longer than {limit} characters"
+        if "\x00" in value:
+            return "contains a NUL character"
+        if pattern is not None and not pattern.fullmatch(value):
+            return "is not a code of the form ABC-01"
+        return None
+
+    return check
+
+
+def _present(nullable: bool) -> Any:
+    def check(value: Any) -> str | None:
+        return "is missing" if value is None and not nullable else None
+
+    return check
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass(frozen=True)
 class Export:
     """An export file whose header has been checked; its rows are read by import_export."""
 
     path: Path
-    heads_digest: str | None
+    heads_digest: str
+
+
+def check_shape(path: Path) -> None:
+    """Refuse a file nested deeper than an export can be, or holding a string longer than any
+    cell may, in one linear pass at C speed, before any parser reads it.
+
+    A parser given 200 KB of `[` builds a path per level (24 GB before it was killed); one given
+    a 128 MB string rescans it on every read (232 s). The scan needs no parser: escaped pairs
+    (a backslash and the next byte) are masked first, so every `"` left opens or closes a
+    string; between strings only brackets count towards the depth.
+    """
+    depth = 0
+    inside = False  # within a string at the start of this chunk
+    run = 0  # bytes of the current string so far
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(SCAN_CHUNK):
+                # Never cut an escape in two: a chunk ends on a byte that is not a backslash.
+                while chunk.endswith(b"\\"):
+                    more = handle.read(1)
+                    if not more:
+                        break
+                    chunk += more
+                masked = chunk.replace(b"\\\\", b"xx").replace(b'\\"', b"xx")
+                parts = masked.split(b'"')
+                # The parts alternate between outside and inside a string: list slices and
+                # C-level len/max/join, no Python step per string (an export has millions).
+                strings = parts[0::2] if inside else parts[1::2]
+                between = parts[1::2] if inside else parts[0::2]
+                if inside:
+                    run += len(parts[0])
+                if max(run, max(map(len, strings), default=0)) > MAX_RAW_STRING:
+                    raise TrackerError(
+                        f"{path}: not a tracker export (a string longer than "
+                        f"{MAX_RAW_STRING} bytes)"
+                    )
+                still_inside = inside != (len(parts) % 2 == 0)
+                if still_inside and not (inside and len(parts) == 1):
+                    run = len(parts[-1])
+                elif not still_inside:
+                    run = 0
+                inside = still_inside
+                for bracket in b"".join(between).translate(None, _NOT_BRACKETS):
+                    depth += 1 if bracket in _OPENING else -1
+                    if depth > MAX_DEPTH:
+                        raise TrackerError(
+                            f"{path}: not a tracker export (nested deeper than {MAX_DEPTH} levels)"
+                        )
+    except OSError as exc:
+        raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+_OPENING = frozenset(b"[{")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def _items(path: Path, prefix: str) -> Generator[Any]:
@@ -91,7 +258,7 @@ def _items(path: Path, prefix: str) -> Generator[Any]:
 
     try:
         with path.open("rb") as handle:
-            yield from ijson.items(handle, prefix, use_float=True)
+            yield from ijson.items(handle, prefix, use_float=True, buf_size=READ_SIZE)
     except OSError as exc:
         raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ijson.JSONError as exc:
@@ -109,7 +276,14 @@ def _first(path: Path, prefix: str) -> Any:
 
 
 def read_export(path: Path) -> Export:
-    """Check the header of an export (format, schema, revision) before anything is written."""
+    """Check the shape and header of an export (format, schema, revision, heads digest) before
+    anything is written."""
+    try:
+        if not path.is_file():
+            raise TrackerError(f"cannot read {path}: not a regular file")
+    except OSError as exc:
+        raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
+    check_shape(path)
     if _first(path, "format") != FORMAT:
         raise TrackerError(f'{path}: not a tracker export (no "format": "{FORMAT}")')
     schema = _first(path, "schema")
@@ -122,14 +296,23 @@ def read_export(path: Path) -> Export:
             f"{HEAD_REVISION} (export and import with the same version)"
         )
     digest = _first(path, "heads_digest")
-    return Export(path=path, heads_digest=digest if isinstance(digest, str) else None)
+    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise TrackerError(
+            f"{path}: no heads_digest (a SHA-256 in hex): the history cannot be checked"
+        )
+    return Export(path=path, heads_digest=digest)
 
 
-def import_export(session: Session, export: Export) -> dict[str, int]:
-    """Restore an export into an empty database, a table at a time; returns rows per table.
+def import_export(
+    session: Session, export: Export, *, allow_unverified: bool = False
+) -> ImportResult:
+    """Restore an export into an empty database, a table at a time.
 
-    The caller's transaction makes it all or nothing: an error part-way (a file cut short)
-    leaves no rows behind.
+    Every row is held to the CLI's limits, foreign keys are checked on every engine, and every
+    chain and the heads digest are verified before the caller commits; a history that does not
+    verify is refused, naming the first bad event, unless `allow_unverified` (then it is
+    imported and the result lists what failed). The caller's transaction makes it all or
+    nothing: an error part-way (a file cut short) leaves no rows behind.
     """
     source = export.path
     for table in _tables():
@@ -139,41 +322,48 @@ def import_export(session: Session, export: Export) -> dict[str, int]:
                 "import needs a new database"
             )
     counts: dict[str, int] = {}
-    found = False
     for table in _tables():
         columns = _first(source, f"tables.{table.name}.columns")
-        found = found or columns is not None
+        if columns is None:
+            raise TrackerError(f"{source}: not a complete tracker export (no table {table.name})")
         expected = [c.name for c in table.columns]
+        if columns != expected:
+            raise TrackerError(
+                f"{source}: table {table.name} has columns {_shown(columns)}, expected {expected}"
+            )
         decoders = _decoder(table)
+        checks = _column_checks(table)
         counts[table.name] = 0
         chunk: list[dict[str, Any]] = []
         for raw in _items(source, f"tables.{table.name}.rows.item"):
-            if columns != expected:
-                raise TrackerError(
-                    f"{source}: table {table.name} has columns {columns}, expected {expected}"
-                )
             if not isinstance(raw, list) or len(raw) != len(columns):
-                raise TrackerError(f"{source}: table {table.name} has a malformed row: {raw!r}")
+                raise TrackerError(
+                    f"{source}: table {table.name} has a malformed row: {_shown(raw)}"
+                )
             record = dict(zip(columns, raw, strict=True))
+            where = f"{source}: table {table.name}, row id {_shown(record.get('id'))}"
             for name, decode in decoders.items():
-                if record.get(name) is not None:
+                if isinstance(record[name], str):
                     try:
                         record[name] = decode(record[name])
                     except (TypeError, ValueError):
                         raise TrackerError(
-                            f"{source}: table {table.name}, row id {record.get('id')!r}: "
-                            f"{name} {record[name]!r} is not a date or time"
+                            f"{where}: {name} {_shown(record[name])} is not a date or time"
                         ) from None
+                elif record[name] is not None:
+                    raise TrackerError(f"{where}: {name} {_shown(record[name])} is not a date")
+            for name, check in checks.items():
+                problem = check(record[name])
+                if problem is not None:
+                    raise TrackerError(f"{where}: {name} {problem}")
             chunk.append(record)
             if len(chunk) == BATCH:
-                session.execute(insert(table), chunk)
+                _insert(session, table, chunk, source)
                 counts[table.name] += len(chunk)
                 chunk = []
         if chunk:
-            session.execute(insert(table), chunk)
+            _insert(session, table, chunk, source)
             counts[table.name] += len(chunk)
-    if not found:
-        raise TrackerError(f"{source}: not a tracker export (no tables)")
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # Rows came with their ids; move each sequence past them.
@@ -184,7 +374,46 @@ def import_export(session: Session, export: Export) -> dict[str, int]:
                     f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                 )
             )
-    digest = heads_digest(session.execute(select(Commitment.code, Commitment.chain_head)).all())
-    if export.heads_digest not in (None, digest):
-        raise TrackerError(f"{source}: chain heads do not match the export's heads_digest")
-    return counts
+    else:
+        # SQLite checked nothing while migrating (foreign keys are off then): check now.
+        broken = session.execute(text("PRAGMA foreign_key_check")).first()
+        if broken is not None:
+            raise TrackerError(
+                f"{source}: table {broken[0]}, row {broken[1]}: refers to a missing {broken[2]} row"
+            )
+    return ImportResult(counts, _verified(session, export, allow_unverified))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    counts: dict[str, int]
+    # What failed verification, when the import was allowed to go on without it.
+    unverified: list[str]
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]], source: Path) -> None:
+    try:
+        session.execute(insert(table), rows)
+    except IntegrityError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise TrackerError(f"{source}: table {table.name}: {reason}") from None
+
+
+def _verified(session: Session, export: Export, allow_unverified: bool) -> list[str]:
+    """Every chain and the heads digest checked, as `tracker verify` checks them."""
+    from tracker.verify import verify
+
+    result = verify(session)
+    problems = [f"{f.code}: {f.message}" for f in result.findings]
+    if result.digest != export.heads_digest:
+        problems.append(
+            f"heads digest {result.digest[:12]}… is not the export's {export.heads_digest[:12]}…"
+            " (commitments or their latest events were removed or added)"
+        )
+    if problems and not allow_unverified:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise TrackerError(
+            f"{export.path}: the history does not verify: {problems[0]}{more}; nothing was "
+            "imported (--allow-unverified imports it anyway, flagged)"
+        )
+    return problems

@@ -30,8 +30,10 @@ def _fail(message: str, code: int) -> NoReturn:
 class TrackerGroup(TyperGroup):
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         from tracker.cli.coercion import speed_up
+        from tracker.cli.guards import refuse_repeats
 
         speed_up(self)
+        refuse_repeats(self)
         return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:
@@ -59,6 +61,12 @@ class TrackerGroup(TyperGroup):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        from tracker.cli.guards import undecodable
+
+        bad = undecodable(sys.argv[1:] if args is None else list(args))
+        if bad is not None:
+            typer.echo(f"error: {bad}", err=True)
+            sys.exit(2)
         try:
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except click_exceptions.NoArgsIsHelpError as exc:
@@ -187,6 +195,14 @@ def main() -> None:
         # `tracker list | head`: the reader left; stop quietly, as other Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        leave(1)
+    except OSError as exc:
+        # Output that cannot be written (`> /dev/full`, a full disk): one line, not a traceback.
+        # Nothing was committed by a reading command; a writing one says so itself (progress).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
         leave(1)
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):

@@ -23,6 +23,7 @@ except ImportError:  # a Typer without the hook: keep its behaviour
     PassThroughRuntimeParam = None  # type: ignore[assignment,misc]
 
 SIMPLE = (str, int, bool, Path)
+MAX_INT = 2**63 - 1
 
 
 def _leaf(annotation: Any) -> bool:
@@ -44,6 +45,9 @@ def _convert(annotation: Any, value: Any, param: Any, ctx: Any) -> Any:
             number = int(value)
         except (TypeError, ValueError):
             raise typer.BadParameter(f"{value!r} is not a valid integer.", ctx, param) from None
+        if not -MAX_INT <= number <= MAX_INT:
+            # Beyond any id or count we store (SQLite integers are 64-bit).
+            raise typer.BadParameter(f"{value!r} is too large.", ctx, param)
         info = param.type_descriptor.parameter_info
         if info.min is not None and number < info.min:
             raise typer.BadParameter(f"{number} is smaller than {info.min}.", ctx, param)

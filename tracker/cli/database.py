@@ -40,7 +40,8 @@ def upgrade(
         typer.echo(f"Upgraded {describe(url)}: {before or 'empty'} -> {after}.")
 
 
-@app.command()
+# "-1" (one revision down) starts with a dash; without this Click reads it as an option.
+@app.command(context_settings={"ignore_unknown_options": True})
 def downgrade(
     ctx: typer.Context,
     revision: Annotated[
@@ -70,12 +71,14 @@ def current(ctx: typer.Context) -> None:
     Example: tracker db current
     """
     from tracker import schema
-    from tracker.db import HEAD_REVISION, describe
+    from tracker.db import HEAD_REVISION, REVISIONS, describe
 
     url = database_url(ctx)
     revision = schema.current_revision(url)
     typer.echo(f"{describe(url)}: {revision or 'empty (not initialised)'}")
     pending = [r for r in schema.history(url, revision) if not r.applied]
+    if revision is not None and revision not in REVISIONS:
+        pending = []  # a newer tracker made it: nothing here applies
     if revision == HEAD_REVISION:
         typer.echo("Up to date (head).")
     elif pending:

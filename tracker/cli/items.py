@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from tracker.cli.options import (
+    BeforeDeclarationOpt,
     EvidenceDateOpt,
     EvidenceKindOpt,
     EvidenceOpt,
@@ -64,17 +65,33 @@ LIST_FIELDS = [
 ]
 
 
-_CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)], "\ufffd")
-
-
 def _shown(text: str) -> str:
-    """User text as printed: control characters (terminal escapes) are shown as �."""
-    return text.translate(_CONTROL)
+    """User text as printed on a terminal: control and reordering characters (terminal escapes,
+    U+202E) are shown as �; line breaks stay (see _indented for text inside a line's block)."""
+    from tracker.scrub import terminal
+
+    return terminal(text)
 
 
 def _say(text: str) -> None:
     """Print a line of user text (see _shown)."""
     typer.echo(_shown(text))
+
+
+def _indented(prefix: str, text: str) -> Iterator[str]:
+    """Multi-line user text under an event, every line behind `prefix`: a line break in a note
+    cannot start a line that reads as an event of its own."""
+    from tracker.scrub import lines
+
+    for line in lines(text):
+        yield prefix + line
+
+
+def _flat(text: str | None) -> str:
+    """User text inside a line of ours (an actor, a party): on one line, made visible."""
+    from tracker.scrub import one_line
+
+    return one_line(text or "")
 
 
 def _label(status: str) -> str:
@@ -182,6 +199,8 @@ def list_command(
             table = list(list_commitments(s, flt))
         _print_table(table, language)  # after the transaction: the terminal may page it
         return
+    from tracker.scrub import csv_cell, json_text
+
     with held_output() as out, session(ctx) as s:
         rows = list_commitments(s, flt)
         if fmt is ListFormat.json:
@@ -189,7 +208,9 @@ def list_command(
             for n, row in enumerate(rows):
                 full = row.as_dict()
                 data = {k: full[k] for k in LIST_FIELDS}
-                out.write(("," if n else "") + "\n  " + json.dumps(data, ensure_ascii=False))
+                out.write(
+                    ("," if n else "") + "\n  " + json_text(json.dumps(data, ensure_ascii=False))
+                )
             out.write("\n]\n")
         else:
             writer = csv.writer(out, lineterminator="\n")
@@ -198,7 +219,7 @@ def list_command(
                 data = row.as_dict()
                 writer.writerow(
                     [
-                        "; ".join(v) if isinstance(v := data[k], list) else ("" if v is None else v)
+                        csv_cell("; ".join(v) if isinstance(v := data[k], list) else str(v or ""))
                         for k in LIST_FIELDS
                     ]
                 )
@@ -298,7 +319,9 @@ def show(
         events = timeline(s, c)
         data = _commitment_data(c, events)
     if fmt is ShowFormat.json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        from tracker.scrub import json_text
+
+        typer.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
         return
     from tracker.cli.show_text import show_lines
 
@@ -337,6 +360,7 @@ def progress(
     evidence_kind: EvidenceKindOpt = None,
     evidence_title: EvidenceTitleOpt = None,
     evidence_date: EvidenceDateOpt = None,
+    before_declaration: BeforeDeclarationOpt = False,
 ) -> None:
     """Record a status event for a commitment (the same status again adds a note or evidence).
 
@@ -360,6 +384,7 @@ def progress(
         reason=reason,
         party=party,
         corrects=corrects,
+        before_declaration=before_declaration,
     )
 
 
@@ -383,7 +408,12 @@ def _record(
         ctx,
         lambda s: record_progress(s, status=new, on=when, evidence=evidence, **fields),
     )
-    _print_progress(result)
+    try:
+        _print_progress(result)
+    except OSError as exc:
+        # The event is committed: an error exit now would make a script record it again.
+        # Say on stderr what was recorded, and succeed.
+        _recorded_anyway(result, exc)
 
 
 def _print_progress(result: ProgressResult) -> None:
@@ -409,6 +439,24 @@ def _print_progress(result: ProgressResult) -> None:
         typer.echo(f"  scores {key} if: {text}")
 
 
+def _recorded_anyway(result: ProgressResult, exc: OSError) -> None:
+    import contextlib
+    import os
+    import sys
+
+    # Whatever stdout still buffers can never be written: drop it, so that the exit does not
+    # try again (and fail again) to flush it.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    typer.echo(
+        f"recorded {result.code} event #{result.event_id} "
+        f"(could not print the confirmation: {exc.strerror or exc})",
+        err=True,
+    )
+
+
 def correct(
     ctx: typer.Context,
     event_id: Annotated[
@@ -430,6 +478,7 @@ def correct(
     by: Annotated[
         str | None, typer.Option("--by", help="Who records it [default: your user name].")
     ] = None,
+    before_declaration: BeforeDeclarationOpt = False,
 ) -> None:
     """Correct a recorded event with a new one; the original stays in the history, marked.
 
@@ -444,6 +493,7 @@ def correct(
         actor=by,
         reason=reason,
         corrects=event_id,
+        before_declaration=before_declaration,
     )
 
 
@@ -476,12 +526,12 @@ def log(
             empty = False
             lines.extend(_log_lines(x.code, _event_data(x.event, x.corrected_by)))
             if len(lines) >= _PRINT_BLOCK:
-                out.write(_shown("\n".join(lines)) + "\n")
+                out.write("\n".join(lines) + "\n")
                 lines = []
         if empty:
             lines.append("No events.")
         if lines:
-            out.write(_shown("\n".join(lines)) + "\n")
+            out.write("\n".join(lines) + "\n")
 
 
 # Lines (or JSON objects) written at once: one write per block, not per line.
@@ -490,17 +540,18 @@ _PRINT_BLOCK = 1000
 
 def _log_lines(code: str, e: dict[str, Any]) -> Iterator[str]:
     change = _change(e)
-    who = f" [{e['party']}]" if e["party"] else ""
+    who = f" [{_flat(e['party'])}]" if e["party"] else ""
     marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
     if e["corrected_by"]:
         marks += f"  [corrected by #{e['corrected_by']}]"
-    yield f"{e['on']}  #{e['id']}  {code}{who}  {change}  by {e['actor']}{marks}"
+    yield f"{e['on']}  #{e['id']}  {_flat(code)}{who}  {change}  by {_flat(e['actor'])}{marks}"
+    # Only the line above starts at the margin; everything the user wrote is indented.
     if e["note"]:
-        yield f"    {e['note']}"
+        yield from _indented("    ", e["note"])
     if e["reason"]:
-        yield f"    reason: {e['reason']}"
+        yield from _indented("    ", f"reason: {e['reason']}")
     for ref in e["evidence"]:
-        yield f"    evidence: {ref}"
+        yield f"    evidence: {_flat(ref)}"
 
 
 def _log_json(logged: Iterable[LoggedEvent], out: IO[str]) -> None:
@@ -527,4 +578,6 @@ def _log_json(logged: Iterable[LoggedEvent], out: IO[str]) -> None:
 def _inner(objects: list[dict[str, Any]]) -> str:
     """A JSON list at indent=2 without its brackets: a newline and two spaces before each
     object, no newline after the last."""
-    return json.dumps(objects, ensure_ascii=False, indent=2)[1:-2]
+    from tracker.scrub import json_text
+
+    return json_text(json.dumps(objects, ensure_ascii=False, indent=2)[1:-2])

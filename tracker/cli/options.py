@@ -6,6 +6,7 @@ stay fast; commands import the database layer inside their bodies.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -18,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from tracker.errors import TrackerError
+from tracker.errors import InputError, TrackerError
 from tracker.statuses import KINDS, STATUSES, Kind, Status, parse_kind, parse_status
 
 T = TypeVar("T")
@@ -80,6 +81,13 @@ OutputOpt = Annotated[
 ]
 
 
+BeforeDeclarationOpt = Annotated[
+    bool,
+    typer.Option(
+        "--before-declaration",
+        help="Accept an --on date before the declaration's own (a genuine earlier fact).",
+    ),
+]
 EvidenceOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -156,11 +164,23 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     if text == "yesterday":
         return dt.date.today() - dt.timedelta(days=1)
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise TrackerError(
             f"{option}: invalid date {value!r}; use YYYY-MM-DD (or 'today')"
         ) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        # Far outside any declaration's life, and where date arithmetic (the report's 30 days
+        # before --as-of) would overflow: a typo, said so.
+        raise InputError(
+            f"{option}: {day.isoformat()} is out of range "
+            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
+        )
+    return day
+
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(9000, 12, 31)
 
 
 def parse_statuses(values: list[str] | None) -> list[Status]:
@@ -226,13 +246,18 @@ def write_output(
     text: str | Iterable[str],
     output: Path | None,
     *,
-    mode: int = 0o644,
+    database: str | None = None,
+    new_mode: int | None = None,
     stdout: IO[str] | None = None,
 ) -> None:
-    """Print (to `stdout`, default sys.stdout), or write the file atomically (a reader never
-    sees half a report).
+    """Print (to `stdout`, default sys.stdout), or write the file through tracker.outfile:
+    atomically, over a regular file only, never over the `database` in use or its companions.
 
-    `text` may be a stream of chunks, written as they come (large reports stay small in memory).
+    A new file gets `new_mode` less the umask; by default that is what any program creates
+    (0666 less the umask), narrowed to the SQLite database's own permissions, so a report of an
+    owner-only database is owner-only too. An existing file keeps its mode: create the file with
+    the mode you want first to say otherwise. `text` may be a stream of chunks, written as they
+    come (large reports stay small in memory).
     """
     parts = [text] if isinstance(text, str) else text
     if output is None:
@@ -241,18 +266,18 @@ def write_output(
             out.write(part)
         out.flush()
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                for part in parts:
-                    handle.write(part)
-            os.chmod(tmp, mode)
-            os.replace(tmp, output)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise TrackerError(f"cannot write {output}: {exc.strerror or exc}") from None
+    from tracker.outfile import sqlite_companions, write_file
+
+    protected: list[Path] = []
+    mode = 0o666 if new_mode is None else new_mode
+    if database is not None:
+        from tracker.config import sqlite_path
+
+        db_file = sqlite_path(database)
+        if db_file is not None:
+            protected = sqlite_companions(db_file)
+            # Read and write bits only: a report is never executable.
+            with contextlib.suppress(OSError):
+                mode &= os.stat(db_file).st_mode & 0o666
+    write_file(output, parts, new_mode=mode, protected=protected)
     typer.echo(f"Wrote {output}", err=True)

@@ -19,6 +19,7 @@ from tracker.cli.options import (
     OutputOpt,
     PartyOpt,
     PillarOpt,
+    database_url,
     held_output,
     parse_date,
     session,
@@ -108,6 +109,14 @@ def report(
     since_date = parse_date(since, "--since") or (
         (as_of_date or dt.date.today()) - dt.timedelta(days=30)
     )
+    if since_date > (as_of_date or dt.date.today()):
+        from tracker.errors import InputError
+
+        raise InputError(
+            f"--since {since_date.isoformat()} is after "
+            f"{'--as-of ' if as_of_date else 'today, '}"
+            f"{(as_of_date or dt.date.today()).isoformat()}: no change could be listed"
+        )
     if fmt is None:
         on_terminal = output is None and _is_tty(sys.stdout)
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
@@ -130,8 +139,14 @@ def report(
         )
         if streaming:
             from tracker.reports import as_json
+            from tracker.scrub import json_text
 
-            write_output(as_json.chunks(model), output, stdout=held)
+            write_output(
+                map(json_text, as_json.chunks(model)),
+                output,
+                database=database_url(ctx),
+                stdout=held,
+            )
             return
     text: str
     if fmt is ReportFormat.terminal:
@@ -155,4 +170,4 @@ def report(
         from tracker.reports import as_markdown
 
         text = as_markdown.render(model)
-    write_output(text, output)
+    write_output(text, output, database=database_url(ctx))

@@ -2,6 +2,8 @@
 
 Plain data in (the dict `show --format json` prints), lines out; the command prints them.
 Labels are padded by display width, so Japanese labels (two columns a character) align too.
+User text inside a line of ours is put on one line (one_line); a note or reason keeps its line
+breaks, each line indented under its event, so no text can forge a line of its own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Any
 
 from tracker.cli.table import display_width
 from tracker.i18n import Language
+from tracker.scrub import lines as text_lines
+from tracker.scrub import one_line
 from tracker.statuses import Kind
 
 
@@ -58,7 +62,7 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         (_("Declaration:"), data["declaration"]),
     ]
     pad = max(display_width(label) for label, _value in fields) + 1
-    lines = [f"{data['code']}  {lang.text(data['title'], data.get('title_ja'))}"]
+    lines = [f"{data['code']}  {one_line(lang.text(data['title'], data.get('title_ja')))}"]
     lines += [label + " " * (pad - display_width(label)) + value for label, value in fields]
     lines += ["", lang.text(data["description"], data.get("description_ja")), ""]
     if lang.code != "en":
@@ -80,7 +84,7 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     if not events:
         lines.append("  " + _("no events yet: not started (not yet rated)"))
     for e in events:
-        who = f"[{lang.party(e['party'])}] " if e["party"] else ""
+        who = f"[{one_line(lang.party(e['party']))}] " if e["party"] else ""
         flags = ""
         if e["corrected_by"]:
             flags += "  " + _("[corrected by #{id}]").format(id=e["corrected_by"])
@@ -89,23 +93,24 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         lines.append(
             f"  {lang.date_text(e['on'])}  {who}{_change(lang, e)}  "
             + _("by {actor}  (#{id}, recorded {recorded}){flags}").format(
-                actor=e["actor"], id=e["id"], recorded=e["recorded_at"], flags=flags
+                actor=one_line(e["actor"]), id=e["id"], recorded=e["recorded_at"], flags=flags
             )
         )
         if e["note"]:
-            lines.append(f"      {e['note']}")
+            lines += ["      " + line for line in text_lines(e["note"])]
         if e["reason"]:
-            lines.append("      " + _("reason: {reason}").format(reason=e["reason"]))
+            reason = _("reason: {reason}").format(reason=e["reason"])
+            lines += ["      " + line for line in text_lines(reason)]
         for ev in e["evidence_details"]:
             extra = [_(ev["kind"].replace("_", " "))]
             if ev["title"]:
-                extra.append(f"“{ev['title']}”")
+                extra.append(f"“{one_line(ev['title'])}”")
             if ev["published_on"]:
                 extra.append(lang.date_text(ev["published_on"]))
             lines.append(
                 "      "
                 + _("evidence: {reference} ({details})").format(
-                    reference=ev["reference"], details=", ".join(extra)
+                    reference=one_line(ev["reference"]), details=", ".join(extra)
                 )
             )
     return lines

@@ -11,9 +11,10 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 
+from tracker.scrub import visible
+
 GAP = "  "
 MIN_FLEX = 16
-_CONTROL = dict.fromkeys([*range(0, 32), *range(127, 160)], "\ufffd")
 
 
 def _char_width(char: str) -> int:
@@ -83,7 +84,7 @@ def render(
     max_widths: dict[int, int] | None = None,
 ) -> list[str]:
     caps = max_widths or {}
-    cells = [[str(c).translate(_CONTROL) for c in row] for row in rows]
+    cells = [[visible(str(c)) for c in row] for row in rows]
     sizes = []
     for n, header in enumerate(headers):
         longest = max([display_width(header), *(display_width(row[n]) for row in cells)])

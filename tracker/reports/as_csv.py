@@ -17,6 +17,7 @@ import csv
 import io
 
 from tracker.reports.model import ItemLine, Report
+from tracker.scrub import csv_cell
 
 FIXED_BEFORE = [
     "code",
@@ -31,14 +32,10 @@ FIXED_BEFORE = [
     "overdue",
 ]
 FIXED_AFTER = ["last_update_on", "last_note", "last_evidence"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 Cell = str | int
 
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would run as a formula, made inert with a leading single quote."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+# Formula guard and control characters: the one helper every CSV of ours uses.
+neutralise = csv_cell
 
 
 def header(report: Report) -> list[str]:

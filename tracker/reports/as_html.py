@@ -11,7 +11,6 @@ The template sits next to this module (templates/report.html.j2) and ships insid
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +23,20 @@ from tracker.reports.presentation import (
     pct,
     score_text,
 )
+from tracker.scrub import visible
 from tracker.statuses import LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _printable(value: Any) -> Any:
-    """Every printed value passes here first: control characters in user text become U+FFFD
-    (newlines and tabs stay). The chart SVG (Markup) is ours and passes untouched."""
+    """Every printed value passes here first: control and reordering characters in user text
+    become U+FFFD (newlines and tabs stay; tracker.scrub). The chart SVG (Markup) is ours and
+    passes untouched."""
     from markupsafe import Markup
 
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", value)
+        return visible(value, keep="\n\t")
     return value
 
 

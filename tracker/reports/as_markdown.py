@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from tracker.reports.model import METHOD, EventLine, Figures, ItemLine, Report
+from tracker.scrub import one_line
 from tracker.statuses import LABELS, STATUSES
 
 # Inline markup and table syntax. Text never starts a line here (it follows a code or sits in a
@@ -17,8 +18,9 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def esc(text: str) -> str:
-    """Escape Markdown and keep a cell on one line."""
-    flat = " ".join(text.split()).replace("&", "&amp;")
+    """Escape Markdown and keep a cell on one line, control and reordering characters shown
+    as U+FFFD (tracker.scrub)."""
+    flat = one_line(text).replace("&", "&amp;")
     return _SPECIAL.sub(r"\\\1", flat)
 
 

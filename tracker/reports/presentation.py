@@ -10,9 +10,9 @@ colour (NO_COLOR, print, colour blindness). The colours are the Okabe–Ito pale
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 
+from tracker import scrub
 from tracker.reports.model import HistoryPoint
 from tracker.statuses import Status
 
@@ -63,14 +63,10 @@ def is_web_link(reference: str) -> bool:
 
 
 def one_line(text: str) -> str:
-    """User text on one line with control characters made visible, so a note cannot move the
-    cursor, clear the screen or colour the terminal (rich strips only some of them)."""
-    flat = " ".join(text.split())
-    return "".join("\N{REPLACEMENT CHARACTER}" if _is_control(ch) else ch for ch in flat)
-
-
-def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc"
+    """User text on one line with control and reordering characters made visible, so a note
+    cannot move the cursor, clear the screen or colour the terminal (rich strips only some of
+    them). The one rule for every format: tracker.scrub."""
+    return scrub.one_line(text)
 
 
 def split_cells(counts: Mapping[Status, int], width: int) -> list[tuple[Status, int]]:

@@ -1,0 +1,86 @@
+"""User text made harmless for the medium it is printed in: one module, used by every renderer.
+
+Notes, titles, actors and evidence come from whoever records them, or from an imported file. In
+a terminal a control character is a command (ESC c resets it, an OSC sequence sets its title);
+a right-to-left override (U+202E) makes `txt.exe` read as `exe.txt`; a line break forges a line
+of `tracker log`; in a spreadsheet a cell starting with `=` runs; in JSON read line by line,
+U+2028, U+2029 and U+0085 end a line for some tools although JSON allows them raw in a string.
+
+Every text format passes user text through here. What is neutralised is shown, not dropped:
+each such character becomes U+FFFD (�), so a reader sees that something was there. Standard
+library only: `tracker list` imports this on its fast path.
+"""
+
+from __future__ import annotations
+
+import re
+
+REPLACEMENT = "\ufffd"
+
+# C0 and C1 controls and DEL (category Cc), the line and paragraph separators, and the
+# characters that reorder text: the bidi embeddings, overrides and isolates, and the marks.
+_UNSAFE = [
+    *range(0x00, 0x20),
+    *range(0x7F, 0xA0),
+    0x061C,  # ARABIC LETTER MARK
+    0x200E,  # LEFT-TO-RIGHT MARK
+    0x200F,  # RIGHT-TO-LEFT MARK
+    *range(0x202A, 0x202F),  # LRE, RLE, PDF, LRO, RLO
+    *range(0x2066, 0x206A),  # LRI, RLI, FSI, PDI
+    0x2028,  # LINE SEPARATOR
+    0x2029,  # PARAGRAPH SEPARATOR
+]
+_TABLE: dict[int, str] = dict.fromkeys(_UNSAFE, REPLACEMENT)
+_UNSAFE_CLASS = re.compile("[" + "".join(re.escape(chr(c)) for c in _UNSAFE) + "]")
+# What str.splitlines() breaks on: every one of these starts a new line somewhere.
+_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def visible(text: str, keep: str = "") -> str:
+    """`text` with every unsafe character (see above) but those in `keep` shown as U+FFFD."""
+    if not _UNSAFE_CLASS.search(text):
+        return text  # the usual case, and a single C-speed scan
+    if not keep:
+        return text.translate(_TABLE)
+    table = {k: v for k, v in _TABLE.items() if chr(k) not in keep}
+    return text.translate(table)
+
+
+def one_line(text: str) -> str:
+    """Text on one line: runs of white space (line breaks included) become one space, and what
+    remains unsafe is shown as U+FFFD. For table cells and headers."""
+    return visible(" ".join(text.split()))
+
+
+def lines(text: str) -> list[str]:
+    """Text cut at every line break that any tool honours, each line made visible. A caller that
+    indents every line it prints keeps user text from forging one of its own lines."""
+    return [visible(line, keep="\t") for line in _BREAKS.split(text)]
+
+
+def terminal(text: str) -> str:
+    """Text for a terminal or a text report: line breaks and tabs stay, the rest is visible."""
+    return visible(text, keep="\n\t")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell: unsafe characters shown (a line break stays: CSV quotes it), then text a
+    spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) made
+    inert with a leading single quote, the OWASP advice against CSV injection."""
+    text = visible(text, keep="\n")
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+_JSON_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\u0085"}
+
+
+def json_text(text: str) -> str:
+    """JSON text whose lines are the lines a line-oriented tool sees: the three characters that
+    some of them take for a line end are written as escapes. (They can only occur inside JSON
+    strings, where the escape means the same character.)"""
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        return text.translate(_JSON_BREAKS)
+    return text
