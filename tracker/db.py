@@ -29,6 +29,7 @@ REVISIONS: tuple[str, ...] = (
     "0003_chain",
     "0004_party_index",
     "0005_provenance",
+    "0006_append_only",
 )
 HEAD_REVISION = REVISIONS[-1]
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Date, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from tracker.anchor import anchor_digest_of
 from tracker.chain import heads_digest
 from tracker.db import HEAD_REVISION
 from tracker.errors import TrackerError
@@ -30,8 +31,9 @@ from tracker.models import Base, Commitment, UTCDateTime
 FORMAT = "tracker-export"
 SCHEMA_VERSION = 1
 # Revisions whose tables hold the same columns as the head's: an export from any of them imports
-# as is (0004 added an index only).
-SAME_DATA = ("0003_chain", "0004_party_index")
+# as is (0006 added triggers, and the chain_builds table, which an older export lacks: no chain
+# of it was recorded as built after the fact).
+SAME_DATA = ("0005_provenance", "0006_append_only")
 BATCH = 2000
 
 
@@ -54,6 +56,8 @@ def export_lines(session: Session) -> Iterator[str]:
     yield f'  "format": "{FORMAT}",\n  "schema": {SCHEMA_VERSION},\n'
     yield f'  "revision": "{HEAD_REVISION}",\n'
     yield f'  "heads_digest": "{heads_digest(heads)}",\n'
+    # What `tracker verify --against` compares first (tracker.anchor): heads, lengths, text.
+    yield f'  "anchor_digest": "{anchor_digest_of(session)}",\n'
     yield '  "tables": {'
     for t_index, table in enumerate(_tables()):
         columns = [c.name for c in table.columns]
