@@ -125,3 +125,42 @@ def missing(connection: Connection) -> list[Trigger]:
             if sql == _sqlite_trigger(table, operation):
                 present.add((table, name))
     return [t for t in expected(dialect) if (t.table, t.name) not in present]
+
+
+def grants(connection: Connection, role: str) -> list[str]:
+    """GRANT statements for a PostgreSQL role that records progress and reads, and no more."""
+    from sqlalchemy import text
+
+    from tracker.errors import TrackerError
+
+    if connection.dialect.name != "postgresql":
+        raise TrackerError(
+            "grants are for PostgreSQL; a SQLite file is guarded by its file permissions "
+            "(owner only) and its triggers"
+        )
+    if not role or len(role) > 63 or "\x00" in role:
+        raise TrackerError(f"invalid role name {role!r}")
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+    ).first()
+    if exists is None:
+        raise TrackerError(f"no role {role!r}; create it first (CREATE ROLE ... LOGIN)")
+    quote = connection.dialect.identifier_preparer.quote
+    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    sequences = [
+        connection.execute(
+            text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
+        ).scalar_one()
+        for table in ("status_events", "evidence")
+    ]
+    who, where = quote(role), quote(schema)
+    return [
+        f"GRANT USAGE ON SCHEMA {where} TO {who}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {who}",
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {where} FROM {who}",
+        f"GRANT INSERT ON {where}.status_events, {where}.evidence TO {who}",
+        # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status and
+        # chain end; nothing else of it.
+        f"GRANT UPDATE (status, chain_length, chain_head) ON {where}.commitments TO {who}",
+        f"GRANT USAGE ON SEQUENCE {', '.join(sequences)} TO {who}",
+    ]
