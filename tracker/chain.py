@@ -121,11 +121,28 @@ _json_text = encode_basestring  # as json.dumps(ensure_ascii=False) writes a str
 
 
 def _json(value: str | None) -> str:
-    return "null" if value is None else _json_text(_norm(value))
+    """A string as canonical JSON text, normalised as _norm does. Most item text is plain
+    ASCII without CR, which normalisation leaves as it is: skipping it there keeps hashing
+    100,000 items well under a second."""
+    if value is None:
+        return "null"
+    if "\r" in value or not value.isascii():
+        value = _norm(value)
+    return _json_text(value)
+
+
+_LISTS: dict[tuple[str, ...], str] = {}
 
 
 def _json_list(values: Sequence[str]) -> str:
-    return "[" + ",".join(_json(v) for v in values) + "]"
+    # Items share a few lists of parties and owners: each is encoded once (at most 1,024 kept).
+    key = tuple(values)
+    text = _LISTS.get(key)
+    if text is None:
+        text = "[" + ",".join(_json(v) for v in values) + "]"
+        if len(_LISTS) < 1024:
+            _LISTS[key] = text
+    return text
 
 
 def _date(value: dt.date | None) -> str:
@@ -152,24 +169,61 @@ def item_canonical(item: ItemContent) -> bytes:
     """A JSON array, fields in this order, text as in events (NFC, LF). Written by hand with the
     C string encoder, as json.dumps(..., ensure_ascii=False, separators=(",", ":")) would (a
     test holds them equal): a report hashes every item it lists."""
-    parts = (
-        str(ANCHOR_FORMAT),
-        _json(item.code),
-        _json(item.pillar),
-        _json(item.title),
-        _json(item.description),
-        _json(item.quote),
-        _json(item.kind),
-        _json_list(item.parties),
-        _json_list(item.owners),
-        _date(item.target_date),
-        _json(item.target_label),
+    return _item_canonical(
+        item.code,
+        item.pillar,
+        item.title,
+        item.description,
+        item.quote,
+        item.kind,
+        item.parties,
+        item.owners,
+        item.target_date,
+        item.target_label,
     )
-    return ("[" + ",".join(parts) + "]").encode("utf-8")
+
+
+def _item_canonical(
+    code: str,
+    pillar: str,
+    title: str,
+    description: str,
+    quote: str,
+    kind: str,
+    parties: Sequence[str],
+    owners: Sequence[str],
+    target_date: dt.date | None,
+    target_label: str | None,
+) -> bytes:
+    return (
+        f"[{ANCHOR_FORMAT},{_json(code)},{_json(pillar)},{_json(title)},"
+        f"{_json(description)},{_json(quote)},{_json(kind)},{_json_list(parties)},"
+        f"{_json_list(owners)},{_date(target_date)},{_json(target_label)}]"
+    ).encode()
 
 
 def item_hash(item: ItemContent) -> str:
     return hashlib.sha256(item_canonical(item)).hexdigest()
+
+
+def item_hash_of(
+    code: str,
+    pillar: str,
+    title: str,
+    description: str,
+    quote: str,
+    kind: str,
+    parties: Sequence[str],
+    owners: Sequence[str],
+    target_date: dt.date | None,
+    target_label: str | None,
+) -> str:
+    """item_hash from the fields themselves, without building an ItemContent (a report of
+    100,000 items calls it for each)."""
+    canonical = _item_canonical(
+        code, pillar, title, description, quote, kind, parties, owners, target_date, target_label
+    )
+    return hashlib.sha256(canonical).hexdigest()
 
 
 @dataclass(frozen=True)

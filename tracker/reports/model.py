@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 from tracker.chain import (
     DeclarationContent,
     ItemAnchor,
-    ItemContent,
     anchor_digest,
     declaration_hash,
     heads_digest,
-    item_hash,
+    item_hash_of,
 )
 from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
@@ -116,19 +115,17 @@ class ItemLine:
 
     @property
     def content_hash(self) -> str:
-        return item_hash(
-            ItemContent(
-                code=self.code,
-                pillar=self.pillar,
-                title=self.title,
-                description=self.description,
-                quote=self.quote,
-                kind=self.kind.value,
-                parties=self.parties,
-                owners=self.owners,
-                target_date=self.target_date,
-                target_label=self.target_label,
-            )
+        return item_hash_of(
+            self.code,
+            self.pillar,
+            self.title,
+            self.description,
+            self.quote,
+            self.kind.value,
+            self.parties,
+            self.owners,
+            self.target_date,
+            self.target_label,
         )
 
 
