@@ -136,6 +136,8 @@ class Saved:
     # False when the report was filtered (--pillar, --party, --declaration): items it does not
     # list were not removed.
     complete: bool = True
+    # An export holds every event: a rewritten chain can be traced to its first changed event.
+    export: Path | None = None
 
 
 def read(value: str) -> Saved:
@@ -231,6 +233,7 @@ def _read_export(path: Path) -> Saved:
         heads_digest=_text_or_none(_first(path, "heads_digest")),
         items={},
         declarations={},
+        export=path,
     )
     assert saved.items is not None and saved.declarations is not None
     try:
@@ -349,3 +352,65 @@ def _compare_item(code: str, item: SavedItem, current: Current) -> Iterable[Chan
     elif now.chain_length > then.chain_length:
         added = now.chain_length - then.chain_length
         yield Change(code, f"{added} event(s) added since", False)
+
+
+EVENT_FIELDS = (
+    "party",
+    "from_status",
+    "to_status",
+    "note",
+    "reason",
+    "actor",
+    "effective_on",
+    "recorded_at",
+    "corrects_id",
+)
+
+
+def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> list[Change]:
+    """For each chain rewritten since an export, name its first event that differs from the
+    export's copy, and the fields that differ. Reads only those items' events."""
+    from tracker.models import events_table
+    from tracker.transfer import _encode
+
+    rewritten = {c.code for c in changes if c.message.startswith("history rewritten")}
+    if not rewritten:
+        return changes
+    ids = {
+        row["id"]: row["code"] for row in _rows(export, "commitments") if row["code"] in rewritten
+    }
+    saved: dict[str, dict[int, dict[str, Any]]] = {code: {} for code in rewritten}
+    for row in _rows(export, "status_events"):
+        code = ids.get(row["commitment_id"])
+        if code is not None:
+            saved[code][row["seq"]] = row
+    E = events_table.c
+    first: dict[str, str] = {}
+    for code in rewritten:
+        now = {
+            row.seq: row
+            for row in session.execute(
+                select(events_table)
+                .join(commitments_table, commitments_table.c.id == E.commitment_id)
+                .where(commitments_table.c.code == code)
+            )
+        }
+        for seq in sorted(saved[code]):
+            old = saved[code][seq]
+            new = now.get(seq)
+            if new is None:
+                first[code] = f"event #{old['id']} (seq {seq}) is gone"
+                break
+            if new.hash != old["hash"]:
+                fields = [f for f in EVENT_FIELDS if _encode(getattr(new, f)) != old[f]]
+                if new.id != old["id"]:
+                    fields.insert(0, f"id, was #{old['id']}")
+                what = ", ".join(fields) or "its evidence, or an event before it"
+                first[code] = f"event #{new.id} (seq {seq}) differs from the export: {what}"
+                break
+    return [
+        Change(c.code, f"history rewritten since: {first[c.code]}", True)
+        if c.code in first and c.message.startswith("history rewritten")
+        else c
+        for c in changes
+    ]

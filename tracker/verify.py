@@ -179,4 +179,6 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
     )
     if saved is not None:
         result.changes = anchor.compare(saved, current)
+        if saved.export is not None:
+            result.changes = anchor.trace_rewrites(session, saved.export, result.changes)
     return result
