@@ -535,11 +535,16 @@ def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
     from sqlalchemy.engine import make_url
 
     history = pg_history
-    sql_out = history.ok("db", "grants", "postgres")
-    assert "GRANT INSERT ON" in sql_out and "UPDATE (status, chain_length, chain_head)" in sql_out
+    owner = _fails(history, "db", "grants", "postgres")
+    assert "role 'postgres' owns the tables: a recorder must be another, plain role" in owner
+    assert "no role 'nobody_here'" in _fails(history, "db", "grants", "nobody_here")
     role = f"recorder_{uuid.uuid4().hex[:8]}"
     _raw(history.url, f"CREATE ROLE {role} LOGIN")
     try:
+        sql_out = history.ok("db", "grants", role)
+        assert "GRANT INSERT ON" in sql_out and "UPDATE (status, chain_length, chain_head)" in (
+            sql_out
+        )
         out = history.ok("db", "grants", role, "--apply")
         assert f"Granted recorder rights to {role}" in out
         url = make_url(history.url).set(username=role).render_as_string(hide_password=False)

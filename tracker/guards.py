@@ -140,11 +140,22 @@ def grants(connection: Connection, role: str) -> list[str]:
         )
     if not role or len(role) > 63 or "\x00" in role:
         raise TrackerError(f"invalid role name {role!r}")
-    exists = connection.execute(
-        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+    found = connection.execute(
+        text("SELECT rolsuper FROM pg_roles WHERE rolname = :role"), {"role": role}
     ).first()
-    if exists is None:
+    if found is None:
         raise TrackerError(f"no role {role!r}; create it first (CREATE ROLE ... LOGIN)")
+    owner = connection.execute(
+        text(
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'status_events' "
+            "AND schemaname = current_schema()"
+        )
+    ).scalar_one()
+    # An owner can drop the guards and a superuser bypasses grants: neither can be a recorder,
+    # and revoking an owner's rights would break init, load and upgrades.
+    if role == owner or found.rolsuper:
+        why = "owns the tables" if role == owner else "is a superuser"
+        raise TrackerError(f"role {role!r} {why}: a recorder must be another, plain role")
     quote = connection.dialect.identifier_preparer.quote
     schema = connection.execute(text("SELECT current_schema()")).scalar_one()
     sequences = [
