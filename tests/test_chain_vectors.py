@@ -135,6 +135,21 @@ def test_each_hashed_field_changes_the_hash() -> None:
     assert chain.event_hash(H1, SECOND) != base
 
 
+def test_a_time_without_a_zone_is_read_as_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite hands back recorded times without a zone (the 0003 upgrade reads them so): they
+    are UTC whatever the machine's local zone."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        naive = replace(FIRST, recorded_at=AT.replace(tzinfo=None))
+        assert chain.event_hash(chain.GENESIS, naive) == H1
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_text_is_normalised_before_hashing() -> None:
     lf = replace(SECOND, note="Talks paused\nafter the election\nresume in May", actor="Amélie")
     assert chain.event_hash(chain.GENESIS, lf) == chain.event_hash(chain.GENESIS, SECOND)

@@ -235,6 +235,9 @@ def main() -> None:
     parser.add_argument("--six", action="store_true", help="only the six changes of issue 12")
     parser.add_argument("--file", action="append", help="mutate only this file (repeatable)")
     parser.add_argument("--limit", type=int, help="at most this many mutants per file")
+    parser.add_argument(
+        "--only", help="comma-separated numbers of mutants to run (as a previous run listed them)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracker-mutate-"))
     for name in ("tracker", "migrations", "fixtures", "tests", "pyproject.toml"):
@@ -249,19 +252,24 @@ def main() -> None:
         mutants = []
         for file in args.file or list(TESTS):
             mutants += list(generated(file))[: args.limit]
+    chosen = {int(n) for n in args.only.split(",")} if args.only else None
     survivors: list[Mutant] = []
     start = time.monotonic()
     for n, mutant in enumerate(mutants, 1):
+        if chosen is not None and n not in chosen:
+            continue
         killed, by = run(mutant, work, [])
         where = f"{mutant.file}:{mutant.line}" if mutant.line else mutant.file
         status = f"killed by {by}" if killed else "SURVIVED"
         print(f"[{n}/{len(mutants)}] {where} {mutant.description}: {status}", flush=True)
         if not killed:
             survivors.append(mutant)
+            mutant.description = f"#{n} {mutant.description}"
     shutil.rmtree(work, ignore_errors=True)
     minutes = (time.monotonic() - start) / 60
+    ran = len(chosen) if chosen is not None else len(mutants)
     print(
-        f"\n{len(mutants)} mutants, {len(mutants) - len(survivors)} killed, "
+        f"\n{ran} mutants, {ran - len(survivors)} killed, "
         f"{len(survivors)} survived ({minutes:.1f} min)"
     )
     for mutant in survivors:
