@@ -212,7 +212,7 @@ def six() -> Iterator[Mutant]:
         yield Mutant("tracker/chain.py", 0, description, original.replace(old, new))
 
 
-def run(mutant: Mutant, work: Path, extra: list[str]) -> tuple[bool, str]:
+def run(mutant: Mutant, work: Path, tests: list[str] | None) -> tuple[bool, str]:
     """True if some test failed (the mutant was killed), with the first failing test."""
     target = work / mutant.file
     original = target.read_text(encoding="utf-8")
@@ -221,7 +221,7 @@ def run(mutant: Mutant, work: Path, extra: list[str]) -> tuple[bool, str]:
         env = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-             "-k", "not postgres", *TESTS[mutant.file], *extra],
+             "-k", "not postgres", *(tests or TESTS[mutant.file])],
             cwd=work, env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
     finally:
@@ -235,6 +235,9 @@ def main() -> None:
     parser.add_argument("--six", action="store_true", help="only the six changes of issue 12")
     parser.add_argument("--file", action="append", help="mutate only this file (repeatable)")
     parser.add_argument("--limit", type=int, help="at most this many mutants per file")
+    parser.add_argument(
+        "--tests", help="comma-separated test files to run instead of the file's usual ones"
+    )
     parser.add_argument(
         "--only", help="comma-separated numbers of mutants to run (as a previous run listed them)"
     )
@@ -258,7 +261,7 @@ def main() -> None:
     for n, mutant in enumerate(mutants, 1):
         if chosen is not None and n not in chosen:
             continue
-        killed, by = run(mutant, work, [])
+        killed, by = run(mutant, work, args.tests.split(",") if args.tests else None)
         where = f"{mutant.file}:{mutant.line}" if mutant.line else mutant.file
         status = f"killed by {by}" if killed else "SURVIVED"
         print(f"[{n}/{len(mutants)}] {where} {mutant.description}: {status}", flush=True)
