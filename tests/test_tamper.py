@@ -482,10 +482,14 @@ def test_against_catches_every_hash_recomputed(history: Cli, anchor_file: Path) 
         assert "CYB-01: history rewritten since: the saved head (seq 3)" in stderr
 
 
-def test_against_a_digest(history: Cli) -> None:
+def test_against_a_digest(history: Cli, saved: dict[str, Path]) -> None:
     out = history.ok("verify")
     heads = out.split("heads digest ")[1].split(";")[0]
     anchor = out.split("anchor digest ")[1].strip()
+    # An unfiltered report and an export carry the same two digests as verify prints.
+    for path in saved.values():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert (data["heads_digest"], data["anchor_digest"]) == (heads, anchor), path.name
     assert "unchanged since the digest given" in history.ok("verify", "--against", anchor)
     assert "unchanged" in history.ok("verify", "--against", heads.upper())
     tamper(history.url, "UPDATE commitments SET title = 'x' WHERE code = 'CYB-04'")
