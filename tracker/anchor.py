@@ -367,11 +367,19 @@ EVENT_FIELDS = (
 )
 
 
+def _as_exported(value: Any) -> Any:
+    """A value as `tracker export` writes it (tracker.transfer): times in UTC, ISO 8601."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> list[Change]:
     """For each chain rewritten since an export, name its first event that differs from the
     export's copy, and the fields that differ. Reads only those items' events."""
     from tracker.models import events_table
-    from tracker.transfer import _encode
 
     rewritten = {c.code for c in changes if c.message.startswith("history rewritten")}
     if not rewritten:
@@ -402,7 +410,7 @@ def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> lis
                 first[code] = f"event #{old['id']} (seq {seq}) is gone"
                 break
             if new.hash != old["hash"]:
-                fields = [f for f in EVENT_FIELDS if _encode(getattr(new, f)) != old[f]]
+                fields = [f for f in EVENT_FIELDS if _as_exported(getattr(new, f)) != old[f]]
                 if new.id != old["id"]:
                     fields.insert(0, f"id, was #{old['id']}")
                 what = ", ".join(fields) or "its evidence, or an event before it"
