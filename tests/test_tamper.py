@@ -588,3 +588,24 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
         assert guards.missing(conn) == []
         guards.remove(conn)
         assert len(guards.missing(conn)) == len(guards.expected(conn.dialect.name)) == 6
+
+
+def test_a_database_made_before_chain_builds_existed_gets_the_table(empty_url: str) -> None:
+    """Databases that passed 0003 before it created chain_builds get it from 0006, guarded;
+    and a downgrade through 0003 copes with either."""
+    from sqlalchemy import inspect
+
+    from tracker import schema
+
+    with schema.migrating(empty_url) as conn:
+        schema.upgrade(conn, empty_url, "0005_provenance")
+        conn.execute(text("DROP TABLE chain_builds"))
+    with schema.migrating(empty_url) as conn:
+        schema.upgrade(conn, empty_url)
+        assert inspect(conn).has_table("chain_builds")
+        assert guards.missing(conn) == []
+    with schema.migrating(empty_url) as conn:
+        schema.downgrade(conn, empty_url, "0005_provenance")
+        conn.execute(text("DROP TABLE chain_builds"))
+        schema.downgrade(conn, empty_url, "0002_event_party")
+        assert not inspect(conn).has_table("chain_builds")
