@@ -212,18 +212,23 @@ def six() -> Iterator[Mutant]:
         yield Mutant("tracker/chain.py", 0, description, original.replace(old, new))
 
 
-def run(mutant: Mutant, work: Path, tests: list[str] | None) -> tuple[bool, str]:
-    """True if some test failed (the mutant was killed), with the first failing test."""
+def run(mutant: Mutant, work: Path, tests: list[str] | None, timeout: float) -> tuple[bool, str]:
+    """True if some test failed (the mutant was killed), with the first failing test. A run
+    past `timeout` seconds counts as killed: the mutant made a loop endless."""
     target = work / mutant.file
     original = target.read_text(encoding="utf-8")
     target.write_text(mutant.source, encoding="utf-8")
     try:
         env = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-             "-k", "not postgres", *(tests or TESTS[mutant.file])],
-            cwd=work, env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                 "-k", "not postgres", *(tests or TESTS[mutant.file])],
+                cwd=work, env=env, capture_output=True, text=True, check=False,
+                timeout=timeout,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return True, f"a timeout ({timeout:.0f} s): an endless loop"
     finally:
         target.write_text(original, encoding="utf-8")
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
@@ -238,6 +243,10 @@ def main() -> None:
     parser.add_argument(
         "--tests", help="comma-separated test files to run instead of the file's usual ones"
     )
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds before a run counts as killed"
+    )
+    parser.add_argument("--start", type=int, default=1, help="skip the mutants before this one")
     parser.add_argument(
         "--only", help="comma-separated numbers of mutants to run (as a previous run listed them)"
     )
@@ -259,9 +268,10 @@ def main() -> None:
     survivors: list[Mutant] = []
     start = time.monotonic()
     for n, mutant in enumerate(mutants, 1):
-        if chosen is not None and n not in chosen:
+        if (chosen is not None and n not in chosen) or n < args.start:
             continue
-        killed, by = run(mutant, work, args.tests.split(",") if args.tests else None)
+        tests = args.tests.split(",") if args.tests else None
+        killed, by = run(mutant, work, tests, args.timeout)
         where = f"{mutant.file}:{mutant.line}" if mutant.line else mutant.file
         status = f"killed by {by}" if killed else "SURVIVED"
         print(f"[{n}/{len(mutants)}] {where} {mutant.description}: {status}", flush=True)
@@ -270,7 +280,7 @@ def main() -> None:
             mutant.description = f"#{n} {mutant.description}"
     shutil.rmtree(work, ignore_errors=True)
     minutes = (time.monotonic() - start) / 60
-    ran = len(chosen) if chosen is not None else len(mutants)
+    ran = len(chosen) if chosen is not None else len(mutants) - args.start + 1
     print(
         f"\n{ran} mutants, {ran - len(survivors)} killed, "
         f"{len(survivors)} survived ({minutes:.1f} min)"
