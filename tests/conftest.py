@@ -119,6 +119,24 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'tracker.db'}"
 
 
+def tamper(url: str, statement: str, **params: object) -> None:
+    """Run SQL as someone who can write to the database directly: the append-only guards
+    (tracker.guards) are dropped for the statement and put back, in one transaction, so a test
+    of what `verify` finds sees only the tampering it made."""
+    from sqlalchemy import create_engine, text
+
+    from tracker import guards
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            guards.remove(conn)
+            conn.execute(text(statement), params)
+            guards.install(conn)
+    finally:
+        engine.dispose()
+
+
 class Cli:
     """Runs `tracker --db URL ...` in-process and returns the result."""
 

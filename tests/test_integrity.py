@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import create_engine, text
-
-
-def _sql(url: str, statement: str, **params: object) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(statement), params)
-    finally:
-        engine.dispose()
+from conftest import tamper as _sql
 
 
 def _ids(cli, code: str) -> list[int]:

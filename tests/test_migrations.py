@@ -47,7 +47,7 @@ def test_models_match_migrations(empty_url: str) -> None:
 
 
 def test_commands_refuse_a_database_behind_head(cli) -> None:
-    cli.ok("db", "downgrade", "base")
+    cli.ok("db", "downgrade", "base", "--yes")  # it holds the declaration: confirmed
     result = cli("list")
     assert result.exit_code == 1
     assert "not initialised" in result.stderr or "older than this tracker" in result.stderr
@@ -141,7 +141,7 @@ def test_upgrade_from_0001_keeps_every_event(empty_url: str) -> None:
 
 def test_downgrade_refuses_to_drop_party_events(cli) -> None:
     cli.ok("progress", "CYB-01", "-s", "achieved", "--party", "UK")
-    result = cli("db", "downgrade", "0001_initial")
+    result = cli("db", "downgrade", "0001_initial", "--yes")
     assert result.exit_code == 1
     assert "per-party events would lose their party" in result.stderr
     assert db.HEAD_REVISION in cli.ok("db", "current")  # rolled back whole

@@ -780,6 +780,7 @@ def test_report_json_objects_read_back_as_the_fields(
         "target_label": label, "status": status.value, "score": SCORES[status],
         "party_status": dict.fromkeys(names, status.value), "overdue": bool(target),
         "last_event": expected_event, "chain_head": "ab" * 32,
+        "chain_length": 0, "content_hash": item.content_hash,
     }  # fmt: skip
     text = as_json.item(item)
     assert json.loads(text) == expected_item

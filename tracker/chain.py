@@ -21,15 +21,18 @@ import json
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 
 FORMAT = 1
 GENESIS = "0" * 64
 
 
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _norm(value: str) -> str:
     return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else _norm(value)
 
 
 def _utc(value: dt.datetime) -> str:
@@ -104,4 +107,173 @@ def heads_digest(heads: Iterable[tuple[str, str]]) -> str:
     digest = hashlib.sha256()
     for code, head in sorted(heads):
         digest.update(f"{code}:{head}\n".encode())
+    return digest.hexdigest()
+
+
+# What a saved report or export pins beyond the events: each item's text and each declaration's
+# source. An anchor digest covers them with the chain heads and lengths, so `tracker verify
+# --against` finds a rewritten title or quote, a deleted item and a truncated chain, none of
+# which the event chain alone can show. ANCHOR_FORMAT 1 is frozen like FORMAT: saved anchors
+# depend on it.
+ANCHOR_FORMAT = 1
+
+_json_text = encode_basestring  # as json.dumps(ensure_ascii=False) writes a string
+
+
+def _json(value: str | None) -> str:
+    """A string as canonical JSON text, normalised as _norm does. Most item text is plain
+    ASCII without CR, which normalisation leaves as it is: skipping it there keeps hashing
+    100,000 items well under a second."""
+    if value is None:
+        return "null"
+    if "\r" in value or not value.isascii():
+        value = _norm(value)
+    return _json_text(value)
+
+
+_LISTS: dict[tuple[str, ...], str] = {}
+
+
+def _json_list(values: Sequence[str]) -> str:
+    # Items share a few lists of parties and owners: each is encoded once (at most 1,024 kept).
+    key = tuple(values)
+    text = _LISTS.get(key)
+    if text is None:
+        text = "[" + ",".join(_json(v) for v in values) + "]"
+        if len(_LISTS) < 1024:
+            _LISTS[key] = text
+    return text
+
+
+def _date(value: dt.date | None) -> str:
+    return "null" if value is None else f'"{value.isoformat()}"'
+
+
+@dataclass(frozen=True)
+class ItemContent:
+    """The words and assignment of one item: what a report or export says it is."""
+
+    code: str
+    pillar: str
+    title: str
+    description: str
+    quote: str
+    kind: str
+    parties: Sequence[str]
+    owners: Sequence[str]
+    target_date: dt.date | None
+    target_label: str | None
+
+
+def item_canonical(item: ItemContent) -> bytes:
+    """A JSON array, fields in this order, text as in events (NFC, LF). Written by hand with the
+    C string encoder, as json.dumps(..., ensure_ascii=False, separators=(",", ":")) would (a
+    test holds them equal): a report hashes every item it lists."""
+    return _item_canonical(
+        item.code,
+        item.pillar,
+        item.title,
+        item.description,
+        item.quote,
+        item.kind,
+        item.parties,
+        item.owners,
+        item.target_date,
+        item.target_label,
+    )
+
+
+def _item_canonical(
+    code: str,
+    pillar: str,
+    title: str,
+    description: str,
+    quote: str,
+    kind: str,
+    parties: Sequence[str],
+    owners: Sequence[str],
+    target_date: dt.date | None,
+    target_label: str | None,
+) -> bytes:
+    return (
+        f"[{ANCHOR_FORMAT},{_json(code)},{_json(pillar)},{_json(title)},"
+        f"{_json(description)},{_json(quote)},{_json(kind)},{_json_list(parties)},"
+        f"{_json_list(owners)},{_date(target_date)},{_json(target_label)}]"
+    ).encode()
+
+
+def item_hash(item: ItemContent) -> str:
+    return hashlib.sha256(item_canonical(item)).hexdigest()
+
+
+def item_hash_of(
+    code: str,
+    pillar: str,
+    title: str,
+    description: str,
+    quote: str,
+    kind: str,
+    parties: Sequence[str],
+    owners: Sequence[str],
+    target_date: dt.date | None,
+    target_label: str | None,
+) -> str:
+    """item_hash from the fields themselves, without building an ItemContent (a report of
+    100,000 items calls it for each)."""
+    canonical = _item_canonical(
+        code, pillar, title, description, quote, kind, parties, owners, target_date, target_label
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+@dataclass(frozen=True)
+class DeclarationContent:
+    slug: str
+    title: str
+    date: dt.date
+    place: str
+    parties: Sequence[str]
+    source: str
+    source_text: str
+
+
+def declaration_hash(declaration: DeclarationContent) -> str:
+    """Covers the declaration's source text, so a rewritten source (and every quote checked
+    against it) shows."""
+    fields = [
+        ANCHOR_FORMAT,
+        _text(declaration.slug),
+        _text(declaration.title),
+        declaration.date.isoformat(),
+        _text(declaration.place),
+        [_text(p) for p in declaration.parties],
+        _text(declaration.source),
+        _text(declaration.source_text),
+    ]
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ItemAnchor:
+    """What a saved anchor holds of one item: its chain's length and head, and its text."""
+
+    code: str
+    chain_length: int
+    chain_head: str
+    content_hash: str
+
+
+def anchor_digest(declarations: Iterable[tuple[str, str]], items: Iterable[ItemAnchor]) -> str:
+    """One digest over (slug, declaration hash) pairs and every item's anchor, each sorted.
+
+    Unlike heads_digest it changes when an item's text or a declaration's source changes, and
+    when a chain is cut back to an earlier head (its length is in it).
+    """
+    digest = hashlib.sha256(f"tracker-anchor {ANCHOR_FORMAT}\n".encode())
+    for slug, content in sorted(declarations):
+        digest.update(f"declaration {_json_text(slug)} {content}\n".encode())
+    for item in sorted(items, key=lambda i: i.code):
+        line = f"item {_json_text(item.code)} {item.chain_length} {item.chain_head} "
+        digest.update(f"{line}{item.content_hash}\n".encode())
     return digest.hexdigest()

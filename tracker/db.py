@@ -30,6 +30,7 @@ REVISIONS: tuple[str, ...] = (
     "0004_party_index",
     "0005_provenance",
     "0006_japanese",
+    "0007_append_only",
 )
 HEAD_REVISION = REVISIONS[-1]
 

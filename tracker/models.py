@@ -207,6 +207,21 @@ class Evidence(Base):
     published_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class ChainBuild(Base):
+    """A chain computed by a migration over events that existed before it: their hashes show
+    changes made after `built_at`, not before. Inserted by the upgrade that builds it (0003),
+    never updated or deleted; `tracker verify` reports it."""
+
+    __tablename__ = "chain_builds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[str] = mapped_column(String(32))
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Events #1..last_event_id (by id) existed when the chain was built over them.
+    events: Mapped[int] = mapped_column(Integer)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+
+
 # The Core tables under the classes. Paths that need rows, not objects (list, report, bulk
 # writes), use these: a Core statement skips the ORM's compile step, mapper configuration and
 # per-row work (about 10 ms of a short command).
@@ -215,3 +230,4 @@ pillars_table = cast(Table, Pillar.__table__)
 declarations_table = cast(Table, Declaration.__table__)
 events_table = cast(Table, StatusEvent.__table__)
 evidence_table = cast(Table, Evidence.__table__)
+chain_builds_table = cast(Table, ChainBuild.__table__)

@@ -123,3 +123,87 @@ def current_revision(url: str) -> str | None:
             return stored_revision(connection)
     except OperationalError as exc:
         raise connection_error(url, exc) from None
+
+
+def resolve_downgrade(current: str | None, target: str) -> str | None:
+    """The revision a downgrade to `target` ends at: a revision name, `base` (None), or `-N`
+    (N revisions back from `current`). Refuses anything that is not older than `current`."""
+    from tracker.db import REVISIONS
+    from tracker.errors import TrackerError
+
+    if current not in REVISIONS:
+        raise TrackerError(f"the database is at revision {current or 'none'}: nothing to downgrade")
+    here = REVISIONS.index(current)
+    if target == "base":
+        return None
+    if target.startswith("-") and target[1:].isdigit():
+        steps = int(target[1:])
+        if steps < 1 or steps > here + 1:
+            raise TrackerError(
+                f"cannot go {target} from {current}: it is {here + 1} revision(s) above base"
+            )
+        return None if steps == here + 1 else REVISIONS[here - steps]
+    if target not in REVISIONS:
+        raise TrackerError(
+            f"unknown revision {target!r}; revisions: {', '.join(REVISIONS)}, base, or -N"
+        )
+    if REVISIONS.index(target) >= here:
+        raise TrackerError(f"{target} is not older than the database's revision {current}")
+    return target
+
+
+def downgrade_losses(connection: Connection, current: str, target: str | None) -> list[str]:
+    """What a downgrade from `current` to `target` (None: base) would drop, in words; empty when
+    it drops no data. Each migration's downgrade runs from the newest down."""
+    from sqlalchemy import text
+
+    from tracker.db import REVISIONS
+
+    def count(sql: str) -> int:
+        return int(connection.execute(text(sql)).scalar_one())
+
+    start = REVISIONS.index(current)
+    stop = -1 if target is None else REVISIONS.index(target)
+    undone = set(REVISIONS[stop + 1 : start + 1])
+    if "0001_initial" in undone:
+        declarations = count("SELECT COUNT(*) FROM declarations")
+        commitments = count("SELECT COUNT(*) FROM commitments")
+        events = count("SELECT COUNT(*) FROM status_events")
+        if declarations or commitments or events:
+            return [
+                f"every table: {declarations} declaration(s), {commitments} commitment(s) and "
+                f"{events} event(s) with their evidence and hash chains"
+            ]
+        return []
+    losses = []
+    if "0006_japanese" in undone:
+        translated = count("SELECT COUNT(*) FROM commitments WHERE title_ja IS NOT NULL")
+        if translated:
+            losses.append(f"the Japanese translations of {translated} item(s)")
+    if "0005_provenance" in undone:
+        provenance = count(
+            "SELECT COUNT(*) FROM commitments WHERE basis <> '' OR guidelines IS NOT NULL "
+            "OR CAST(inferred AS TEXT) NOT IN ('{}', '') OR kind = 'priority'"
+        )
+        provenance += count(
+            "SELECT COUNT(*) FROM declarations WHERE CAST(inferred AS TEXT) NOT IN ('{}', '')"
+        )
+        if provenance:
+            losses.append(
+                f"the basis, inferred fields, scoring guidelines or 'priority' kind of "
+                f"{provenance} item(s) and declaration(s)"
+            )
+    if "0003_chain" in undone:
+        events = count("SELECT COUNT(*) FROM status_events")
+        if events:
+            evidence = count("SELECT COUNT(*) FROM evidence")
+            losses.append(
+                f"the hash chain of {events} event(s) (a later upgrade computes a new one over "
+                "whatever the rows then say, and records that it did)"
+                + (
+                    f" and the kind, title and date of {evidence} evidence record(s)"
+                    if evidence
+                    else ""
+                )
+            )
+    return losses

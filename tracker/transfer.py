@@ -24,6 +24,7 @@ from sqlalchemy import JSON, Date, Integer, String, Table, Text, func, insert, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker.anchor import anchor_digest_of
 from tracker.chain import heads_digest
 from tracker.db import HEAD_REVISION
 from tracker.errors import TrackerError
@@ -33,8 +34,9 @@ from tracker.progress import MAX_TEXT
 FORMAT = "tracker-export"
 SCHEMA_VERSION = 1
 # Revisions whose tables hold the same columns as the head's: an export from any of them imports
-# as is. 0005 and 0006 added columns (0005 also changed the kinds), so earlier exports do not.
-SAME_DATA = ("0006_japanese",)
+# as is. 0006 added columns, so earlier exports do not; 0007 added triggers and the chain_builds
+# table, which a 0006 export lacks (none of its chains was recorded as built after the fact).
+SAME_DATA = ("0006_japanese", "0007_append_only")
 BATCH = 2000
 # An export is a few levels deep (document, tables, a table, its rows, a row, a list in a cell):
 # anything deeper is not one, and is refused before a parser builds it.
@@ -69,6 +71,8 @@ def export_lines(session: Session) -> Iterator[str]:
     yield f'  "format": "{FORMAT}",\n  "schema": {SCHEMA_VERSION},\n'
     yield f'  "revision": "{HEAD_REVISION}",\n'
     yield f'  "heads_digest": "{heads_digest(heads)}",\n'
+    # What `tracker verify --against` compares first (tracker.anchor): heads, lengths, text.
+    yield f'  "anchor_digest": "{anchor_digest_of(session)}",\n'
     yield '  "tables": {'
     for t_index, table in enumerate(_tables()):
         columns = [c.name for c in table.columns]

@@ -2,7 +2,10 @@
 
 Existing events get their place in each commitment's chain (seq, in recording order) and their
 hashes computed here, so a database upgraded with history verifies like a new one. Existing
-evidence becomes kind 'other'.
+evidence becomes kind 'other'. Hashes computed here prove nothing about what happened to those
+events before the upgrade, so the upgrade records that it built them (table chain_builds, with
+when and how many), and `tracker verify` says so. It never recomputes a hash an event already
+had: the columns are new here.
 
 Revision ID: 0003_chain
 Revises: 0002_event_party
@@ -11,6 +14,7 @@ Create Date: 2026-11-25 11:23:43.025073
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -68,6 +72,19 @@ def _backfill_chain() -> None:
             {"seq": seq, "prev": prev_hash, "hash": digest, "id": row.id},
         )
         previous[row.commitment_id] = (seq, digest)
+    if events:
+        bind.execute(
+            sa.text(
+                "INSERT INTO chain_builds (revision, built_at, events, last_event_id) "
+                "VALUES (:revision, :at, :n, :last)"
+            ).bindparams(sa.bindparam("at", type_=sa.DateTime(timezone=True))),
+            {
+                "revision": revision,
+                "at": dt.datetime.now(dt.UTC),
+                "n": len(events),
+                "last": max(row.id for row in events),
+            },
+        )
     for commitment_id, (length, head) in previous.items():
         bind.execute(
             sa.text("UPDATE commitments SET chain_length = :n, chain_head = :head WHERE id = :id"),
@@ -75,7 +92,21 @@ def _backfill_chain() -> None:
         )
 
 
+def create_chain_builds() -> None:
+    """Also called by 0006 on a database that passed 0003 before this table was added to it."""
+    op.create_table(
+        "chain_builds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.String(length=32), nullable=False),
+        sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("last_event_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_builds")),
+    )
+
+
 def upgrade() -> None:
+    create_chain_builds()
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("kind", sa.String(length=30), server_default="other", nullable=False)
@@ -145,6 +176,9 @@ def downgrade() -> None:
     with op.batch_alter_table("commitments", schema=None) as batch_op:
         batch_op.drop_column("chain_head")
         batch_op.drop_column("chain_length")
+
+    # IF EXISTS: a database that passed 0003 before the table was part of it got it from 0006.
+    op.execute("DROP TABLE IF EXISTS chain_builds")
 
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_evidence_kind"), type_="check")

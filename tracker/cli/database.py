@@ -40,15 +40,31 @@ def upgrade(
         typer.echo(f"Upgraded {describe(url)}: {before or 'empty'} -> {after}.")
 
 
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
 # "-1" (one revision down) starts with a dash; without this Click reads it as an option.
 @app.command(context_settings={"ignore_unknown_options": True})
 def downgrade(
     ctx: typer.Context,
     revision: Annotated[
-        str, typer.Argument(help="Target revision, e.g. -1 or base.", show_default=False)
+        str,
+        typer.Argument(help="Target revision: a name, base, or -N (N back).", show_default=False),
     ],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Drop what the downgrade drops, without asking.")
+    ] = False,
 ) -> None:
-    """Downgrade the schema to an earlier revision (data in dropped columns is lost).
+    """Downgrade the schema to an earlier revision.
+
+    A downgrade that would drop data (translations below 0006, items' provenance below 0005,
+    the hash chain below 0003, every table at base) says what and how many events, and asks;
+    without a terminal it refuses unless --yes. An upgrade after dropping the chain builds a
+    new one over the rows as they are then, and records that it did: `tracker verify` reports
+    those events as chained after the fact.
 
     Example: tracker db downgrade -1
     """
@@ -58,10 +74,78 @@ def downgrade(
     url = database_url(ctx)
     require_existing(url)
     before = schema.current_revision(url)
+    target = schema.resolve_downgrade(before, revision)
+    assert before is not None
+    where = describe(url)
     with schema.migrating(url) as connection:
-        schema.downgrade(connection, url, revision)
+        losses = schema.downgrade_losses(connection, before, target)
+        if losses and not yes:
+            what = "; ".join(losses)
+            question = f"Downgrading {where} to {target or 'base'} drops {what}."
+            if not _interactive():
+                raise TrackerError(f"{question[:-1]}: refused without --yes (nothing changed)")
+            if not typer.confirm(f"{question} Continue?", default=False, err=True):
+                raise TrackerError("downgrade cancelled; nothing changed")
+        schema.downgrade(connection, url, target or "base")
     after = schema.current_revision(url)
-    typer.echo(f"Downgraded {describe(url)}: {before} -> {after or 'base'}.")
+    dropped = f" (dropped {'; '.join(losses)})" if losses else ""
+    typer.echo(f"Downgraded {where}: {before} -> {after or 'base'}{dropped}.")
+
+
+@app.command()
+def guard(ctx: typer.Context) -> None:
+    """Put back the append-only guards (triggers) that `tracker verify` reports missing.
+
+    Example: tracker db guard
+    """
+    from tracker import guards, schema
+    from tracker.db import HEAD_REVISION, check_revision, describe, require_existing
+
+    url = database_url(ctx)
+    require_existing(url)
+    check_revision(schema.current_revision(url), describe(url))
+    with schema.migrating(url) as connection:
+        missing = guards.missing(connection)
+        guards.install(connection)
+    names = ", ".join(t.name for t in missing) or "none missing"
+    typer.echo(f"Guards in place on {describe(url)} at {HEAD_REVISION} (restored: {names}).")
+
+
+@app.command()
+def grants(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Argument(help="The recorder role.", show_default=False)],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Run the statements instead of printing them.")
+    ] = False,
+) -> None:
+    """PostgreSQL: the grants of a recorder role that can read everything and record progress
+    (insert events and evidence, update an item's cached status and chain end) but never
+    update or delete history, nor drop its guards (it does not own the tables).
+
+    Prints the SQL for the database's schema; --apply runs it. Create the role first
+    (CREATE ROLE recorder LOGIN PASSWORD '...'); run `tracker init`, `load` and `db` commands
+    as the tables' owner.
+
+    Example: tracker db grants recorder
+    """
+    from tracker import guards, schema
+    from tracker.db import check_revision, describe, require_existing
+
+    url = database_url(ctx)
+    require_existing(url)
+    check_revision(schema.current_revision(url), describe(url))
+    with schema.migrating(url) as connection:
+        statements = guards.grants(connection, role)
+        if apply:
+            from sqlalchemy import text
+
+            for statement in statements:
+                connection.execute(text(statement))
+    if apply:
+        typer.echo(f"Granted recorder rights to {role} on {describe(url)}.")
+    else:
+        typer.echo("\n".join(f"{s};" for s in statements))
 
 
 @app.command()

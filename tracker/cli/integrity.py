@@ -1,4 +1,4 @@
-"""`tracker verify`: is the recorded history intact?"""
+"""`tracker verify`: is the recorded history intact, and unchanged since a saved anchor?"""
 
 from __future__ import annotations
 
@@ -11,32 +11,62 @@ from tracker.cli.options import session
 
 def verify(
     ctx: typer.Context,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="A JSON report, an export or a digest saved earlier: name what changed since.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
 ) -> None:
     """Recompute every commitment's event chain and cached status; exit 1 if anything is wrong.
 
-    Detects events edited, deleted, inserted or reordered outside the tool, and a current
-    status that disagrees with the last event. Prints the digest over all chain heads, to
-    compare with the one in a report or export.
+    Detects events edited, deleted, inserted or reordered outside the tool, a current status
+    that disagrees with the last event, and a missing append-only guard; notes chains that an
+    upgrade built over existing events. Prints the heads digest (chain heads only) and the
+    anchor digest (chain heads and lengths, every item's text, each declaration's source).
 
-    Example: tracker verify
+    With --against, also compares with a saved report (tracker report --format json), export,
+    or either digest, and names what changed since: events added or removed per item, a chain
+    rewritten, items added or removed, text changed. Anything but additions is exit 1.
+
+    Example: tracker verify --against reports/2plus2.json
     """
+    from tracker import anchor
     from tracker.verify import verify as run
 
+    saved = anchor.read(against) if against is not None else None
     with session(ctx) as s:
-        result = run(s)
+        result = run(s, saved)
     for finding in result.findings:
         typer.echo(f"{finding.code}: {finding.message}", err=True)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    for change in result.changes:
+        if change.suspicious:
+            typer.echo(f"{change.code}: {change.message}", err=True)
+        elif not quiet:
+            typer.echo(f"{change.code}: {change.message}")
     if not result.ok:
         bad = len({f.code for f in result.findings})
-        typer.echo(
-            f"verify: {len(result.findings)} problem(s) in {bad} of {result.commitments} "
-            "commitments",
-            err=True,
-        )
+        parts = []
+        if result.findings:
+            parts.append(
+                f"{len(result.findings)} problem(s) in {bad} of {result.commitments} commitments"
+            )
+        suspicious = sum(c.suspicious for c in result.changes)
+        if suspicious:
+            parts.append(f"{suspicious} change(s) since {saved.source if saved else 'the anchor'}")
+        typer.echo(f"verify: {'; '.join(parts)}", err=True)
         raise typer.Exit(1)
     if not quiet:
+        since = ""
+        if saved is not None:
+            added = len(result.changes)
+            since = f"; {'unchanged' if not added else f'{added} addition(s)'} since {saved.source}"
         typer.echo(
             f"verify: OK, {result.commitments} commitments, {result.events} events; "
-            f"heads digest {result.digest}"
+            f"heads digest {result.digest}; anchor digest {result.anchor_digest}{since}"
         )

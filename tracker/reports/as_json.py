@@ -89,8 +89,9 @@ def event(e: EventLine) -> str:
     )
 
 
-def item(i: ItemLine) -> str:
-    """One commitment as JSON text, keys in schema order (see event)."""
+def item(i: ItemLine, content_hash: str | None = None) -> str:
+    """One commitment as JSON text, keys in schema order (see event). `content_hash` saves
+    hashing the item again when the caller already has it."""
     return (
         f'{{"code": {_str(i.code)}, "title": {_str(i.title)}, "pillar": {_str(i.pillar)}, '
         f'"kind": {_ENUM[i.kind]}, "parties": {_names(i.parties)}, '
@@ -101,12 +102,16 @@ def item(i: ItemLine) -> str:
         f'"party_status": {_party_status(i.party_status)}, '
         f'"overdue": {"true" if i.overdue else "false"}, '
         f'"last_event": {"null" if i.last_event is None else event(i.last_event)}, '
-        f'"chain_head": {_str(i.chain_head)}}}'
+        f'"chain_head": {_str(i.chain_head)}, "chain_length": {i.chain_length}, '
+        f'"content_hash": "{i.content_hash if content_hash is None else content_hash}"}}'
     )
 
 
-def to_data(report: Report) -> dict[str, Any]:
-    """Every key but the two long lists, changes and commitments (see chunks)."""
+def to_data(report: Report, anchor: str | None = None) -> dict[str, Any]:
+    """Every key but the two long lists, changes and commitments (see chunks). `anchor` saves
+    computing the anchor digest again when the caller already has it."""
+    if anchor is None:
+        anchor = report.anchor_digest()
     data = {
         "schema": SCHEMA_VERSION,
         "generated_on": report.generated_on.isoformat(),
@@ -121,6 +126,7 @@ def to_data(report: Report) -> dict[str, Any]:
                 "place": d.place,
                 "parties": list(d.parties),
                 "source": d.source,
+                "content_hash": d.content_hash,
             }
             for d in report.declarations
         ],
@@ -148,6 +154,7 @@ def to_data(report: Report) -> dict[str, Any]:
             else {}
         ),
         "heads_digest": report.heads_digest,
+        "anchor_digest": anchor,
     }
     return data
 
@@ -159,8 +166,9 @@ def chunks(report: Report) -> Iterator[str]:
     per line, a block of lines at a time. `changes` goes where the schema puts it (before
     history and heads_digest), so the head is split around it.
     """
-    head = to_data(report)
-    tail_keys = [k for k in ("history", "heads_digest") if k in head]
+    anchors = report.anchor_items()  # each item's content hashed once, for both uses
+    head = to_data(report, report.anchor_digest(anchors))
+    tail_keys = [k for k in ("history", "heads_digest", "anchor_digest") if k in head]
     yield "{\n"
     for key, value in head.items():
         if key not in tail_keys:
@@ -171,7 +179,7 @@ def chunks(report: Report) -> Iterator[str]:
     for key in tail_keys:
         yield f"{_dumps(key)}: {_dumps(head[key])},\n"
     yield '"commitments": ['
-    yield from _lines(map(item, report.items))
+    yield from _lines(map(item, report.items, (a.content_hash for a in anchors)))
     yield "]\n}\n"
 
 

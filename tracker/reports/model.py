@@ -17,7 +17,14 @@ from typing import Any, overload
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from tracker.chain import heads_digest
+from tracker.chain import (
+    DeclarationContent,
+    ItemAnchor,
+    anchor_digest,
+    declaration_hash,
+    heads_digest,
+    item_hash_of,
+)
 from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
 from tracker.events import live
@@ -100,6 +107,26 @@ class ItemLine:
     party_status: dict[str, Status] = field(default_factory=dict)
     # The hash at the end of the item's event chain when the report was made (tracker verify).
     chain_head: str = ""
+    # Its length, and what the item's content hash covers beyond the fields above (tracker
+    # verify --against): hashed only when a renderer asks (the JSON report).
+    chain_length: int = 0
+    description: str = ""
+    quote: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return item_hash_of(
+            self.code,
+            self.pillar,
+            self.title,
+            self.description,
+            self.quote,
+            self.kind.value,
+            self.parties,
+            self.owners,
+            self.target_date,
+            self.target_label,
+        )
 
 
 @dataclass(frozen=True)
@@ -178,6 +205,8 @@ class DeclarationInfo:
     place: str
     parties: list[str]
     source: str
+    # Covers the source text too (tracker.chain.declaration_hash), for verify --against.
+    content_hash: str = ""
 
 
 @dataclass
@@ -201,6 +230,20 @@ class Report:
     def heads_digest(self) -> str:
         """One digest over the chain heads of the items reported, as `tracker verify` prints."""
         return heads_digest((i.code, i.chain_head) for i in self.items)
+
+    def anchor_items(self) -> list[ItemAnchor]:
+        """Each item's chain end and content hash, as the JSON report writes them."""
+        return [
+            ItemAnchor(i.code, i.chain_length, i.chain_head, i.content_hash) for i in self.items
+        ]
+
+    def anchor_digest(self, items: list[ItemAnchor] | None = None) -> str:
+        """The anchor digest over the declarations and items reported; of an unfiltered
+        report, the one `tracker verify` prints."""
+        return anchor_digest(
+            ((d.slug, d.content_hash) for d in self.declarations),
+            self.anchor_items() if items is None else items,
+        )
 
     @property
     def overdue(self) -> list[ItemLine]:
@@ -512,6 +555,10 @@ def build(
             C.target_label,
             C.chain_head,
             *[last.c[c.key] for c in _EVENT_COLUMNS],
+            # Last, so the positions above stay as they are: for the content hash.
+            C.chain_length,
+            C.description,
+            C.quote,
         )
         .join(pillars_table, C.pillar_id == pillars_table.c.id)
         .outerjoin(last, last.c.id == latest)
@@ -565,6 +612,9 @@ def build(
             last_event=newest,
             party_status=party_status,
             chain_head=head,
+            chain_length=fields[-3],
+            description=fields[-2],
+            quote=fields[-1],
         )
         items.append(item)
         by_pillar[pillar_id].append(item)
@@ -602,6 +652,11 @@ def build(
                 place=d.place,
                 parties=list(d.parties),
                 source=d.source,
+                content_hash=declaration_hash(
+                    DeclarationContent(
+                        d.slug, d.title, d.date, d.place, list(d.parties), d.source, d.source_text
+                    )
+                ),
             )
             for d in declarations
         ],

@@ -1,0 +1,250 @@
+"""Golden vectors: the chain's FORMAT 1 and the anchor's ANCHOR_FORMAT 1 are frozen.
+
+Every stored hash depends on tracker.chain computing exactly these digests. A change to the
+canonical form (a field dropped, renamed or reordered, the previous hash not fed in, text not
+normalised, heads not sorted) changes a digest here, so it cannot pass unnoticed: it would
+silently break every database already written. The values were computed once and are never
+updated; a new form is a new FORMAT with vectors of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import replace
+
+import pytest
+
+from tracker import chain
+
+AT = dt.datetime(2026, 3, 12, 9, 30, 0, 123456, tzinfo=dt.UTC)
+
+FIRST = chain.EventContent(
+    code="CYB-01",
+    seq=1,
+    party=None,
+    from_status="not_started",
+    to_status="in_progress",
+    note="First Strategic Cyber Partnership dialogue held in London",
+    reason=None,
+    actor="j.smith",
+    effective_on=dt.date(2026, 3, 12),
+    recorded_at=AT,
+    corrects_seq=None,
+    evidence=(
+        chain.EvidenceContent("https://www.ncsc.gov.uk/", "other", None, None),
+        chain.EvidenceContent(
+            "https://www.meti.go.jp/press", "official_statement", "METI release",
+            dt.date(2026, 4, 2),
+        ),
+    ),
+)  # fmt: skip
+# CRLF and a lone CR in the note, a decomposed "é" (e + U+0301) in the actor and title.
+SECOND = replace(
+    FIRST,
+    seq=2,
+    party="UK",
+    from_status="in_progress",
+    to_status="stalled",
+    note="Talks paused\r\nafter the election\rresume in May",
+    reason="ministerial change",
+    actor="Ame\u0301lie",
+    effective_on=dt.date(2026, 5, 1),
+    recorded_at=AT.replace(month=5, day=1),
+    evidence=(chain.EvidenceContent("Cafe\u0301 report", "document", "Re\u0301sume\u0301", None),),
+)
+# A correction of the second event.
+THIRD = replace(
+    FIRST,
+    seq=3,
+    party="UK",
+    from_status="in_progress",
+    to_status="in_progress",
+    note="",
+    reason="misread the statement",
+    actor="k.tanaka",
+    effective_on=dt.date(2026, 5, 1),
+    recorded_at=dt.datetime(2026, 5, 2, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+    corrects_seq=2,
+    evidence=(),
+)
+
+H1 = "c4694e4e2a4dceb6143940c9e90e7b03f0c778ccc29be061891cbffde66f06d4"
+H2 = "bec3dd108241ff9321f6725784aa1251cda69d502534b768b04998745030024b"
+H3 = "ce4a263576a164c81384766d98bb6a1cb212b71f2a1d07cf32106c0a3bc3921e"
+
+
+def test_canonical_form_is_frozen() -> None:
+    assert chain.FORMAT == 1
+    expected = (
+        b'[["format",1],["code","CYB-01"],["seq",1],["party",null],'
+        b'["from_status","not_started"],["to_status","in_progress"],'
+        b'["note","First Strategic Cyber Partnership dialogue held in London"],'
+        b'["reason",null],["actor","j.smith"],["effective_on","2026-03-12"],'
+        b'["recorded_at","2026-03-12T09:30:00.123456Z"],["corrects_seq",null],'
+        b'["evidence",[["https://www.ncsc.gov.uk/","other",null,null],'
+        b'["https://www.meti.go.jp/press","official_statement","METI release","2026-04-02"]]]]'
+    )
+    assert chain.canonical(FIRST) == expected
+    # The first link, computed here without tracker.chain: SHA-256(previous hash + content).
+    assert hashlib.sha256(chain.GENESIS.encode() + expected).hexdigest() == H1
+    text = chain.canonical(SECOND).decode()
+    assert '"Talks paused\\nafter the election\\nresume in May"' in text
+    assert '"Amélie"' in text and "\u0301" not in text
+    assert '["reason","ministerial change"]' in text
+    # A recorded time in another zone is written as the same instant in UTC.
+    assert '["recorded_at","2026-05-01T15:00:00.000000Z"]' in chain.canonical(THIRD).decode()
+
+
+def test_event_hashes_are_frozen() -> None:
+    h1 = chain.event_hash(chain.GENESIS, FIRST)
+    h2 = chain.event_hash(h1, SECOND)
+    h3 = chain.event_hash(h2, THIRD)
+    assert (h1, h2, h3) == (H1, H2, H3)
+
+
+def test_each_hashed_field_changes_the_hash() -> None:
+    base = chain.event_hash(chain.GENESIS, SECOND)
+    changes = {
+        "code": "CYB-02",
+        "seq": 7,
+        "party": "Japan",
+        "from_status": "not_started",
+        "to_status": "achieved",
+        "note": "other",
+        "reason": "another reason",
+        "actor": "mallory",
+        "effective_on": dt.date(2026, 5, 2),
+        "recorded_at": AT,
+        "corrects_seq": 1,
+    }
+    for name, value in changes.items():
+        assert chain.event_hash(chain.GENESIS, replace(SECOND, **{name: value})) != base, name
+    evidence = SECOND.evidence[0]
+    for name, value in {
+        "reference": "x",
+        "kind": "other",
+        "title": None,
+        "published_on": dt.date(2026, 1, 1),
+    }.items():
+        edited = replace(SECOND, evidence=(replace(evidence, **{name: value}),))
+        assert chain.event_hash(chain.GENESIS, edited) != base, f"evidence {name}"
+    assert chain.event_hash(chain.GENESIS, replace(SECOND, reason=None)) != base
+    # The previous hash is part of each event's hash: that is what links the chain.
+    assert chain.event_hash(H1, SECOND) != base
+
+
+def test_a_time_without_a_zone_is_read_as_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite hands back recorded times without a zone (the 0003 upgrade reads them so): they
+    are UTC whatever the machine's local zone."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        naive = replace(FIRST, recorded_at=AT.replace(tzinfo=None))
+        assert chain.event_hash(chain.GENESIS, naive) == H1
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_text_is_normalised_before_hashing() -> None:
+    lf = replace(SECOND, note="Talks paused\nafter the election\nresume in May", actor="Amélie")
+    assert chain.event_hash(chain.GENESIS, lf) == chain.event_hash(chain.GENESIS, SECOND)
+
+
+HEADS = [("ECO-01", "b" * 64), ("CYB-02", chain.GENESIS), ("CYB-01", "a" * 64)]
+
+
+def test_heads_digest_is_frozen_and_order_free() -> None:
+    expected = "acc16b54386f4da42d67ce9893e95add4e8ef9522e6713c6950db750abe8a907"
+    assert chain.heads_digest(HEADS) == expected
+    assert chain.heads_digest(reversed(HEADS)) == expected
+    assert chain.heads_digest([]) == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # of nothing
+    )
+
+
+ITEM = chain.ItemContent(
+    code="CYB-01",
+    pillar="cyber",
+    title="Make cyber defence a core part of the partnership",
+    description="A bilateral cyber framework\r\nwith a work plan.",
+    quote="Cyber defense and cyber resilience were identified as essential",
+    kind="commitment",
+    parties=["Japan", "UK"],
+    owners=["NCSC", "NCO"],
+    target_date=dt.date(2026, 12, 31),
+    target_label="ministers-2026",
+)
+DECLARATION = chain.DeclarationContent(
+    slug="japan-uk-2026",
+    title="Japan–UK leaders' declaration",
+    date=dt.date(2026, 1, 31),
+    place="Tokyo",
+    parties=["Japan", "UK"],
+    source="https://example.org/declaration",
+    source_text="The leaders met in Tokyo.\r\nThey agreed \u201cco, operation\u201d.",
+)
+ITEM_HASH = "54637f56f24cc323b662e3581fa01043b25c358dfba62bdbf5ca230b93d7d3d9"
+DECLARATION_HASH = "86d998c26aa1d1e0f3d7c08a2d02a9b39374b9f28d5d681154e5e52a2813bede"
+ANCHOR = "105da1337083d752f8d07709f3a84e7989ec080eb5ee2c1ffa5ddd92eaca38f2"
+
+
+def test_item_canonical_form_is_json_and_frozen() -> None:
+    assert chain.ANCHOR_FORMAT == 1
+    fields = [
+        1, "CYB-01", "cyber", ITEM.title, "A bilateral cyber framework\nwith a work plan.",
+        ITEM.quote, "commitment", ["Japan", "UK"], ["NCSC", "NCO"], "2026-12-31",
+        "ministers-2026",
+    ]  # fmt: skip
+    assert chain.item_canonical(ITEM) == json.dumps(
+        fields, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+    odd = replace(ITEM, title='"quoted"\t\\ é\u2028', target_date=None, target_label=None)
+    assert json.loads(chain.item_canonical(odd))[3] == '"quoted"\t\\ é\u2028'
+    assert chain.item_hash(ITEM) == ITEM_HASH
+    # The report's path, from the fields themselves.
+    assert chain.item_hash_of(**{f: getattr(ITEM, f) for f in ITEM.__dataclass_fields__}) == (
+        ITEM_HASH
+    )
+    crlf = replace(ITEM, title="Make cyber defence\r\na core part", kind="Cafe\u0301")
+    lf = replace(ITEM, title="Make cyber defence\na core part", kind="Café")
+    assert chain.item_hash(crlf) == chain.item_hash(lf) != ITEM_HASH
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("code", "CYB-09"),
+        ("pillar", "security"),
+        ("title", "Another title"),
+        ("description", "Another description"),
+        ("quote", "Another quote"),
+        ("kind", "priority"),
+        ("parties", ["Japan"]),
+        ("owners", ["NCSC"]),
+        ("target_date", dt.date(2027, 1, 1)),
+        ("target_label", None),
+    ],
+)
+def test_each_item_field_changes_its_hash(name: str, value: object) -> None:
+    assert chain.item_hash(replace(ITEM, **{name: value})) != ITEM_HASH
+
+
+def test_declaration_and_anchor_digests_are_frozen() -> None:
+    assert chain.declaration_hash(DECLARATION) == DECLARATION_HASH
+    edited = replace(DECLARATION, source_text=DECLARATION.source_text + " ")
+    assert chain.declaration_hash(edited) != DECLARATION_HASH
+    items = [
+        chain.ItemAnchor("ECO-01", 0, chain.GENESIS, ITEM_HASH),
+        chain.ItemAnchor("CYB-01", 3, H3, ITEM_HASH),
+    ]
+    declarations = [("japan-uk-2026", DECLARATION_HASH)]
+    assert chain.anchor_digest(declarations, items) == ANCHOR
+    assert chain.anchor_digest(declarations, reversed(items)) == ANCHOR
+    # A chain cut back to an earlier head changes the anchor, unlike the heads digest.
+    cut = [items[0], chain.ItemAnchor("CYB-01", 2, H3, ITEM_HASH)]
+    assert chain.anchor_digest(declarations, cut) != ANCHOR

@@ -1,0 +1,168 @@
+"""What verify concludes from one commitment's rows, without a database: every finding, and
+none for an intact chain. (test_integrity and test_tamper make the same cases with SQL on both
+engines; these run in milliseconds, which a mutation run of verify.py needs.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from tracker import chain
+from tracker.progress import content_of
+from tracker.verify import _check
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    seq: int
+    to_status: str
+    effective_on: dt.date
+    prev_hash: str = ""
+    hash: str = ""
+    party: str | None = None
+    from_status: str = "not_started"
+    note: str = ""
+    reason: str | None = None
+    actor: str = "a"
+    recorded_at: dt.datetime = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    corrects_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str = "CYB-01"
+    chain_length: int = 0
+    chain_head: str = chain.GENESIS
+    status: str = "not_started"
+
+
+EVIDENCE = {1: [chain.EvidenceContent("https://a.example/", "other", None, None)]}
+
+
+def _chain(*rows: Row) -> tuple[Item, list[Row]]:
+    """Rows hashed and linked as the tool writes them, and the item's cached end and status."""
+    linked: list[Row] = []
+    previous = chain.GENESIS
+    by_id = {r.id: r for r in rows}
+    for row in rows:
+        target = by_id.get(row.corrects_id) if row.corrects_id else None
+        content = content_of(
+            replace(row, prev_hash=previous), "CYB-01", target.seq if target else None,
+            EVIDENCE.get(row.id, []),
+        )  # fmt: skip
+        digest = chain.event_hash(previous, content)
+        linked.append(replace(row, prev_hash=previous, hash=digest))
+        previous = digest
+    status = _derived(linked)
+    return Item(chain_length=len(linked), chain_head=previous, status=status), linked
+
+
+def _derived(rows: list[Row]) -> str:
+    corrected = {r.corrects_id for r in rows if r.corrects_id}
+    whole = [r for r in rows if r.party is None and r.id not in corrected]
+    last = max(whole, key=lambda r: (r.effective_on, r.id), default=None)
+    return last.to_status if last else "not_started"
+
+
+def _findings(item: Item, rows: list[Row]) -> list[str]:
+    return list(_check(item, rows, EVIDENCE))
+
+
+A = Row(1, 1, "in_progress", dt.date(2026, 3, 1))
+B = Row(2, 2, "stalled", dt.date(2026, 4, 1), from_status="in_progress")
+C = Row(3, 3, "achieved", dt.date(2026, 5, 1), from_status="stalled")
+
+
+def test_an_intact_chain_has_no_findings() -> None:
+    assert _findings(*_chain(A, B, C)) == []
+    assert _findings(Item(), []) == []
+
+
+def test_an_edited_event_does_not_match_its_hash() -> None:
+    item, rows = _chain(A, B, C)
+    rows[1] = replace(rows[1], note="rewritten")
+    assert _findings(item, rows) == [
+        "event #2 (seq 2) does not match its hash: edited or inserted outside the tool"
+    ]
+
+
+def test_a_missing_event_is_named_by_seq_and_link() -> None:
+    item, rows = _chain(A, B, C)
+    assert _findings(item, [rows[0], rows[2]]) == [
+        "seq 2 missing before event #3 (seq 3): an event was deleted",
+        "event #3 (seq 3) does not link to the event before it: deleted, inserted or reordered",
+    ]
+    both = _findings(item, [rows[2]])
+    assert both[0] == "seq 1, 2 missing before event #3 (seq 3): an event was deleted"
+
+
+def test_an_event_out_of_sequence_is_named() -> None:
+    item, rows = _chain(A, B, C)
+    findings = _findings(item, [rows[0], rows[2], rows[1]])
+    assert "event #2 (seq 2) is out of sequence: an event was inserted or reordered" in findings
+    assert (
+        "event #3 (seq 3) does not link to the event before it: deleted, inserted or reordered"
+        in findings
+    )
+
+
+def test_a_cut_chain_end_is_named() -> None:
+    item, rows = _chain(A, B, C)
+    findings = _findings(item, rows[:2])
+    assert findings[0] == (
+        "chain end is seq 2 but the commitment records seq 3: the latest events were "
+        "deleted or added outside the tool"
+    )
+    # The same length with another head is found too.
+    assert _findings(replace(item, chain_head=rows[1].hash), rows) == [findings[0].replace(
+        "seq 2 but", "seq 3 but"
+    )]  # fmt: skip
+
+
+def test_a_cached_status_that_disagrees_is_named() -> None:
+    item, rows = _chain(A, B, C)
+    assert _findings(replace(item, status="dropped"), rows) == [
+        "current status dropped disagrees with its last event (achieved)"
+    ]
+    assert _findings(Item(status="achieved"), []) == [
+        "current status achieved disagrees with its last event (not_started)"
+    ]
+
+
+def test_the_status_follows_the_latest_whole_event_not_a_party_or_a_corrected_one() -> None:
+    party = Row(3, 3, "dropped", dt.date(2026, 6, 1), party="UK")
+    item, rows = _chain(A, B, party)
+    assert item.status == "stalled" and _findings(item, rows) == []
+    assert _findings(replace(item, status="dropped"), rows) != []
+    fix = Row(3, 3, "achieved", dt.date(2026, 4, 1), corrects_id=2, reason="misread")
+    item, rows = _chain(A, B, fix)
+    assert item.status == "achieved" and _findings(item, rows) == []
+    assert _findings(replace(item, status="stalled"), rows) != []
+    # By effective date, then by id: an earlier-dated event recorded later does not win.
+    late = Row(3, 3, "dropped", dt.date(2026, 3, 15))
+    item, rows = _chain(A, B, late)
+    assert item.status == "stalled" and _findings(item, rows) == []
+    same_day = Row(3, 3, "dropped", dt.date(2026, 4, 1))
+    item, rows = _chain(A, B, same_day)
+    assert item.status == "dropped" and _findings(item, rows) == []
+
+
+def test_a_correction_is_hashed_with_its_target_and_must_stay_in_the_item() -> None:
+    fix = Row(3, 3, "achieved", dt.date(2026, 4, 1), corrects_id=2, reason="misread")
+    item, rows = _chain(A, B, fix)
+    moved = replace(rows[2], corrects_id=1)
+    assert _findings(replace(item, status="achieved"), [*rows[:2], moved]) == [
+        "event #3 (seq 3) does not match its hash: edited or inserted outside the tool"
+    ]
+    foreign = replace(rows[2], corrects_id=99)
+    assert "event #3 (seq 3) corrects event #99, not of this commitment" in _findings(
+        item, [*rows[:2], foreign]
+    )
+
+
+def test_evidence_is_part_of_the_hash() -> None:
+    item, rows = _chain(A, B)
+    assert list(_check(item, rows, {})) == [
+        "event #1 (seq 1) does not match its hash: edited or inserted outside the tool"
+    ]

@@ -1,0 +1,424 @@
+"""A saved anchor (a JSON report, an export, or a digest) and what changed since it.
+
+`verify` alone proves that each chain is consistent with itself; someone who can write to the
+database can still cut a chain back, delete an item, rewrite an item's text or recompute every
+hash. A copy of the anchor kept elsewhere pins each item's chain length and head and its text's
+hash, and each declaration's; comparing names what changed: events added (expected) or removed,
+a chain rewritten at or before the saved head, items added or removed, text changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import chain
+from tracker.errors import TrackerError
+from tracker.models import commitments_table, declarations_table, pillars_table
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+# The columns of a commitment that its content hash covers, with the pillar's slug.
+ITEM_COLUMNS = (
+    "code",
+    "title",
+    "description",
+    "quote",
+    "kind",
+    "parties",
+    "owners",
+    "target_date",
+    "target_label",
+)
+DECLARATION_COLUMNS = ("slug", "title", "date", "place", "parties", "source", "source_text")
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):  # a JSON column read as text
+        value = json.loads(value)
+    return [str(v) for v in value or []]
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def item_content(values: dict[str, Any], pillar: str) -> chain.ItemContent:
+    """An item's content from a row's values by column name (database or export)."""
+    return chain.ItemContent(
+        code=values["code"],
+        pillar=pillar,
+        title=values["title"],
+        description=values["description"],
+        quote=values["quote"],
+        kind=values["kind"],
+        parties=_names(values["parties"]),
+        owners=_names(values["owners"]),
+        target_date=_day(values["target_date"]),
+        target_label=values["target_label"],
+    )
+
+
+def declaration_content(values: dict[str, Any]) -> chain.DeclarationContent:
+    day = _day(values["date"])
+    assert day is not None
+    return chain.DeclarationContent(
+        slug=values["slug"],
+        title=values["title"],
+        date=day,
+        place=values["place"],
+        parties=_names(values["parties"]),
+        source=values["source"],
+        source_text=values["source_text"],
+    )
+
+
+def declaration_hashes(session: Session) -> list[tuple[str, str]]:
+    D = declarations_table.c
+    rows = session.execute(select(*(D[c] for c in DECLARATION_COLUMNS)))
+    return [(row.slug, chain.declaration_hash(declaration_content(row._asdict()))) for row in rows]
+
+
+def item_query() -> Any:
+    """Every commitment's content columns, chain end and pillar slug (call .where/.order_by)."""
+    C = commitments_table.c
+    return select(
+        C.id,
+        *(C[c] for c in ITEM_COLUMNS),
+        C.chain_length,
+        C.chain_head,
+        C.status,
+        pillars_table.c.slug.label("pillar_slug"),
+    ).join(pillars_table, pillars_table.c.id == C.pillar_id)
+
+
+def anchor_digest_of(session: Session) -> str:
+    """The anchor digest of the whole database, as `tracker verify` prints it."""
+    items = (
+        chain.ItemAnchor(
+            row.code,
+            row.chain_length,
+            row.chain_head,
+            chain.item_hash(item_content(row._asdict(), row.pillar_slug)),
+        )
+        for row in session.execute(item_query().execution_options(yield_per=2000))
+    )
+    return chain.anchor_digest(declaration_hashes(session), items)
+
+
+@dataclass
+class SavedItem:
+    anchor: chain.ItemAnchor
+    # What the saved copy says of the item's fields, to name those that changed (a report
+    # holds some of them, an export all).
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Saved:
+    """What a saved report, export or digest pins."""
+
+    source: str
+    digest: str | None = None
+    heads_digest: str | None = None
+    items: dict[str, SavedItem] | None = None
+    declarations: dict[str, str] | None = None
+    # False when the report was filtered (--pillar, --party, --declaration): items it does not
+    # list were not removed.
+    complete: bool = True
+    # An export holds every event: a rewritten chain can be traced to its first changed event.
+    export: Path | None = None
+
+
+def read(value: str) -> Saved:
+    """A digest (64 hex digits) or the path of a JSON report or an export."""
+    if HEX64.fullmatch(value.lower()):
+        return Saved(source="the digest given", digest=value.lower())
+    path = Path(value)
+    if not path.is_file():
+        raise TrackerError(f"--against {value!r}: not a digest (64 hex digits) nor a readable file")
+    if _first(path, "format") == "tracker-export":
+        return _read_export(path)
+    if _first(path, "schema") is not None and _first(path, "heads_digest") is not None:
+        return _read_report(path)
+    raise TrackerError(
+        f"{path}: neither a JSON report (tracker report --format json) nor an export"
+    )
+
+
+def _items(path: Path, prefix: str) -> Iterator[Any]:
+    import ijson
+
+    try:
+        with path.open("rb") as handle:
+            yield from ijson.items(handle, prefix, use_float=True)
+    except OSError as exc:
+        raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ijson.JSONError:
+        raise TrackerError(f"{path}: not valid JSON") from None
+
+
+def _first(path: Path, prefix: str) -> Any:
+    values = _items(path, prefix)
+    try:
+        return next(values, None)
+    finally:
+        values.close()  # type: ignore[attr-defined]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _read_report(path: Path) -> Saved:
+    saved = Saved(
+        source=str(path),
+        digest=_text_or_none(_first(path, "anchor_digest")),
+        heads_digest=_text_or_none(_first(path, "heads_digest")),
+        items={},
+        declarations={},
+        complete=not _first(path, "filters"),
+    )
+    assert saved.items is not None and saved.declarations is not None
+    for d in _items(path, "declarations.item"):
+        if isinstance(d, dict) and isinstance(d.get("content_hash"), str):
+            saved.declarations[d["slug"]] = d["content_hash"]
+    for c in _items(path, "commitments.item"):
+        if not isinstance(c, dict) or "chain_length" not in c or "content_hash" not in c:
+            raise TrackerError(
+                f"{path}: its commitments carry no chain_length or content_hash (a report "
+                "made before tracker verify --against existed); compare with its "
+                "heads_digest instead"
+            )
+        fields = {
+            "title": c.get("title"),
+            "pillar": c.get("pillar"),
+            "kind": c.get("kind"),
+            "parties": c.get("parties"),
+            "owners": c.get("owners"),
+            "target_date": c.get("target"),
+            "target_label": c.get("target_label"),
+        }
+        saved.items[c["code"]] = SavedItem(
+            chain.ItemAnchor(c["code"], int(c["chain_length"]), c["chain_head"], c["content_hash"]),
+            fields,
+        )
+    return saved
+
+
+def _rows(path: Path, table: str) -> Iterator[dict[str, Any]]:
+    columns = _first(path, f"tables.{table}.columns")
+    if not isinstance(columns, list):
+        raise TrackerError(f"{path}: the export has no table {table}")
+    for row in _items(path, f"tables.{table}.rows.item"):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise TrackerError(f"{path}: table {table} has a malformed row")
+        yield dict(zip(columns, row, strict=True))
+
+
+def _read_export(path: Path) -> Saved:
+    saved = Saved(
+        source=str(path),
+        digest=_text_or_none(_first(path, "anchor_digest")),
+        heads_digest=_text_or_none(_first(path, "heads_digest")),
+        items={},
+        declarations={},
+        export=path,
+    )
+    assert saved.items is not None and saved.declarations is not None
+    try:
+        for d in _rows(path, "declarations"):
+            saved.declarations[d["slug"]] = chain.declaration_hash(declaration_content(d))
+        pillars = {p["id"]: p["slug"] for p in _rows(path, "pillars")}
+        for c in _rows(path, "commitments"):
+            content = item_content(c, pillars[c["pillar_id"]])
+            saved.items[c["code"]] = SavedItem(
+                chain.ItemAnchor(
+                    c["code"], int(c["chain_length"]), c["chain_head"], chain.item_hash(content)
+                ),
+                {name: getattr(content, name) for name in ("pillar", *ITEM_COLUMNS[1:])},
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TrackerError(f"{path}: not a tracker export ({type(exc).__name__}: {exc})") from None
+    return saved
+
+
+@dataclass(frozen=True)
+class Change:
+    code: str
+    message: str
+    # A change an append-only history cannot make (removed, rewritten, text changed) rather
+    # than one it makes every day (events or items added).
+    suspicious: bool
+
+
+@dataclass
+class Current:
+    """What verify found, for the comparison: per item its anchor, content and the hash of the
+    event at the saved chain length (None when the chain is shorter)."""
+
+    items: dict[str, chain.ItemAnchor] = field(default_factory=dict)
+    contents: dict[str, chain.ItemContent] = field(default_factory=dict)
+    hash_at_saved: dict[str, str | None] = field(default_factory=dict)
+    declarations: dict[str, str] = field(default_factory=dict)
+    anchor_digest: str = ""
+    heads_digest: str = ""
+
+
+def _changed_fields(saved: SavedItem, now: chain.ItemContent) -> list[str]:
+    names = []
+    for name, old in saved.fields.items():
+        new: Any = getattr(now, name)
+        if isinstance(new, dt.date):
+            new = new.isoformat()
+        if isinstance(old, dt.date):
+            old = old.isoformat()
+        if isinstance(new, list | tuple):
+            new = list(new)
+        if old != new:
+            names.append(name.replace("target_date", "target"))
+    return names
+
+
+def compare(saved: Saved, current: Current) -> list[Change]:
+    """What changed between a saved anchor and the database now, item by item."""
+    if saved.items is None:  # a bare digest says only whether anything changed
+        if saved.digest in (current.anchor_digest, current.heads_digest):
+            return []
+        return [
+            Change(
+                "anchor",
+                "the digest matches neither the anchor digest nor the heads digest of this "
+                "database: something changed since (compare with a saved report or export to "
+                "see what)",
+                True,
+            )
+        ]
+    changes: list[Change] = []
+    for slug, content in sorted((saved.declarations or {}).items()):
+        now = current.declarations.get(slug)
+        if now is None:
+            changes.append(Change(slug, "declaration removed since", True))
+        elif now != content:
+            changes.append(
+                Change(slug, "declaration changed since (its source text or details)", True)
+            )
+    for code, item in sorted(saved.items.items()):
+        changes += _compare_item(code, item, current)
+    if saved.complete:
+        for code in sorted(set(current.items) - set(saved.items)):
+            changes.append(Change(code, "item added since", False))
+        for slug in sorted(set(current.declarations) - set(saved.declarations or {})):
+            changes.append(Change(slug, "declaration added since", False))
+    return changes
+
+
+def _compare_item(code: str, item: SavedItem, current: Current) -> Iterable[Change]:
+    now = current.items.get(code)
+    if now is None:
+        yield Change(code, f"item removed since, with its {item.anchor.chain_length} events", True)
+        return
+    then = item.anchor
+    if now.content_hash != then.content_hash:
+        names = _changed_fields(item, current.contents[code]) if code in current.contents else []
+        what = ", ".join(names) if names else "description or quote"
+        yield Change(code, f"text changed since: {what}", True)
+    if then.chain_length > now.chain_length:
+        removed = then.chain_length - now.chain_length
+        seqs = (
+            f"seq {now.chain_length + 1}-{then.chain_length}"
+            if removed > 1
+            else (f"seq {then.chain_length}")
+        )
+        yield Change(code, f"{removed} event(s) removed since ({seqs})", True)
+    elif then.chain_length and current.hash_at_saved.get(code) != then.chain_head:
+        yield Change(
+            code,
+            f"history rewritten since: the saved head (seq {then.chain_length}) is no longer "
+            f"in the chain; events at or before seq {then.chain_length} were edited, removed, "
+            "inserted or reordered, and the hashes recomputed",
+            True,
+        )
+    elif now.chain_length > then.chain_length:
+        added = now.chain_length - then.chain_length
+        yield Change(code, f"{added} event(s) added since", False)
+
+
+EVENT_FIELDS = (
+    "party",
+    "from_status",
+    "to_status",
+    "note",
+    "reason",
+    "actor",
+    "effective_on",
+    "recorded_at",
+    "corrects_id",
+)
+
+
+def _as_exported(value: Any) -> Any:
+    """A value as `tracker export` writes it (tracker.transfer): times in UTC, ISO 8601."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> list[Change]:
+    """For each chain rewritten since an export, name its first event that differs from the
+    export's copy, and the fields that differ. Reads only those items' events."""
+    from tracker.models import events_table
+
+    rewritten = {c.code for c in changes if c.message.startswith("history rewritten")}
+    if not rewritten:
+        return changes
+    ids = {
+        row["id"]: row["code"] for row in _rows(export, "commitments") if row["code"] in rewritten
+    }
+    saved: dict[str, dict[int, dict[str, Any]]] = {code: {} for code in rewritten}
+    for row in _rows(export, "status_events"):
+        code = ids.get(row["commitment_id"])
+        if code is not None:
+            saved[code][row["seq"]] = row
+    E = events_table.c
+    first: dict[str, str] = {}
+    for code in rewritten:
+        now = {
+            row.seq: row
+            for row in session.execute(
+                select(events_table)
+                .join(commitments_table, commitments_table.c.id == E.commitment_id)
+                .where(commitments_table.c.code == code)
+            )
+        }
+        for seq in sorted(saved[code]):
+            old = saved[code][seq]
+            new = now.get(seq)
+            if new is None:
+                first[code] = f"event #{old['id']} (seq {seq}) is gone"
+                break
+            if new.hash != old["hash"]:
+                fields = [f for f in EVENT_FIELDS if _as_exported(getattr(new, f)) != old[f]]
+                if new.id != old["id"]:
+                    fields.insert(0, f"id, was #{old['id']}")
+                what = ", ".join(fields) or "its evidence, or an event before it"
+                first[code] = f"event #{new.id} (seq {seq}) differs from the export: {what}"
+                break
+    return [
+        Change(c.code, f"history rewritten since: {first[c.code]}", True)
+        if c.code in first and c.message.startswith("history rewritten")
+        else c
+        for c in changes
+    ]

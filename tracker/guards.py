@@ -1,0 +1,177 @@
+"""History is append-only in the database itself, not only in the tool's code.
+
+Triggers make `status_events`, `evidence` and `chain_builds` refuse UPDATE and DELETE (and, on
+PostgreSQL, TRUNCATE), so a stray SQL statement or another program cannot rewrite history
+without first dropping a guard, which `tracker verify` then reports. They do not stop someone
+who owns the tables: the owner can drop a trigger. On PostgreSQL a recorder role that holds
+only SELECT and INSERT on them (`tracker db grants`) cannot.
+
+Migration 0007_append_only installs them through `install`; a later migration that rebuilds one
+of these tables on SQLite (batch mode) drops its triggers and must call `install` again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+GUARDED = ("status_events", "evidence", "chain_builds")
+PG_FUNCTION = "tracker_append_only"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    table: str
+    name: str
+
+
+def expected(dialect: str) -> list[Trigger]:
+    """The triggers a database at head must hold, by engine."""
+    if dialect == "postgresql":
+        suffixes = ("append_only", "no_truncate")
+    else:
+        suffixes = ("no_update", "no_delete")
+    return [Trigger(t, f"{t}_{s}") for t in GUARDED for s in suffixes]
+
+
+_PG_BODY = (
+    " BEGIN RAISE EXCEPTION '% is append-only: % refused (tracker)', TG_TABLE_NAME, TG_OP "
+    "USING ERRCODE = 'restrict_violation'; END "
+)
+
+
+def _sqlite_trigger(table: str, operation: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} BEGIN "
+        f"SELECT RAISE(ABORT, '{table} is append-only: {operation} refused (tracker)'); END"
+    )
+
+
+def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
+    """Create the guards of `tables` (idempotent: an existing one is replaced)."""
+    from sqlalchemy import text
+
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql "
+                f"AS $${_PG_BODY}$$"
+            )
+        )
+        for table in tables:
+            for name, when, each in (
+                (f"{table}_append_only", "UPDATE OR DELETE", "ROW"),
+                (f"{table}_no_truncate", "TRUNCATE", "STATEMENT"),
+            ):
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER {name} BEFORE {when} ON {table} "
+                        f"FOR EACH {each} EXECUTE FUNCTION {PG_FUNCTION}()"
+                    )
+                )
+        return
+    for table in tables:
+        for operation in ("UPDATE", "DELETE"):
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{operation.lower()}"))
+            connection.execute(text(_sqlite_trigger(table, operation)))
+
+
+def remove(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
+    """Drop the guards of `tables` (those that exist)."""
+    from sqlalchemy import text
+
+    postgres = connection.dialect.name == "postgresql"
+    for trigger in expected(connection.dialect.name):
+        if trigger.table in tables:
+            on = f" ON {trigger.table}" if postgres else ""
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger.name}{on}"))
+    if postgres and set(tables) == set(GUARDED):
+        connection.execute(text(f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"))
+
+
+def missing(connection: Connection) -> list[Trigger]:
+    """The guards that are not there, disabled, or not what `install` made (a trigger of the
+    same name that does nothing is no guard)."""
+    from sqlalchemy import text
+
+    dialect = connection.dialect.name
+    present: set[tuple[str, str]] = set()
+    if dialect == "postgresql":
+        rows = connection.execute(
+            text(
+                "SELECT c.relname, t.tgname, t.tgtype FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE c.oid = ANY(ARRAY[to_regclass('status_events'), to_regclass('evidence'), "
+                "to_regclass('chain_builds')]::oid[]) AND NOT t.tgisinternal "
+                "AND t.tgenabled <> 'D' AND p.proname = :function AND p.prosrc = :body"
+            ),
+            {"function": PG_FUNCTION, "body": _PG_BODY},
+        ).all()
+        # tgtype bits: 1 row, 2 before, 8 delete, 16 update, 32 truncate.
+        wanted = {"append_only": 1 | 2 | 8 | 16, "no_truncate": 2 | 32}
+        for table, name, kind in rows:
+            suffix = name.removeprefix(f"{table}_")
+            if wanted.get(suffix) == kind:
+                present.add((table, name))
+    else:
+        for table, name, sql in connection.execute(
+            text("SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger'")
+        ):
+            operation = name.removeprefix(f"{table}_no_").upper()
+            if sql == _sqlite_trigger(table, operation):
+                present.add((table, name))
+    return [t for t in expected(dialect) if (t.table, t.name) not in present]
+
+
+def grants(connection: Connection, role: str) -> list[str]:
+    """GRANT statements for a PostgreSQL role that records progress and reads, and no more."""
+    from sqlalchemy import text
+
+    from tracker.errors import TrackerError
+
+    if connection.dialect.name != "postgresql":
+        raise TrackerError(
+            "grants are for PostgreSQL; a SQLite file is guarded by its file permissions "
+            "(owner only) and its triggers"
+        )
+    if not role or len(role) > 63 or "\x00" in role:
+        raise TrackerError(f"invalid role name {role!r}")
+    found = connection.execute(
+        text("SELECT rolsuper FROM pg_roles WHERE rolname = :role"), {"role": role}
+    ).first()
+    if found is None:
+        raise TrackerError(f"no role {role!r}; create it first (CREATE ROLE ... LOGIN)")
+    owner = connection.execute(
+        text(
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'status_events' "
+            "AND schemaname = current_schema()"
+        )
+    ).scalar_one()
+    # An owner can drop the guards and a superuser bypasses grants: neither can be a recorder,
+    # and revoking an owner's rights would break init, load and upgrades.
+    if role == owner or found.rolsuper:
+        why = "owns the tables" if role == owner else "is a superuser"
+        raise TrackerError(f"role {role!r} {why}: a recorder must be another, plain role")
+    quote = connection.dialect.identifier_preparer.quote
+    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    sequences = [
+        connection.execute(
+            text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
+        ).scalar_one()
+        for table in ("status_events", "evidence")
+    ]
+    who, where = quote(role), quote(schema)
+    return [
+        f"GRANT USAGE ON SCHEMA {where} TO {who}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {who}",
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {where} FROM {who}",
+        f"GRANT INSERT ON {where}.status_events, {where}.evidence TO {who}",
+        # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status and
+        # chain end; nothing else of it.
+        f"GRANT UPDATE (status, chain_length, chain_head) ON {where}.commitments TO {who}",
+        f"GRANT USAGE ON SEQUENCE {', '.join(sequences)} TO {who}",
+    ]
