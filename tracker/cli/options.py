@@ -215,7 +215,7 @@ def held_output() -> Iterator[IO[str]]:
 
 
 def write_output(
-    text: str | Iterable[str],
+    text: str | bytes | Iterable[str],
     output: Path | None,
     *,
     mode: int = 0o644,
@@ -224,8 +224,12 @@ def write_output(
     """Print (to `stdout`, default sys.stdout), or write the file atomically (a reader never
     sees half a report).
 
-    `text` may be a stream of chunks, written as they come (large reports stay small in memory).
+    `text` may be a stream of chunks, written as they come (large reports stay small in memory),
+    or bytes (a PDF).
     """
+    if isinstance(text, bytes):
+        _write_bytes(text, output, mode=mode)
+        return
     parts = [text] if isinstance(text, str) else text
     if output is None:
         out = sys.stdout if stdout is None else stdout
@@ -240,6 +244,29 @@ def write_output(
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 for part in parts:
                     handle.write(part)
+            os.chmod(tmp, mode)
+            os.replace(tmp, output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise TrackerError(f"cannot write {output}: {exc.strerror or exc}") from None
+    typer.echo(f"Wrote {output}", err=True)
+
+
+def _write_bytes(data: bytes, output: Path | None, *, mode: int) -> None:
+    """Bytes to stdout's buffer, or to the file atomically, as write_output does for text."""
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             os.chmod(tmp, mode)
             os.replace(tmp, output)
         except BaseException:

@@ -15,7 +15,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tracker.reports.model import METHOD, EventLine, Milestone, Report
+from tracker.reports.model import (
+    METHOD,
+    METHOD_LABELS,
+    DeclarationInfo,
+    EventLine,
+    Milestone,
+    Report,
+)
 from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
@@ -24,7 +31,7 @@ from tracker.reports.presentation import (
     pct,
     score_text,
 )
-from tracker.statuses import LABELS
+from tracker.statuses import LABELS, Kind, Status
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -50,9 +57,20 @@ def _change(e: EventLine) -> str:
     return f"{LABELS[e.from_status]} → {LABELS[e.to_status]}"
 
 
-def _charts(report: Report, enabled: bool) -> dict[str, Any]:
+def _both(wide: str | None, narrow: str | None) -> Any:
+    """A chart drawn twice: wide for a screen and print, narrow for a phone (CSS shows one), so
+    that no label shrinks out of legibility and no legend is cut at 390 px."""
     from markupsafe import Markup
 
+    if not wide or not narrow:
+        return None
+    # Markup: this SVG is ours, drawn by matplotlib, which escapes the label text it contains.
+    narrow = narrow.replace("<svg ", '<svg class="narrow" ', 1)
+    wide = wide.replace("<svg ", '<svg class="wide" ', 1)
+    return Markup(wide + "\n" + narrow)
+
+
+def _charts(report: Report, enabled: bool) -> dict[str, Any]:
     from tracker.reports import charts
 
     if not enabled:
@@ -61,14 +79,70 @@ def _charts(report: Report, enabled: bool) -> dict[str, Any]:
         note = "Charts need matplotlib: pip install 'tracker[charts]'. The tables hold every figure"
         note += "."
         return {"pillars": None, "burnup": None, "note": note}
-    pillars = charts.pillar_bars(report)
-    burnup = charts.burnup(report)
-    # Markup: this SVG is ours, drawn by matplotlib, which escapes the label text it contains.
     return {
-        "pillars": Markup(pillars) if pillars else None,
-        "burnup": Markup(burnup) if burnup else None,
+        "pillars": _both(charts.pillar_bars(report), charts.pillar_bars(report, narrow=True)),
+        "burnup": _both(charts.burnup(report), charts.burnup(report, narrow=True)),
         "note": None,
     }
+
+
+def css_string(text: str) -> str:
+    """Text as a CSS string literal for the print footer: every character that is not a
+    letter, digit or space becomes a CSS escape, so no user text can end the string, the rule
+    or the style element."""
+    out = []
+    for ch in text:
+        if ch.isalnum() or ch == " ":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):x} ")
+    return '"' + "".join(out) + '"'
+
+
+def _print_strings(report: Report) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    parts = [report.marking] if report.marking else []
+    if report.prepared_by:
+        parts.append(f"prepared by {report.prepared_by}")
+    parts.append(f"as of {report.as_of.isoformat()}")
+    parts.append(f"heads digest {report.heads_digest[:16]}…")
+    if len(parts) == 2:
+        parts.insert(0, "tracker status report")
+    return {
+        "marking": Markup(css_string(report.marking or "")),
+        "footer": Markup(css_string(" · ".join(_control_free(p) for p in parts))),
+    }
+
+
+def _control_free(text: str) -> str:
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", " ".join(text.split()))
+
+
+def _declaration_inferred(d: DeclarationInfo) -> str:
+    marked = [name for name in ("place", "date") if name in d.inferred]
+    if not marked:
+        return ""
+    return f" ({' and '.join(marked)} from {d.inferred[marked[0]]}, not the source text)"
+
+
+def since_label(report: Report) -> str:
+    """What the 'since' date is, when it is one of the report's own dates."""
+    if report.since is None:
+        return ""
+    previous = report.previous_milestone
+    if previous is not None and previous.date == report.since:
+        return previous.title
+    if any(d.date == report.since for d in report.declarations):
+        return "the declaration"
+    return ""
+
+
+def sides_title(report: Report) -> str:
+    names = [p.party for p in report.parties]
+    if len(names) <= 1:
+        return f"{''.join(names)}: scored commitments"
+    return f"{', '.join(names[:-1])} and {names[-1]} side by side"
 
 
 def render(report: Report, *, charts: bool = True) -> str:
@@ -86,11 +160,18 @@ def render(report: Report, *, charts: bool = True) -> str:
     )
     env.filters.update(pct=pct, score=score_text, when=_when, change=_change)
     env.tests["web_link"] = is_web_link
-    titles = "; ".join(d.title for d in report.declarations) or "No declaration loaded"
     template = env.get_template("report.html.j2")
     return template.render(
         report=report,
-        title=f"Status report: {titles}",
+        title=report.display_title,
+        kinds=Kind,
+        st=Status,
+        css=_print_strings(report),
+        declaration_inferred=_declaration_inferred,
+        since_label=since_label(report),
+        sides_title=sides_title(report),
+        guided=[i for i in report.items if i.scored and i.guidelines],
+        method_labels=METHOD_LABELS,
         statuses=PROGRESS_ORDER,
         labels=LABELS,
         colours={s.value: c for s, c in COLOURS.items()},
