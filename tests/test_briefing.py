@@ -540,3 +540,37 @@ def test_terminal_report_goes_through_the_pager_on_a_terminal_only(
     monkeypatch.setenv("PAGER", "cat")
     assert briefed.ok("report").startswith("Status report:")
     assert not caught.exists()
+
+
+# --- one vocabulary ------------------------------------------------------------------------
+
+
+def test_show_list_log_and_report_use_the_same_key_names(briefed: Cli) -> None:
+    """The same thing has the same name everywhere: `owners`, and an event's `from_status` /
+    `to_status`; the older `owner` and event `status` stay one release as aliases."""
+    report = json.loads(briefed.ok("report", "-f", "json", "--since", "2026-01-01"))
+    item = next(c for c in report["commitments"] if c["code"] == "CYB-01")
+    shown = json.loads(briefed.ok("show", "CYB-01", "-f", "json"))
+    listed = next(r for r in json.loads(briefed.ok("list", "-f", "json")) if r["code"] == "CYB-01")
+    logged = json.loads(briefed.ok("log", "--code", "CYB-01", "-f", "json"))[0]
+    for key in ("code", "title", "pillar", "kind", "parties", "owners", "target", "status"):
+        assert shown[key] == item[key] == listed[key], key
+    assert shown["score"] == item["score"] and shown["party_status"] == item["party_status"]
+    unscored = json.loads(briefed.ok("show", "SEC-03", "-f", "json"))
+    assert unscored["score"] is None and "(not scored)" in briefed.ok("show", "SEC-03")
+    event = shown["events"][-1]
+    change = next(e for e in report["changes"] if e["code"] == "CYB-01")
+    for key in ("id", "on", "party", "from_status", "to_status", "note", "reason", "evidence"):
+        assert event[key] == change[key] == logged[key], key
+    assert event["status"] == event["to_status"] and shown["owner"] == shown["owners"]
+    header = briefed.ok("list", "-f", "csv").splitlines()[0].split(",")
+    assert "owners" in header and "owner" not in header
+
+
+def test_every_id_in_the_page_is_unique_and_every_reference_lands(html_report: Path) -> None:
+    # Each chart is drawn twice (wide and phone); their SVG ids must not collide.
+    page = html_report.read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    references = re.findall(r'(?:url\(#|href="#)([^)"]+)', page)
+    assert references and set(references) <= set(ids)

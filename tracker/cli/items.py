@@ -28,7 +28,14 @@ from tracker.cli.options import (
     session,
     transact,
 )
-from tracker.statuses import LABELS, SCORES, Status, parse_status, status_for_party
+from tracker.statuses import (
+    LABELS,
+    Status,
+    item_score,
+    parse_kind,
+    parse_status,
+    status_for_party,
+)
 
 if TYPE_CHECKING:
     from tracker.commitments import CommitmentRow
@@ -48,7 +55,9 @@ class ShowFormat(StrEnum):
     json = "json"
 
 
-LIST_FIELDS = ["code", "title", "pillar", "kind", "parties", "owner", "target", "status"]
+LIST_FIELDS = ["code", "title", "pillar", "kind", "parties", "owners", "target", "status"]
+# Keys kept for one release under their names before the report's vocabulary: `owner`.
+LIST_JSON_ALIASES = {"owner": "owners"}
 
 
 _CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160)], "\ufffd")
@@ -165,6 +174,7 @@ def list_command(
             for n, row in enumerate(rows):
                 full = row.as_dict()
                 data = {k: full[k] for k in LIST_FIELDS}
+                data.update((old, full[new]) for old, new in LIST_JSON_ALIASES.items())
                 out.write(("," if n else "") + "\n  " + json.dumps(data, ensure_ascii=False))
             out.write("\n]\n")
         else:
@@ -189,12 +199,18 @@ def _evidence_data(e: Evidence) -> dict[str, Any]:
     }
 
 
+def _score_text(score: int | None) -> str:
+    return "not scored" if score is None else f"score {score:+d}"
+
+
 def _event_data(e: StatusEvent, corrected_by: int | None = None) -> dict[str, Any]:
     return {
         "id": e.id,
         "on": e.effective_on.isoformat(),
         "party": e.party,
         "from_status": e.from_status,
+        "to_status": e.to_status,
+        # The name before the report's vocabulary was adopted; kept for one release.
         "status": e.to_status,
         "note": e.note,
         "reason": e.reason,
@@ -231,16 +247,18 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
         "pillar_title": c.pillar.title,
         "kind": c.kind,
         "parties": list(c.parties),
-        "owner": list(c.owners),
+        "owners": list(c.owners),
         "target": c.target_date.isoformat() if c.target_date else None,
         "target_label": c.target_label,
         "status": c.status,
-        "score": SCORES[Status(c.status)],
+        "score": item_score(parse_kind(c.kind), Status(c.status)),
         "party_status": _party_status(c, events),
         "description": c.description,
         "quote": c.quote,
         "chain_head": c.chain_head,
         "events": [_event_data(e, corrected_by.get(e.id)) for e in events],
+        # The name before the report's vocabulary was adopted; kept for one release.
+        "owner": list(c.owners),
     }
 
 
@@ -270,12 +288,12 @@ def show(
         target = f"{data['target_label']} ({target})"
     lines = [
         f"{data['code']}  {data['title']}",
-        f"Status:      {_label(data['status'])} (score {data['score']:+d})",
+        f"Status:      {_label(data['status'])} ({_score_text(data['score'])})",
         "By party:    " + "; ".join(f"{p}: {_label(st)}" for p, st in data["party_status"].items()),
         f"Pillar:      {data['pillar_title']} [{data['pillar']}]",
         f"Kind:        {data['kind']}",
         f"Parties:     {', '.join(data['parties'])}",
-        f"Lead bodies: {', '.join(data['owner']) or '—'}",
+        f"Lead bodies: {', '.join(data['owners']) or '—'}",
         f"Target:      {target}",
         f"Declaration: {data['declaration']}",
         "",

@@ -63,7 +63,19 @@ def _plain(label: str) -> str:
     return one_line(label).replace("$", r"\$")
 
 
-def _to_svg(fig: Figure, label: str) -> str:
+_ID = re.compile(r'\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+
+
+def _prefix_ids(text: str, prefix: str) -> str:
+    """Every id in the SVG, and every reference to one, prefixed: two charts (the wide and the
+    phone drawing) inline in one page must not share an id (matplotlib numbers its ids
+    per figure, patch_1, text_2 ...), or a reference could land in the other drawing."""
+    text = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', text)
+    return _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
+
+
+def _to_svg(fig: Figure, label: str, prefix: str) -> str:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     FigureCanvasSVG(fig)
@@ -75,7 +87,7 @@ def _to_svg(fig: Figure, label: str) -> str:
     assert root is not None
     tag = _DROP_ATTRIBUTE.sub("", root.group(0))
     tag = tag.replace("<svg", f'<svg role="img" aria-label="{html.escape(label)}"', 1)
-    return text[: root.start()] + tag + text[root.end() :]
+    return _prefix_ids(text[: root.start()] + tag + text[root.end() :], prefix)
 
 
 def _legend(ax: Any, handles: list[Any], ncols: int, below: float) -> None:
@@ -193,6 +205,7 @@ def pillar_bars(report: Report, *, narrow: bool = False) -> str | None:
             fig,
             "Bar chart: items per pillar, the scored commitments by status and the items that "
             "are not scored; the table that follows gives every number",
+            "pn-" if narrow else "pw-",
         )
 
 
@@ -241,4 +254,5 @@ def burnup(report: Report, *, narrow: bool = False) -> str | None:
             fig,
             "Area chart: items that have moved from not started, by status, from the "
             "declaration date to the as-of date; the table that follows gives every number",
+            "bn-" if narrow else "bw-",
         )
