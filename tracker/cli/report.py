@@ -8,9 +8,7 @@ a report longer than the screen goes through a pager ($PAGER, else `less`), neve
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
-import subprocess
 import sys
 from enum import StrEnum
 from typing import Annotated, TextIO
@@ -79,6 +77,9 @@ def screen_height(stream: TextIO) -> int:
 def page(text: str) -> bool:
     """Show `text` through the user's pager; False when there is none to run (then the caller
     prints it). PAGER is split as a shell would (`less -S`), and empty or `cat` means none."""
+    import shlex
+    import subprocess
+
     command = os.environ.get("PAGER", "less")
     try:
         argv = shlex.split(command)

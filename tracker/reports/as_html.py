@@ -30,6 +30,8 @@ from tracker.reports.presentation import (
     is_web_link,
     pct,
     score_text,
+    sides_title,
+    since_label,
 )
 from tracker.statuses import LABELS, Kind, Status
 
@@ -124,25 +126,6 @@ def _declaration_inferred(d: DeclarationInfo) -> str:
     if not marked:
         return ""
     return f" ({' and '.join(marked)} from {d.inferred[marked[0]]}, not the source text)"
-
-
-def since_label(report: Report) -> str:
-    """What the 'since' date is, when it is one of the report's own dates."""
-    if report.since is None:
-        return ""
-    previous = report.previous_milestone
-    if previous is not None and previous.date == report.since:
-        return previous.title
-    if any(d.date == report.since for d in report.declarations):
-        return "the declaration"
-    return ""
-
-
-def sides_title(report: Report) -> str:
-    names = [p.party for p in report.parties]
-    if len(names) <= 1:
-        return f"{''.join(names)}: scored commitments"
-    return f"{', '.join(names[:-1])} and {names[-1]} side by side"
 
 
 def render(report: Report, *, charts: bool = True) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from tracker.reports.as_html import sides_title, since_label
 from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
+from tracker.reports.presentation import sides_title, since_label
 from tracker.statuses import LABELS, STATUSES, Kind, Status
 
 # Inline markup and table syntax. Text never starts a line here (it follows a code or sits in a

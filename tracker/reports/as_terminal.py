@@ -13,7 +13,6 @@ import io
 import re
 from typing import TYPE_CHECKING
 
-from tracker.reports.as_html import sides_title
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
@@ -31,6 +30,7 @@ from tracker.reports.presentation import (
     pct,
     sample,
     score_text,
+    sides_title,
     split_cells,
 )
 from tracker.statuses import LABELS, Kind, Status

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from tracker.reports.model import HistoryPoint
+from tracker.reports.model import HistoryPoint, Report
 from tracker.statuses import Status
 
 # Left to right in a bar, bottom to top in the burn-up: delivered first, then work under way,
@@ -129,3 +129,22 @@ def sample(points: Sequence[HistoryPoint], limit: int) -> list[HistoryPoint]:
     last = len(points) - 1
     picks = sorted({round(k * last / (limit - 1)) for k in range(limit)})
     return [points[i] for i in picks]
+
+
+def since_label(report: Report) -> str:
+    """What the 'since' date is, when it is one of the report's own dates."""
+    if report.since is None:
+        return ""
+    previous = report.previous_milestone
+    if previous is not None and previous.date == report.since:
+        return previous.title
+    if any(d.date == report.since for d in report.declarations):
+        return "the declaration"
+    return ""
+
+
+def sides_title(report: Report) -> str:
+    names = [p.party for p in report.parties]
+    if len(names) <= 1:
+        return f"{''.join(names)}: scored commitments"
+    return f"{', '.join(names[:-1])} and {names[-1]} side by side"
