@@ -509,7 +509,7 @@ def test_terminal_first_screen_is_the_briefing(briefed: Cli) -> None:
     text = briefed.ok("report", "-f", "terminal", "--as-of", AS_OF)
     first = "\n".join(text.splitlines()[:24])
     assert "days to the 2026 foreign and defence ministers' meeting (2+2)" in _flat(first)
-    assert "Changes since 2026-01-31 (3)" in first
+    assert "Changes since 2026-01-31, the declaration (3)" in first
     assert "Due by the 2026 foreign and defence ministers' meeting (2+2) (5)" in first
     assert "Overdue: none." in text.split("Stalled (1)")[0]
     assert text.index("Stalled (1)") < text.index("Japan, UK and Italy side by side")

@@ -137,7 +137,7 @@ def report(
         typer.Option(
             "--history/--no-history",
             help="Include the burn-up series (status counts over time) "
-            "[default: in terminal and html, which draw it].",
+            "[default: in terminal, html and pdf, which draw it].",
             show_default=False,
         ),
     ] = None,

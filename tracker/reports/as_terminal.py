@@ -31,6 +31,7 @@ from tracker.reports.presentation import (
     sample,
     score_text,
     sides_title,
+    since_label,
     split_cells,
 )
 from tracker.statuses import LABELS, Kind, Status
@@ -369,7 +370,9 @@ def _changes(console: Console, report: Report) -> None:
     from rich.text import Text
 
     assert report.since is not None
-    _section(console, f"Changes since {report.since.isoformat()} ({len(report.changes)})")
+    label = since_label(report)
+    since = report.since.isoformat() + (f", {label}" if label else "")
+    _section(console, f"Changes since {since} ({len(report.changes)})")
     if not report.changes:
         console.print(Text("None."))
         return
