@@ -511,7 +511,8 @@ def test_terminal_first_screen_is_the_briefing(briefed: Cli) -> None:
     assert "days to the 2026 foreign and defence ministers' meeting (2+2)" in _flat(first)
     assert "Changes since 2026-01-31, the declaration (3)" in first
     assert "Due by the 2026 foreign and defence ministers' meeting (2+2) (5)" in first
-    assert "Overdue: none." in text.split("Stalled (1)")[0]
+    assert "Overdue: none." in first and "Stalled (1)" in first
+    assert "MIN-01 ░ stalled" in first.split("Stalled (1)")[1]
     assert text.index("Stalled (1)") < text.index("Japan, UK and Italy side by side")
     assert text.index("side by side") < text.index("Progress by pillar")
 

@@ -117,11 +117,14 @@ def _more(console: Console, total: int) -> None:
         )
 
 
-def _section(console: Console, title: str) -> None:
+def _section(console: Console, title: str, *, gap: bool = True) -> None:
+    """A titled rule; `gap=False` leaves out the blank line above it (page one's lists, so
+    that the headline and every attention list fit the first screen of a terminal)."""
     from rich.rule import Rule
     from rich.text import Text
 
-    console.print()
+    if gap:
+        console.print()
     console.print(
         Rule(Text(one_line(title), style="bold"), align="left", characters="─", style="dim")
     )
@@ -323,7 +326,7 @@ def _item_list(console: Console, title: str, items: list[ItemLine]) -> None:
         # One line, no rule: page one must fit the first screen.
         console.print(Text(one_line(f"{title}: none."), style="bold"))
         return
-    _section(console, f"{title} ({len(items)})")
+    _section(console, f"{title} ({len(items)})", gap=False)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
@@ -372,7 +375,7 @@ def _changes(console: Console, report: Report) -> None:
     assert report.since is not None
     label = since_label(report)
     since = report.since.isoformat() + (f", {label}" if label else "")
-    _section(console, f"Changes since {since} ({len(report.changes)})")
+    _section(console, f"Changes since {since} ({len(report.changes)})", gap=False)
     if not report.changes:
         console.print(Text("None."))
         return
