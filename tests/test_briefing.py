@@ -582,3 +582,7 @@ def test_every_id_in_the_page_is_unique_and_every_reference_lands(html_report: P
     assert len(ids) == len(set(ids))
     references = re.findall(r'(?:url\(#|href="#)([^)"]+)', page)
     assert references and set(references) <= set(ids)
+    # Each chart drawing is described by its data table, which is in the page (and prints).
+    described = re.findall(r'<svg [^>]*aria-describedby="([^"]+)"', page)
+    assert sorted(described) == sorted(["pillar-chart-data"] * 2 + ["burnup-data"] * 2)
+    assert set(described) <= set(ids)

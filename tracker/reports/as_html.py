@@ -59,7 +59,7 @@ def _change(e: EventLine) -> str:
     return f"{LABELS[e.from_status]} → {LABELS[e.to_status]}"
 
 
-def _both(wide: str | None, narrow: str | None) -> Any:
+def _both(wide: str | None, narrow: str | None, data_table: str) -> Any:
     """A chart drawn twice: wide for a screen and print, narrow for a phone (CSS shows one), so
     that no label shrinks out of legibility and no legend is cut at 390 px."""
     from markupsafe import Markup
@@ -67,8 +67,10 @@ def _both(wide: str | None, narrow: str | None) -> Any:
     if not wide or not narrow:
         return None
     # Markup: this SVG is ours, drawn by matplotlib, which escapes the label text it contains.
-    narrow = narrow.replace("<svg ", '<svg class="narrow" ', 1)
-    wide = wide.replace("<svg ", '<svg class="wide" ', 1)
+    # Each drawing is described by the data table printed after it (WCAG 1.1.1).
+    described = f'aria-describedby="{data_table}"'
+    narrow = narrow.replace("<svg ", f'<svg class="narrow" {described} ', 1)
+    wide = wide.replace("<svg ", f'<svg class="wide" {described} ', 1)
     return Markup(wide + "\n" + narrow)
 
 
@@ -82,8 +84,12 @@ def _charts(report: Report, enabled: bool) -> dict[str, Any]:
         note += "."
         return {"pillars": None, "burnup": None, "note": note}
     return {
-        "pillars": _both(charts.pillar_bars(report), charts.pillar_bars(report, narrow=True)),
-        "burnup": _both(charts.burnup(report), charts.burnup(report, narrow=True)),
+        "pillars": _both(
+            charts.pillar_bars(report),
+            charts.pillar_bars(report, narrow=True),
+            "pillar-chart-data",
+        ),
+        "burnup": _both(charts.burnup(report), charts.burnup(report, narrow=True), "burnup-data"),
         "note": None,
     }
 
