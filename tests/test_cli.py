@@ -217,7 +217,7 @@ def test_unknown_code_suggests_the_nearest(cli) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["progress", "CYB-01"], ["show"], ["list", "--bogus"], ["report", "--format", "pdf"]],
+    [["progress", "CYB-01"], ["show"], ["list", "--bogus"], ["report", "--format", "docx"]],
 )
 def test_usage_errors_exit_2_in_one_line(cli, args) -> None:
     line = _one_line_error(cli(*args), code=2)
@@ -250,7 +250,7 @@ def test_list_filters(cli) -> None:
     rows = _csv(cli.ok("list", "--format", "csv"))
     assert len(rows) == 23
     assert list(rows[0]) == [
-        "code", "title", "pillar", "kind", "parties", "owner", "target", "status",
+        "code", "title", "pillar", "kind", "parties", "owners", "target", "status", "inferred",
     ]  # fmt: skip
     cyber = _csv(cli.ok("list", "--pillar", "cyber", "--format", "csv"))
     assert [r["code"] for r in cyber] == ["CYB-01", "CYB-02", "CYB-03", "CYB-04"]
@@ -262,7 +262,7 @@ def test_list_filters(cli) -> None:
         r["kind"] == "outlook" for r in _csv(cli.ok("list", "--kind", "outlook", "-f", "csv"))
     )
     ncsc = _csv(cli.ok("list", "--owner", "NCSC", "--format", "csv"))
-    assert ncsc and all("NCSC" in r["owner"] for r in ncsc)
+    assert ncsc and all("NCSC" in r["owners"] for r in ncsc)
     found = _csv(cli.ok("list", "--search", "VIGILANT", "--format", "csv"))
     assert "SEC-03" in [r["code"] for r in found] and len(found) < 5
     assert _csv(cli.ok("list", "--search", "no such words anywhere", "--format", "csv")) == []
@@ -287,9 +287,12 @@ def test_list_status_filter_and_overdue(cli) -> None:
 def test_list_json_is_stable(cli) -> None:
     data = json.loads(cli.ok("list", "--pillar", "ministers-meeting", "--format", "json"))
     assert [d["code"] for d in data] == ["MIN-01", "MIN-02"]
+    # One vocabulary with show and the report (`owners`); `owner` stays for one release.
     assert list(data[0]) == [
-        "code", "title", "pillar", "kind", "parties", "owner", "target", "status",
+        "code", "title", "pillar", "kind", "parties", "owners", "target", "status", "inferred",
+        "owner",
     ]  # fmt: skip
+    assert data[0]["owner"] == data[0]["owners"]
     assert data[0]["target"] == "2026-12-31" and data[0]["parties"] == ["Japan", "UK"]
     assert json.loads(cli.ok("list", "--search", "no such text", "--format", "json")) == []
 
@@ -510,20 +513,20 @@ def test_report_markdown_and_json(cli, tmp_path) -> None:
     cli.ok("progress", "CYB-01", "-s", "in_progress")
     md = cli.ok("report")
     assert md.startswith("# Status report: Japan–UK")
-    assert "## By pillar" in md and "## Commitments" in md
+    assert "## By pillar" in md and "## The parties' pledges" in md
     assert "Completion rate: 25% (1 of 4 commitments achieved)" in md
     assert "[https://a.example/2plus2](<https://a.example/2plus2>)" in md
     target = tmp_path / "out" / "report.json"
     cli.ok("report", "--format", "json", "--output", str(target))
     data = json.loads(target.read_text(encoding="utf-8"))
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     summary = data["summary"]
-    assert summary["commitments"] == 15 and summary["achieved"] == 1
-    # 1 achieved (+1), 1 in progress (0), 13 not started (-1): (1 - 13) / 15
-    assert summary["mean_score"] == round(-12 / 15, 4)
+    assert summary["commitments"] == 4 and summary["achieved"] == 1
+    # 1 achieved (+1), 3 not started (-1); CYB-01, in progress, is a priority: not scored
+    assert summary["mean_score"] == round(-2 / 4, 4)
     codes = {c["code"]: c for c in data["commitments"]}
     assert codes["MIN-01"]["status"] == "achieved" and codes["MIN-01"]["score"] == 1
-    assert codes["CYB-01"]["status"] == "in_progress" and codes["CYB-01"]["score"] == 0
+    assert codes["CYB-01"]["status"] == "in_progress" and codes["CYB-01"]["score"] is None
 
 
 def test_report_as_of_rebuilds_from_history(cli) -> None:

@@ -751,7 +751,7 @@ def test_report_json_objects_read_back_as_the_fields(
     reads back exactly, and the text is what json.dumps writes for the same object."""
     from tracker.reports import as_json
     from tracker.reports.model import EventLine, ItemLine
-    from tracker.statuses import SCORES, Kind
+    from tracker.statuses import Kind
 
     recorded = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
     line = EventLine(
@@ -771,16 +771,18 @@ def test_report_json_objects_read_back_as_the_fields(
     item = ItemLine(
         code=code, title=title, pillar=note, pillar_title=note, kind=Kind.ONGOING,
         parties=names, owners=names[::-1], target_date=target, target_label=label,
-        status=status, score=SCORES[status], overdue=bool(target), last_event=line,
-        party_status=dict.fromkeys(names, status), chain_head="ab" * 32,
+        status=status, score=None, overdue=bool(target), last_event=line,
+        party_status=dict.fromkeys(names, status), chain_head="ab" * 32, basis=note,
+        inferred=dict.fromkeys(names, "analyst's assignment"),
     )  # fmt: skip
     expected_item = {
         "code": code, "title": title, "pillar": note, "kind": "ongoing", "parties": names,
         "owners": names[::-1], "target": target.isoformat() if target else None,
-        "target_label": label, "status": status.value, "score": SCORES[status],
+        "target_label": label, "status": status.value, "score": None,
         "party_status": dict.fromkeys(names, status.value), "overdue": bool(target),
         "last_event": expected_event, "chain_head": "ab" * 32,
-        "chain_length": 0, "content_hash": item.content_hash,
+        "chain_length": 0, "content_hash": item.content_hash, "basis": note,
+        "inferred": sorted(set(names)),
     }  # fmt: skip
     text = as_json.item(item)
     assert json.loads(text) == expected_item

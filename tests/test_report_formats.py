@@ -29,7 +29,7 @@ from rich.cells import cell_len
 
 from tracker.reports.as_markdown import esc
 from tracker.reports.presentation import PROGRESS_ORDER, pct, score_text
-from tracker.statuses import STATUSES
+from tracker.statuses import KINDS, STATUSES
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 Cli = Any  # tests/conftest.py's runner: cli(...) and cli.ok(...)
@@ -160,21 +160,24 @@ def expected_cells(f: dict[str, Any]) -> list[str]:
 
 
 def markdown_rows(md: str, heading: str) -> dict[str, list[str]]:
-    """The By pillar / By party table: first cell -> the others, in the table's column order."""
+    """The By pillar / By party tables (split in two to fit a GitHub page: the commitments'
+    figures, then items by status), joined: first cell -> the cells as expected_cells orders
+    them."""
     section = md.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    rows: dict[str, list[str]] = {}
-    header: list[str] = []
-    for line in section.splitlines():
-        if not line.startswith("| "):
+    tables: list[dict[str, list[str]]] = []
+    for block in section.split("\n\n"):
+        lines = [x for x in block.splitlines() if x.startswith("| ")]
+        if not lines:
             continue
-        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-        if not header:
-            header = cells
-            continue
-        rows[cells[0]] = cells[1:]
+        rows = {}
+        for line in lines[1:]:
+            cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+            rows[cells[0]] = cells[1:]
+        tables.append(rows)
+    figures, counts = tables
     # Markdown orders statuses as STATUSES does; put them in bar order to compare.
-    order = [1 + STATUSES.index(s) for s in PROGRESS_ORDER]
-    return {k: [v[0], *(v[i] for i in order), *v[len(STATUSES) + 1 :]] for k, v in rows.items()}
+    order = [STATUSES.index(s) for s in PROGRESS_ORDER]
+    return {k: [v[0], *(counts[k][i] for i in order), v[3], v[4], v[5]] for k, v in figures.items()}
 
 
 def terminal_rows(text: str, heading: str) -> dict[str, list[str]]:
@@ -230,6 +233,7 @@ def csv_figures(rows: list[dict[str, str]], kinds: dict[str, str]) -> dict[str, 
         "completion_rate": round(achieved / n, 4) if n else None,
         "completion_rate_partial": round((achieved + partial / 2) / n, 4) if n else None,
         "mean_score": round(sum(int(r["score"]) for r in scored) / n, 4) if n else None,
+        "kinds": {k: sum(kinds[r["code"]] == k for r in rows) for k in KINDS},
     }
 
 
@@ -253,10 +257,13 @@ def test_every_format_shows_the_same_figures(recorded: Cli) -> None:
     assert [r["code"] for r in table] == [c["code"] for c in data["commitments"]]
     kinds = {c["code"]: c["kind"] for c in data["commitments"]}
     for c, r in zip(data["commitments"], table, strict=True):
-        assert r["status"] == c["status"] and int(r["score"]) == c["score"]
+        assert r["status"] == c["status"]
+        # Not scored is "not scored" in csv and null in json, never -1 (issue 11).
+        assert (None if r["score"] == "not scored" else int(r["score"])) == c["score"]
+        assert (c["score"] is None) == (c["kind"] != "commitment")
         assert r["overdue"] == ("true" if c["overdue"] else "false")
         assert r["kind"] == c["kind"] and r["pillar"] == c["pillar"]
-    keys = ("items", "counts", "achieved", "completion_rate", "completion_rate_partial")
+    keys = ("items", "counts", "kinds", "achieved", "completion_rate", "completion_rate_partial")
     for slug, p in pillars.items():
         mine = csv_figures([r for r in table if r["pillar"] == slug], kinds)
         assert mine == {k: p[k] for k in (*keys, "mean_score")}, slug
@@ -267,8 +274,8 @@ def test_every_format_shows_the_same_figures(recorded: Cli) -> None:
             for r in table
             if r[f"status_{party['party']}"]
         ]
-        figures = csv_figures(own, kinds)
-        assert figures["counts"] == party["counts"], party["party"]
+        own_figures = csv_figures(own, kinds)
+        assert own_figures["counts"] == party["counts"], party["party"]
 
     # Markdown, HTML and terminal tables print the json figures, pillar by pillar.
     md_pillars = markdown_rows(md, "By pillar")
@@ -315,7 +322,8 @@ def test_burnup_matches_the_report_as_of_each_date(recorded_sqlite: Cli) -> None
     page = report(recorded_sqlite, "html")
     term = report(recorded_sqlite, "terminal")
     assert 'id="chart-burnup"' in page and 'id="chart-pillars"' in page
-    data = re.search(r'<details id="burnup-data">.*?</details>', page, re.S)
+    # The data table is printed beside the chart (not hidden in a closed <details>).
+    data = re.search(r'<table id="burnup-data">.*?</table>', page, re.S)
     assert data
     points = {
         _text(day): [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", cells)]
@@ -354,6 +362,8 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
         "status",
         "score",
         "overdue",
+        "inferred",
+        "basis",
         "status_Japan",
         "status_UK",
         "status_Aland",
@@ -368,7 +378,8 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
 
     eco = by_code["ECO-01"]
     assert eco["last_note"] == "'" + FORMULA_NOTE
-    assert eco["status"] == "partially_achieved" and eco["score"] == "0"
+    # ECO-01 is a stated priority: tracked, not scored.
+    assert eco["status"] == "partially_achieved" and eco["score"] == "not scored"
     assert by_code["ECO-02"]["last_note"] == "'-2+3 fell through"
     assert by_code["MIN-01"]["last_evidence"] == "'+cmd ref"
     hos = by_code["HOS-01"]
@@ -377,9 +388,11 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
     assert hos["target"] == "2026-03-31" and hos["overdue"] == "true"
     assert by_code["HOS-02"]["title"].startswith("'@SUM(A1) 日本語")
     assert by_code["HOS-03"]["title"] == "'-Meet"
-    # Numbers stay numbers: a not-started item scores -1, unquoted.
-    assert by_code["SEC-03"]["score"] == "-1"
-    assert {r["score"] for r in by_code.values()} == {"-1", "0", "1"}
+    # Numbers stay numbers: a not-started commitment scores -1, unquoted; an item that is not
+    # scored (ongoing: SEC-03, HOS-03) says so rather than -1.
+    assert by_code["HOS-02"]["score"] == "-1"
+    assert by_code["SEC-03"]["score"] == by_code["HOS-03"]["score"] == "not scored"
+    assert {r["score"] for r in by_code.values()} <= {"-1", "0", "1", "not scored"}
     # Party columns: each party's own status, empty where the item is not its pledge.
     assert by_code["CYB-02"]["status_UK"] == "achieved"
     assert by_code["CYB-02"]["status_Japan"] == "not_started"
@@ -447,10 +460,11 @@ def test_html_loads_nothing_from_the_network(recorded_sqlite: Cli) -> None:
     style = re.search(r"<style>(.*?)</style>", page, re.S)
     assert style and "http" not in style.group(1)
     # The charts are inline SVG with no prolog, no metadata (creator URL, date), no xmlns.
-    assert page.count("<svg ") == 2
+    # Each chart twice: wide (screen, print) and narrow (phone); CSS shows one.
+    assert page.count("<svg ") == 4
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "<metadata" not in page
     assert "xmlns" not in page
-    assert "@page { size: A4" in page and "@media print" in page and "overflow-x: auto" in page
+    assert "size: A4;" in page and "@media print" in page and "overflow-x: auto" in page
 
 
 def test_markdown_escapes_user_text(recorded_sqlite: Cli) -> None:
@@ -491,8 +505,7 @@ def test_terminal_fits_80_columns_without_escapes(recorded_sqlite: Cli) -> None:
     assert max(cell_len(line) for line in text.splitlines()) <= 80
     for heading in (
         "Status report: Japan–UK",
-        "Summary ─",
-        "Progress by pillar ─",
+        "Progress by pillar: scored commitments by status, then not scored ─",
         "Figures by pillar ─",
         "Figures by party ─",
         "Burn-up: items by status over time ─",
@@ -500,19 +513,22 @@ def test_terminal_fits_80_columns_without_escapes(recorded_sqlite: Cli) -> None:
         "Due by the 2026 foreign and defence ministers' meeting (2+2)",
         "Stalled (1) ─",
         f"Changes since {SINCE} (",
-        "Commitments (26) ─",
+        "The parties' pledges (",
+        "Outlook: the source's commentary, not scored (",
         "How the figures are computed ─",
     ):
         assert heading in text, heading
     flat = " ".join(text.split())
-    assert "60 days left to the 2026 foreign and defence ministers' meeting (2+2)" in flat
+    assert "60 days to the 2026 foreign and defence ministers' meeting (2+2)" in flat
     assert SCRIPT_NOTE in text  # plain text on a terminal, shown as written
     assert "screen �[2J�[31mred� cleared" in text
-    # One line per commitment.
-    items = text.split("Commitments (26)", 1)[1].split("How the figures", 1)[0]
+    # One line per item: the parties' pledges, then the source's outlook, apart.
+    items = text.split("The parties' pledges (", 1)[1].split("How the figures", 1)[0]
     codes = re.findall(r"^([A-Z]{3}-\d\d) ", items, re.M)
     assert len(codes) == 26 == len(set(codes))
-    assert "2026-03-31!" in items  # HOS-01 is overdue
+    # Page one comes first: the headline and the attention lists before the figures.
+    assert text.index("Stalled (1)") < text.index("Progress by pillar")
+    assert re.search(r"2026-03-31\*?!", items)  # HOS-01 is overdue (its target is inferred: *)
 
 
 def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
@@ -526,20 +542,21 @@ def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
     text = report(recorded_sqlite, "terminal")
     assert max(cell_len(line) for line in text.splitlines()) <= 80
     flat = " ".join(text.split())
-    assert "Items tracked: 26" in flat
-    items = text.split("Commitments (26)", 1)[1].split("How the figures", 1)[0]
+    assert "26 items:" in flat
+    items = text.split("The parties' pledges (", 1)[1].split("Outlook:", 1)[0]
     codes = re.findall(r"^([A-Z]{3}-\d\d) ", items, re.M)
     md = report(recorded_sqlite, "md")
-    assert codes == re.findall(r"^\| ([A-Z]{3}-\d\d) \|", md, re.M)[:3]
+    assert codes == re.findall(r"^\| `([A-Z]{3}-\d\d)` \|", md, re.M)[:3]
+    pledged = int(text.split("The parties' pledges (", 1)[1].split(")", 1)[0])
     assert (
-        "… and 23 more not shown in the terminal; the same report with `--format md` (or csv, "
-        "json, html) lists every one." in flat
+        f"… and {pledged - 3} more not shown in the terminal; the same report with "
+        "`--format md` (or csv, json, html) lists every one." in flat
     )
     changes = text.split(f"Changes since {SINCE} (", 1)[1]
     total = int(changes.split(")", 1)[0])
-    assert total > 3 and f"… and {total - 3} more not shown" in changes.split("Commitments (")[0]
+    assert total > 3 and f"… and {total - 3} more not shown" in changes.split("Due by")[0]
     # Lists no longer than the cut are whole, with no note.
-    overdue = text.split("Overdue (1)", 1)[1].split("Due by", 1)[0]
+    overdue = text.split("Overdue (1)", 1)[1].split("Stalled (", 1)[0]
     assert "more not shown" not in overdue
 
 
@@ -568,10 +585,10 @@ def test_terminal_is_the_default_on_a_tty(
 
     assert recorded_sqlite.ok("report", *ARGS).startswith("# Status report:")
     monkeypatch.setattr(report_cli, "_is_tty", lambda stream: True)
-    text = recorded_sqlite.ok("report", *ARGS)
+    text = recorded_sqlite.ok("report", *ARGS, "--no-pager")
     assert text.startswith("Status report:") and "Progress by pillar" in text
     assert "\x1b" not in text  # NO_COLOR is set
-    assert max(cell_len(line) for line in text.splitlines()) <= 100
+    assert max(cell_len(line) for line in text.splitlines()) <= report_cli.MAX_WIDTH
 
 
 def test_colour_only_on_a_tty_and_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -683,7 +700,7 @@ def test_html_in_headless_chromium(recorded_sqlite: Cli, tmp_path: Path) -> None
     )
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout
-    assert "Needs attention" in dom, dom[:500]
+    assert "Briefing" in dom, dom[:500]
     # Nothing ran: the title is the one we wrote, no script element exists, and the hostile
     # notes are text nodes.
     dom_title = re.search(r"<title>(.*?)</title>", dom, re.S)
@@ -692,7 +709,7 @@ def test_html_in_headless_chromium(recorded_sqlite: Cli, tmp_path: Path) -> None
     assert re.search(r"<script|<img", dom, re.I) is None
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert 'href="javascript' not in dom.lower()
-    assert dom.count("<svg") == 2
+    assert dom.count("<svg") == 4
 
     pdf = tmp_path / "report.pdf"
     result = _run_chromium(

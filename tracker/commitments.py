@@ -225,7 +225,7 @@ class CommitmentRow:
             "pillar": self.pillar,
             "kind": self.kind,
             "parties": self.parties,
-            "owner": self.owners,
+            "owners": self.owners,
             "target": self.target.isoformat() if self.target else None,
             "target_label": self.target_label,
             "status": self.status,

@@ -78,14 +78,26 @@ def check_target(path: Path, protected: Sequence[Path] = ()) -> Path:
     return real
 
 
+def _keep_mode_and_owner(fileno: int, existing: os.stat_result | None) -> None:
+    """The replacement keeps the replaced file's mode, and its owner where we may give it."""
+    if existing is None:
+        return
+    os.fchmod(fileno, stat.S_IMODE(existing.st_mode))
+    if hasattr(os, "fchown") and existing.st_uid != os.geteuid():
+        # Not ours to give away: the file becomes ours, its mode kept.
+        with contextlib.suppress(PermissionError):
+            os.fchown(fileno, existing.st_uid, existing.st_gid)
+
+
 def write_file(
     path: Path,
-    parts: Iterable[str],
+    parts: Iterable[str] | bytes,
     *,
     new_mode: int = 0o666,
     protected: Sequence[Path] = (),
 ) -> None:
-    """Write the text `parts` to `path` atomically (see the module's docstring)."""
+    """Write the text `parts` (or bytes, a PDF) to `path` atomically (see the module's
+    docstring)."""
     real = check_target(path, protected)
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
@@ -99,17 +111,19 @@ def write_file(
         raise TrackerError(f"cannot write {path}: {exc.strerror or exc}") from None
     tmp, fd = _temporary(real, new_mode)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            if existing is not None:
-                os.fchmod(handle.fileno(), stat.S_IMODE(existing.st_mode))
-                if hasattr(os, "fchown") and existing.st_uid != os.geteuid():
-                    # Not ours to give away: the file becomes ours, its mode kept.
-                    with contextlib.suppress(PermissionError):
-                        os.fchown(handle.fileno(), existing.st_uid, existing.st_gid)
-            for part in parts:
-                handle.write(part)
-            handle.flush()
-            os.fsync(handle.fileno())
+        if isinstance(parts, bytes):
+            with os.fdopen(fd, "wb") as binary:
+                _keep_mode_and_owner(binary.fileno(), existing)
+                binary.write(parts)
+                binary.flush()
+                os.fsync(binary.fileno())
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                _keep_mode_and_owner(handle.fileno(), existing)
+                for part in parts:
+                    handle.write(part)
+                handle.flush()
+                os.fsync(handle.fileno())
         # Checked again just before the rename: something else may have appeared meanwhile.
         check_target(real, protected)
         os.replace(tmp, real)

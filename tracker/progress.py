@@ -222,6 +222,17 @@ def record_progress(
         party = corrected.party
         status = status or Status(corrected.to_status)
         on = on or corrected.effective_on
+        # A correction supersedes the event whole: what it does not restate (the note, the
+        # evidence) carries over, or the report's "last update" would lose them.
+        if not note_text.strip():
+            note_text = corrected.note
+        if not specs:
+            specs = [
+                EvidenceSpec(
+                    reference=e.reference, kind=e.kind, title=e.title, published_on=e.published_on
+                )
+                for e in corrected.evidence
+            ]
     else:
         if code is None or status is None:
             raise TrackerError("a commitment code and a status are required")

@@ -58,11 +58,13 @@ LIST_FIELDS = [
     "pillar",
     "kind",
     "parties",
-    "owner",
+    "owners",
     "target",
     "status",
     "inferred",
 ]
+# Keys kept for one release under their names before the report's vocabulary: `owner`.
+LIST_JSON_ALIASES = {"owner": "owners"}
 
 
 def _shown(text: str) -> str:
@@ -208,6 +210,7 @@ def list_command(
             for n, row in enumerate(rows):
                 full = row.as_dict()
                 data = {k: full[k] for k in LIST_FIELDS}
+                data.update((old, full[new]) for old, new in LIST_JSON_ALIASES.items())
                 out.write(
                     ("," if n else "") + "\n  " + json_text(json.dumps(data, ensure_ascii=False))
                 )
@@ -234,12 +237,18 @@ def _evidence_data(e: Evidence) -> dict[str, Any]:
     }
 
 
+def _score_text(score: int | None) -> str:
+    return "not scored" if score is None else f"score {score:+d}"
+
+
 def _event_data(e: StatusEvent, corrected_by: int | None = None) -> dict[str, Any]:
     return {
         "id": e.id,
         "on": e.effective_on.isoformat(),
         "party": e.party,
         "from_status": e.from_status,
+        "to_status": e.to_status,
+        # The name before the report's vocabulary was adopted; kept for one release.
         "status": e.to_status,
         "note": e.note,
         "reason": e.reason,
@@ -280,7 +289,7 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
         "pillar_title_ja": c.pillar.title_ja,
         "kind": c.kind,
         "parties": list(c.parties),
-        "owner": list(c.owners),
+        "owners": list(c.owners),
         "target": c.target_date.isoformat() if c.target_date else None,
         "target_label": c.target_label,
         "target_label_ja": c.target_label_ja,
@@ -296,6 +305,8 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
         "guidelines": c.guidelines,
         "chain_head": c.chain_head,
         "events": [_event_data(e, corrected_by.get(e.id)) for e in events],
+        # The name before the report's vocabulary was adopted; kept for one release.
+        "owner": list(c.owners),
     }
 
 

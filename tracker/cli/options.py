@@ -243,7 +243,7 @@ def held_output() -> Iterator[IO[str]]:
 
 
 def write_output(
-    text: str | Iterable[str],
+    text: str | bytes | Iterable[str],
     output: Path | None,
     *,
     database: str | None = None,
@@ -257,10 +257,17 @@ def write_output(
     (0666 less the umask), narrowed to the SQLite database's own permissions, so a report of an
     owner-only database is owner-only too. An existing file keeps its mode: create the file with
     the mode you want first to say otherwise. `text` may be a stream of chunks, written as they
-    come (large reports stay small in memory).
+    come (large reports stay small in memory),
+    or bytes (a PDF).
     """
-    parts = [text] if isinstance(text, str) else text
+    if isinstance(text, bytes) and output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text)
+        sys.stdout.buffer.flush()
+        return
+    parts: Iterable[str] | bytes = [text] if isinstance(text, str) else text
     if output is None:
+        assert not isinstance(parts, bytes)
         out = sys.stdout if stdout is None else stdout
         for part in parts:
             out.write(part)

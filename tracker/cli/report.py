@@ -1,11 +1,13 @@
 """`tracker report`: the status report, in the format asked for.
 
 With no --format, a terminal gets the rich terminal view and anything else (a pipe, a file from
---output) gets Markdown. Colour only on a terminal and never when NO_COLOR is set.
+--output) gets Markdown. Colour only on a terminal and never when NO_COLOR is set. On a terminal,
+a report longer than the screen goes through a pager ($PAGER, else `less`), never when piped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
@@ -26,10 +28,13 @@ from tracker.cli.options import (
     write_output,
 )
 
-# The terminal view is laid out for 80 columns; it follows the terminal between these bounds.
+# The terminal view is laid out for 80 columns; it follows the terminal between these bounds
+# (titles use the whole width; bars and tables stay readable at the narrowest).
 MIN_WIDTH = 60
-MAX_WIDTH = 100
+MAX_WIDTH = 240
 PLAIN_WIDTH = 80
+# less: quit when the text fits one screen, pass colour through, leave the text on screen.
+LESS_DEFAULT = "FRX"
 
 
 class ReportFormat(StrEnum):
@@ -38,6 +43,7 @@ class ReportFormat(StrEnum):
     html = "html"
     json = "json"
     csv = "csv"
+    pdf = "pdf"
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -61,6 +67,47 @@ def terminal_width(stream: TextIO) -> int:
     return max(MIN_WIDTH, min(columns, MAX_WIDTH))
 
 
+def _clean(text: str | None) -> str | None:
+    """A header value on one line; blank means none."""
+    return " ".join(text.split()) or None if text is not None else None
+
+
+def screen_height(stream: TextIO) -> int:
+    return shutil.get_terminal_size((PLAIN_WIDTH, 24)).lines if _is_tty(stream) else 0
+
+
+def page(text: str) -> bool:
+    """Show `text` through the user's pager; False when there is none to run (then the caller
+    prints it). PAGER is split as a shell would (`less -S`), and empty or `cat` means none."""
+    import shlex
+    import subprocess
+
+    command = os.environ.get("PAGER", "less")
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return False
+    if not argv or os.path.basename(argv[0]) == "cat":
+        return False
+    env = dict(os.environ)
+    env.setdefault("LESS", LESS_DEFAULT)
+    env.setdefault("LV", "-c")
+    try:
+        pager = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    assert pager.stdin is not None
+    try:
+        pager.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:
+        pass  # the reader quit the pager early: nothing is lost
+    except KeyboardInterrupt:
+        pager.kill()
+    pager.wait()
+    return True
+
+
 def report(
     ctx: typer.Context,
     fmt: Annotated[
@@ -68,7 +115,7 @@ def report(
         typer.Option(
             "--format",
             "-f",
-            help="terminal, md, html, json or csv [default: terminal on a terminal, else md].",
+            help="terminal, md, html, json, csv or pdf [default: terminal on a terminal, else md].",
             show_default=False,
         ),
     ] = None,
@@ -78,7 +125,11 @@ def report(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(help="List the changes on or after this date [default: 30 days before]."),
+        typer.Option(
+            help="List the changes on or after this date [default: since the last meeting: the "
+            "previous milestone, else the declaration date, else 30 days before].",
+            show_default=False,
+        ),
     ] = None,
     pillar: PillarOpt = None,
     party: PartyOpt = None,
@@ -88,28 +139,51 @@ def report(
         typer.Option(
             "--history/--no-history",
             help="Include the burn-up series (status counts over time) "
-            "[default: in terminal and html, which draw it].",
+            "[default: in terminal, html and pdf, which draw it].",
             show_default=False,
         ),
     ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="A title for the report's header.")
+    ] = None,
+    prepared_by: Annotated[
+        str | None,
+        typer.Option("--prepared-by", help="Who prepared it (header and print footer)."),
+    ] = None,
+    marking: Annotated[
+        str | None,
+        typer.Option(
+            "--marking",
+            help='A protective marking such as "OFFICIAL" (header and print footer).',
+        ),
+    ] = None,
+    pager: Annotated[
+        bool,
+        typer.Option(
+            "--pager/--no-pager",
+            help="Page a terminal report longer than the screen ($PAGER, else less); never "
+            "when piped.",
+        ),
+    ] = True,
 ) -> None:
     """A status report: counts, completion, compliance scores, overdue and open items.
 
-    Formats: terminal (tables and bars; a list past 100 rows shows its first 100 and says how
-    many more), md (Markdown), html (one self-contained file with charts, printable on A4),
-    json (versioned, for programs), csv (one row per commitment).
+    Page one is the briefing: the headline, what changed since the last meeting, what is due
+    by the next milestone, what is overdue or stalled, and the parties side by side; the
+    figures, every item, the source's outlook and the method follow.
 
-    Example: tracker report --format html --output report.html --since 2026-10-01
+    Formats: terminal (summary first, paged on a terminal; a list past 100 rows shows its first
+    100 and says how many more), md (Markdown), html (one self-contained file with charts,
+    printable on A4), json (versioned, for programs), csv (one row per item), pdf (the HTML
+    briefing as a PDF; needs pip install 'tracker[pdf]').
+
+    Example: tracker report -f pdf -o 2plus2.pdf --marking OFFICIAL --prepared-by "J. Smith"
     """
-    import datetime as dt
-
     from tracker.reports.model import build
 
     as_of_date = parse_date(as_of, "--as-of")
-    since_date = parse_date(since, "--since") or (
-        (as_of_date or dt.date.today()) - dt.timedelta(days=30)
-    )
-    if since_date > (as_of_date or dt.date.today()):
+    since_date = parse_date(since, "--since")
+    if since_date is not None and since_date > (as_of_date or dt.date.today()):
         from tracker.errors import InputError
 
         raise InputError(
@@ -117,17 +191,28 @@ def report(
             f"{'--as-of ' if as_of_date else 'today, '}"
             f"{(as_of_date or dt.date.today()).isoformat()}: no change could be listed"
         )
+    if fmt is ReportFormat.pdf:
+        from tracker.reports import as_pdf
+
+        as_pdf.check_available()
+        if output is None and _is_tty(sys.stdout):
+            raise typer.BadParameter("a PDF is not for a terminal; give --output FILE")
     if fmt is None:
         on_terminal = output is None and _is_tty(sys.stdout)
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
     if history is None:
-        history = fmt in (ReportFormat.terminal, ReportFormat.html)
+        history = fmt in (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf)
     streaming = fmt is ReportFormat.json
     with held_output() as held, session(ctx) as s:
         model = build(
             s,
             as_of=as_of_date,
             since=since_date,
+            default_since=True,
+            with_guidelines=fmt in (ReportFormat.html, ReportFormat.pdf),
+            report_title=_clean(title),
+            prepared_by=_clean(prepared_by),
+            marking=_clean(marking),
             pillar=pillar,
             party=party,
             declaration=declaration,
@@ -149,6 +234,11 @@ def report(
             )
             return
     text: str
+    if fmt is ReportFormat.pdf:
+        from tracker.reports import as_pdf
+
+        write_output(as_pdf.render(model), output, database=database_url(ctx))
+        return
     if fmt is ReportFormat.terminal:
         from tracker.reports import as_terminal
 
@@ -158,6 +248,8 @@ def report(
             width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
             color=to_screen and use_color(sys.stdout),
         )
+        if to_screen and pager and text.count("\n") >= screen_height(sys.stdout) > 0 and page(text):
+            return
     elif fmt is ReportFormat.html:
         from tracker.reports import as_html
 

@@ -18,9 +18,9 @@ from tracker.statuses import Kind
 
 
 def _change(lang: Language, e: dict[str, Any]) -> str:
-    if e["from_status"] == e["status"]:
-        return lang.status(e["status"])
-    return f"{lang.status(e['from_status'])} → {lang.status(e['status'])}"
+    if e["from_status"] == e["to_status"]:
+        return lang.status(e["to_status"])
+    return f"{lang.status(e['from_status'])} → {lang.status(e['to_status'])}"
 
 
 def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
@@ -57,7 +57,7 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         ),
         (_("Kind:"), kind),
         (_("Parties:"), ", ".join(lang.party(p) for p in data["parties"]) + origin("parties")),
-        (_("Lead bodies:"), (", ".join(data["owner"]) or "—") + origin("owners")),
+        (_("Lead bodies:"), (", ".join(data["owners"]) or "—") + origin("owners")),
         (_("Target:"), target + origin("target")),
         (_("Declaration:"), data["declaration"]),
     ]

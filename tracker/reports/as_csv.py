@@ -1,8 +1,11 @@
 """The report as CSV: one row per commitment, for spreadsheets and scripts.
 
 Columns, in this order: code, title, pillar, kind, parties, owners, target, status, score,
-overdue, one status_<party> column per party of the report, last_update_on, last_note,
-last_evidence. UTF-8 (no byte-order mark), a header row, `\\n` line ends as `tracker list
+overdue, inferred, basis, one status_<party> column per party of the report (a third party such
+as Italy once it has an assessment), last_update_on, last_note, last_evidence. `score` is
+`not scored` for an item whose kind is not scored; `inferred` names the fields (owners, target,
+parties) whose values the source text does not give. Rows: the parties' pledges, then the
+source's outlook items. UTF-8 (no byte-order mark), a header row, `\\n` line ends as `tracker list
 --format csv` writes; lists are `; `-joined, dates ISO 8601, booleans `true`/`false`, and a cell
 is empty where there is nothing (no target, no event, a party the item does not involve).
 
@@ -30,9 +33,12 @@ FIXED_BEFORE = [
     "status",
     "score",
     "overdue",
+    "inferred",
+    "basis",
 ]
 FIXED_AFTER = ["last_update_on", "last_note", "last_evidence"]
 Cell = str | int
+NOT_SCORED = "not scored"
 
 # Formula guard and control characters: the one helper every CSV of ours uses.
 neutralise = csv_cell
@@ -62,8 +68,10 @@ def row(item: ItemLine, parties: list[str]) -> list[Cell]:
     ]
     return [
         *(neutralise(c) for c in text_cells),
-        item.score,
+        NOT_SCORED if item.score is None else item.score,
         "true" if item.overdue else "false",
+        "; ".join(sorted(item.inferred)),
+        neutralise(item.basis),
         *(neutralise(c) for c in party_cells),
         *(neutralise(c) for c in last_cells),
     ]

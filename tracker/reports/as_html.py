@@ -14,7 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tracker.reports.model import METHOD, EventLine, Milestone, Report
+from tracker.reports.model import (
+    METHOD,
+    METHOD_LABELS,
+    DeclarationInfo,
+    EventLine,
+    Milestone,
+    Report,
+)
 from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
@@ -22,9 +29,11 @@ from tracker.reports.presentation import (
     is_web_link,
     pct,
     score_text,
+    sides_title,
+    since_label,
 )
-from tracker.scrub import visible
-from tracker.statuses import LABELS
+from tracker.scrub import one_line, visible
+from tracker.statuses import LABELS, Kind, Status
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -50,9 +59,22 @@ def _change(e: EventLine) -> str:
     return f"{LABELS[e.from_status]} → {LABELS[e.to_status]}"
 
 
-def _charts(report: Report, enabled: bool) -> dict[str, Any]:
+def _both(wide: str | None, narrow: str | None, data_table: str) -> Any:
+    """A chart drawn twice: wide for a screen and print, narrow for a phone (CSS shows one), so
+    that no label shrinks out of legibility and no legend is cut at 390 px."""
     from markupsafe import Markup
 
+    if not wide or not narrow:
+        return None
+    # Markup: this SVG is ours, drawn by matplotlib, which escapes the label text it contains.
+    # Each drawing is described by the data table printed after it (WCAG 1.1.1).
+    described = f'aria-describedby="{data_table}"'
+    narrow = narrow.replace("<svg ", f'<svg class="narrow" {described} ', 1)
+    wide = wide.replace("<svg ", f'<svg class="wide" {described} ', 1)
+    return Markup(wide + "\n" + narrow)
+
+
+def _charts(report: Report, enabled: bool) -> dict[str, Any]:
     from tracker.reports import charts
 
     if not enabled:
@@ -61,14 +83,55 @@ def _charts(report: Report, enabled: bool) -> dict[str, Any]:
         note = "Charts need matplotlib: pip install 'tracker[charts]'. The tables hold every figure"
         note += "."
         return {"pillars": None, "burnup": None, "note": note}
-    pillars = charts.pillar_bars(report)
-    burnup = charts.burnup(report)
-    # Markup: this SVG is ours, drawn by matplotlib, which escapes the label text it contains.
     return {
-        "pillars": Markup(pillars) if pillars else None,
-        "burnup": Markup(burnup) if burnup else None,
+        "pillars": _both(
+            charts.pillar_bars(report),
+            charts.pillar_bars(report, narrow=True),
+            "pillar-chart-data",
+        ),
+        "burnup": _both(charts.burnup(report), charts.burnup(report, narrow=True), "burnup-data"),
         "note": None,
     }
+
+
+def css_string(text: str) -> str:
+    """Text as a CSS string literal for the print footer: every character that is not a
+    letter, digit or space becomes a CSS escape, so no user text can end the string, the rule
+    or the style element."""
+    out = []
+    for ch in text:
+        if ch.isalnum() or ch == " ":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):x} ")
+    return '"' + "".join(out) + '"'
+
+
+def _print_strings(report: Report) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    parts = [report.marking] if report.marking else []
+    if report.prepared_by:
+        parts.append(f"prepared by {report.prepared_by}")
+    parts.append(f"as of {report.as_of.isoformat()}")
+    parts.append(f"heads digest {report.heads_digest[:16]}…")
+    if len(parts) == 2:
+        parts.insert(0, "tracker status report")
+    return {
+        "marking": Markup(css_string(report.marking or "")),
+        "footer": Markup(css_string(" · ".join(_control_free(p) for p in parts))),
+    }
+
+
+def _control_free(text: str) -> str:
+    return one_line(text)
+
+
+def _declaration_inferred(d: DeclarationInfo) -> str:
+    marked = [name for name in ("place", "date") if name in d.inferred]
+    if not marked:
+        return ""
+    return f" ({' and '.join(marked)} from {d.inferred[marked[0]]}, not the source text)"
 
 
 def render(report: Report, *, charts: bool = True) -> str:
@@ -86,11 +149,18 @@ def render(report: Report, *, charts: bool = True) -> str:
     )
     env.filters.update(pct=pct, score=score_text, when=_when, change=_change)
     env.tests["web_link"] = is_web_link
-    titles = "; ".join(d.title for d in report.declarations) or "No declaration loaded"
     template = env.get_template("report.html.j2")
     return template.render(
         report=report,
-        title=f"Status report: {titles}",
+        title=report.display_title,
+        kinds=Kind,
+        st=Status,
+        css=_print_strings(report),
+        declaration_inferred=_declaration_inferred,
+        since_label=since_label(report),
+        sides_title=sides_title(report),
+        guided=[i for i in report.items if i.scored and i.guidelines],
+        method_labels=METHOD_LABELS,
         statuses=PROGRESS_ORDER,
         labels=LABELS,
         colours={s.value: c for s, c in COLOURS.items()},

@@ -1,7 +1,9 @@
-"""The report as JSON: versioned (`"schema": 1`), keys in a fixed order, dates in ISO 8601.
+"""The report as JSON: versioned (`"schema": 2`), keys in a fixed order, dates in ISO 8601.
 
-The shape is documented in the README; add keys freely, but bump SCHEMA_VERSION to remove or
-change one.
+The shape is documented in the README and in report.schema.json; add keys freely, but bump
+SCHEMA_VERSION to remove or change one. Schema 2: `score` is null for an item that is not scored
+(it was -1), figures count items by `kinds`, the summary carries the all-parties average, items
+carry `basis` and `inferred`, and `outlook` lists the items that are the source's commentary.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ def figures(f: Figures) -> dict[str, Any]:
     return {
         "items": f.items,
         "counts": {status.value: n for status, n in f.counts.items()},
+        "kinds": {kind.value: n for kind, n in f.kinds.items()},
         "commitments": f.commitments,
         "achieved": f.achieved,
         "completion_rate": _rate(f.completion_rate),
@@ -98,12 +101,13 @@ def item(i: ItemLine, content_hash: str | None = None) -> str:
         f'"owners": {_names(i.owners)}, '
         f'"target": {_opt(None if i.target_date is None else i.target_date.isoformat())}, '
         f'"target_label": {_opt(i.target_label)}, '
-        f'"status": {_ENUM[i.status]}, "score": {i.score}, '
+        f'"status": {_ENUM[i.status]}, "score": {"null" if i.score is None else i.score}, '
         f'"party_status": {_party_status(i.party_status)}, '
         f'"overdue": {"true" if i.overdue else "false"}, '
         f'"last_event": {"null" if i.last_event is None else event(i.last_event)}, '
         f'"chain_head": {_str(i.chain_head)}, "chain_length": {i.chain_length}, '
-        f'"content_hash": "{i.content_hash if content_hash is None else content_hash}"}}'
+        f'"content_hash": "{i.content_hash if content_hash is None else content_hash}", '
+        f'"basis": {_str(i.basis)}, "inferred": {_names(sorted(i.inferred))}}}'
     )
 
 
@@ -118,6 +122,17 @@ def to_data(report: Report, anchor: str | None = None) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "since": report.since.isoformat() if report.since else None,
         "filters": dict(report.filters),
+        **(
+            {
+                "presentation": {
+                    "title": report.title,
+                    "prepared_by": report.prepared_by,
+                    "marking": report.marking,
+                }
+            }
+            if report.title or report.prepared_by or report.marking
+            else {}
+        ),
         "declarations": [
             {
                 "slug": d.slug,
@@ -135,7 +150,11 @@ def to_data(report: Report, anchor: str | None = None) -> dict[str, Any]:
             for m in report.milestones
         ],
         "method": dict(METHOD),
-        "summary": figures(report.overall),
+        "summary": {
+            **figures(report.overall),
+            "party_mean_score": _rate(report.party_mean_score),
+            "party_scores": report.party_scores,
+        },
         "pillars": [
             {"slug": p.slug, "title": p.title, **figures(p.figures)} for p in report.pillars
         ],
@@ -143,6 +162,7 @@ def to_data(report: Report, anchor: str | None = None) -> dict[str, Any]:
         "overdue": [i.code for i in report.overdue],
         "due_soon": [i.code for i in report.due_soon],
         "stalled": [i.code for i in report.stalled],
+        "outlook": [i.code for i in report.outlook],
         **(
             {
                 "history": [

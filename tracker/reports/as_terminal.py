@@ -13,7 +13,15 @@ import io
 import re
 from typing import TYPE_CHECKING
 
-from tracker.reports.model import METHOD, EventLine, Figures, HistoryPoint, ItemLine, Report
+from tracker.reports.model import (
+    METHOD,
+    METHOD_LABELS,
+    EventLine,
+    Figures,
+    HistoryPoint,
+    ItemLine,
+    Report,
+)
 from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
@@ -22,9 +30,11 @@ from tracker.reports.presentation import (
     pct,
     sample,
     score_text,
+    sides_title,
+    since_label,
     split_cells,
 )
-from tracker.statuses import LABELS, Status
+from tracker.statuses import LABELS, Kind, Status
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -33,9 +43,10 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
+# What a bar shows for items that are not scored (priorities, ongoing, outlook).
+UNSCORED_GLYPH = "-"
 # Blanks at the end of a line, before any closing style codes.
 _TRAILING = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
-BURNUP_ROWS = 12
 MIN_BAR = 10
 # Tables: a blank divider and one cell of (collapsed) padding between columns, no outer edge.
 GAP = 2
@@ -106,11 +117,14 @@ def _more(console: Console, total: int) -> None:
         )
 
 
-def _section(console: Console, title: str) -> None:
+def _section(console: Console, title: str, *, gap: bool = True) -> None:
+    """A titled rule; `gap=False` leaves out the blank line above it (page one's lists, so
+    that the headline and every attention list fit the first screen of a terminal)."""
     from rich.rule import Rule
     from rich.text import Text
 
-    console.print()
+    if gap:
+        console.print()
     console.print(
         Rule(Text(one_line(title), style="bold"), align="left", characters="─", style="dim")
     )
@@ -119,16 +133,17 @@ def _section(console: Console, title: str) -> None:
 def _headline(console: Console, report: Report) -> None:
     from rich.text import Text
 
-    titles = "; ".join(d.title for d in report.declarations) or "No declaration loaded"
-    console.print(Text("Status report: " + one_line(titles), style="bold"))
+    if report.marking:
+        console.print(Text(one_line(report.marking), style="bold"), justify="center")
+    console.print(Text(one_line(report.display_title), style="bold"))
     for d in report.declarations:
-        console.print(
-            Text(one_line(f"{d.place}, {d.date.isoformat()}; parties: {', '.join(d.parties)}"))
-        )
-    dates = (
-        f"Report date {report.generated_on.isoformat()} · status as of {report.as_of.isoformat()}"
-    )
-    console.print(Text(dates))
+        inferred = " (date and place from public reporting)" if d.inferred else ""
+        place = f"{d.place}, {d.date.isoformat()}{inferred}; parties: {', '.join(d.parties)}"
+        console.print(Text(one_line(place)))
+    dates = f"Status as of {report.as_of.isoformat()} · report date {report.generated_on}"
+    if report.prepared_by:
+        dates += f" · prepared by {report.prepared_by}"
+    console.print(Text(one_line(dates)))
     if report.filters:
         shown = ", ".join(f"{k} = {v}" for k, v in report.filters.items())
         console.print(Text(one_line("Filters: " + shown)))
@@ -137,7 +152,7 @@ def _headline(console: Console, report: Report) -> None:
         console.print(
             Text(
                 one_line(
-                    f"{upcoming.days_left} days left to the {upcoming.title} "
+                    f"{upcoming.days_left} days to the {upcoming.title} "
                     f"({upcoming.date.isoformat()})"
                 ),
                 style="bold",
@@ -145,34 +160,65 @@ def _headline(console: Console, report: Report) -> None:
         )
     elif report.milestones:
         console.print(Text("No upcoming milestone.", style="bold"))
-    for m in report.milestones:
-        if m is upcoming:
-            continue
-        when = f"{m.days_left} days left" if m.days_left >= 0 else f"{-m.days_left} days ago"
-        console.print(Text(one_line(f"{m.title}: {m.date.isoformat()} ({when})")))
-
-
-def _summary(console: Console, report: Report) -> None:
-    from rich.text import Text
-
     f = report.overall
-    _section(console, "Summary")
     for line in (
-        f"Items tracked: {f.items} ({f.commitments} of kind commitment)",
+        f"{f.items} items: {f.kinds[Kind.COMMITMENT]} firm commitments (scored), "
+        f"{f.kinds[Kind.PRIORITY]} priorities, {f.kinds[Kind.ONGOING]} ongoing, "
+        f"{f.kinds[Kind.OUTLOOK]} outlook (not scored)",
         f"Completion rate: {pct(f.completion_rate)} ({f.achieved} of {f.commitments} "
         f"commitments achieved); with partial credit: {pct(f.completion_rate_partial)}",
-        f"Mean compliance score: {score_text(f.mean_score)} (−1 to +1)",
-        f"Open: {len(report.open)}; overdue: {len(report.overdue)}; stalled: {len(report.stalled)}",
+        f"Mean compliance score: {score_text(f.mean_score)} (−1 to +1); all parties: "
+        f"{score_text(report.party_mean_score)} over {report.party_scores} scores",
     ):
         console.print(Text(line))
+
+
+def _sides(console: Console, report: Report) -> None:
+    from rich.text import Text
+
+    _section(console, sides_title(report))
+    table = _table()
+    table.add_column("Party", max_width=20, overflow="fold")
+    for name in ("Commitm.", "Achieved", "Under way", "Idle", "Compl.", "Score"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for p in report.parties:
+        c = p.figures.scored_counts
+        table.add_row(
+            Text(one_line(p.party)),
+            str(p.figures.commitments),
+            str(c[Status.ACHIEVED]),
+            str(c[Status.IN_PROGRESS] + c[Status.PARTIALLY_ACHIEVED]),
+            str(c[Status.NOT_STARTED] + c[Status.STALLED] + c[Status.DROPPED]),
+            pct(p.figures.completion_rate),
+            score_text(p.figures.mean_score),
+        )
+    table.add_row(
+        Text("All parties", style="bold"),
+        str(report.party_scores),
+        "",
+        "",
+        "",
+        "",
+        Text(score_text(report.party_mean_score), style="bold"),
+    )
+    console.print(table)
+    console.print(
+        Text(
+            "Scored commitments only. Under way = in progress or partially achieved; idle = not "
+            "started, stalled or dropped.",
+            style="dim",
+        )
+    )
 
 
 def _progress_bars(console: Console, report: Report, width: int) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    _section(console, "Progress by pillar")
-    console.print(_legend())
+    _section(console, "Progress by pillar: scored commitments by status, then not scored")
+    legend = _legend()
+    legend.append(" " + UNSCORED_GLYPH + " not scored", style="dim")
+    console.print(legend)
     rows = [(p.slug, p.figures, "") for p in report.pillars]
     rows.append(("All", report.overall, "bold"))
     name_w = min(20, max(len(name) for name, _, _ in rows))
@@ -184,9 +230,12 @@ def _progress_bars(console: Console, report: Report, width: int) -> None:
     grid.add_column(no_wrap=True, justify="right")
     grid.add_column(no_wrap=True, justify="right")
     for name, figures, style in rows:
+        scored_w = round(bar_w * figures.commitments / (figures.items or 1))
+        bar = _bar(figures.scored_counts, scored_w)
+        bar.append(UNSCORED_GLYPH * (bar_w - bar.cell_len), style="dim")
         grid.add_row(
             Text(one_line(name), style=style),
-            _bar(figures.counts, bar_w),
+            bar,
             Text(f"{figures.items} items"),
             Text(pct(figures.completion_rate), style=style),
         )
@@ -247,7 +296,7 @@ def _burnup(console: Console, points: list[HistoryPoint], width: int) -> None:
     from rich.text import Text
 
     _section(console, "Burn-up: items by status over time")
-    shown = sample(points, BURNUP_ROWS)
+    shown = sample(points, MAX_ROWS)
     if len(shown) < len(points):
         console.print(Text(f"{len(shown)} of {len(points)} dates shown, evenly spread."))
     most = max((sum(p.counts.values()) for p in shown), default=0)
@@ -273,10 +322,11 @@ def _item_list(console: Console, title: str, items: list[ItemLine]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    _section(console, f"{title} ({len(items)})")
     if not items:
-        console.print(Text("None."))
+        # One line, no rule: page one must fit the first screen.
+        console.print(Text(one_line(f"{title}: none."), style="bold"))
         return
+    _section(console, f"{title} ({len(items)})", gap=False)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
@@ -323,7 +373,9 @@ def _changes(console: Console, report: Report) -> None:
     from rich.text import Text
 
     assert report.since is not None
-    _section(console, f"Changes since {report.since.isoformat()} ({len(report.changes)})")
+    label = since_label(report)
+    since = report.since.isoformat() + (f", {label}" if label else "")
+    _section(console, f"Changes since {since} ({len(report.changes)})", gap=False)
     if not report.changes:
         console.print(Text("None."))
         return
@@ -337,10 +389,10 @@ def _changes(console: Console, report: Report) -> None:
     _more(console, len(report.changes))
 
 
-def _commitments(console: Console, report: Report, width: int) -> None:
+def _commitments(console: Console, title: str, items: list[ItemLine], width: int) -> None:
     from rich.text import Text
 
-    _section(console, f"Commitments ({len(report.items)})")
+    _section(console, f"{title} ({len(items)})")
     wide = width >= 100
     # expand: the fixed columns keep their width and the title takes the rest, cut to one line.
     table = _table(expand=True)
@@ -351,21 +403,26 @@ def _commitments(console: Console, report: Report, width: int) -> None:
     if wide:
         table.add_column("Updated", no_wrap=True)
     table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
-    for i in report.items[:MAX_ROWS]:
+    for i in items[:MAX_ROWS]:
         target = Text(i.target_date.isoformat() if i.target_date else "—")
+        if "target" in i.inferred:
+            target.append("*", style="dim")
         if i.overdue:
             target.append("!", style="bold red")
             target.stylize("red")
-        cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status), f"{i.score:+d}"]
+        score = Text("not scored", style="dim") if i.score is None else Text(f"{i.score:+d}")
+        cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status), score]
         cells.append(target)
         if wide:
             cells.append(i.last_event.on.isoformat() if i.last_event else "—")
         cells.append(Text(one_line(i.title)))
         table.add_row(*cells)
     console.print(table)
-    _more(console, len(report.items))
-    if report.overdue:
+    _more(console, len(items))
+    if any(i.overdue for i in items):
         console.print(Text("! overdue: the target date has passed and the item is not achieved."))
+    if any("target" in i.inferred for i in items):
+        console.print(Text("* inferred: the target is not in the source text.", style="dim"))
 
 
 def _method(console: Console) -> None:
@@ -373,7 +430,7 @@ def _method(console: Console) -> None:
 
     _section(console, "How the figures are computed")
     for name, text in METHOD.items():
-        line = Text(name, style="bold")
+        line = Text(METHOD_LABELS.get(name, name), style="bold")
         line.append(": " + text)
         console.print(line)
 
@@ -381,6 +438,7 @@ def _method(console: Console) -> None:
 def render(report: Report, *, width: int = 80, color: bool = False) -> str:
     """The report as terminal text `width` columns wide; ANSI styles only when `color`."""
     from rich.console import Console
+    from rich.text import Text
 
     buffer = io.StringIO()
     console = Console(
@@ -397,22 +455,28 @@ def render(report: Report, *, width: int = 80, color: bool = False) -> str:
         legacy_windows=False,
         tab_size=4,
     )
+    # Page one: the headline and what needs attention, then the parties side by side.
     _headline(console, report)
-    _summary(console, report)
+    if report.since is not None:
+        _changes(console, report)
+    milestone = report.next_milestone
+    if milestone is not None:
+        _item_list(console, f"Due by the {milestone.title}", report.due_soon)
+    _item_list(console, "Overdue", report.overdue)
+    _item_list(console, "Stalled", report.stalled)
+    if report.parties:
+        _sides(console, report)
     if report.pillars:
         _progress_bars(console, report, width)
         _figures(console, report)
     points = sorted(report.history, key=lambda p: p.on)
     if points:
         _burnup(console, points, width)
-    _item_list(console, "Overdue", report.overdue)
-    milestone = report.next_milestone
-    if milestone is not None:
-        _item_list(console, f"Due by the {milestone.title}", report.due_soon)
-    _item_list(console, "Stalled", report.stalled)
-    if report.since is not None:
-        _changes(console, report)
-    _commitments(console, report, width)
+    _commitments(console, "The parties' pledges", report.pledges, width)
+    if report.outlook:
+        _commitments(console, "Outlook: the source's commentary, not scored", report.outlook, width)
     _method(console)
+    console.print()
+    console.print(Text(f"Heads digest: {report.heads_digest}", style="dim"))
     # Tables pad every line to their width; trailing blanks only get in the way of a pager.
     return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buffer.getvalue().splitlines())

@@ -18,8 +18,16 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from tracker.reports.model import Report
-from tracker.reports.presentation import COLOURS, PROGRESS_ORDER, one_line
-from tracker.statuses import LABELS
+from tracker.reports.presentation import (
+    COLOURS,
+    HATCHES,
+    LABEL_COLOUR,
+    PROGRESS_ORDER,
+    UNSCORED_COLOUR,
+    UNSCORED_EDGE,
+    one_line,
+)
+from tracker.statuses import LABELS, Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -46,6 +54,8 @@ def _rc(salt: str) -> dict[Any, Any]:
         "font.size": 10,
         "axes.spines.top": False,
         "axes.spines.right": False,
+        "hatch.color": "white",
+        "hatch.linewidth": 1.0,
     }
 
 
@@ -53,7 +63,19 @@ def _plain(label: str) -> str:
     return one_line(label).replace("$", r"\$")
 
 
-def _to_svg(fig: Figure, label: str) -> str:
+_ID = re.compile(r'\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+
+
+def _prefix_ids(text: str, prefix: str) -> str:
+    """Every id in the SVG, and every reference to one, prefixed: two charts (the wide and the
+    phone drawing) inline in one page must not share an id (matplotlib numbers its ids
+    per figure, patch_1, text_2 ...), or a reference could land in the other drawing."""
+    text = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', text)
+    return _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
+
+
+def _to_svg(fig: Figure, label: str, prefix: str) -> str:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     FigureCanvasSVG(fig)
@@ -65,52 +87,135 @@ def _to_svg(fig: Figure, label: str) -> str:
     assert root is not None
     tag = _DROP_ATTRIBUTE.sub("", root.group(0))
     tag = tag.replace("<svg", f'<svg role="img" aria-label="{html.escape(label)}"', 1)
-    return text[: root.start()] + tag + text[root.end() :]
+    return _prefix_ids(text[: root.start()] + tag + text[root.end() :], prefix)
 
 
-def pillar_bars(report: Report) -> str | None:
-    """Items per pillar as horizontal bars, stacked by status; None without pillars."""
+def _legend(ax: Any, handles: list[Any], ncols: int, below: float) -> None:
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, below),
+        ncols=ncols,
+        frameon=False,
+        handlelength=2.2,
+        handleheight=1.4,
+    )
+
+
+def _patch(status: Status | None) -> Any:
+    from matplotlib.patches import Patch
+
+    if status is None:
+        patch = Patch(
+            facecolor=UNSCORED_COLOUR,
+            edgecolor=UNSCORED_EDGE,
+            hatch="..",
+            label="not scored (priority, ongoing, outlook)",
+        )
+        patch.set_hatchcolor(UNSCORED_EDGE)
+        return patch
+    return Patch(
+        facecolor=COLOURS[status],
+        edgecolor="white",
+        hatch=HATCHES[status],
+        label=LABELS[status],
+    )
+
+
+def pillar_bars(report: Report, *, narrow: bool = False) -> str | None:
+    """Items per pillar as horizontal bars: the scored commitments stacked by status in colour,
+    then the items that are not scored as one white segment; None without pillars.
+
+    `narrow` draws it for a phone (about 360 CSS pixels) so that its labels stay legible there,
+    rather than shrinking the wide one.
+    """
     if not report.pillars:
         return None
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    with matplotlib.rc_context(_rc("tracker-pillars")):
-        names = [textwrap.fill(_plain(p.title), 32) for p in report.pillars]
-        fig = Figure(figsize=(8, 0.55 * len(names) + 1.4))
+    wrap = 18 if narrow else 32
+    with matplotlib.rc_context(_rc("tracker-pillars-narrow" if narrow else "tracker-pillars")):
+        names = [textwrap.fill(_plain(p.title), wrap) for p in report.pillars]
+        per_row = 0.75 if narrow else 0.55
+        fig = Figure(figsize=(4.0 if narrow else 8, per_row * len(names) + 2.2))
         ax = fig.add_subplot()
         left = [0] * len(names)
         rows = list(range(len(names)))
+        shown: list[Status | None] = []
         for status in PROGRESS_ORDER:
-            counts = [p.figures.counts.get(status, 0) for p in report.pillars]
+            counts = [p.figures.scored_counts.get(status, 0) for p in report.pillars]
+            if not any(counts):
+                continue
+            shown.append(status)
             bars = ax.barh(
                 rows,
                 counts,
                 left=left,
                 color=COLOURS[status],
                 edgecolor="white",
+                hatch=HATCHES[status],
                 linewidth=0.8,
-                label=LABELS[status],
             )
             labels = [str(n) if n else "" for n in counts]
-            ax.bar_label(bars, labels=labels, label_type="center", fontsize=8)
+            ax.bar_label(
+                bars,
+                labels=labels,
+                label_type="center",
+                fontsize=10,
+                color=LABEL_COLOUR,
+                fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": COLOURS[status], "lw": 0},
+            )
             left = [a + b for a, b in zip(left, counts, strict=True)]
+        unscored = [p.figures.items - p.figures.commitments for p in report.pillars]
+        if any(unscored):
+            shown.append(None)
+            bars = ax.barh(
+                rows,
+                unscored,
+                left=left,
+                color=UNSCORED_COLOUR,
+                edgecolor=UNSCORED_EDGE,
+                hatch="..",
+                linewidth=0.8,
+            )
+            for bar in bars:
+                bar.set_hatchcolor(UNSCORED_EDGE)
+            ax.bar_label(
+                bars,
+                labels=[str(n) if n else "" for n in unscored],
+                label_type="center",
+                fontsize=10,
+                color="#1A1A1A",
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "lw": 0},
+            )
         ax.set_yticks(rows, labels=names)
         ax.invert_yaxis()
         ax.set_xlabel("Items")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.12 - 0.3 / len(names)),
-            ncols=3,
-            frameon=False,
+        _legend(
+            ax,
+            [_patch(s) for s in shown],
+            ncols=1 if narrow else 3,
+            below=-0.25 / max(1, len(names)) - 0.1,
         )
-        return _to_svg(fig, "Items per pillar by status")
+        return _to_svg(
+            fig,
+            "Bar chart: items per pillar, the scored commitments by status and the items that "
+            "are not scored; the table that follows gives every number",
+            "pn-" if narrow else "pw-",
+        )
 
 
-def burnup(report: Report) -> str | None:
-    """Items by status over time, stacked; None when the history has fewer than two dates."""
+def burnup(report: Report, *, narrow: bool = False) -> str | None:
+    """The items that have moved from not started, stacked by status over time, from the
+    declaration date; None when the history has fewer than two dates.
+
+    Not started is left out of the stack (it would be a grey wall above a thin band of
+    progress); the y axis counts the items that moved, and the caption gives the total.
+    """
     points = sorted(report.history, key=lambda p: p.on)
     if len(points) < 2:
         return None
@@ -119,27 +224,35 @@ def burnup(report: Report) -> str | None:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    with matplotlib.rc_context(_rc("tracker-burnup")):
-        fig = Figure(figsize=(8, 4))
+    moving = [s for s in PROGRESS_ORDER if s is not Status.NOT_STARTED]
+    with matplotlib.rc_context(_rc("tracker-burnup-narrow" if narrow else "tracker-burnup")):
+        fig = Figure(figsize=(4.0, 4.2) if narrow else (8, 4))
         ax = fig.add_subplot()
         days = [float(date2num(p.on)) for p in points]  # type: ignore[no-untyped-call]
-        series = [[p.counts.get(s, 0) for p in points] for s in PROGRESS_ORDER]
-        ax.stackplot(
+        series = [[p.counts.get(s, 0) for p in points] for s in moving]
+        polys = ax.stackplot(
             days,
             series,
-            labels=[LABELS[s] for s in PROGRESS_ORDER],
-            colors=[COLOURS[s] for s in PROGRESS_ORDER],
+            colors=[COLOURS[s] for s in moving],
             step="post",
             edgecolor="white",
             linewidth=0.5,
         )
+        for poly, status in zip(polys, moving, strict=True):
+            poly.set_hatch(HATCHES[status])
         # matplotlib.dates has no type annotations for these (nor date2num above).
-        locator = AutoDateLocator()  # type: ignore[no-untyped-call]
+        locator = AutoDateLocator(maxticks=4 if narrow else 8)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
         ax.set_xlim(days[0], days[-1])
-        ax.set_ylim(0, max(sum(p.counts.values()) for p in points) or 1)
-        ax.set_ylabel("Items")
+        moved = max(sum(p.counts.get(s, 0) for s in moving) for p in points)
+        ax.set_ylim(0, max(moved + 1, 2))
+        ax.set_ylabel("Items moved from not started")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False)
-        return _to_svg(fig, "Burn-up: items by status over time")
+        _legend(ax, [_patch(s) for s in moving], ncols=2 if narrow else 3, below=-0.14)
+        return _to_svg(
+            fig,
+            "Area chart: items that have moved from not started, by status, from the "
+            "declaration date to the as-of date; the table that follows gives every number",
+            "bn-" if narrow else "bw-",
+        )

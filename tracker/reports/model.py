@@ -9,12 +9,14 @@ computed over items of kind `commitment`; ongoing and prospective items are coun
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from tracker.chain import (
@@ -44,30 +46,62 @@ from tracker.statuses import (
     STATUSES,
     Kind,
     Status,
+    item_score,
     status_for_party,
 )
 
 # The report reads rows, not objects: Core columns skip the ORM's per-row work.
 C, E, V = commitments_table.c, events_table.c, evidence_table.c
+# In build's item query: ten item columns, basis, inferred, guidelines, then _EVENT_COLUMNS.
+FIRST_EVENT = 13
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
+# What each figure means, keyed by the name JSON uses; METHOD_LABELS names them for people.
 METHOD = {
+    "kinds": "Each item has a kind that says who says what, and how firmly. A commitment: the "
+    "parties commit, agree or undertake to do something specific; it is scored. A priority: "
+    "the parties recognise, identify, emphasise or discuss a topic; it is tracked, not scored. "
+    "Ongoing: cooperation the text describes as already happening; not scored. Outlook: the "
+    "source's own commentary or forecast, not the parties' words; not scored, and shown apart "
+    "from the parties' pledges.",
     "counts": "Items by their status on the as-of date, every kind included.",
-    "completion_rate": "Achieved items of kind 'commitment' divided by all items of that kind.",
-    "completion_rate_partial": (
-        "As completion_rate, with partially achieved items counted as half."
-    ),
-    "mean_score": (
-        "Mean G7-style compliance score of items of kind 'commitment': achieved +1; in progress "
-        "and partially achieved 0; not started, stalled and dropped -1."
-    ),
-    "per_party": "A party's figures use, for each item it is responsible for, that party's own "
-    "latest assessment (tracker progress --party), else the item's status as a whole.",
+    "completion_rate": "Achieved commitments divided by all commitments (items of the other "
+    "kinds are not scored).",
+    "completion_rate_partial": "As the completion rate, with partially achieved commitments "
+    "counted as half.",
+    "mean_score": "The mean compliance score of the commitments, from -1 to +1 (the G7 Research "
+    "Group's scale): achieved +1; in progress and partially achieved 0; not started, stalled and "
+    "dropped -1. Items of other kinds show 'not scored'.",
+    "per_party": "A party's figures use, for each commitment it is party to, that party's own "
+    "latest assessment (tracker progress --party), else the item's status as a whole. A third "
+    "party (such as Italy) appears once it has an assessment of its own.",
+    "party_mean_score": "The all-parties average: the mean of every party's score on every "
+    "commitment it is party to (the G7 Research Group's headline figure), with the number of "
+    "(party, commitment) scores it averages.",
     "overdue": "Items whose target date is before the as-of date and that are not achieved.",
     "due_soon": "Open items with a target date from the as-of date to the next milestone.",
+    "changes": "Events effective from the 'since' date to the as-of date; by default since the "
+    "previous milestone, else the declaration date, else 30 days before the as-of date.",
     "status_as_of": "Rebuilt from the event history: the last event effective on or before "
     "the as-of date.",
+    "inferred": "A value marked (inferred) is not in the source text: an owner, target or party "
+    "assigned by the analyst or taken from other public reporting.",
+}
+
+METHOD_LABELS = {
+    "kinds": "What is scored",
+    "counts": "Counts",
+    "completion_rate": "Completion rate",
+    "completion_rate_partial": "With partial credit",
+    "mean_score": "Mean compliance score",
+    "per_party": "Per party",
+    "party_mean_score": "All-parties average",
+    "overdue": "Overdue",
+    "due_soon": "Due by the next milestone",
+    "changes": "Changes since",
+    "status_as_of": "Status as of a date",
+    "inferred": "Inferred values",
 }
 
 
@@ -100,7 +134,8 @@ class ItemLine:
     target_date: dt.date | None
     target_label: str | None
     status: Status
-    score: int
+    # None for a kind that is not scored (never -1 for it): see tracker.statuses.item_score.
+    score: int | None
     overdue: bool
     last_event: EventLine | None
     # Each responsible party's status on the as-of date: its own latest event, else the whole.
@@ -128,16 +163,33 @@ class ItemLine:
             self.target_label,
         )
 
+    # Why the item has its kind, in the text's operative words (fixtures/README.md).
+    basis: str = ""
+    # Fields whose values the source text does not give -> where they come from.
+    inferred: dict[str, str] = field(default_factory=dict)
+    # Scoring guidelines {"-1", "0", "+1"} -> text, read only when the report prints them.
+    guidelines: dict[str, str] | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.kind.scored
+
 
 @dataclass(frozen=True)
 class Figures:
     items: int
     counts: dict[Status, int]
+    # Items by kind: how many are firm commitments (scored), priorities, ongoing and outlook.
+    kinds: dict[Kind, int]
+    # The scored items (commitments) by status: what a progress bar colours as scored.
+    scored_counts: dict[Status, int]
     commitments: int
     achieved: int
     completion_rate: float | None
     completion_rate_partial: float | None
     mean_score: float | None
+    # The sum of the scores behind mean_score: an average over several Figures weighs by it.
+    score_sum: int = 0
 
     @classmethod
     def of(cls, assessed: Iterable[tuple[Kind, Status]]) -> Figures:
@@ -148,12 +200,16 @@ class Figures:
         """
         tally = Counter(assessed)
         counts = dict.fromkeys(STATUSES, 0)
+        kinds = dict.fromkeys(Kind, 0)
+        scored_counts = dict.fromkeys(STATUSES, 0)
         n = achieved = 0
         credit = 0.0
         score = 0
         for (kind, status), k in tally.items():
             counts[status] += k
-            if kind is Kind.COMMITMENT:
+            kinds[kind] += k
+            if kind.scored:
+                scored_counts[status] += k
                 n += k
                 achieved += k if status is Status.ACHIEVED else 0
                 credit += CREDIT[status] * k
@@ -161,11 +217,14 @@ class Figures:
         return cls(
             items=sum(tally.values()),
             counts=counts,
+            kinds=kinds,
+            scored_counts=scored_counts,
             commitments=n,
             achieved=achieved,
             completion_rate=achieved / n if n else None,
             completion_rate_partial=credit / n if n else None,
             mean_score=score / n if n else None,
+            score_sum=score,
         )
 
 
@@ -207,6 +266,8 @@ class DeclarationInfo:
     source: str
     # Covers the source text too (tracker.chain.declaration_hash), for verify --against.
     content_hash: str = ""
+    # Fields whose values the source text does not give (date, place) -> where they come from.
+    inferred: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -225,6 +286,44 @@ class Report:
     filters: dict[str, str] = field(default_factory=dict)
     history: list[HistoryPoint] = field(default_factory=list)
     with_history: bool = True
+    # How the report presents itself: a title of its own, who prepared it, and a protective
+    # marking such as OFFICIAL (header and print footer).
+    title: str | None = None
+    prepared_by: str | None = None
+    marking: str | None = None
+
+    @property
+    def party_mean_score(self) -> float | None:
+        """The all-parties average: every party's score on every commitment it is party to."""
+        n = self.party_scores
+        return sum(p.figures.score_sum for p in self.parties) / n if n else None
+
+    @property
+    def party_scores(self) -> int:
+        """How many (party, commitment) scores party_mean_score averages."""
+        return sum(p.figures.commitments for p in self.parties)
+
+    @property
+    def pledges(self) -> list[ItemLine]:
+        """What the parties said (commitments, priorities, ongoing cooperation)."""
+        return [i for i in self.items if i.kind is not Kind.OUTLOOK]
+
+    @property
+    def outlook(self) -> list[ItemLine]:
+        """The source's own commentary or forecast: shown apart from the parties' pledges."""
+        return [i for i in self.items if i.kind is Kind.OUTLOOK]
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        titles = "; ".join(d.title for d in self.declarations) or "No declaration loaded"
+        return f"Status report: {titles}"
+
+    @property
+    def previous_milestone(self) -> Milestone | None:
+        past = [m for m in self.milestones if m.days_left < 0]
+        return max(past, key=lambda m: m.date) if past else None
 
     @property
     def heads_digest(self) -> str:
@@ -255,7 +354,7 @@ class Report:
 
     @property
     def stalled(self) -> list[ItemLine]:
-        return [i for i in self.items if i.status is Status.STALLED]
+        return [i for i in self.pledges if i.status is Status.STALLED]
 
     @property
     def next_milestone(self) -> Milestone | None:
@@ -269,7 +368,7 @@ class Report:
             return []
         return [
             i
-            for i in self.items
+            for i in self.pledges
             if i.status in OPEN
             and i.target_date is not None
             and self.as_of <= i.target_date <= milestone.date
@@ -332,12 +431,15 @@ def _history(
     ).all()
     counts = dict.fromkeys(STATUSES, 0)
     counts[DEFAULT_STATUS] = total
-    points = [HistoryPoint(on=min(start, as_of), counts=dict(counts))]
+    start = min(start, as_of)
+    points = [HistoryPoint(on=start, counts=dict(counts))]
     for on, previous, to_status, n in moves:
         counts[Status(previous) if previous else DEFAULT_STATUS] -= n
         counts[Status(to_status)] += n
-        if points[-1].on == on:
-            points[-1] = HistoryPoint(on=on, counts=dict(counts))
+        # An event dated before the declaration (work already under way) is part of the
+        # starting state: the series starts at the declaration and stays in date order.
+        if on <= start or points[-1].on == on:
+            points[-1] = HistoryPoint(on=points[-1].on, counts=dict(counts))
         else:
             points.append(HistoryPoint(on=on, counts=dict(counts)))
     if points[-1].on != as_of:
@@ -507,11 +609,18 @@ def build(
     declaration: str | None = None,
     with_history: bool = True,
     stream_changes: bool = False,
+    default_since: bool = False,
+    with_guidelines: bool = False,
+    report_title: str | None = None,
+    prepared_by: str | None = None,
+    marking: str | None = None,
 ) -> Report:
     """The report; `with_history=False` skips the burn-up series, the one figure that reads
     every event (the terminal and HTML reports draw it; JSON carries it on request).
     `stream_changes=True` leaves the changes as a ChangeFeed over the session, to be rendered
-    before the session closes; otherwise they are read into a list here."""
+    before the session closes; otherwise they are read into a list here. With no `since` and
+    `default_since`, the changes are those since the last meeting (see since_default).
+    `with_guidelines` reads each item's scoring guidelines (the HTML appendix prints them)."""
     today = today or dt.date.today()
     as_of = as_of or today
 
@@ -533,6 +642,18 @@ def build(
         filters["pillar"] = pillar
 
     parties: list[str] = list(dict.fromkeys(p for d in declarations for p in d.parties))
+    # A third party the text names on some items (Italy in GCAP) is reported once it has an
+    # assessment of its own: one scan of the party index.
+    parties += [
+        p
+        for p in session.scalars(
+            select(E.party)
+            .where(E.party.is_not(None), E.commitment_id.in_(item_filter), live())
+            .distinct()
+            .order_by(E.party)
+        )
+        if p is not None and p not in parties
+    ]
     if party:
         chosen = resolve_party(party, parties, what="declaration parties:")
         item_filter = item_filter.where(json_list_contains(C.parties, chosen))
@@ -554,6 +675,9 @@ def build(
             C.target_date,
             C.target_label,
             C.chain_head,
+            C.basis,
+            cast(C.inferred, Text),
+            cast(C.guidelines, Text) if with_guidelines else literal(None),
             *[last.c[c.key] for c in _EVENT_COLUMNS],
             # Last, so the positions above stay as they are: for the content hash.
             C.chain_length,
@@ -567,8 +691,8 @@ def build(
     )
     rows: list[Any] = list(session.execute(query).all())
     party_events = _party_latest(session, parties, as_of)
-    # Column 10 is the first of _EVENT_COLUMNS: the id of the item's latest event.
-    evidence = _evidence_of(session, [r[10] for r in rows if r[10] is not None])
+    # Column FIRST_EVENT is the first of _EVENT_COLUMNS: the id of the item's latest event.
+    evidence = _evidence_of(session, [r[FIRST_EVENT] for r in rows if r[FIRST_EVENT] is not None])
 
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
@@ -579,8 +703,9 @@ def build(
     for row in rows:
         fields: Sequence[Any] = row
         _, code, title, pillar_id, kind, raw_parties, raw_owners, target, label, head = fields[:10]
+        basis, raw_inferred, raw_guidelines = fields[10:FIRST_EVENT]
         item_parties, owners = decode_names(raw_parties), decode_names(raw_owners)
-        values = fields[10 : 10 + n_events]
+        values = fields[FIRST_EVENT : FIRST_EVENT + n_events]
         event = (
             _event_line(values, code, title, evidence.get(values[0], []))
             if values[0] is not None
@@ -596,28 +721,39 @@ def build(
             if own is not None and (newest is None or (own.on, own.id) > (newest.on, newest.id)):
                 newest = own
         pillar_row = pillars[pillar_id]
+        item_kind = _KIND[kind]
         item = ItemLine(
             code=code,
             title=title,
             pillar=pillar_row.slug,
             pillar_title=pillar_row.title,
-            kind=_KIND[kind],
+            kind=item_kind,
             parties=item_parties,
             owners=owners,
             target_date=target,
             target_label=label,
             status=status,
-            score=SCORES[status],
-            overdue=target is not None and target < as_of and status is not Status.ACHIEVED,
+            score=item_score(item_kind, status),
+            # The source's forecast is nobody's pledge, so it cannot fall overdue.
+            overdue=target is not None
+            and target < as_of
+            and status is not Status.ACHIEVED
+            and item_kind is not Kind.OUTLOOK,
             last_event=newest,
             party_status=party_status,
             chain_head=head,
             chain_length=fields[-3],
             description=fields[-2],
             quote=fields[-1],
+            basis=basis or "",
+            inferred=_decode_map(raw_inferred),
+            guidelines=_decode_map(raw_guidelines) or None,
         )
         items.append(item)
         by_pillar[pillar_id].append(item)
+
+    # The parties' pledges first, then the source's outlook: every format shows them apart.
+    items.sort(key=lambda i: i.kind is Kind.OUTLOOK)
 
     pillar_figures = [
         PillarFigures(
@@ -638,6 +774,12 @@ def build(
         key=lambda m: (m[1], m[0]),
     )
 
+    report_milestones = [
+        Milestone(title=label, date=date, days_left=(date - as_of).days)
+        for label, date in milestones
+    ]
+    if since is None and default_since:
+        since = since_default(report_milestones, declarations, as_of)
     changes: Sequence[EventLine] = []
     if since is not None:
         feed = ChangeFeed(session, item_filter, since, as_of)
@@ -657,16 +799,14 @@ def build(
                         d.slug, d.title, d.date, d.place, list(d.parties), d.source, d.source_text
                     )
                 ),
+                inferred=dict(d.inferred or {}),
             )
             for d in declarations
         ],
         generated_on=today,
         as_of=as_of,
         since=since,
-        milestones=[
-            Milestone(title=label, date=date, days_left=(date - as_of).days)
-            for label, date in milestones
-        ],
+        milestones=report_milestones,
         overall=Figures.of((i.kind, i.status) for i in items),
         pillars=pillar_figures,
         parties=[
@@ -691,4 +831,35 @@ def build(
         if with_history
         else [],
         with_history=with_history,
+        title=report_title or None,
+        prepared_by=prepared_by or None,
+        marking=marking or None,
     )
+
+
+def since_default(
+    milestones: Sequence[Milestone], declarations: Sequence[Declaration], as_of: dt.date
+) -> dt.date:
+    """Since the last meeting: the previous milestone, else the declaration date (the most
+    recent one on or before as_of), else 30 days before as_of."""
+    past = [m.date for m in milestones if m.date < as_of]
+    if past:
+        return max(past)
+    dates = [d.date for d in declarations if d.date <= as_of]
+    if dates:
+        return max(dates)
+    return as_of - dt.timedelta(days=30)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decode_text(raw: str) -> tuple[tuple[str, str], ...]:
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        return ()
+    return tuple((str(k), str(v)) for k, v in value.items())
+
+
+def _decode_map(raw: str | None) -> dict[str, str]:
+    """A JSON object of text read as text (inferred fields, guidelines); most items share a
+    few, so each distinct one is decoded once."""
+    return dict(_decode_text(raw)) if raw and raw != "null" else {}

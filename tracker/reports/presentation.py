@@ -3,8 +3,11 @@ glyphs, the order statuses stack in a bar, and the sampling of the status histor
 behind the burn-up.
 
 Numbers are formatted exactly as the Markdown report formats them, so every format shows the same
-figure the same way. Each status has a glyph as well as a colour: a bar must still read without
-colour (NO_COLOR, print, colour blindness). The colours are the Okabe–Ito palette.
+figure the same way. Each status has a glyph (and in charts a hatch pattern) as well as a colour:
+a bar must still read without colour (NO_COLOR, print, colour blindness). The colours follow the
+hues of the Okabe–Ito palette, darkened until each has at least 4.5:1 contrast against white
+(WCAG 2.1 1.4.3 and 1.4.11), so white labels read on every fill and every fill stands out from
+the page.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from tracker import scrub
-from tracker.reports.model import HistoryPoint
+from tracker.reports.model import HistoryPoint, Report
 from tracker.statuses import Status
 
 # Left to right in a bar, bottom to top in the burn-up: delivered first, then work under way,
@@ -28,12 +31,26 @@ PROGRESS_ORDER: tuple[Status, ...] = (
 )
 
 COLOURS: dict[Status, str] = {
-    Status.ACHIEVED: "#009E73",
-    Status.PARTIALLY_ACHIEVED: "#56B4E9",
-    Status.IN_PROGRESS: "#E69F00",
-    Status.STALLED: "#D55E00",
-    Status.NOT_STARTED: "#BBBBBB",
-    Status.DROPPED: "#555555",
+    Status.ACHIEVED: "#007A5E",  # 5.3:1 against white
+    Status.PARTIALLY_ACHIEVED: "#0072B2",  # 5.2:1
+    Status.IN_PROGRESS: "#9A5B00",  # 5.4:1
+    Status.STALLED: "#B42318",  # 6.6:1
+    Status.NOT_STARTED: "#6B6B6B",  # 5.3:1
+    Status.DROPPED: "#333333",  # 12.6:1
+}
+# What a chart or bar shows for items that are not scored (priorities, ongoing, outlook).
+UNSCORED_COLOUR = "#FFFFFF"
+UNSCORED_EDGE = "#6B6B6B"
+# Every fill above takes white text (each >= 4.5:1).
+LABEL_COLOUR = "#FFFFFF"
+# Hatches tell the statuses apart without colour (print, colour blindness).
+HATCHES: dict[Status, str] = {
+    Status.ACHIEVED: "",
+    Status.PARTIALLY_ACHIEVED: "//",
+    Status.IN_PROGRESS: "..",
+    Status.STALLED: "xx",
+    Status.NOT_STARTED: "--",
+    Status.DROPPED: "\\\\",
 }
 
 GLYPHS: dict[Status, str] = {
@@ -108,3 +125,22 @@ def sample(points: Sequence[HistoryPoint], limit: int) -> list[HistoryPoint]:
     last = len(points) - 1
     picks = sorted({round(k * last / (limit - 1)) for k in range(limit)})
     return [points[i] for i in picks]
+
+
+def since_label(report: Report) -> str:
+    """What the 'since' date is, when it is one of the report's own dates."""
+    if report.since is None:
+        return ""
+    previous = report.previous_milestone
+    if previous is not None and previous.date == report.since:
+        return previous.title
+    if any(d.date == report.since for d in report.declarations):
+        return "the declaration"
+    return ""
+
+
+def sides_title(report: Report) -> str:
+    names = [p.party for p in report.parties]
+    if len(names) <= 1:
+        return f"{''.join(names)}: scored commitments"
+    return f"{', '.join(names[:-1])} and {names[-1]} side by side"
