@@ -110,38 +110,84 @@ def compile_bytecode() -> None:
 # --- building the data ----------------------------------------------------------------------
 
 
-def progress_bar(total: int, label: str):  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+# --- the shape of the synthetic history ----------------------------------------------------
+#
+# A tracker in use for about four years: each declaration's history runs from its date to four
+# years later (HISTORY_DAYS), the last one ending on the day the data is built, and the ten
+# declarations are dated a fortnight apart. Each item gets --events-per status changes. Most
+# (1 - MEETING_SHARE) fall on a day drawn uniformly from the declaration's four years; the rest
+# bunch in the run-up to its meetings (a summit every MEETING_EVERY days, each a milestone that
+# some items target): a triangular spread from MEETING_BEFORE days before the meeting to
+# MEETING_AFTER days after, peaking on the day. So busy months (about 3.5 % of all events in the
+# densest 30 days) and quiet ones (about 1.2 %) alternate, and no 30-day window holds more than
+# MAX_WINDOW_SHARE of the events; `densest_window` measures it on the built data.
 
-    bar = Progress(
-        TextColumn(label),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeRemainingColumn(),
-        transient=False,
-    )
-    return bar, total
+HISTORY_DAYS = 4 * 365
+MEETING_EVERY = 182
+MEETING_SHARE = 0.4
+MEETING_BEFORE, MEETING_AFTER = 40, 15
+DECLARATION_STAGGER = 7
+MAX_WINDOW_SHARE = 0.05
 
 
-def write_fixture(folder: Path, slug: str, prefix: str, items: int, pillars: int) -> Path:
-    """A declaration fixture with `items` commitments spread over `pillars` pillars."""
+def declaration_date(d: int, declarations: int, end: dt.date) -> dt.date:
+    """The date of synthetic declaration d (0-based): the last one's history ends on `end`."""
+    return end - dt.timedelta(days=HISTORY_DAYS + (declarations - 1 - d) * DECLARATION_STAGGER)
+
+
+def meetings(start: dt.date) -> list[dt.date]:
+    return [
+        start + dt.timedelta(days=k * MEETING_EVERY)
+        for k in range(1, HISTORY_DAYS // MEETING_EVERY + 1)
+    ]
+
+
+def event_days(rng: random.Random, start: dt.date, n: int) -> list[dt.date]:
+    """n dates for one item's history, in order, shaped as described above."""
+    summits = meetings(start)
+    end = start + dt.timedelta(days=HISTORY_DAYS)
+    days = []
+    for _ in range(n):
+        if rng.random() < MEETING_SHARE:
+            offset = round(rng.triangular(-MEETING_BEFORE, MEETING_AFTER, 0))
+            day = rng.choice(summits) + dt.timedelta(days=offset)
+        else:
+            day = start + dt.timedelta(days=rng.randrange(1, HISTORY_DAYS + 1))
+        days.append(min(max(day, start + dt.timedelta(days=1)), end))
+    return sorted(days)
+
+
+def write_fixture(
+    folder: Path,
+    slug: str,
+    prefix: str,
+    items: int,
+    pillars: int,
+    date: dt.date = dt.date(2026, 1, 31),
+) -> Path:
+    """A declaration fixture with `items` commitments spread over `pillars` pillars; its
+    meetings are milestones, and every fifth item targets one of them."""
     import yaml
 
     quotes = [f"Pledge {prefix} number {n} on topic {n % 97}." for n in range(1, items + 1)]
     (folder / f"{slug}.txt").write_text(" ".join(quotes), encoding="utf-8")
     per = -(-items // pillars)
+    summits = meetings(date)
     spec = {
         "schema": 1,
         "declaration": {
             "slug": slug,
             "title": f"Synthetic declaration {slug}",
-            "date": dt.date(2026, 1, 31),
+            "date": date,
             "place": "Benchmark",
             "parties": ["Japan", "UK"],
             "source": "generated",
             "source_file": f"{slug}.txt",
         },
-        "milestones": {"review": {"title": "Review", "date": dt.date(2026, 6, 30)}},
+        "milestones": {
+            f"summit-{k + 1}": {"title": f"Summit {k + 1}", "date": day}
+            for k, day in enumerate(summits)
+        },
         "pillars": [
             {
                 "slug": f"pillar-{p + 1}",
@@ -155,7 +201,7 @@ def write_fixture(folder: Path, slug: str, prefix: str, items: int, pillars: int
                         "kind": ["commitment", "ongoing", "outlook"][n % 3],
                         "parties": ["Japan", "UK"],
                         "owners": ["MOD"] if n % 2 else ["MOFA"],
-                        **({"target": "review"} if n % 5 == 0 else {}),
+                        **({"target": f"summit-{n // 5 % len(summits) + 1}"} if n % 5 == 0 else {}),
                     }
                     for n in range(p * per, min(items, (p + 1) * per))
                 ],
@@ -172,21 +218,24 @@ def write_fixture(folder: Path, slug: str, prefix: str, items: int, pillars: int
     return path
 
 
-def histories(codes: list[str], per: int, seed: int) -> Iterator[tuple[str, list[object]]]:
+def histories(
+    codes: list[str], per: int, seed: int, start: dt.date
+) -> Iterator[tuple[str, list[object]]]:
     from tracker.bulk import NewEvent
     from tracker.statuses import Status
 
     rng = random.Random(seed)
-    recorded = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     for code in codes:
-        day = dt.date(2026, 2, 1) + dt.timedelta(days=rng.randrange(20))
         events = []
-        for n in range(per):
-            day += dt.timedelta(days=rng.randrange(1, 28))
+        for n, day in enumerate(event_days(rng, start, per)):
+            # Recorded during the working day of its effective date.
+            recorded = dt.datetime.combine(day, dt.time(8), dt.UTC) + dt.timedelta(
+                seconds=rng.randrange(10 * 3600)
+            )
             events.append(
                 NewEvent(
                     to_status=Status(STATUSES[(n + rng.randrange(3)) % len(STATUSES)]),
-                    effective_on=min(day, dt.date(2026, 11, 20)),
+                    effective_on=day,
                     note=f"update {n}",
                     actor="bench",
                     recorded_at=recorded,
@@ -195,73 +244,138 @@ def histories(codes: list[str], per: int, seed: int) -> Iterator[tuple[str, list
         yield code, events
 
 
-def build(folder: Path, commitments: int, per: int, declarations: int) -> Path:
+def build(folder: Path, commitments: int, per: int, declarations: int) -> tuple[Path, dt.date]:
+    """The SQLite tracker, built once per shape and cached in `folder` (the marker names the
+    day its history ends: the day it was built)."""
     from rich.progress import Progress
+    from sqlalchemy import select
 
     from tracker.bulk import append_events
     from tracker.db import run_in_transaction
-    from tracker.models import Commitment
+    from tracker.models import Commitment as C
 
     db = folder / "big.db"
-    marker = folder / f"built-{commitments}-{per}-{declarations}"
-    if marker.exists() and db.exists():
-        return db
-    for stale in folder.glob("big.db*"):
+    markers = sorted(folder.glob(f"built-v2-{commitments}-{per}-{declarations}-*"))
+    if markers and db.exists():
+        return db, dt.date.fromisoformat(markers[-1].name[-10:])
+    for stale in [*folder.glob("big.db*"), *folder.glob("built-*")]:
         stale.unlink()
+    end = dt.date.today()
     url = f"sqlite:///{db}"
     tracker = tracker_cmd()
     subprocess.run([*tracker, "--db", url, "init"], check=True, stdout=subprocess.DEVNULL)
     fixtures = folder / "fixtures"
     fixtures.mkdir(exist_ok=True)
+    starts = [declaration_date(d, declarations, end) for d in range(declarations)]
     with Progress() as bar:
         task = bar.add_task("load declarations", total=declarations)
         for d in range(declarations):
             letter = chr(ord("A") + d)
             path = write_fixture(
-                fixtures, f"bench-{d + 1}", f"B{letter}", commitments // declarations, 8
+                fixtures, f"bench-{d + 1}", f"B{letter}", commitments // declarations, 8, starts[d]
             )
             subprocess.run(
                 [*tracker, "--db", url, "load", str(path)], check=True, stdout=subprocess.DEVNULL
             )
             bar.advance(task)
-        from sqlalchemy import select
+        task = bar.add_task("append events", total=commitments * per)
+        for d in range(declarations):
+            prefix = f"B{chr(ord('A') + d)}%"
+            codes = run_in_transaction(
+                url,
+                lambda s, prefix=prefix: list(
+                    s.scalars(select(C.code).where(C.code.like(prefix)).order_by(C.id))
+                ),
+                write=False,
+            )
+            chunk = 5000
+            for start in range(0, len(codes), chunk):
+                part = codes[start : start + chunk]
+                run_in_transaction(
+                    url,
+                    lambda s, part=part, seed=d * 1_000_000 + start, day=starts[d]: append_events(
+                        s, histories(part, per, seed, day)
+                    ),
+                )
+                bar.advance(task, len(part) * per)
+    (folder / f"built-v2-{commitments}-{per}-{declarations}-{end.isoformat()}").touch()
+    return db, end
 
-        codes = run_in_transaction(
+
+def densest_window(url: str, days: int = 30) -> tuple[dt.date, int, int]:
+    """The 30-day window holding the most events: (its first day, its events, all events)."""
+    from sqlalchemy import func, select
+
+    from tracker.db import run_in_transaction
+    from tracker.models import events_table as E
+
+    per_day = dict(
+        run_in_transaction(
             url,
-            lambda s: list(s.scalars(select(Commitment.code).where(Commitment.code.like("B%")))),
+            lambda s: list(
+                s.execute(select(E.c.effective_on, func.count()).group_by(E.c.effective_on))
+            ),
             write=False,
         )
-        task = bar.add_task("append events", total=len(codes) * per)
-        chunk = 5000
-        for start in range(0, len(codes), chunk):
-            part = codes[start : start + chunk]
-            run_in_transaction(
-                url, lambda s, part=part, seed=start: append_events(s, histories(part, per, seed))
-            )
-            bar.advance(task, len(part) * per)
-    marker.touch()
-    return db
+    )
+    total = sum(per_day.values())
+    first, last = min(per_day), max(per_day)
+    best, best_start, running = 0, first, 0
+    day = first
+    while day <= last:
+        running += per_day.get(day, 0)
+        leaving = day - dt.timedelta(days=days)
+        running -= per_day.get(leaving, 0)
+        if running > best:
+            best, best_start = running, day - dt.timedelta(days=days - 1)
+        day += dt.timedelta(days=1)
+    return best_start, best, total
 
 
 # --- taskwarrior ----------------------------------------------------------------------------
 
 
-def taskwarrior_data(folder: Path, tasks: int) -> Path | None:
-    """A Taskwarrior data folder with `tasks` pending tasks, written in its own file format."""
+def taskwarrior_data(
+    folder: Path, tasks: int, per: int, declarations: int, end: dt.date
+) -> Path | None:
+    """A Taskwarrior data folder holding what the tracker holds, in Taskwarrior's file format.
+
+    Each tracker item is a task (project: its pillar) with its history as annotations, one per
+    status change and shaped like the tracker's (event_days, the same declaration dates); a task
+    whose last change achieved it is completed, the rest pending, as `task N annotate` and
+    `task N done` would leave them. (Taskwarrior's undo log, which export and summary never
+    read, is left empty.)
+    """
     if shutil.which("task") is None:
         return None
-    data = folder / f"task-{tasks}"
-    rc = folder / f"taskrc-{tasks}"
+    data = folder / f"task-v2-{tasks}-{per}-{end.isoformat()}"
+    rc = folder / f"taskrc-v2-{tasks}"
     if not (data / "pending.data").exists():
         data.mkdir(parents=True, exist_ok=True)
-        entry = int(dt.datetime(2026, 2, 1, tzinfo=dt.UTC).timestamp())
-        with (data / "pending.data").open("w", encoding="utf-8") as handle:
+        rng = random.Random(tasks)
+        per_declaration = -(-tasks // declarations)
+        with (
+            (data / "pending.data").open("w", encoding="utf-8") as pending,
+            (data / "completed.data").open("w", encoding="utf-8") as completed,
+        ):
             for n in range(tasks):
-                handle.write(
-                    f'[description:"Commitment {n}" entry:"{entry}" modified:"{entry}" '
-                    f'project:"pillar{n % 8}" status:"pending" uuid:"{uuid.UUID(int=n + 1)}"]\n'
+                start = declaration_date(n // per_declaration, declarations, end)
+                entry = int(dt.datetime.combine(start, dt.time(9), dt.UTC).timestamp())
+                stamps, last = [], entry
+                for day in event_days(rng, start, per):
+                    moment = dt.datetime.combine(day, dt.time(8), dt.UTC).timestamp()
+                    last = max(last + 1, int(moment) + rng.randrange(10 * 3600))
+                    stamps.append(last)
+                notes = " ".join(f'annotation_{t}:"update {k}"' for k, t in enumerate(stamps))
+                done = rng.randrange(len(STATUSES)) == STATUSES.index("achieved")
+                fields = (
+                    f'{notes} description:"Commitment {n + 1} of pillar {n % 8 + 1}" '
+                    f'entry:"{entry}" modified:"{last}" project:"pillar{n % 8 + 1}" '
+                    + (f'end:"{last}" status:"completed" ' if done else 'status:"pending" ')
+                    + f'uuid:"{uuid.UUID(int=n + 1)}"'
                 )
-        for name in ("completed.data", "undo.data", "backlog.data"):
+                (completed if done else pending).write(f"[{fields}]\n")
+        for name in ("undo.data", "backlog.data"):
             (data / name).touch()
     rc.write_text(
         f"data.location={data}\nverbose=nothing\nconfirmation=off\nhooks=off\n"
@@ -281,13 +395,27 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=ROOT / ".bench")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--only", action="append", default=[], help="time only cases whose name contains this"
+    )
+    parser.add_argument("--build-only", action="store_true", help="build the data, time nothing")
     args = parser.parse_args()
 
     work = args.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     tracker = tracker_cmd()
-    big = build(work, args.commitments, args.events_per, args.declarations)
+    big, end = build(work, args.commitments, args.events_per, args.declarations)
     big_url = f"sqlite:///{big}"
+    window_start, window_events, total_events = densest_window(big_url)
+    window_share = window_events / total_events
+    print(
+        f"history: {total_events:,} events; densest 30 days from {window_start}: "
+        f"{window_events:,} ({window_share:.1%})",
+        file=sys.stderr,
+    )
+    assert window_share <= MAX_WINDOW_SHARE, "the synthetic history bunches more than intended"
+    if args.build_only:
+        return
 
     small = work / "small.db"
     if not small.exists():
@@ -386,7 +514,8 @@ def main() -> None:
             }
         )
 
-    small_rc, big_rc = taskwarrior_data(work, 100), taskwarrior_data(work, args.commitments)
+    small_rc = taskwarrior_data(work, 100, 0, 1, end)
+    big_rc = taskwarrior_data(work, args.commitments, args.events_per, args.declarations, end)
     if small_rc and big_rc:
         tw = {
             "list (bundled declaration)": ["task", f"rc:{small_rc}", "list"],

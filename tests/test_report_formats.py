@@ -244,7 +244,10 @@ def test_every_format_shows_the_same_figures(recorded: Cli) -> None:
     assert [r["code"] for r in table] == [c["code"] for c in data["commitments"]]
     kinds = {c["code"]: c["kind"] for c in data["commitments"]}
     for c, r in zip(data["commitments"], table, strict=True):
-        assert r["status"] == c["status"] and int(r["score"]) == c["score"]
+        assert r["status"] == c["status"]
+        # Only kind `commitment` is scored: other kinds give null (an empty cell in csv).
+        assert c["score"] == (int(r["score"]) if c["kind"] == "commitment" else None)
+        assert r["score"] == ("" if c["score"] is None else str(c["score"]))
         assert r["overdue"] == ("true" if c["overdue"] else "false")
         assert r["kind"] == c["kind"] and r["pillar"] == c["pillar"]
     keys = ("items", "counts", "achieved", "completion_rate", "completion_rate_partial")
@@ -368,9 +371,14 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
     assert hos["target"] == "2026-03-31" and hos["overdue"] == "true"
     assert by_code["HOS-02"]["title"].startswith("'@SUM(A1) 日本語")
     assert by_code["HOS-03"]["title"] == "'-Meet"
-    # Numbers stay numbers: a not-started item scores -1, unquoted.
-    assert by_code["SEC-03"]["score"] == "-1"
-    assert {r["score"] for r in by_code.values()} == {"-1", "0", "1"}
+    # Numbers stay numbers: a not-started commitment scores -1, unquoted; an unscored kind's
+    # cell is empty.
+    assert by_code["SEC-03"]["kind"] != "commitment" and by_code["SEC-03"]["score"] == ""
+    assert any(
+        r["kind"] == "commitment" and r["status"] == "not_started" and r["score"] == "-1"
+        for r in by_code.values()
+    )
+    assert {r["score"] for r in by_code.values()} == {"-1", "0", "1", ""}
     # Party columns: each party's own status, empty where the item is not its pledge.
     assert by_code["CYB-02"]["status_UK"] == "achieved"
     assert by_code["CYB-02"]["status_Japan"] == "not_started"

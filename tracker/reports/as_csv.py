@@ -65,7 +65,7 @@ def row(item: ItemLine, parties: list[str]) -> list[Cell]:
     ]
     return [
         *(neutralise(c) for c in text_cells),
-        item.score,
+        "" if item.score is None else item.score,
         "true" if item.overdue else "false",
         *(neutralise(c) for c in party_cells),
         *(neutralise(c) for c in last_cells),

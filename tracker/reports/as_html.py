@@ -21,6 +21,7 @@ from tracker.reports.presentation import (
     GLYPHS,
     PROGRESS_ORDER,
     is_web_link,
+    item_score_text,
     pct,
     score_text,
 )
@@ -84,7 +85,9 @@ def render(report: Report, *, charts: bool = True) -> str:
         keep_trailing_newline=True,
         finalize=_printable,
     )
-    env.filters.update(pct=pct, score=score_text, when=_when, change=_change)
+    env.filters.update(
+        pct=pct, score=score_text, when=_when, change=_change, item_score=item_score_text
+    )
     env.tests["web_link"] = is_web_link
     titles = "; ".join(d.title for d in report.declarations) or "No declaration loaded"
     template = env.get_template("report.html.j2")

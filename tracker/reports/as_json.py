@@ -97,7 +97,7 @@ def item(i: ItemLine) -> str:
         f'"owners": {_names(i.owners)}, '
         f'"target": {_opt(None if i.target_date is None else i.target_date.isoformat())}, '
         f'"target_label": {_opt(i.target_label)}, '
-        f'"status": {_ENUM[i.status]}, "score": {i.score}, '
+        f'"status": {_ENUM[i.status]}, "score": {"null" if i.score is None else i.score}, '
         f'"party_status": {_party_status(i.party_status)}, '
         f'"overdue": {"true" if i.overdue else "false"}, '
         f'"last_event": {"null" if i.last_event is None else event(i.last_event)}, '

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from tracker.reports.model import METHOD, EventLine, Figures, ItemLine, Report
+from tracker.reports.presentation import item_score_text
 from tracker.statuses import LABELS, STATUSES
 
 # Inline markup and table syntax. Text never starts a line here (it follows a code or sits in a
@@ -150,7 +151,7 @@ def render(report: Report) -> str:
         flag = " ⚠ overdue" if i.overdue else ""
         out.append(
             f"| {i.code} | {esc(i.title)} | {esc(i.pillar)} | {esc(', '.join(i.parties))} | "
-            f"{LABELS[i.status]}{flag} | {i.score:+d} | {target} | {last} |"
+            f"{LABELS[i.status]}{flag} | {item_score_text(i.score)} | {target} | {last} |"
         )
     out += ["", "## How the figures are computed", ""]
     out += [f"- **{name}**: {text}" for name, text in METHOD.items()]

@@ -18,6 +18,7 @@ from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
     PROGRESS_ORDER,
+    item_score_text,
     one_line,
     pct,
     sample,
@@ -356,7 +357,11 @@ def _commitments(console: Console, report: Report, width: int) -> None:
         if i.overdue:
             target.append("!", style="bold red")
             target.stylize("red")
-        cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status), f"{i.score:+d}"]
+        cells: list[Text | str] = [
+            Text(i.code, style="bold"),
+            _status(i.status),
+            item_score_text(i.score),
+        ]
         cells.append(target)
         if wide:
             cells.append(i.last_event.on.isoformat() if i.last_event else "—")

@@ -37,6 +37,7 @@ from tracker.statuses import (
     STATUSES,
     Kind,
     Status,
+    item_score,
     status_for_party,
 )
 
@@ -93,7 +94,7 @@ class ItemLine:
     target_date: dt.date | None
     target_label: str | None
     status: Status
-    score: int
+    score: int | None  # None for kinds that are not scored (Kind.scored)
     overdue: bool
     last_event: EventLine | None
     # Each responsible party's status on the as-of date: its own latest event, else the whole.
@@ -549,18 +550,19 @@ def build(
             if own is not None and (newest is None or (own.on, own.id) > (newest.on, newest.id)):
                 newest = own
         pillar_row = pillars[pillar_id]
+        item_kind = _KIND[kind]
         item = ItemLine(
             code=code,
             title=title,
             pillar=pillar_row.slug,
             pillar_title=pillar_row.title,
-            kind=_KIND[kind],
+            kind=item_kind,
             parties=item_parties,
             owners=owners,
             target_date=target,
             target_label=label,
             status=status,
-            score=SCORES[status],
+            score=item_score(item_kind, status),
             overdue=target is not None and target < as_of and status is not Status.ACHIEVED,
             last_event=newest,
             party_status=party_status,

@@ -56,6 +56,11 @@ def score_text(value: float | None) -> str:
     return "—" if value is None else f"{value:+.2f}"
 
 
+def item_score_text(value: int | None) -> str:
+    """An item's score (-1, 0, +1), or a dash for a kind that is not scored."""
+    return "—" if value is None else f"{value:+d}"
+
+
 def is_web_link(reference: str) -> bool:
     """Only plain http(s) URLs become links; anything else (javascript:, data:, citations) is
     shown as text."""
