@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, TextIO
 
@@ -82,6 +83,14 @@ def report(
     pillar: PillarOpt = None,
     party: PartyOpt = None,
     declaration: DeclarationOpt = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="md and html: list every commitment in the all-items table "
+            "[default: the first 1,000, then where the rest are].",
+        ),
+    ] = False,
     history: Annotated[
         bool | None,
         typer.Option(
@@ -96,7 +105,9 @@ def report(
 
     Formats: terminal (tables and bars; a list past 100 rows shows its first 100 and says how
     many more), md (Markdown), html (one self-contained file with charts, printable on A4),
-    json (versioned, for programs), csv (one row per commitment).
+    json (versioned, for programs), csv (one row per commitment). md and html list every figure
+    and attention list in full and the first 1,000 commitments of the all-items table, unless
+    --full; csv and json list every commitment.
 
     Example: tracker report --format html --output report.html --since 2026-10-01
     """
@@ -133,7 +144,8 @@ def report(
 
             write_output(as_json.chunks(model), output, stdout=held)
             return
-    text: str
+    # Documents are written as they are rendered, never held whole as text.
+    text: str | Iterator[str]
     if fmt is ReportFormat.terminal:
         from tracker.reports import as_terminal
 
@@ -146,13 +158,13 @@ def report(
     elif fmt is ReportFormat.html:
         from tracker.reports import as_html
 
-        text = as_html.render(model)
+        text = as_html.chunks(model, full=full)
     elif fmt is ReportFormat.csv:
         from tracker.reports import as_csv
 
-        text = as_csv.render(model)
+        text = as_csv.chunks(model)
     else:
         from tracker.reports import as_markdown
 
-        text = as_markdown.render(model)
+        text = as_markdown.chunks(model, full=full)
     write_output(text, output)

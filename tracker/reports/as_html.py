@@ -12,6 +12,7 @@ The template sits next to this module (templates/report.html.j2) and ships insid
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
     PROGRESS_ORDER,
+    TABLE_ROWS,
     is_web_link,
     item_score_text,
+    more_items_text,
     pct,
     score_text,
 )
@@ -72,8 +75,14 @@ def _charts(report: Report, enabled: bool) -> dict[str, Any]:
     }
 
 
-def render(report: Report, *, charts: bool = True) -> str:
+def render(report: Report, *, charts: bool = True, full: bool = False) -> str:
     """The report as an HTML document; `charts=False` leaves out the SVG charts."""
+    return "".join(chunks(report, charts=charts, full=full))
+
+
+def chunks(report: Report, *, charts: bool = True, full: bool = False) -> Iterator[str]:
+    """The document as it is rendered, piece by piece (never held whole). The all-items table
+    shows its first TABLE_ROWS rows unless `full`; every other list is whole."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -91,8 +100,13 @@ def render(report: Report, *, charts: bool = True) -> str:
     env.tests["web_link"] = is_web_link
     titles = "; ".join(d.title for d in report.declarations) or "No declaration loaded"
     template = env.get_template("report.html.j2")
-    return template.render(
+    shown = report.items if full else report.items[:TABLE_ROWS]
+    yield from template.generate(
         report=report,
+        item_rows=shown,
+        more_items=more_items_text(len(report.items), len(shown))
+        if len(shown) < len(report.items)
+        else None,
         title=f"Status report: {titles}",
         statuses=PROGRESS_ORDER,
         labels=LABELS,

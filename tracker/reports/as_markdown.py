@@ -7,9 +7,10 @@ only http(s) evidence becomes a link.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from tracker.reports.model import METHOD, EventLine, Figures, ItemLine, Report
-from tracker.reports.presentation import item_score_text
+from tracker.reports.presentation import TABLE_ROWS, item_score_text, more_items_text
 from tracker.statuses import LABELS, STATUSES
 
 # Inline markup and table syntax. Text never starts a line here (it follows a code or sits in a
@@ -82,7 +83,16 @@ def _item_list(items: list[ItemLine]) -> list[str]:
     return [*lines, ""]
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, full: bool = False) -> str:
+    return "".join(chunks(report, full=full))
+
+
+BLOCK = 2000
+
+
+def chunks(report: Report, *, full: bool = False) -> Iterator[str]:
+    """The document, a block of lines at a time (never held whole). The all-items table shows
+    its first TABLE_ROWS rows unless `full`; every other list is whole."""
     out: list[str] = []
     titles = "; ".join(esc(d.title) for d in report.declarations) or "No declaration loaded"
     out += [f"# Status report: {titles}", ""]
@@ -145,7 +155,11 @@ def render(report: Report) -> str:
         "| Code | Title | Pillar | Parties | Status | Score | Target | Last update |",
         "|---|---|---|---|---|---:|---|---|",
     ]
-    for i in report.items:
+    shown = report.items if full else report.items[:TABLE_ROWS]
+    for i in shown:
+        if len(out) >= BLOCK:
+            yield "\n".join(out) + "\n"
+            out = []
         last = _event_text(i.last_event) if i.last_event else "—"
         target = i.target_date.isoformat() if i.target_date else "—"
         flag = " ⚠ overdue" if i.overdue else ""
@@ -153,6 +167,8 @@ def render(report: Report) -> str:
             f"| {i.code} | {esc(i.title)} | {esc(i.pillar)} | {esc(', '.join(i.parties))} | "
             f"{LABELS[i.status]}{flag} | {item_score_text(i.score)} | {target} | {last} |"
         )
+    if len(shown) < len(report.items):
+        out += ["", more_items_text(len(report.items), len(shown))]
     out += ["", "## How the figures are computed", ""]
     out += [f"- **{name}**: {text}" for name, text in METHOD.items()]
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"
