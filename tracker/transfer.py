@@ -30,8 +30,8 @@ from tracker.models import Base, Commitment, UTCDateTime
 FORMAT = "tracker-export"
 SCHEMA_VERSION = 1
 # Revisions whose tables hold the same columns as the head's: an export from any of them imports
-# as is (0004 added an index only).
-SAME_DATA = ("0003_chain", "0004_party_index")
+# as is. 0005 added columns and renamed a kind, so only its own exports qualify.
+SAME_DATA = ("0005_provenance",)
 BATCH = 2000
 
 
