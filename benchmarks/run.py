@@ -1,14 +1,20 @@
-"""Benchmark: whole `tracker` processes against the Python floor, at 100,000 commitments.
+"""Benchmark: whole `tracker` processes at 100,000 commitments, beside Taskwarrior and PostgreSQL.
 
-    python benchmarks/run.py            # build the data (once, cached), time every case
-    python benchmarks/run.py --json     # the same table as data
+    python benchmarks/run.py                  # build the data (once, cached), time every case
+    python benchmarks/run.py --json           # the same table as data
+    python benchmarks/run.py --only report    # time some cases only (while iterating)
 
 It builds a synthetic SQLite tracker through the project's own bulk paths (`tracker load` of
-generated declaration fixtures, then `tracker.bulk.append_events`), times each case as a whole
-CLI process (median of --runs after a warm-up), and divides by the floor measured in the same
-run: `python -c "import typer, sqlalchemy.orm"`. Peak memory is the child's own max RSS. With
-Taskwarrior (`task`) installed it times the equivalent Taskwarrior commands on the same number
-of tasks. Not collected by pytest (the folder is outside `testpaths`).
+generated declaration fixtures, then `tracker.bulk.append_events`; the shape of its history is
+described below, at HISTORY_DAYS), times each case as a whole CLI process (median of --runs
+after a warm-up), and divides by the floor measured beside it: `python -c "import typer,
+sqlalchemy.orm"`. Peak memory is the child's own max RSS (GNU time). With Taskwarrior (`task`)
+on the PATH it times the equivalent Taskwarrior commands on a Taskwarrior database holding the
+same items and history; with a PostgreSQL server at TRACKER_TEST_POSTGRES_URL (default: the
+local one) it copies the tracker there once (`tracker export`, `tracker import`, into database
+tracker_bench) and times every 100k case on it too. It installs nothing: Taskwarrior is the
+`taskwarrior` apt package, GNU time the `time` package. Not collected by pytest (the folder is
+outside `testpaths`).
 """
 
 from __future__ import annotations
