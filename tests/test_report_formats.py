@@ -550,7 +550,7 @@ def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
     pledged = int(text.split("The parties' pledges (", 1)[1].split(")", 1)[0])
     assert (
         f"… and {pledged - 3} more not shown in the terminal; the same report with "
-        "`--format md` (or csv, json, html) lists every one." in flat
+        "`--format md --full` (or csv, json, html --full) lists every one." in flat
     )
     changes = text.split(f"Changes since {SINCE} (", 1)[1]
     total = int(changes.split(")", 1)[0])
@@ -804,3 +804,32 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
     lines = text.splitlines()
     first = lines.index('"commitments": [')
     assert all(line.startswith('{"code": ') for line in lines[first + 1 : first + 24])
+
+
+def test_documents_cut_the_all_items_table_unless_full(
+    recorded_sqlite: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past TABLE_ROWS, md and html show the first rows of the all-items table, in order, and
+    say where the rest are; the figures and attention lists stay whole, and --full (or csv)
+    lists every commitment."""
+    from tracker.reports import as_html, as_markdown
+
+    monkeypatch.setattr(as_markdown, "TABLE_ROWS", 3)
+    monkeypatch.setattr(as_html, "TABLE_ROWS", 3)
+    every = [r["code"] for r in csv.DictReader(io.StringIO(report(recorded_sqlite, "csv")))]
+    assert len(every) == 26
+    pointer = "… and 23 more not shown; `tracker report --full` (or `tracker list --all"
+    md = report(recorded_sqlite, "md")
+    table = md.split("## The parties' pledges", 1)[1]
+    assert re.findall(r"^\| `([A-Z]{3}-\d\d)` \|", table, re.M) == every[:3]
+    assert pointer in md and "26 items tracked" in md
+    full_md = report(recorded_sqlite, "md", "--full")
+    table = full_md.split("## The parties' pledges", 1)[1]
+    assert re.findall(r"^\| `([A-Z]{3}-\d\d)` \|", table, re.M) == every
+    assert "more not shown" not in full_md
+    page = report(recorded_sqlite, "html")
+    assert re.findall(r'<tr id="item-([A-Z]{3}-\d\d)"', page) == every[:3]
+    assert pointer in page
+    full_page = report(recorded_sqlite, "html", "--full")
+    assert re.findall(r'<tr id="item-([A-Z]{3}-\d\d)"', full_page) == every
+    assert "more-items" not in full_page

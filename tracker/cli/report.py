@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, TextIO
 
@@ -134,6 +135,14 @@ def report(
     pillar: PillarOpt = None,
     party: PartyOpt = None,
     declaration: DeclarationOpt = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="md and html: list every commitment in the all-items table "
+            "[default: the first 1,000, then where the rest are].",
+        ),
+    ] = False,
     history: Annotated[
         bool | None,
         typer.Option(
@@ -171,6 +180,8 @@ def report(
     Page one is the briefing: the headline, what changed since the last meeting, what is due
     by the next milestone, what is overdue or stalled, and the parties side by side; the
     figures, every item, the source's outlook and the method follow.
+    md and html list every figure and attention list in full and the first 1,000 items of the
+    all-items tables, unless --full; csv and json list every item.
 
     Formats: terminal (summary first, paged on a terminal; a list past 100 rows shows its first
     100 and says how many more), md (Markdown), html (one self-contained file with charts,
@@ -233,11 +244,12 @@ def report(
                 stdout=held,
             )
             return
-    text: str
+    # Documents are written as they are rendered, never held whole as text.
+    text: str | Iterator[str]
     if fmt is ReportFormat.pdf:
         from tracker.reports import as_pdf
 
-        write_output(as_pdf.render(model), output, database=database_url(ctx))
+        write_output(as_pdf.render(model, full=full), output, database=database_url(ctx))
         return
     if fmt is ReportFormat.terminal:
         from tracker.reports import as_terminal
@@ -253,13 +265,13 @@ def report(
     elif fmt is ReportFormat.html:
         from tracker.reports import as_html
 
-        text = as_html.render(model)
+        text = as_html.chunks(model, full=full)
     elif fmt is ReportFormat.csv:
         from tracker.reports import as_csv
 
-        text = as_csv.render(model)
+        text = as_csv.chunks(model)
     else:
         from tracker.reports import as_markdown
 
-        text = as_markdown.render(model)
+        text = as_markdown.chunks(model, full=full)
     write_output(text, output, database=database_url(ctx))

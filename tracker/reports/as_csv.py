@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from tracker.reports.model import ItemLine, Report
 from tracker.scrub import csv_cell
@@ -78,9 +79,22 @@ def row(item: ItemLine, parties: list[str]) -> list[Cell]:
 
 
 def render(report: Report) -> str:
+    return "".join(chunks(report))
+
+
+BLOCK = 2000
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """The CSV text a block of rows at a time: a large report is never held whole as text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header(report))
     parties = [p.party for p in report.parties]
-    writer.writerows(row(i, parties) for i in report.items)
-    return buffer.getvalue()
+    for start in range(0, len(report.items), BLOCK):
+        writer.writerows(row(i, parties) for i in report.items[start : start + BLOCK])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()

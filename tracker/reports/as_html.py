@@ -11,6 +11,7 @@ The template sits next to this module (templates/report.html.j2) and ships insid
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,10 @@ from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
     PROGRESS_ORDER,
+    TABLE_ROWS,
     is_web_link,
+    item_score_text,
+    more_items_text,
     pct,
     score_text,
     sides_title,
@@ -134,8 +138,15 @@ def _declaration_inferred(d: DeclarationInfo) -> str:
     return f" ({' and '.join(marked)} from {d.inferred[marked[0]]}, not the source text)"
 
 
-def render(report: Report, *, charts: bool = True) -> str:
+def render(report: Report, *, charts: bool = True, full: bool = False) -> str:
     """The report as an HTML document; `charts=False` leaves out the SVG charts."""
+    return "".join(chunks(report, charts=charts, full=full))
+
+
+def chunks(report: Report, *, charts: bool = True, full: bool = False) -> Iterator[str]:
+    """The document as it is rendered, piece by piece (never held whole). The item tables
+    (pledges, then outlook) show their first TABLE_ROWS rows in all unless `full`; every other
+    list is whole."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -147,10 +158,16 @@ def render(report: Report, *, charts: bool = True) -> str:
         keep_trailing_newline=True,
         finalize=_printable,
     )
-    env.filters.update(pct=pct, score=score_text, when=_when, change=_change)
+    env.filters.update(
+        pct=pct, score=score_text, when=_when, change=_change, item_score=item_score_text
+    )
     env.tests["web_link"] = is_web_link
     template = env.get_template("report.html.j2")
-    return template.render(
+    room = len(report.items) if full else TABLE_ROWS
+    pledge_rows = report.pledges[:room]
+    outlook_rows = report.outlook[: room - len(pledge_rows)]
+    shown = len(pledge_rows) + len(outlook_rows)
+    yield from template.generate(
         report=report,
         title=report.display_title,
         kinds=Kind,
@@ -161,6 +178,9 @@ def render(report: Report, *, charts: bool = True) -> str:
         sides_title=sides_title(report),
         guided=[i for i in report.items if i.scored and i.guidelines],
         method_labels=METHOD_LABELS,
+        pledge_rows=pledge_rows,
+        outlook_rows=outlook_rows,
+        more_items=more_items_text(len(report.items), shown) if shown < len(report.items) else None,
         statuses=PROGRESS_ORDER,
         labels=LABELS,
         colours={s.value: c for s, c in COLOURS.items()},

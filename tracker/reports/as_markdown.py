@@ -7,9 +7,10 @@ only http(s) evidence becomes a link.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
-from tracker.reports.presentation import sides_title, since_label
+from tracker.reports.presentation import TABLE_ROWS, more_items_text, sides_title, since_label
 from tracker.scrub import one_line
 from tracker.statuses import LABELS, STATUSES, Kind, Status
 
@@ -144,7 +145,13 @@ def _items_table(items: list[ItemLine]) -> list[str]:
     return [*out, ""]
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, full: bool = False) -> str:
+    return "".join(chunks(report, full=full))
+
+
+def chunks(report: Report, *, full: bool = False) -> Iterator[str]:
+    """The document a section at a time. The item tables (pledges, then outlook) show their
+    first TABLE_ROWS rows in all unless `full`; every figure and attention list is whole."""
     out: list[str] = []
     if report.marking:
         out += [f"**{esc(report.marking)}**", ""]
@@ -245,15 +252,25 @@ def render(report: Report) -> str:
             "",
         ]
         out += _figures_tables("Party", [(esc(p.party), p.figures) for p in report.parties])
-    out += [f"## The parties' pledges ({len(report.pledges)})", *_items_table(report.pledges)]
+    yield "\n".join(out) + "\n"
+    out = []
+    room = len(report.items) if full else TABLE_ROWS
+    pledges = report.pledges[:room]
+    outlook = report.outlook[: room - len(pledges)]
+    out += [f"## The parties' pledges ({len(report.pledges)})", *_items_table(pledges)]
     if report.outlook:
         out += [
             f"## Outlook: the source's commentary ({len(report.outlook)})",
             "",
             "The article's own description, analysis or forecast, not the parties' words: "
             "tracked, not scored, never overdue.",
-            *_items_table(report.outlook),
+            *_items_table(outlook),
         ]
+    shown = len(pledges) + len(outlook)
+    if shown < len(report.items):
+        out += [more_items_text(len(report.items), shown), ""]
+    yield "\n".join(out) + "\n"
+    out = []
     out += ["## How the figures are computed", ""]
     out += [f"- **{METHOD_LABELS.get(name, name)}**: {text}" for name, text in METHOD.items()]
     out += [
@@ -269,4 +286,4 @@ def render(report: Report) -> str:
         f"Heads digest: `{report.heads_digest}` (`tracker verify` prints the same digest for the "
         "database this report came from, unless its history has changed since).",
     ]
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"

@@ -29,14 +29,14 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
     raise ValueError(f"tracker's PDF fetches nothing ({url[:40]})")
 
 
-def render(report: Report) -> bytes:
+def render(report: Report, *, full: bool = False) -> bytes:
     """The same page as the HTML report, printed to A4 by WeasyPrint."""
     check_available()
     import weasyprint
 
     from tracker.reports import as_html
 
-    page = as_html.render(report)
+    page = as_html.render(report, full=full)
     document = weasyprint.HTML(string=page, url_fetcher=_refuse, base_url=None)
     data = document.write_pdf()
     assert isinstance(data, bytes)

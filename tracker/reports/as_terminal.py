@@ -111,7 +111,7 @@ def _more(console: Console, total: int) -> None:
         console.print(
             Text(
                 f"… and {total - MAX_ROWS} more not shown in the terminal; the same report "
-                "with `--format md` (or csv, json, html) lists every one.",
+                "with `--format md --full` (or csv, json, html --full) lists every one.",
                 style="dim",
             )
         )

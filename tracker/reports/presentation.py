@@ -73,6 +73,25 @@ def score_text(value: float | None) -> str:
     return "—" if value is None else f"{value:+.2f}"
 
 
+# Documents (Markdown, HTML) list the first TABLE_ROWS commitments in their all-items table and
+# say where the rest are: at 100,000 items the whole table is a 60 MB page nobody reads, and
+# `tracker list --all --format csv|json` or `report --full` give every row.
+TABLE_ROWS = 1000
+
+
+def more_items_text(total: int, shown: int) -> str:
+    """Under an all-items table cut at `shown` rows: how many are not shown, and where they are."""
+    return (
+        f"… and {total - shown} more not shown; `tracker report --full` (or `tracker list --all "
+        "--format csv|json`) lists every one."
+    )
+
+
+def item_score_text(value: int | None) -> str:
+    """An item's score (-1, 0, +1), or a dash for a kind that is not scored."""
+    return "—" if value is None else f"{value:+d}"
+
+
 def is_web_link(reference: str) -> bool:
     """Only plain http(s) URLs become links; anything else (javascript:, data:, citations) is
     shown as text."""
