@@ -131,8 +131,13 @@ def resolve_downgrade(current: str | None, target: str) -> str | None:
     from tracker.db import REVISIONS
     from tracker.errors import TrackerError
 
+    if current is None:
+        raise TrackerError("the database is not initialised: nothing to downgrade")
     if current not in REVISIONS:
-        raise TrackerError(f"the database is at revision {current or 'none'}: nothing to downgrade")
+        raise TrackerError(
+            f"the database is at revision {current}, unknown to this tracker (a newer version "
+            "made it): downgrade it with that version"
+        )
     here = REVISIONS.index(current)
     if target == "base":
         return None
