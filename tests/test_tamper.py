@@ -609,3 +609,21 @@ def test_a_database_made_before_chain_builds_existed_gets_the_table(empty_url: s
         conn.execute(text("DROP TABLE chain_builds"))
         schema.downgrade(conn, empty_url, "0002_event_party")
         assert not inspect(conn).has_table("chain_builds")
+
+
+def test_evidence_stored_out_of_order_still_verifies(history: Cli) -> None:
+    """Evidence is hashed in its position order, not in the order the rows were stored: rows
+    rewritten in reverse (same values) change nothing verify can see."""
+    first = _ids(history, "CYB-01")[0]
+    rows = _rows(history.url, "SELECT * FROM evidence WHERE event_id = :id ORDER BY position",
+                 id=first)  # fmt: skip
+    assert len(rows) == 2
+    tamper(history.url, "DELETE FROM evidence WHERE event_id = :id", id=first)
+    for row in reversed(rows):
+        tamper(
+            history.url,
+            "INSERT INTO evidence (id, event_id, position, reference, kind, title, published_on) "
+            "VALUES (:id, :event_id, :position, :reference, :kind, :title, :published_on)",
+            **{**row._asdict(), "id": row.id + 1000},
+        )
+    assert history.ok("verify").startswith("verify: OK")

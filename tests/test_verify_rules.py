@@ -139,6 +139,10 @@ def test_the_status_follows_the_latest_whole_event_not_a_party_or_a_corrected_on
     item, rows = _chain(A, B, fix)
     assert item.status == "achieved" and _findings(item, rows) == []
     assert _findings(replace(item, status="stalled"), rows) != []
+    # A correction dated before the event it corrects: the corrected one no longer counts.
+    early = Row(3, 3, "achieved", dt.date(2026, 3, 15), corrects_id=2, reason="misread")
+    item, rows = _chain(A, B, early)
+    assert item.status == "achieved" and _findings(item, rows) == []
     # By effective date, then by id: an earlier-dated event recorded later does not win.
     late = Row(3, 3, "dropped", dt.date(2026, 3, 15))
     item, rows = _chain(A, B, late)

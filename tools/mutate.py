@@ -96,6 +96,15 @@ class _Mutator:
                 for inner in ast.walk(top):
                     if inner is not top:
                         inner._in_function = True  # type: ignore[attr-defined]
+                # Annotations are not evaluated (from __future__ import annotations).
+                for inner in ast.walk(top):
+                    annotations = [
+                        getattr(inner, "annotation", None),
+                        getattr(inner, "returns", None),
+                    ]
+                    for annotation in filter(None, annotations):
+                        for part in ast.walk(annotation):
+                            part._in_function = False  # type: ignore[attr-defined]
                 # Docstrings are not logic.
                 first = top.body[0]
                 if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
