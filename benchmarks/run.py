@@ -148,6 +148,10 @@ def declaration_date(d: int, declarations: int, end: dt.date) -> dt.date:
     return end - dt.timedelta(days=HISTORY_DAYS + (declarations - 1 - d) * DECLARATION_STAGGER)
 
 
+# A scored item needs its scoring guidelines (fixtures/README.md); the benchmark's are generic.
+GUIDELINES = {"-1": "Nothing done.", "0": "Under way.", "+1": "Done."}
+
+
 def meetings(start: dt.date) -> list[dt.date]:
     return [
         start + dt.timedelta(days=k * MEETING_EVERY)
@@ -196,6 +200,8 @@ def write_fixture(
             "parties": ["Japan", "UK"],
             "source": "generated",
             "source_file": f"{slug}.txt",
+            # The loader refuses values the text does not give unless they are marked.
+            "inferred": {"date": "generated", "place": "generated", "parties": "generated"},
         },
         "milestones": {
             f"summit-{k + 1}": {"title": f"Summit {k + 1}", "date": day}
@@ -215,6 +221,10 @@ def write_fixture(
                         "parties": ["Japan", "UK"],
                         "owners": ["MOD"] if n % 2 else ["MOFA"],
                         **({"target": f"summit-{n // 5 % len(summits) + 1}"} if n % 5 == 0 else {}),
+                        "basis": "generated",
+                        "inferred": {"parties": "generated", "owners": "generated"}
+                        | ({"target": "generated"} if n % 5 == 0 else {}),
+                        **({"guidelines": GUIDELINES} if n % 3 == 0 else {}),
                     }
                     for n in range(p * per, min(items, (p + 1) * per))
                 ],
@@ -268,7 +278,7 @@ def build(folder: Path, commitments: int, per: int, declarations: int) -> tuple[
     from tracker.models import Commitment as C
 
     db = folder / "big.db"
-    markers = sorted(folder.glob(f"built-v2-{commitments}-{per}-{declarations}-*"))
+    markers = sorted(folder.glob(f"built-v3-{commitments}-{per}-{declarations}-*"))
     if markers and db.exists():
         return db, dt.date.fromisoformat(markers[-1].name[-10:])
     for stale in [*folder.glob("big.db*"), *folder.glob("built-*")]:
@@ -311,7 +321,7 @@ def build(folder: Path, commitments: int, per: int, declarations: int) -> tuple[
                     ),
                 )
                 bar.advance(task, len(part) * per)
-    (folder / f"built-v2-{commitments}-{per}-{declarations}-{end.isoformat()}").touch()
+    (folder / f"built-v3-{commitments}-{per}-{declarations}-{end.isoformat()}").touch()
     return db, end
 
 
@@ -407,7 +417,7 @@ def postgres_copy(work: Path, big: Path, end: dt.date) -> str | None:
 
     admin_url = make_url(os.environ.get("TRACKER_TEST_POSTGRES_URL") or DEFAULT_PG)
     url = admin_url.set(database="tracker_bench").render_as_string(hide_password=False)
-    marker = work / f"pg-built-{end.isoformat()}"
+    marker = work / f"pg-built-v3-{end.isoformat()}"
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
