@@ -526,18 +526,17 @@ def main() -> None:
     if args.build_only:
         return
 
+    # `init` creates, or upgrades and resyncs, so a cached copy made by an older tracker works.
     small = work / "small.db"
-    if not small.exists():
-        subprocess.run(
-            [*tracker, "--db", f"sqlite:///{small}", "init"], check=True, stdout=subprocess.DEVNULL
-        )
+    subprocess.run(
+        [*tracker, "--db", f"sqlite:///{small}", "init"], check=True, stdout=subprocess.DEVNULL
+    )
     template = work / "empty-template.db"
-    if not template.exists():
-        subprocess.run(
-            [*tracker, "--db", f"sqlite:///{template}", "init"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    subprocess.run(
+        [*tracker, "--db", f"sqlite:///{template}", "init"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     load_fixture = write_fixture(work, "load-10k", "LD", 10_000, 8)
     load_db = work / "load.db"
 
