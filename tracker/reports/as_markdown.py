@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
 from tracker.reports.presentation import sides_title, since_label
 from tracker.scrub import one_line
@@ -144,7 +145,11 @@ def _items_table(items: list[ItemLine]) -> list[str]:
     return [*out, ""]
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, lang: Language | None = None) -> str:
+    from tracker.reports.localize import localized
+
+    lang = lang or Language(DEFAULT)
+    report = localized(report, lang)
     out: list[str] = []
     if report.marking:
         out += [f"**{esc(report.marking)}**", ""]
