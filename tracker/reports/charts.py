@@ -191,8 +191,10 @@ def pillar_bars(
     from matplotlib.ticker import MaxNLocator
 
     lang = lang or Language(DEFAULT)
-    # A Japanese character takes about two Latin ones' width.
-    wrap = (18 if narrow else 32) // (1 if lang.code == DEFAULT else 2)
+    # Characters per line of a pillar's name. A Japanese character is about two Latin ones
+    # wide, and a Japanese name has no spaces to break at, so its lines hold whole names
+    # where they can (the longest bundled one has 18 characters).
+    wrap = (18 if narrow else 32) if lang.code == DEFAULT else (10 if narrow else 20)
     salt = "tracker-pillars-narrow" if narrow else "tracker-pillars"
     with matplotlib.rc_context(_rc(salt, lang)):
         names = [textwrap.fill(_plain(p.title), wrap) for p in report.pillars]
