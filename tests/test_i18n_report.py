@@ -253,3 +253,13 @@ def test_japanese_pdf_embeds_a_cjk_font(recorded: Cli, tmp_path: Path) -> None:
     cjk = [line.split() for line in fonts if "Noto-Sans-CJK-JP" in line]
     assert cjk, fonts
     assert all(columns[-5] == "yes" for columns in cjk), cjk
+
+
+def test_markdown_in_japanese(recorded: Cli) -> None:
+    out = recorded.ok("report", "-f", "md", "--as-of", AS_OF, "--lang", "ja")
+    assert "## 停滞（1件）" in out
+    assert "## 数値の算出方法" in out
+    assert f"**MIN-01** {_title_ja(recorded, 'MIN-01')} — 停滞、期限 2026年12月31日" in out
+    assert "| 日本 | 4 |" in out and "| 英国 | 4 |" in out
+    assert "2026-" not in out  # every date is in the Japanese form
+    assert "非公式訳" in out
