@@ -77,7 +77,7 @@ def test_json_figures_are_the_same_in_both_languages(recorded: Cli) -> None:
     assert list(english) == list(japanese)  # the same keys, in the same order
     # The method's human text is translated, under the same keys.
     assert english["method"].keys() == japanese["method"].keys()
-    assert japanese["method"]["completion_rate"].startswith("達成した確約の数")
+    assert japanese["method"]["completion_rate"].startswith("達成したコミットメントの数")
     assert english["summary"]["items"] > 0 and english["commitments"]
 
 
@@ -263,3 +263,27 @@ def test_markdown_in_japanese(recorded: Cli) -> None:
     assert "| 日本 | 4 |" in out and "| 英国 | 4 |" in out
     assert "2026-" not in out  # every date is in the Japanese form
     assert "非公式訳" in out
+
+
+@pytest.mark.parametrize("lang", ["ja", "en,ja"])
+def test_axe_finds_no_wcag21_aa_violation_in_japanese(
+    recorded: Cli, tmp_path: Path, lang: str
+) -> None:
+    from test_briefing import WCAG_TAGS, _axe_source
+
+    axe = _axe_source()
+    out = tmp_path / "page.html"
+    recorded.ok("report", "-f", "html", "--as-of", AS_OF, "--lang", lang, "-o", str(out))
+    run = (
+        f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(WCAG_TAGS)}}}}})"
+        ".then(r => ({violations: r.violations.map(v => ({id: v.id, "
+        "nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})), "
+        "passes: r.passes.map(p => p.id)}))"
+    )
+    with chromium(bypass_csp=True) as browser:
+        browser.open(out.as_uri(), 1280)
+        browser.evaluate(axe)
+        result = browser.evaluate(run, wait=True)
+    assert result["violations"] == [], result["violations"]
+    # The page's language was checked (a missing or wrong lang attribute is a violation).
+    assert "html-has-lang" in result["passes"] and "html-lang-valid" in result["passes"]
