@@ -270,7 +270,6 @@ def render(
         pillar_title=lambda p: both(p.title, english_pillars.get(p.slug, p.title)),
         font_stack=Markup(FONT_STACK_JA if lang.code == "ja" else FONT_STACK),
         sep=lang._(", "),
-        count=lambda n: lang._(": {n}").format(n=n),
         verify_command=Markup("<code>tracker verify</code>"),
         kinds=Kind,
         st=Status,
