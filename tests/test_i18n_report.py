@@ -169,9 +169,26 @@ def test_bilingual_page_gives_headings_and_titles_in_both(recorded: Cli, tmp_pat
 
 
 def test_bilingual_is_for_html_and_pdf_only(recorded: Cli) -> None:
-    result = recorded("report", "-f", "md", "--lang", "en,ja")
+    for args in (("--lang", "en,ja"), ("--bilingual",)):
+        result = recorded("report", "-f", "md", *args)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"error: Invalid value for {args[0]}: a bilingual report")
+        assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("fr", "error: unknown language 'fr'; choose from en, ja"),
+        ("ja,ja", "give one language, or two for a bilingual page"),
+        ("en,ja,en", "give one language, or two for a bilingual page"),
+    ],
+)
+def test_a_wrong_lang_is_a_usage_error(recorded: Cli, value: str, message: str) -> None:
+    result = recorded("report", "-f", "html", "--lang", value)
     assert result.exit_code == 2
-    assert "a bilingual report is html or pdf" in result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert result.stdout == ""
 
 
 def test_japanese_terminal_report_keeps_its_columns_at_80(recorded: Cli) -> None:

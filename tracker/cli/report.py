@@ -228,7 +228,8 @@ def report(
     language, bilingual = _languages(lang, bilingual)
     if bilingual and fmt not in (ReportFormat.html, ReportFormat.pdf):
         raise typer.BadParameter(
-            "a bilingual report is html or pdf; give --format html or pdf", param_hint="--lang"
+            "a bilingual report is html or pdf; give --format html or pdf",
+            param_hint="--lang" if lang else "--bilingual",
         )
 
     as_of_date = parse_date(as_of, "--as-of")
