@@ -136,6 +136,10 @@ def test_chart_text_asks_for_the_cjk_font(recorded: Cli, tmp_path: Path) -> None
     assert {t for _, t in japanese} >= {"進行中", "停滞", "項目数"}
     for style, label in japanese:
         assert f"'{font}'" in style, (label, style)
+    # The burn-up's date ticks read as Japanese dates do: 3月, not Mar or 03月.
+    ticks = {t for _, t in japanese}
+    assert any(re.fullmatch(r"[1-9]\d?月", t) for t in ticks), ticks
+    assert not any(re.fullmatch(r"0\d[月日]", t) for t in ticks), ticks
 
 
 def test_without_a_cjk_font_the_page_says_so(

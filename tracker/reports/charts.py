@@ -287,6 +287,24 @@ _JA_DATES: dict[str, Any] = {
 }
 
 
+# strftime has no portable month or day without its leading zero: 03月 -> 3月.
+_LEADING_ZERO = re.compile(r"(?<!\d)0(\d[月日])")
+
+
+def _japanese_dates(locator: Any) -> Any:
+    """matplotlib's concise date ticks in Japanese form (2026年, 3月, 15日)."""
+    from matplotlib.dates import ConciseDateFormatter
+
+    class JapaneseDates(ConciseDateFormatter):
+        def format_ticks(self, values: Any) -> list[str]:
+            return [_LEADING_ZERO.sub(r"\1", t) for t in super().format_ticks(values)]  # type: ignore[no-untyped-call]
+
+        def get_offset(self) -> str:
+            return _LEADING_ZERO.sub(r"\1", super().get_offset())  # type: ignore[no-untyped-call]
+
+    return JapaneseDates(locator, **_JA_DATES)  # type: ignore[no-untyped-call]
+
+
 def burnup(report: Report, *, narrow: bool = False, lang: Language | None = None) -> str | None:
     """The items that have moved from not started, stacked by status over time, from the
     declaration date; None when the history has fewer than two dates.
@@ -323,8 +341,11 @@ def burnup(report: Report, *, narrow: bool = False, lang: Language | None = None
         # matplotlib.dates has no type annotations for these (nor date2num above).
         locator = AutoDateLocator(maxticks=4 if narrow else 8)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
-        formats: dict[str, Any] = {} if lang.code == DEFAULT else _JA_DATES
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, **formats))  # type: ignore[no-untyped-call]
+        if lang.code == DEFAULT:
+            formatter = ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+        else:
+            formatter = _japanese_dates(locator)
+        ax.xaxis.set_major_formatter(formatter)
         ax.set_xlim(days[0], days[-1])
         moved = max(sum(p.counts.get(s, 0) for s in moving) for p in points)
         ax.set_ylim(0, max(moved + 1, 2))
