@@ -308,3 +308,21 @@ def test_axe_finds_no_wcag21_aa_violation_in_japanese(
     assert result["violations"] == [], result["violations"]
     # The page's language was checked (a missing or wrong lang attribute is a violation).
     assert "html-has-lang" in result["passes"] and "html-lang-valid" in result["passes"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "lang"), [("html", "ja"), ("html", "en,ja"), ("md", "ja"), ("terminal", "ja")]
+)
+def test_japanese_reports_neutralise_controls_and_bidi(
+    cli_sqlite: Cli, fmt: str, lang: str
+) -> None:
+    """User text reaches the translated sentences as their variables (by %(actor)s ...): it is
+    neutralised there as everywhere else."""
+    from test_hostile_output import HOSTILE_NOTE, UNSAFE
+
+    cli_sqlite.ok("progress", "CYB-02", "-s", "in_progress", "-m", HOSTILE_NOTE,
+                  "--by", "eve\x1b[31m\u202e")  # fmt: skip
+    out = cli_sqlite.ok("report", "-f", fmt, "--since", "2026-01-31", "--lang", lang)
+    for char in UNSAFE:
+        assert char not in out, (fmt, repr(char))
+    assert "記録者 eve" in out and "\ufffd" in out

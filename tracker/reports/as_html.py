@@ -187,26 +187,36 @@ def _declaration_inferred(d: DeclarationInfo, lang: Language) -> str:
     )
 
 
-def _bilingual(translations: Any) -> Any:
-    """`gettext` for a bilingual page: the translation, then the English in a span of its own.
+def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any]:
+    """The template's `_` and `gettext`: newstyle (`_("... %(n)s", n=...)`), escaping as
+    autoescape does, and passing every variable through `_printable` first, as every other
+    printed value does (Jinja2's own newstyle gettext formats variables past `finalize`, so a
+    control character in a note would reach the page).
 
-    The template marks headings and labels with `gettext()` and running text with `_()`, so
-    only the headings and labels are doubled."""
+    On a bilingual page `gettext` (headings and labels) gives the translation, then the
+    English in a span of its own; `_` (running text) gives the translation only."""
     from jinja2 import pass_context
     from markupsafe import Markup, escape
 
+    def format_(message: str, variables: dict[str, Any]) -> Markup:
+        text = Markup(escape(message))
+        if not variables:
+            return text
+        return text % {k: escape(_printable(v)) for k, v in variables.items()}
+
     @pass_context
-    def gettext(context: Any, message: str, **variables: Any) -> Markup:
-        translated = translations.gettext(message)
-        english = message
-        if variables:
-            safe = {k: escape(v) for k, v in variables.items()}
-            translated, english = Markup(translated) % safe, Markup(english) % safe
-        if str(translated) == str(english):
-            return Markup(escape(translated))
+    def plain(context: Any, message: str, **variables: Any) -> Markup:
+        return format_(translations.gettext(message), variables)
+
+    @pass_context
+    def both(context: Any, message: str, **variables: Any) -> Markup:
+        translated = format_(translations.gettext(message), variables)
+        english = format_(message, variables)
+        if translated == english:
+            return translated
         return Markup('{} <span class="en" lang="en">{}</span>').format(translated, english)
 
-    return gettext
+    return plain, both if bilingual else plain
 
 
 def render(
@@ -233,12 +243,10 @@ def render(
         finalize=_printable,
         extensions=["jinja2.ext.i18n"],
     )
-    # jinja2.ext.i18n adds these methods to the environment; mypy does not know them.
-    env.install_gettext_translations(lang._t, newstyle=True)  # type: ignore[attr-defined]
-    if bilingual:
-        # `_` is an alias that looks `gettext` up when called: keep it on the plain one.
-        env.globals["_"] = env.globals["gettext"]
-        env.globals["gettext"] = _bilingual(lang._t)
+    # jinja2.ext.i18n gives the template its {% trans %} tag and the `_` alias, which looks
+    # `gettext` up when called; both are replaced here (see _gettexts).
+    plain, heading = _gettexts(lang._t, bilingual=bilingual)
+    env.globals.update(_=plain, gettext=heading)
     env.filters.update(
         pct=pct,
         score=score_text,
