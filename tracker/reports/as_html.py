@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tracker.i18n import DEFAULT, Language
+from tracker.i18n import DEFAULT, Language, translations
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
@@ -245,7 +245,7 @@ def render(
     )
     # jinja2.ext.i18n gives the template its {% trans %} tag and the `_` alias, which looks
     # `gettext` up when called; both are replaced here (see _gettexts).
-    plain, heading = _gettexts(lang._t, bilingual=bilingual)
+    plain, heading = _gettexts(translations(lang.code), bilingual=bilingual)
     env.globals.update(_=plain, gettext=heading)
     env.filters.update(
         pct=pct,
