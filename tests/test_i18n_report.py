@@ -238,8 +238,8 @@ def _cells_at(row: str, columns: list[int]) -> list[str]:
 
 def test_japanese_page_in_chromium_has_its_font(recorded: Cli, tmp_path: Path) -> None:
     """The page rendered by headless Chromium at 1280 px: its text is drawn in the CJK font
-    (not as missing-glyph boxes), and it does not scroll sideways. TRACKER_SHOTS names a
-    folder to keep the screenshot in."""
+    (not as missing-glyph boxes), and it does not scroll sideways, nor at 390 px.
+    TRACKER_SHOTS names a folder to keep the screenshot in."""
     _cjk_font_or_skip()
     out = tmp_path / "ja.html"
     recorded.ok("report", "-f", "html", "--as-of", AS_OF, "--lang", "ja", "-o", str(out))
@@ -254,6 +254,9 @@ def test_japanese_page_in_chromium_has_its_font(recorded: Cli, tmp_path: Path) -
         shots = os.environ.get("TRACKER_SHOTS")
         if shots:
             browser.screenshot(Path(shots) / "ja-1280.png")
+        # On a phone too, the Japanese page never scrolls sideways.
+        browser.open(out.as_uri(), 390)
+        assert browser.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_japanese_pdf_embeds_a_cjk_font(recorded: Cli, tmp_path: Path) -> None:
