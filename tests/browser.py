@@ -12,11 +12,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,9 @@ def chromium(*, bypass_csp: bool = False) -> Iterator[Page]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            # Its own process group: the helpers it starts (zygote, renderers, crashpad) are
+            # ended with it, before its profile folder is removed (else "Directory not empty").
+            start_new_session=True,
         )
         try:
             assert process.stderr is not None
@@ -151,5 +155,6 @@ def chromium(*, bypass_csp: bool = False) -> Iterator[Page]:
                     page.send("Page.setBypassCSP", enabled=True)
                 yield page
         finally:
-            process.kill()
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()

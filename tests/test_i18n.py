@@ -22,18 +22,34 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _extracted() -> set[str | tuple[str, ...]]:
-    method_map = [("tracker/**.py", "python")]
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    """Every marked message of the code and of the HTML template, as babel.cfg extracts them."""
+    method_map = [
+        ("tracker/**.py", "python"),
+        ("tracker/reports/templates/**.html.j2", "jinja2"),
+    ]
+    options_map = {"tracker/reports/templates/**.html.j2": {"extensions": "jinja2.ext.i18n"}}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None}
     found: set[str | tuple[str, ...]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT, method_map=method_map, keywords=keywords
+        ROOT, method_map=method_map, options_map=options_map, keywords=keywords
     ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found
 
 
+# The template's messages take %(name)s placeholders (jinja2.ext.i18n, newstyle).
+_PERCENT_FIELD = re.compile(r"%\((\w+)\)s")
+
+
 def _fields(text: str) -> set[str]:
-    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    braces = {n for _lit, n, _spec, _conv in string.Formatter().parse(text) if n is not None}
+    return braces | {f"%({n})" for n in _PERCENT_FIELD.findall(text)}
+
+
+def test_the_template_is_extracted() -> None:
+    extracted = _extracted()
+    assert "Briefing" in extracted  # a heading
+    assert "%(days)s days to the %(milestone)s (%(date)s)." in extracted  # a sentence
 
 
 def test_every_message_has_a_japanese_translation_with_its_placeholders() -> None:

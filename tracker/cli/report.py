@@ -28,6 +28,7 @@ from tracker.cli.options import (
     session,
     write_output,
 )
+from tracker.i18n import Language
 
 # The terminal view is laid out for 80 columns; it follows the terminal between these bounds
 # (titles use the whole width; bars and tables stay readable at the narrowest).
@@ -109,6 +110,29 @@ def page(text: str) -> bool:
     return True
 
 
+def _languages(option: str | None, bilingual: bool) -> tuple[Language, bool]:
+    """--lang (one code, or two joined by a comma for a bilingual page) and --bilingual: the
+    page's language and whether it gives the English beside it. A bilingual page is in
+    Japanese with the English of each heading and title, whichever order the two are given."""
+    from tracker.i18n import DEFAULT, resolve
+
+    codes = [resolve(code) for code in option.split(",")] if option else [resolve(None)]
+    if len(codes) > 2 or len(set(codes)) != len(codes):
+        raise typer.BadParameter(
+            "give one language, or two for a bilingual page", param_hint="--lang"
+        )
+    if len(codes) == 2:
+        if DEFAULT not in codes:
+            raise typer.BadParameter(
+                "a bilingual page pairs en with one other language", param_hint="--lang"
+            )
+        bilingual = True
+    others = [c for c in codes if c != DEFAULT]
+    if bilingual:
+        return Language(others[0] if others else "ja"), True
+    return Language(codes[0]), False
+
+
 def report(
     ctx: typer.Context,
     fmt: Annotated[
@@ -166,6 +190,22 @@ def report(
             help='A protective marking such as "OFFICIAL" (header and print footer).',
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the report: en or ja; en,ja (or --bilingual) gives html and pdf "
+            "each heading and title in both [default: TRACKER_LANG, then the locale, then en].",
+            show_default=False,
+        ),
+    ] = None,
+    bilingual: Annotated[
+        bool,
+        typer.Option(
+            "--bilingual",
+            help="html and pdf in Japanese and English: each heading and title in both.",
+        ),
+    ] = False,
     pager: Annotated[
         bool,
         typer.Option(
@@ -188,9 +228,20 @@ def report(
     printable on A4), json (versioned, for programs), csv (one row per item), pdf (the HTML
     briefing as a PDF; needs pip install 'tracker[pdf]').
 
+    In Japanese (--lang ja) every format for people gives headings, statuses, party names,
+    dates (2026年12月1日) and titles (the project's unofficial translation) in Japanese; json
+    keeps its keys and figures and translates only its method texts; csv is unchanged.
+
     Example: tracker report -f pdf -o 2plus2.pdf --marking OFFICIAL --prepared-by "J. Smith"
     """
     from tracker.reports.model import build
+
+    language, bilingual = _languages(lang, bilingual)
+    if bilingual and fmt not in (ReportFormat.html, ReportFormat.pdf):
+        raise typer.BadParameter(
+            "a bilingual report is html or pdf; give --format html or pdf",
+            param_hint="--lang" if lang else "--bilingual",
+        )
 
     as_of_date = parse_date(as_of, "--as-of")
     since_date = parse_date(since, "--since")
@@ -238,7 +289,7 @@ def report(
             from tracker.scrub import json_text
 
             write_output(
-                map(json_text, as_json.chunks(model)),
+                map(json_text, as_json.chunks(model, language)),
                 output,
                 database=database_url(ctx),
                 stdout=held,
@@ -249,7 +300,11 @@ def report(
     if fmt is ReportFormat.pdf:
         from tracker.reports import as_pdf
 
-        write_output(as_pdf.render(model, full=full), output, database=database_url(ctx))
+        write_output(
+            as_pdf.render(model, lang=language, bilingual=bilingual, full=full),
+            output,
+            database=database_url(ctx),
+        )
         return
     if fmt is ReportFormat.terminal:
         from tracker.reports import as_terminal
@@ -257,6 +312,7 @@ def report(
         to_screen = output is None
         text = as_terminal.render(
             model,
+            lang=language,
             width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
             color=to_screen and use_color(sys.stdout),
         )
@@ -265,7 +321,7 @@ def report(
     elif fmt is ReportFormat.html:
         from tracker.reports import as_html
 
-        text = as_html.chunks(model, full=full)
+        text = as_html.chunks(model, lang=language, bilingual=bilingual, full=full)
     elif fmt is ReportFormat.csv:
         from tracker.reports import as_csv
 
@@ -273,5 +329,5 @@ def report(
     else:
         from tracker.reports import as_markdown
 
-        text = as_markdown.chunks(model, full=full)
+        text = as_markdown.chunks(model, lang=language, full=full)
     write_output(text, output, database=database_url(ctx))

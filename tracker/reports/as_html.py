@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tracker.i18n import DEFAULT, Language, translations
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
@@ -29,7 +30,6 @@ from tracker.reports.presentation import (
     PROGRESS_ORDER,
     TABLE_ROWS,
     is_web_link,
-    item_score_text,
     more_items_text,
     pct,
     score_text,
@@ -37,7 +37,7 @@ from tracker.reports.presentation import (
     since_label,
 )
 from tracker.scrub import one_line, visible
-from tracker.statuses import LABELS, Kind, Status
+from tracker.statuses import N_, Kind, Status
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -53,14 +53,30 @@ def _printable(value: Any) -> Any:
     return value
 
 
-def _when(m: Milestone) -> str:
-    return f"{m.days_left} days left" if m.days_left >= 0 else f"{-m.days_left} days ago"
+# The page's fonts: the system's, then a CJK face for Japanese (Noto from Debian's
+# fonts-noto-cjk, Hiragino on macOS, Yu Gothic on Windows). WeasyPrint embeds in the PDF the
+# faces this stack resolves to, so a Japanese PDF carries its own glyphs.
+FONT_STACK = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial, '
+    '"Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", sans-serif'
+)
+# For Japanese the CJK faces come first: their Latin letters and digits match their kana.
+FONT_STACK_JA = (
+    '"Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", system-ui, '
+    '"DejaVu Sans", Arial, sans-serif'
+)
 
 
-def _change(e: EventLine) -> str:
+def _when(m: Milestone, lang: Language) -> str:
+    if m.days_left >= 0:
+        return lang._("{n} days left").format(n=m.days_left)
+    return lang._("{n} days ago").format(n=-m.days_left)
+
+
+def _change(e: EventLine, lang: Language) -> str:
     if e.from_status == e.to_status:
-        return LABELS[e.to_status]
-    return f"{LABELS[e.from_status]} → {LABELS[e.to_status]}"
+        return lang.status(e.to_status)
+    return f"{lang.status(e.from_status)} → {lang.status(e.to_status)}"
 
 
 def _both(wide: str | None, narrow: str | None, data_table: str) -> Any:
@@ -78,22 +94,35 @@ def _both(wide: str | None, narrow: str | None, data_table: str) -> Any:
     return Markup(wide + "\n" + narrow)
 
 
-def _charts(report: Report, enabled: bool) -> dict[str, Any]:
+def _charts(report: Report, enabled: bool, lang: Language) -> dict[str, Any]:
     from tracker.reports import charts
 
     if not enabled:
         return {"pillars": None, "burnup": None, "note": None}
+    _ = lang._
     if not charts.available():
-        note = "Charts need matplotlib: pip install 'tracker[charts]'. The tables hold every figure"
-        note += "."
+        note = _(
+            "Charts need matplotlib: pip install 'tracker[charts]'. The tables hold every figure."
+        )
+        return {"pillars": None, "burnup": None, "note": note}
+    if lang.code == "ja" and charts.cjk_font() is None:
+        # Without a CJK font matplotlib would draw every Japanese label as an empty box.
+        note = _(
+            "The charts are left out: no Japanese font is installed (Debian: apt-get install "
+            "fonts-noto-cjk). The tables hold every figure."
+        )
         return {"pillars": None, "burnup": None, "note": note}
     return {
         "pillars": _both(
-            charts.pillar_bars(report),
-            charts.pillar_bars(report, narrow=True),
+            charts.pillar_bars(report, lang=lang),
+            charts.pillar_bars(report, narrow=True, lang=lang),
             "pillar-chart-data",
         ),
-        "burnup": _both(charts.burnup(report), charts.burnup(report, narrow=True), "burnup-data"),
+        "burnup": _both(
+            charts.burnup(report, lang=lang),
+            charts.burnup(report, narrow=True, lang=lang),
+            "burnup-data",
+        ),
         "note": None,
     }
 
@@ -111,19 +140,35 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _print_strings(report: Report) -> dict[str, Any]:
+def _page_counter(lang: Language) -> str:
+    """'Page 1 of 3' as CSS content: the translated words around the two page counters."""
+    text = lang._("Page {page} of {pages}")
+    before, rest = text.split("{page}", 1)
+    middle, after = rest.split("{pages}", 1)
+    out = [css_string(before) if before else "", "counter(page)"]
+    out += [
+        css_string(middle) if middle else "",
+        "counter(pages)",
+        css_string(after) if after else "",
+    ]
+    return " ".join(part for part in out if part)
+
+
+def _print_strings(report: Report, lang: Language) -> dict[str, Any]:
     from markupsafe import Markup
 
+    _ = lang._
     parts = [report.marking] if report.marking else []
     if report.prepared_by:
-        parts.append(f"prepared by {report.prepared_by}")
-    parts.append(f"as of {report.as_of.isoformat()}")
-    parts.append(f"heads digest {report.heads_digest[:16]}…")
+        parts.append(_("prepared by {name}").format(name=report.prepared_by))
+    parts.append(_("as of {date}").format(date=lang.date(report.as_of)))
+    parts.append(_("heads digest {digest}…").format(digest=report.heads_digest[:16]))
     if len(parts) == 2:
-        parts.insert(0, "tracker status report")
+        parts.insert(0, _("tracker status report"))
     return {
         "marking": Markup(css_string(report.marking or "")),
         "footer": Markup(css_string(" · ".join(_control_free(p) for p in parts))),
+        "page": Markup(_page_counter(lang)),
     }
 
 
@@ -131,24 +176,85 @@ def _control_free(text: str) -> str:
     return one_line(text)
 
 
-def _declaration_inferred(d: DeclarationInfo) -> str:
+# The declaration fields a value can be inferred for, as the page names them.
+_FIELD_NAMES = {"place": N_("place"), "date": N_("date")}
+
+
+def _declaration_inferred(d: DeclarationInfo, lang: Language) -> str:
     marked = [name for name in ("place", "date") if name in d.inferred]
     if not marked:
         return ""
-    return f" ({' and '.join(marked)} from {d.inferred[marked[0]]}, not the source text)"
+    names = lang._(" and ").join(lang._(_FIELD_NAMES[name]) for name in marked)
+    return lang._(" ({fields} from {source}, not the source text)").format(
+        fields=names, source=d.inferred[marked[0]]
+    )
 
 
-def render(report: Report, *, charts: bool = True, full: bool = False) -> str:
-    """The report as an HTML document; `charts=False` leaves out the SVG charts."""
-    return "".join(chunks(report, charts=charts, full=full))
+def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any]:
+    """The template's `_` and `gettext`: newstyle (`_("... %(n)s", n=...)`), escaping as
+    autoescape does, and passing every variable through `_printable` first, as every other
+    printed value does (Jinja2's own newstyle gettext formats variables past `finalize`, so a
+    control character in a note would reach the page).
+
+    On a bilingual page `gettext` (headings and labels) gives the translation, then the
+    English in a span of its own; `_` (running text) gives the translation only."""
+    from jinja2 import pass_context
+    from markupsafe import Markup, escape
+
+    def format_(message: str, variables: dict[str, Any]) -> Markup:
+        text = Markup(escape(message))
+        if not variables:
+            return text
+        return text % {k: escape(_printable(v)) for k, v in variables.items()}
+
+    @pass_context
+    def plain(context: Any, message: str, **variables: Any) -> Markup:
+        return format_(translations.gettext(message), variables)
+
+    @pass_context
+    def both(context: Any, message: str, **variables: Any) -> Markup:
+        translated = format_(translations.gettext(message), variables)
+        english = format_(message, variables)
+        if translated == english:
+            return translated
+        return Markup('{} <span class="en" lang="en">{}</span>').format(translated, english)
+
+    return plain, both if bilingual else plain
 
 
-def chunks(report: Report, *, charts: bool = True, full: bool = False) -> Iterator[str]:
+def render(
+    report: Report,
+    *,
+    charts: bool = True,
+    lang: Language | None = None,
+    bilingual: bool = False,
+    full: bool = False,
+) -> str:
+    """The report as an HTML document in `lang` (English by default); `charts=False` leaves
+    out the SVG charts. `bilingual` gives each heading, label and item title in English too,
+    under the `lang` text (a page for a meeting of both delegations)."""
+    return "".join(chunks(report, charts=charts, lang=lang, bilingual=bilingual, full=full))
+
+
+def chunks(
+    report: Report,
+    *,
+    charts: bool = True,
+    lang: Language | None = None,
+    bilingual: bool = False,
+    full: bool = False,
+) -> Iterator[str]:
     """The document as it is rendered, piece by piece (never held whole). The item tables
     (pledges, then outlook) show their first TABLE_ROWS rows in all unless `full`; every other
     list is whole."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+    from tracker.reports.localize import localized, title_of
+
+    lang = lang or Language(DEFAULT)
+    bilingual = bilingual and lang.code != DEFAULT
+    english = Language(DEFAULT)
+    shown = localized(report, lang)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -157,37 +263,72 @@ def chunks(report: Report, *, charts: bool = True, full: bool = False) -> Iterat
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=_printable,
+        extensions=["jinja2.ext.i18n"],
     )
+    # jinja2.ext.i18n gives the template its {% trans %} tag and the `_` alias, which looks
+    # `gettext` up when called; both are replaced here (see _gettexts).
+    plain, heading = _gettexts(translations(lang.code), bilingual=bilingual)
+    env.globals.update(_=plain, gettext=heading)
     env.filters.update(
-        pct=pct, score=score_text, when=_when, change=_change, item_score=item_score_text
+        pct=pct,
+        score=score_text,
+        when=lambda m: _when(m, lang),
+        change=lambda e: _change(e, lang),
+        day=lang.date,
     )
     env.tests["web_link"] = is_web_link
+    from markupsafe import Markup, escape
+
+    english_titles = {i.code: i.title for i in report.items}
+    english_pillars = {p.slug: p.title for p in report.pillars}
+
+    def both(text: str, original: str) -> Any:
+        if not bilingual or text == original:
+            return text
+        return Markup('{} <span class="en" lang="en">{}</span>').format(
+            escape(_printable(text)), escape(_printable(original))
+        )
+
     template = env.get_template("report.html.j2")
-    room = len(report.items) if full else TABLE_ROWS
-    pledge_rows = report.pledges[:room]
-    outlook_rows = report.outlook[: room - len(pledge_rows)]
-    shown = len(pledge_rows) + len(outlook_rows)
+    room = len(shown.items) if full else TABLE_ROWS
+    pledge_rows = shown.pledges[:room]
+    outlook_rows = shown.outlook[: room - len(pledge_rows)]
+    listed = len(pledge_rows) + len(outlook_rows)
     yield from template.generate(
-        report=report,
-        title=report.display_title,
-        kinds=Kind,
-        st=Status,
-        css=_print_strings(report),
-        declaration_inferred=_declaration_inferred,
-        since_label=since_label(report),
-        sides_title=sides_title(report),
-        guided=[i for i in report.items if i.scored and i.guidelines],
-        method_labels=METHOD_LABELS,
+        report=shown,
         pledge_rows=pledge_rows,
         outlook_rows=outlook_rows,
-        more_items=more_items_text(len(report.items), shown) if shown < len(report.items) else None,
+        more_items=more_items_text(len(shown.items), listed) if listed < len(shown.items) else None,
+        lang=lang.code,
+        bilingual=bilingual,
+        page_title=shown.display_title,
+        english_title=title_of(report, english),
+        title=lambda i: both(i.title, english_titles.get(i.code, i.title)),
+        pillar_title=lambda p: both(p.title, english_pillars.get(p.slug, p.title)),
+        font_stack=Markup(FONT_STACK_JA if lang.code == "ja" else FONT_STACK),
+        sep=lang._(", "),
+        verify_command=Markup("<code>tracker verify</code>"),
+        kinds=Kind,
+        st=Status,
+        css=_print_strings(shown, lang),
+        declaration_inferred=lambda d: _declaration_inferred(d, lang),
+        since_label=since_label(shown, lang),
+        sides_title=sides_title(shown, lang),
+        guided=[i for i in shown.items if i.scored and i.guidelines],
+        method_labels={k: lang._(v) for k, v in METHOD_LABELS.items()},
         statuses=PROGRESS_ORDER,
-        labels=LABELS,
+        labels={s: lang.status(s) for s in Status},
         colours={s.value: c for s, c in COLOURS.items()},
         glyphs=GLYPHS,
-        charts=_charts(report, charts),
-        history=sorted(report.history, key=lambda p: p.on),
-        pillar_rows=[(p.slug, p.title, p.figures) for p in report.pillars],
-        party_rows=[(p.party, p.party, p.figures) for p in report.parties],
-        method=METHOD,
+        charts=_charts(shown, charts, lang),
+        history=sorted(shown.history, key=lambda p: p.on),
+        pillar_rows=[
+            (p.slug, both(p.title, english_pillars.get(p.slug, p.title)), p.figures)
+            for p in shown.pillars
+        ],
+        party_rows=[
+            (key.party, p.party, p.figures)
+            for key, p in zip(report.parties, shown.parties, strict=True)
+        ],
+        method={k: lang._(v) for k, v in METHOD.items()},
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring
 from typing import Any
 
+from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, SCHEMA_VERSION, EventLine, Figures, ItemLine, Report
 from tracker.statuses import Kind, Status
 
@@ -111,13 +112,18 @@ def item(i: ItemLine, content_hash: str | None = None) -> str:
     )
 
 
-def to_data(report: Report, anchor: str | None = None) -> dict[str, Any]:
+def to_data(
+    report: Report, anchor: str | None = None, lang: Language | None = None
+) -> dict[str, Any]:
     """Every key but the two long lists, changes and commitments (see chunks). `anchor` saves
-    computing the anchor digest again when the caller already has it."""
+    computing the anchor digest again when the caller already has it. `lang` translates the
+    human text (the method); keys, codes, names and figures are the same in every language."""
+    lang = lang or Language(DEFAULT)
     if anchor is None:
         anchor = report.anchor_digest()
     data = {
         "schema": SCHEMA_VERSION,
+        "lang": lang.code,
         "generated_on": report.generated_on.isoformat(),
         "as_of": report.as_of.isoformat(),
         "since": report.since.isoformat() if report.since else None,
@@ -149,7 +155,7 @@ def to_data(report: Report, anchor: str | None = None) -> dict[str, Any]:
             {"title": m.title, "date": m.date.isoformat(), "days_left": m.days_left}
             for m in report.milestones
         ],
-        "method": dict(METHOD),
+        "method": {key: lang._(text) for key, text in METHOD.items()},
         "summary": {
             **figures(report.overall),
             "party_mean_score": _rate(report.party_mean_score),
@@ -179,7 +185,7 @@ def to_data(report: Report, anchor: str | None = None) -> dict[str, Any]:
     return data
 
 
-def chunks(report: Report) -> Iterator[str]:
+def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
     """The report as JSON text, streamed: never held whole in memory.
 
     The short keys come first in schema order, then `changes` and `commitments` one object
@@ -187,7 +193,7 @@ def chunks(report: Report) -> Iterator[str]:
     history and heads_digest), so the head is split around it.
     """
     anchors = report.anchor_items()  # each item's content hashed once, for both uses
-    head = to_data(report, report.anchor_digest(anchors))
+    head = to_data(report, report.anchor_digest(anchors), lang)
     tail_keys = [k for k in ("history", "heads_digest", "anchor_digest") if k in head]
     yield "{\n"
     for key, value in head.items():

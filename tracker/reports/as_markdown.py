@@ -9,14 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
 from tracker.reports.presentation import TABLE_ROWS, more_items_text, sides_title, since_label
 from tracker.scrub import one_line
-from tracker.statuses import LABELS, STATUSES, Kind, Status
+from tracker.statuses import N_, STATUSES, Kind, Status
 
 # Inline markup and table syntax. Text never starts a line here (it follows a code or sits in a
 # cell), so block syntax (#, -, 1.) needs no escape and plain prose stays readable in mail.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+# The declaration fields a value can be inferred for, as the report names them.
+FIELD_NAMES = {"place": N_("place"), "date": N_("date")}
 
 
 def esc(text: str) -> str:
@@ -41,13 +46,20 @@ def score_text(value: float | None) -> str:
 
 
 # Wide tables are split so that each fits a GitHub page (about 7 columns of short cells).
-FIGURE_COLUMNS = ["Items", "Commitments", "Achieved", "Completion", "With partial", "Mean score"]
+FIGURE_COLUMNS = [
+    N_("Items"),
+    N_("Commitments"),
+    N_("Achieved"),
+    N_("Completion"),
+    N_("With partial"),
+    N_("Mean score"),
+]
 
 
-def _figures_tables(first: str, rows: list[tuple[str, Figures]]) -> list[str]:
+def _figures_tables(first: str, rows: list[tuple[str, Figures]], lang: Language) -> list[str]:
     """Two tables of one row per name: the commitments' figures, then items by status."""
     out = [
-        f"| {first} | " + " | ".join(FIGURE_COLUMNS) + " |",
+        f"| {first} | " + " | ".join(lang._(c) for c in FIGURE_COLUMNS) + " |",
         "|---|" + "---:|" * len(FIGURE_COLUMNS),
     ]
     for name, f in rows:
@@ -57,7 +69,7 @@ def _figures_tables(first: str, rows: list[tuple[str, Figures]]) -> list[str]:
         )
     out += [
         "",
-        f"| {first} | " + " | ".join(LABELS[s].capitalize() for s in STATUSES) + " |",
+        f"| {first} | " + " | ".join(lang.status(s).capitalize() for s in STATUSES) + " |",
         "|---|" + "---:|" * len(STATUSES),
     ]
     for name, f in rows:
@@ -65,62 +77,67 @@ def _figures_tables(first: str, rows: list[tuple[str, Figures]]) -> list[str]:
     return [*out, ""]
 
 
-def _event_text(e: EventLine) -> str:
+def _event_text(e: EventLine, lang: Language) -> str:
+    _ = lang._
     change = (
-        LABELS[e.to_status]
+        lang.status(e.to_status)
         if e.from_status == e.to_status
-        else f"{LABELS[e.from_status]} → {LABELS[e.to_status]}"
+        else f"{lang.status(e.from_status)} → {lang.status(e.to_status)}"
     )
     who = f" [{esc(e.party)}]" if e.party else ""
-    parts = [f"{e.on.isoformat()}{who}: {change}"]
+    parts = [f"{lang.date(e.on)}{who}: {change}"]
     if e.note:
         parts.append(esc(e.note))
     if e.reason:
-        parts.append("reason: " + esc(e.reason))
+        parts.append(_("reason: {reason}").format(reason=esc(e.reason)))
     if e.evidence:
-        parts.append("evidence: " + ", ".join(evidence_md(r) for r in e.evidence))
-    parts.append(f"by {esc(e.actor)}")
+        refs = ", ".join(evidence_md(r) for r in e.evidence)
+        parts.append(_("evidence: {refs}").format(refs=refs))
+    parts.append(_("by {actor}").format(actor=esc(e.actor)))
     if e.corrects_id is not None:
-        parts.append(f"correction of #{e.corrects_id}")
+        parts.append(_("(correction of #{id})").format(id=e.corrects_id))
     return " — ".join(parts)
 
 
-def _marked(i: ItemLine, name: str) -> str:
-    return " *(inferred)*" if name in i.inferred else ""
+def _marked(i: ItemLine, name: str, lang: Language) -> str:
+    return f" *{lang._('(inferred)')}*" if name in i.inferred else ""
 
 
-def _target(i: ItemLine) -> str:
+def _target(i: ItemLine, lang: Language) -> str:
     if i.target_date is None:
         return "—"
-    return i.target_date.isoformat() + _marked(i, "target")
+    return lang.date(i.target_date) + _marked(i, "target", lang)
 
 
-def _item_list(items: list[ItemLine]) -> list[str]:
+def _item_list(items: list[ItemLine], lang: Language) -> list[str]:
     if not items:
-        return ["None.", ""]
+        return [lang._("None."), ""]
     lines = [
-        f"- **{i.code}** {esc(i.title)} — {LABELS[i.status]}"
-        + (f", target {_target(i)}" if i.target_date else "")
+        f"- **{i.code}** {esc(i.title)} — {lang.status(i.status)}"
+        + (lang._(", target {date}").format(date=_target(i, lang)) if i.target_date else "")
         for i in items
     ]
     return [*lines, ""]
 
 
-def _score(i: ItemLine) -> str:
-    return "not scored" if i.score is None else f"{i.score:+d}"
+def _score(i: ItemLine, lang: Language) -> str:
+    return lang._("not scored") if i.score is None else f"{i.score:+d}"
 
 
-def _status(i: ItemLine) -> str:
-    text = LABELS[i.status] + (" ⚠ overdue" if i.overdue else "")
+def _status(i: ItemLine, lang: Language) -> str:
+    text = lang.status(i.status) + (" ⚠ " + lang._("overdue") if i.overdue else "")
     if any(s != i.status for s in i.party_status.values()):
-        text += " (" + "; ".join(f"{esc(p)}: {LABELS[s]}" for p, s in i.party_status.items()) + ")"
+        each = "; ".join(f"{esc(p)}: {lang.status(s)}" for p, s in i.party_status.items())
+        text += f" ({each})"
     return text
 
 
-def _items_table(items: list[ItemLine]) -> list[str]:
+def _items_table(items: list[ItemLine], lang: Language) -> list[str]:
     """One table per pillar, so that no column repeats the pillar; six columns."""
+    _ = lang._
     out: list[str] = []
     pillar = None
+    header = [_("Code"), _("Title"), _("Status"), _("Target"), _("Score"), _("Last update")]
     for i in items:
         if i.pillar_title != pillar:
             pillar = i.pillar_title
@@ -128,30 +145,36 @@ def _items_table(items: list[ItemLine]) -> list[str]:
                 "",
                 f"### {esc(pillar)}",
                 "",
-                "| Code | Title | Status | Target | Score | Last update |",
+                "| " + " | ".join(header) + " |",
                 "|---|---|---|---|---:|---|",
             ]
-        owners = ", ".join(i.owners)
-        who = (
-            f" (parties: {esc(', '.join(i.parties))}{_marked(i, 'parties')}"
-            + (f"; lead: {esc(owners)}{_marked(i, 'owners')}" if owners else "")
-            + ")"
-        )
-        last = _event_text(i.last_event) if i.last_event else "—"
+        owners = _(", ").join(i.owners)
+        parties = esc(_(", ").join(i.parties)) + _marked(i, "parties", lang)
+        who = _(" (parties: {parties})").format(parties=parties)
+        if owners:
+            lead = esc(owners) + _marked(i, "owners", lang)
+            who = _(" (parties: {parties}; lead: {lead})").format(parties=parties, lead=lead)
+        last = _event_text(i.last_event, lang) if i.last_event else "—"
         out.append(
-            f"| `{i.code}` | {esc(i.title)}{who} | {_status(i)} | {_target(i)} | {_score(i)} | "
-            f"{last} |"
+            f"| `{i.code}` | {esc(i.title)}{who} | {_status(i, lang)} | {_target(i, lang)} | "
+            f"{_score(i, lang)} | {last} |"
         )
     return [*out, ""]
 
 
-def render(report: Report, *, full: bool = False) -> str:
-    return "".join(chunks(report, full=full))
+def render(report: Report, *, lang: Language | None = None, full: bool = False) -> str:
+    """The report as Markdown in `lang` (English by default; titles and names localized)."""
+    return "".join(chunks(report, lang=lang, full=full))
 
 
-def chunks(report: Report, *, full: bool = False) -> Iterator[str]:
+def chunks(report: Report, *, lang: Language | None = None, full: bool = False) -> Iterator[str]:
     """The document a section at a time. The item tables (pledges, then outlook) show their
     first TABLE_ROWS rows in all unless `full`; every figure and attention list is whole."""
+    from tracker.reports.localize import localized
+
+    lang = lang or Language(DEFAULT)
+    _ = lang._
+    report = localized(report, lang)
     out: list[str] = []
     if report.marking:
         out += [f"**{esc(report.marking)}**", ""]
@@ -159,72 +182,123 @@ def chunks(report: Report, *, full: bool = False) -> Iterator[str]:
     for d in report.declarations:
         inferred = [n for n in ("place", "date") if n in d.inferred]
         note = (
-            f" ({' and '.join(inferred)} inferred: {esc(d.inferred[inferred[0]])})"
+            _(" ({fields} inferred: {source})").format(
+                fields=_(" and ").join(_(FIELD_NAMES[n]) for n in inferred),
+                source=esc(d.inferred[inferred[0]]),
+            )
             if inferred
             else ""
         )
-        out.append(
-            f"*{esc(d.title)} — {esc(d.place)}, {d.date.isoformat()}{note}; "
-            f"parties: {esc(', '.join(d.parties))}.*"
+        place = _("{place}, {date}{inferred}; parties: {parties}").format(
+            place=esc(d.place),
+            date=lang.date(d.date),
+            inferred=note,
+            parties=esc(_(", ").join(d.parties)),
         )
-    line = (
-        f"Status as of {report.as_of.isoformat()} · report date {report.generated_on.isoformat()}"
+        out.append(f"*{esc(d.title)} — {place}{_('.')}*")
+    line = _("Status as of {as_of} · report date {date}").format(
+        as_of=lang.date(report.as_of), date=lang.date(report.generated_on)
     )
     if report.prepared_by:
-        line += f" · prepared by {esc(report.prepared_by)}"
+        line += " · " + _("prepared by {name}").format(name=esc(report.prepared_by))
     out += ["", line]
+    if lang.code != DEFAULT:
+        out += [
+            "",
+            _(
+                "Titles are the project's unofficial translation; the English quote of the "
+                "declaration is the source."
+            ),
+        ]
     if report.filters:
-        out += ["", "Filters: " + ", ".join(f"{k} = {esc(v)}" for k, v in report.filters.items())]
+        shown = ", ".join(f"{k} = {esc(v)}" for k, v in report.filters.items())
+        out += ["", _("Filters: {filters}").format(filters=shown)]
     f = report.overall
     milestone = report.next_milestone
     out.append("")
     if milestone is not None:
-        out.append(
-            f"**{milestone.days_left} days to the {esc(milestone.title)} "
-            f"({milestone.date.isoformat()}).**"
+        headline = _("{days} days to the {milestone} ({date})").format(
+            days=milestone.days_left,
+            milestone=esc(milestone.title),
+            date=lang.date(milestone.date),
         )
+        out.append(f"**{headline}{_('.')}**")
     elif report.milestones:
-        out.append("**No upcoming milestone.**")
+        out.append(f"**{_('No upcoming milestone.')}**")
     out += [
         "",
-        f"{f.items} items tracked: **{f.kinds[Kind.COMMITMENT]} firm commitments (scored)**, "
-        f"{f.kinds[Kind.PRIORITY]} stated priorities, {f.kinds[Kind.ONGOING]} ongoing "
-        f"cooperation and {f.kinds[Kind.OUTLOOK]} outlook (the source's commentary); only the "
-        "commitments are scored.",
+        _(
+            "{items} items tracked: **{commitments} firm commitments (scored)**, {priorities} "
+            "stated priorities, {ongoing} ongoing cooperation and {outlook} outlook (the "
+            "source's commentary); only the commitments are scored."
+        ).format(
+            items=f.items,
+            commitments=f.kinds[Kind.COMMITMENT],
+            priorities=f.kinds[Kind.PRIORITY],
+            ongoing=f.kinds[Kind.ONGOING],
+            outlook=f.kinds[Kind.OUTLOOK],
+        ),
         "",
-        f"- Completion rate: {pct(f.completion_rate)} "
-        f"({f.achieved} of {f.commitments} commitments achieved); "
-        f"with partial credit: {pct(f.completion_rate_partial)}",
-        f"- Mean compliance score: {score_text(f.mean_score)} (−1 to +1); all-parties average: "
-        f"{score_text(report.party_mean_score)} over {report.party_scores} party scores",
-        f"- Open: {len(report.open)}; overdue: {len(report.overdue)}; "
-        f"stalled: {len(report.stalled)}",
+        "- "
+        + _(
+            "Completion rate: {rate} ({achieved} of {n} commitments achieved); with partial "
+            "credit: {partial}"
+        ).format(
+            rate=pct(f.completion_rate),
+            achieved=f.achieved,
+            n=f.commitments,
+            partial=pct(f.completion_rate_partial),
+        ),
+        "- "
+        + _(
+            "Mean compliance score: {score} (−1 to +1); all-parties average: {parties} over "
+            "{n} party scores"
+        ).format(
+            score=score_text(f.mean_score),
+            parties=score_text(report.party_mean_score),
+            n=report.party_scores,
+        ),
+        "- "
+        + _("Open: {open}; overdue: {overdue}; stalled: {stalled}").format(
+            open=len(report.open), overdue=len(report.overdue), stalled=len(report.stalled)
+        ),
         "",
     ]
     if report.since is not None:
-        label = since_label(report)
-        out += [
-            f"## Changes since {report.since.isoformat()}"
-            + (f" ({esc(label)})" if label else "")
-            + f": {len(report.changes)}",
-            "",
-        ]
-        out += [f"- **{e.code}** {_event_text(e)}" for e in report.changes] or ["None."]
+        label = since_label(report, lang)
+        since = lang.date(report.since)
+        if label:
+            since = _("{date} ({label})").format(date=since, label=esc(label))
+        title = _("Changes since {since}").format(since=since)
+        out += ["## " + _("{title}: {n}").format(title=title, n=len(report.changes)), ""]
+        out += [f"- **{e.code}** {_event_text(e, lang)}" for e in report.changes] or [_("None.")]
         out.append("")
     if milestone is not None:
-        title = f"## Due by the {esc(milestone.title)}: {len(report.due_soon)}"
-        out += [title, "", *_item_list(report.due_soon)]
-    out += [f"## Overdue: {len(report.overdue)}", "", *_item_list(report.overdue)]
-    out += [f"## Stalled: {len(report.stalled)}", "", *_item_list(report.stalled)]
+        title = _("Due by the {milestone}").format(milestone=esc(milestone.title))
+        count = _("{title}: {n}").format(title=title, n=len(report.due_soon))
+        out += [f"## {count}", "", *_item_list(report.due_soon, lang)]
+    for name, listed in ((_("Overdue"), report.overdue), (_("Stalled"), report.stalled)):
+        count = _("{title}: {n}").format(title=name, n=len(listed))
+        out += [f"## {count}", "", *_item_list(listed, lang)]
     if report.parties:
+        header = [
+            _("Party"),
+            _("Commitments"),
+            _("Achieved"),
+            _("Under way or partial"),
+            _("Not started, stalled or dropped"),
+            _("Completion"),
+            _("Mean score"),
+        ]
         out += [
-            f"## {sides_title(report)}",
+            f"## {esc(sides_title(report, lang))}",
             "",
-            "Scored commitments only; each party's own assessment where one was recorded, else "
-            "the item's as a whole.",
+            _(
+                "Scored commitments only; each party's own assessment where one was recorded, "
+                "else the item's as a whole."
+            ),
             "",
-            "| Party | Commitments | Achieved | Under way or partial | Not started, stalled or "
-            "dropped | Completion | Mean score |",
+            "| " + " | ".join(header) + " |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for p in report.parties:
@@ -237,53 +311,70 @@ def chunks(report: Report, *, full: bool = False) -> Iterator[str]:
                 f"{score_text(p.figures.mean_score)} |"
             )
         out.append(
-            f"| **All-parties average** | {report.party_scores} | | | | | "
+            f"| **{_('All-parties average')}** | {report.party_scores} | | | | | "
             f"{score_text(report.party_mean_score)} |"
         )
         out.append("")
-    out += ["## By pillar", "", "The commitments' figures, then every item by status.", ""]
+    out += [
+        "## " + _("By pillar"),
+        "",
+        _("The commitments' figures, then every item by status."),
+        "",
+    ]
     rows = [(esc(p.title), p.figures) for p in report.pillars]
-    out += _figures_tables("Pillar", [*rows, ("**All**", report.overall)])
+    out += _figures_tables(_("Pillar"), [*rows, (f"**{_('All')}**", report.overall)], lang)
     if report.parties:
         out += [
-            "## By party",
+            "## " + _("By party"),
             "",
-            "Each party's own assessment where one was recorded, else the item's as a whole.",
+            _("Each party's own assessment where one was recorded, else the item's as a whole."),
             "",
         ]
-        out += _figures_tables("Party", [(esc(p.party), p.figures) for p in report.parties])
+        parties = [(esc(p.party), p.figures) for p in report.parties]
+        out += _figures_tables(_("Party"), parties, lang)
+    pledges = _("{title} ({n})").format(title=_("The parties' pledges"), n=len(report.pledges))
     yield "\n".join(out) + "\n"
-    out = []
     room = len(report.items) if full else TABLE_ROWS
-    pledges = report.pledges[:room]
-    outlook = report.outlook[: room - len(pledges)]
-    out += [f"## The parties' pledges ({len(report.pledges)})", *_items_table(pledges)]
+    pledge_rows = report.pledges[:room]
+    outlook_rows = report.outlook[: room - len(pledge_rows)]
+    out = [f"## {pledges}", *_items_table(pledge_rows, lang)]
     if report.outlook:
+        outlook = _("{title} ({n})").format(
+            title=_("Outlook: the source's commentary"), n=len(report.outlook)
+        )
         out += [
-            f"## Outlook: the source's commentary ({len(report.outlook)})",
+            f"## {outlook}",
             "",
-            "The article's own description, analysis or forecast, not the parties' words: "
-            "tracked, not scored, never overdue.",
-            *_items_table(outlook),
+            _(
+                "The article's own description, analysis or forecast, not the parties' words: "
+                "tracked, not scored, never overdue."
+            ),
+            *_items_table(outlook_rows, lang),
         ]
-    shown = len(pledges) + len(outlook)
-    if shown < len(report.items):
-        out += [more_items_text(len(report.items), shown), ""]
-    yield "\n".join(out) + "\n"
-    out = []
-    out += ["## How the figures are computed", ""]
-    out += [f"- **{METHOD_LABELS.get(name, name)}**: {text}" for name, text in METHOD.items()]
+    rows_listed = len(pledge_rows) + len(outlook_rows)
+    if rows_listed < len(report.items):
+        out += [more_items_text(len(report.items), rows_listed), ""]
+    out += ["## " + _("How the figures are computed"), ""]
+    out += [
+        f"- **{_(METHOD_LABELS.get(name, name))}**{_(': {text}').format(text=_(text))}"
+        for name, text in METHOD.items()
+    ]
+    footer = _("Generated by tracker on {date}; status as of {as_of}").format(
+        date=lang.date(report.generated_on), as_of=lang.date(report.as_of)
+    )
+    if report.prepared_by:
+        footer += "; " + _("prepared by {name}").format(name=esc(report.prepared_by))
+    if report.marking:
+        footer += f"; {esc(report.marking)}"
     out += [
         "",
         "---",
         "",
-        f"Generated by tracker on {report.generated_on.isoformat()}; status as of "
-        f"{report.as_of.isoformat()}"
-        + (f"; prepared by {esc(report.prepared_by)}" if report.prepared_by else "")
-        + (f"; {esc(report.marking)}" if report.marking else "")
-        + ".",
+        footer + _("."),
         "",
-        f"Heads digest: `{report.heads_digest}` (`tracker verify` prints the same digest for the "
-        "database this report came from, unless its history has changed since).",
+        _(
+            "Heads digest: {digest} ({command} prints the same digest for the database this "
+            "report came from, unless its history has changed since)."
+        ).format(digest=f"`{report.heads_digest}`", command="`tracker verify`"),
     ]
     yield "\n".join(out) + "\n"

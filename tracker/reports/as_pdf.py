@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from tracker.errors import TrackerError
+from tracker.i18n import Language
 from tracker.reports.model import Report
 
 MISSING = "the pdf format needs WeasyPrint: pip install 'tracker[pdf]'"
@@ -29,14 +30,17 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
     raise ValueError(f"tracker's PDF fetches nothing ({url[:40]})")
 
 
-def render(report: Report, *, full: bool = False) -> bytes:
-    """The same page as the HTML report, printed to A4 by WeasyPrint."""
+def render(
+    report: Report, *, lang: Language | None = None, bilingual: bool = False, full: bool = False
+) -> bytes:
+    """The same page as the HTML report, printed to A4 by WeasyPrint (which embeds the fonts
+    the page's CSS font stack resolves to: a CJK one for Japanese)."""
     check_available()
     import weasyprint
 
     from tracker.reports import as_html
 
-    page = as_html.render(report, full=full)
+    page = as_html.render(report, lang=lang, bilingual=bilingual, full=full)
     document = weasyprint.HTML(string=page, url_fetcher=_refuse, base_url=None)
     data = document.write_pdf()
     assert isinstance(data, bytes)

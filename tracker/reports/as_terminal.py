@@ -13,6 +13,9 @@ import io
 import re
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+
+from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
@@ -34,7 +37,7 @@ from tracker.reports.presentation import (
     since_label,
     split_cells,
 )
-from tracker.statuses import LABELS, Kind, Status
+from tracker.statuses import Kind, Status
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -85,33 +88,34 @@ def _bar(counts: Mapping[Status, int], width: int) -> Text:
     return bar
 
 
-def _status(status: Status) -> Text:
-
+def _status(status: Status, lang: Language) -> Text:
     text = _glyph(status)
-    text.append(" " + LABELS[status])
+    text.append(" " + lang.status(status))
     return text
 
 
-def _legend() -> Text:
+def _legend(lang: Language) -> Text:
     from rich.text import Text
 
     legend = Text()
     for n, status in enumerate(PROGRESS_ORDER):
         if n:
             legend.append(" ")
-        legend.append_text(_status(status))
+        legend.append_text(_status(status, lang))
     return legend
 
 
-def _more(console: Console, total: int) -> None:
+def _more(console: Console, total: int, lang: Language) -> None:
     """Under a list cut at MAX_ROWS: how many rows are not shown, and where they all are."""
     from rich.text import Text
 
     if total > MAX_ROWS:
         console.print(
             Text(
-                f"… and {total - MAX_ROWS} more not shown in the terminal; the same report "
-                "with `--format md --full` (or csv, json, html --full) lists every one.",
+                lang._(
+                    "… and {n} more not shown in the terminal; the same report with "
+                    "`--format md --full` (or csv, json, html --full) lists every one."
+                ).format(n=total - MAX_ROWS),
                 style="dim",
             )
         )
@@ -130,56 +134,104 @@ def _section(console: Console, title: str, *, gap: bool = True) -> None:
     )
 
 
-def _headline(console: Console, report: Report) -> None:
+def _headline(console: Console, report: Report, lang: Language) -> None:
     from rich.text import Text
 
+    _ = lang._
     if report.marking:
         console.print(Text(one_line(report.marking), style="bold"), justify="center")
     console.print(Text(one_line(report.display_title), style="bold"))
     for d in report.declarations:
-        inferred = " (date and place from public reporting)" if d.inferred else ""
-        place = f"{d.place}, {d.date.isoformat()}{inferred}; parties: {', '.join(d.parties)}"
+        inferred = _(" (date and place from public reporting)") if d.inferred else ""
+        place = _("{place}, {date}{inferred}; parties: {parties}").format(
+            place=d.place,
+            date=lang.date(d.date),
+            inferred=inferred,
+            parties=_(", ").join(d.parties),
+        )
         console.print(Text(one_line(place)))
-    dates = f"Status as of {report.as_of.isoformat()} · report date {report.generated_on}"
+    dates = _("Status as of {as_of} · report date {date}").format(
+        as_of=lang.date(report.as_of), date=lang.date(report.generated_on)
+    )
     if report.prepared_by:
-        dates += f" · prepared by {report.prepared_by}"
+        dates += " · " + _("prepared by {name}").format(name=report.prepared_by)
     console.print(Text(one_line(dates)))
+    if lang.code != DEFAULT:
+        console.print(
+            Text(
+                _(
+                    "Titles are the project's unofficial translation; the English quote of "
+                    "the declaration is the source."
+                ),
+                style="dim",
+            )
+        )
     if report.filters:
         shown = ", ".join(f"{k} = {v}" for k, v in report.filters.items())
-        console.print(Text(one_line("Filters: " + shown)))
+        console.print(Text(one_line(_("Filters: {filters}").format(filters=shown))))
     upcoming = report.next_milestone
     if upcoming is not None:
         console.print(
             Text(
                 one_line(
-                    f"{upcoming.days_left} days to the {upcoming.title} "
-                    f"({upcoming.date.isoformat()})"
+                    _("{days} days to the {milestone} ({date})").format(
+                        days=upcoming.days_left,
+                        milestone=upcoming.title,
+                        date=lang.date(upcoming.date),
+                    )
                 ),
                 style="bold",
             )
         )
     elif report.milestones:
-        console.print(Text("No upcoming milestone.", style="bold"))
+        console.print(Text(_("No upcoming milestone."), style="bold"))
     f = report.overall
     for line in (
-        f"{f.items} items: {f.kinds[Kind.COMMITMENT]} firm commitments (scored), "
-        f"{f.kinds[Kind.PRIORITY]} priorities, {f.kinds[Kind.ONGOING]} ongoing, "
-        f"{f.kinds[Kind.OUTLOOK]} outlook (not scored)",
-        f"Completion rate: {pct(f.completion_rate)} ({f.achieved} of {f.commitments} "
-        f"commitments achieved); with partial credit: {pct(f.completion_rate_partial)}",
-        f"Mean compliance score: {score_text(f.mean_score)} (−1 to +1); all parties: "
-        f"{score_text(report.party_mean_score)} over {report.party_scores} scores",
+        _(
+            "{items} items: {commitments} firm commitments (scored), {priorities} priorities, "
+            "{ongoing} ongoing, {outlook} outlook (not scored)"
+        ).format(
+            items=f.items,
+            commitments=f.kinds[Kind.COMMITMENT],
+            priorities=f.kinds[Kind.PRIORITY],
+            ongoing=f.kinds[Kind.ONGOING],
+            outlook=f.kinds[Kind.OUTLOOK],
+        ),
+        _(
+            "Completion rate: {rate} ({achieved} of {n} commitments achieved); with partial "
+            "credit: {partial}"
+        ).format(
+            rate=pct(f.completion_rate),
+            achieved=f.achieved,
+            n=f.commitments,
+            partial=pct(f.completion_rate_partial),
+        ),
+        _(
+            "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} scores"
+        ).format(
+            score=score_text(f.mean_score),
+            parties=score_text(report.party_mean_score),
+            n=report.party_scores,
+        ),
     ):
         console.print(Text(line))
 
 
-def _sides(console: Console, report: Report) -> None:
+def _sides(console: Console, report: Report, lang: Language) -> None:
     from rich.text import Text
 
-    _section(console, sides_title(report))
+    _ = lang._
+    _section(console, sides_title(report, lang))
     table = _table()
-    table.add_column("Party", max_width=20, overflow="fold")
-    for name in ("Commitm.", "Achieved", "Under way", "Idle", "Compl.", "Score"):
+    table.add_column(_("Party"), max_width=20, overflow="fold")
+    for name in (
+        _("Commitm."),
+        _("Achieved"),
+        _("Under way"),
+        _("Idle"),
+        _("Compl."),
+        _("Score"),
+    ):
         table.add_column(name, justify="right", no_wrap=True)
     for p in report.parties:
         c = p.figures.scored_counts
@@ -193,7 +245,7 @@ def _sides(console: Console, report: Report) -> None:
             score_text(p.figures.mean_score),
         )
     table.add_row(
-        Text("All parties", style="bold"),
+        Text(_("All parties"), style="bold"),
         str(report.party_scores),
         "",
         "",
@@ -204,25 +256,29 @@ def _sides(console: Console, report: Report) -> None:
     console.print(table)
     console.print(
         Text(
-            "Scored commitments only. Under way = in progress or partially achieved; idle = not "
-            "started, stalled or dropped.",
+            _(
+                "Scored commitments only. Under way = in progress or partially achieved; "
+                "idle = not started, stalled or dropped."
+            ),
             style="dim",
         )
     )
 
 
-def _progress_bars(console: Console, report: Report, width: int) -> None:
+def _progress_bars(console: Console, report: Report, width: int, lang: Language) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    _section(console, "Progress by pillar: scored commitments by status, then not scored")
-    legend = _legend()
-    legend.append(" " + UNSCORED_GLYPH + " not scored", style="dim")
+    _ = lang._
+    _section(console, _("Progress by pillar: scored commitments by status, then not scored"))
+    legend = _legend(lang)
+    legend.append(" " + UNSCORED_GLYPH + " " + _("not scored"), style="dim")
     console.print(legend)
     rows = [(p.slug, p.figures, "") for p in report.pillars]
-    rows.append(("All", report.overall, "bold"))
-    name_w = min(20, max(len(name) for name, _, _ in rows))
-    count_w = len(f"{report.overall.items} items")
+    rows.append((_("All"), report.overall, "bold"))
+    name_w = min(20, max(cell_len(name) for name, _f, _s in rows))
+    items_text = _("{n} items")
+    count_w = max(cell_len(items_text.format(n=f.items)) for _n, f, _s in rows)
     bar_w = max(MIN_BAR, width - name_w - count_w - 4 - 3)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, max_width=name_w, overflow="ellipsis")
@@ -236,24 +292,25 @@ def _progress_bars(console: Console, report: Report, width: int) -> None:
         grid.add_row(
             Text(one_line(name), style=style),
             bar,
-            Text(f"{figures.items} items"),
+            Text(items_text.format(n=figures.items)),
             Text(pct(figures.completion_rate), style=style),
         )
     console.print(grid)
 
 
-def _figures_table(first: str, rows: list[tuple[str, Figures, bool]]) -> Table:
+def _figures_table(first: str, rows: list[tuple[str, Figures, bool]], lang: Language) -> Table:
     from rich.text import Text
 
+    _ = lang._
     table = _table()
     # Numbers never wrap; on a narrow terminal the name column gives way (folds) instead.
     table.add_column(first, max_width=20, overflow="fold")
-    table.add_column("Items", justify="right", no_wrap=True)
+    table.add_column(_("Items"), justify="right", no_wrap=True)
     for status in PROGRESS_ORDER:
         table.add_column(_glyph(status), justify="right", no_wrap=True)
-    table.add_column("Compl.", justify="right", no_wrap=True)
-    table.add_column("Partial", justify="right", no_wrap=True)
-    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column(_("Compl."), justify="right", no_wrap=True)
+    table.add_column(_("Partial"), justify="right", no_wrap=True)
+    table.add_column(_("Score"), justify="right", no_wrap=True)
     for name, f, bold in rows:
         style = "bold" if bold else ""
         table.add_row(
@@ -268,42 +325,55 @@ def _figures_table(first: str, rows: list[tuple[str, Figures, bool]]) -> Table:
     return table
 
 
-def _figures(console: Console, report: Report) -> None:
+def _figures(console: Console, report: Report, lang: Language) -> None:
     from rich.text import Text
 
-    _section(console, "Figures by pillar")
-    console.print(_legend())
+    _ = lang._
+    _section(console, _("Figures by pillar"))
+    console.print(_legend(lang))
     rows = [(p.slug, p.figures, False) for p in report.pillars]
-    console.print(_figures_table("Pillar", [*rows, ("All", report.overall, True)]))
+    console.print(_figures_table(_("Pillar"), [*rows, (_("All"), report.overall, True)], lang))
     if report.parties:
-        _section(console, "Figures by party")
+        _section(console, _("Figures by party"))
         console.print(
-            Text("Each party's own assessment where one was recorded, else the item's as a whole.")
+            Text(
+                _("Each party's own assessment where one was recorded, else the item's as a whole.")
+            )
         )
         parties = [(p.party, p.figures, False) for p in report.parties]
-        console.print(_figures_table("Party", parties))
+        console.print(_figures_table(_("Party"), parties, lang))
     console.print(
         Text(
-            "Compl. = completion rate; Partial = with partial credit (partially achieved counts "
-            "half); Score = mean compliance score, −1 to +1. All three over items of kind "
-            "commitment.",
+            _(
+                "Compl. = completion rate; Partial = with partial credit (partially achieved "
+                "counts half); Score = mean compliance score, −1 to +1. All three over items of "
+                "kind commitment."
+            ),
             style="dim",
         )
     )
 
 
-def _burnup(console: Console, points: list[HistoryPoint], width: int) -> None:
+def _burnup(console: Console, points: list[HistoryPoint], width: int, lang: Language) -> None:
     from rich.text import Text
 
-    _section(console, "Burn-up: items by status over time")
+    _ = lang._
+    _section(console, _("Burn-up: items by status over time"))
     shown = sample(points, MAX_ROWS)
     if len(shown) < len(points):
-        console.print(Text(f"{len(shown)} of {len(points)} dates shown, evenly spread."))
+        console.print(
+            Text(
+                _("{shown} of {n} dates shown, evenly spread.").format(
+                    shown=len(shown), n=len(points)
+                )
+            )
+        )
     most = max((sum(p.counts.values()) for p in shown), default=0)
     number_w = max(2, len(str(most)))
-    bar_w = max(MIN_BAR, width - 10 - len(PROGRESS_ORDER) * (number_w + GAP) - GAP)
+    date_w = max(cell_len(lang.date(p.on)) for p in shown) if shown else 10
+    bar_w = max(MIN_BAR, width - date_w - len(PROGRESS_ORDER) * (number_w + GAP) - GAP)
     table = _table()
-    table.add_column("Date", no_wrap=True)
+    table.add_column(_("Date"), no_wrap=True)
     table.add_column("", no_wrap=True, width=bar_w)
     for status in PROGRESS_ORDER:
         table.add_column(_glyph(status), justify="right", no_wrap=True)
@@ -311,22 +381,22 @@ def _burnup(console: Console, points: list[HistoryPoint], width: int) -> None:
         total = sum(point.counts.values())
         scaled = round(bar_w * total / most) if most else 0
         table.add_row(
-            point.on.isoformat(),
+            lang.date(point.on),
             _bar(point.counts, scaled),
             *(str(point.counts.get(s, 0)) for s in PROGRESS_ORDER),
         )
     console.print(table)
 
 
-def _item_list(console: Console, title: str, items: list[ItemLine]) -> None:
+def _item_list(console: Console, title: str, items: list[ItemLine], lang: Language) -> None:
     from rich.table import Table
     from rich.text import Text
 
     if not items:
         # One line, no rule: page one must fit the first screen.
-        console.print(Text(one_line(f"{title}: none."), style="bold"))
+        console.print(Text(one_line(lang._("{title}: none.").format(title=title)), style="bold"))
         return
-    _section(console, f"{title} ({len(items)})", gap=False)
+    _section(console, lang._("{title} ({n})").format(title=title, n=len(items)), gap=False)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
@@ -335,111 +405,137 @@ def _item_list(console: Console, title: str, items: list[ItemLine]) -> None:
     for i in items[:MAX_ROWS]:
         grid.add_row(
             Text(i.code, style="bold"),
-            _status(i.status),
+            _status(i.status, lang),
             Text(
-                i.target_date.isoformat() if i.target_date else "",
+                lang.date(i.target_date) if i.target_date else "",
                 style="red" if i.overdue else "",
             ),
             Text(one_line(i.title)),
         )
     console.print(grid)
-    _more(console, len(items))
+    _more(console, len(items), lang)
 
 
-def _event_text(e: EventLine) -> Text:
+def _event_text(e: EventLine, lang: Language) -> Text:
     from rich.text import Text
 
+    _ = lang._
     text = Text()
     if e.party:
         text.append(f"[{one_line(e.party)}] ")
     if e.from_status != e.to_status:
-        text.append_text(_status(e.from_status))
+        text.append_text(_status(e.from_status, lang))
         text.append(" → ")
-    text.append_text(_status(e.to_status))
+    text.append_text(_status(e.to_status, lang))
     if e.note:
         text.append(" — " + one_line(e.note))
     if e.reason:
-        text.append(" — reason: " + one_line(e.reason))
+        text.append(" — " + _("reason: {reason}").format(reason=one_line(e.reason)))
     if e.evidence:
-        text.append(" — evidence: " + ", ".join(one_line(r) for r in e.evidence))
-    text.append(" — by " + one_line(e.actor), style="dim")
+        text.append(
+            " — " + _("evidence: {refs}").format(refs=", ".join(one_line(r) for r in e.evidence))
+        )
+    text.append(" — " + _("by {actor}").format(actor=one_line(e.actor)), style="dim")
     if e.corrects_id is not None:
-        text.append(f" (correction of #{e.corrects_id})", style="dim")
+        text.append(" " + _("(correction of #{id})").format(id=e.corrects_id), style="dim")
     return text
 
 
-def _changes(console: Console, report: Report) -> None:
+def _changes(console: Console, report: Report, lang: Language) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    _ = lang._
     assert report.since is not None
-    label = since_label(report)
-    since = report.since.isoformat() + (f", {label}" if label else "")
-    _section(console, f"Changes since {since} ({len(report.changes)})", gap=False)
+    label = since_label(report, lang)
+    since = lang.date(report.since)
+    if label:
+        since = _("{date}, {label}").format(date=since, label=label)
+    _section(
+        console,
+        _("Changes since {since} ({n})").format(since=since, n=len(report.changes)),
+        gap=False,
+    )
     if not report.changes:
-        console.print(Text("None."))
+        console.print(Text(_("None.")))
         return
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
     for e in report.changes[:MAX_ROWS]:
-        grid.add_row(e.on.isoformat(), Text(e.code, style="bold"), _event_text(e))
+        grid.add_row(lang.date(e.on), Text(e.code, style="bold"), _event_text(e, lang))
     console.print(grid)
-    _more(console, len(report.changes))
+    _more(console, len(report.changes), lang)
 
 
-def _commitments(console: Console, title: str, items: list[ItemLine], width: int) -> None:
+def _commitments(
+    console: Console, title: str, items: list[ItemLine], width: int, lang: Language
+) -> None:
     from rich.text import Text
 
-    _section(console, f"{title} ({len(items)})")
+    _ = lang._
+    _section(console, _("{title} ({n})").format(title=title, n=len(items)))
     wide = width >= 100
     # expand: the fixed columns keep their width and the title takes the rest, cut to one line.
     table = _table(expand=True)
-    table.add_column("Code", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Score", no_wrap=True, justify="right")
-    table.add_column("Target", no_wrap=True)
+    table.add_column(_("Code"), no_wrap=True)
+    table.add_column(_("Status"), no_wrap=True)
+    table.add_column(_("Score"), no_wrap=True, justify="right")
+    table.add_column(_("Target"), no_wrap=True)
     if wide:
-        table.add_column("Updated", no_wrap=True)
-    table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
+        table.add_column(_("Updated"), no_wrap=True)
+    table.add_column(_("Title"), no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
     for i in items[:MAX_ROWS]:
-        target = Text(i.target_date.isoformat() if i.target_date else "—")
+        target = Text(lang.date(i.target_date) if i.target_date else "—")
         if "target" in i.inferred:
             target.append("*", style="dim")
         if i.overdue:
             target.append("!", style="bold red")
             target.stylize("red")
-        score = Text("not scored", style="dim") if i.score is None else Text(f"{i.score:+d}")
-        cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status), score]
+        score = Text(_("not scored"), style="dim") if i.score is None else Text(f"{i.score:+d}")
+        cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status, lang), score]
         cells.append(target)
         if wide:
-            cells.append(i.last_event.on.isoformat() if i.last_event else "—")
+            cells.append(lang.date(i.last_event.on) if i.last_event else "—")
         cells.append(Text(one_line(i.title)))
         table.add_row(*cells)
     console.print(table)
-    _more(console, len(items))
+    _more(console, len(items), lang)
     if any(i.overdue for i in items):
-        console.print(Text("! overdue: the target date has passed and the item is not achieved."))
+        console.print(
+            Text(_("! overdue: the target date has passed and the item is not achieved."))
+        )
     if any("target" in i.inferred for i in items):
-        console.print(Text("* inferred: the target is not in the source text.", style="dim"))
+        console.print(Text(_("* inferred: the target is not in the source text."), style="dim"))
 
 
-def _method(console: Console) -> None:
+def _method(console: Console, lang: Language) -> None:
     from rich.text import Text
 
-    _section(console, "How the figures are computed")
+    _section(console, lang._("How the figures are computed"))
     for name, text in METHOD.items():
-        line = Text(METHOD_LABELS.get(name, name), style="bold")
-        line.append(": " + text)
+        line = Text(lang._(METHOD_LABELS.get(name, name)), style="bold")
+        line.append(lang._(": {text}").format(text=lang._(text)))
         console.print(line)
 
 
-def render(report: Report, *, width: int = 80, color: bool = False) -> str:
-    """The report as terminal text `width` columns wide; ANSI styles only when `color`."""
+def render(
+    report: Report, *, width: int = 80, color: bool = False, lang: Language | None = None
+) -> str:
+    """The report as terminal text `width` columns wide; ANSI styles only when `color`.
+
+    In a language other than English the report's titles and names are its translations
+    (localize.py) and every label comes from the catalog; rich measures each cell by its
+    display width (East Asian wide characters take two columns), so the columns stay aligned."""
     from rich.console import Console
     from rich.text import Text
 
+    from tracker.reports.localize import localized
+
+    lang = lang or Language(DEFAULT)
+    _ = lang._
+    report = localized(report, lang)
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -456,27 +552,38 @@ def render(report: Report, *, width: int = 80, color: bool = False) -> str:
         tab_size=4,
     )
     # Page one: the headline and what needs attention, then the parties side by side.
-    _headline(console, report)
+    _headline(console, report, lang)
     if report.since is not None:
-        _changes(console, report)
+        _changes(console, report, lang)
     milestone = report.next_milestone
     if milestone is not None:
-        _item_list(console, f"Due by the {milestone.title}", report.due_soon)
-    _item_list(console, "Overdue", report.overdue)
-    _item_list(console, "Stalled", report.stalled)
+        _item_list(
+            console,
+            _("Due by the {milestone}").format(milestone=milestone.title),
+            report.due_soon,
+            lang,
+        )
+    _item_list(console, _("Overdue"), report.overdue, lang)
+    _item_list(console, _("Stalled"), report.stalled, lang)
     if report.parties:
-        _sides(console, report)
+        _sides(console, report, lang)
     if report.pillars:
-        _progress_bars(console, report, width)
-        _figures(console, report)
+        _progress_bars(console, report, width, lang)
+        _figures(console, report, lang)
     points = sorted(report.history, key=lambda p: p.on)
     if points:
-        _burnup(console, points, width)
-    _commitments(console, "The parties' pledges", report.pledges, width)
+        _burnup(console, points, width, lang)
+    _commitments(console, _("The parties' pledges"), report.pledges, width, lang)
     if report.outlook:
-        _commitments(console, "Outlook: the source's commentary, not scored", report.outlook, width)
-    _method(console)
+        _commitments(
+            console,
+            _("Outlook: the source's commentary, not scored"),
+            report.outlook,
+            width,
+            lang,
+        )
+    _method(console, lang)
     console.print()
-    console.print(Text(f"Heads digest: {report.heads_digest}", style="dim"))
+    console.print(Text(_("Heads digest: {digest}").format(digest=report.heads_digest), style="dim"))
     # Tables pad every line to their width; trailing blanks only get in the way of a pager.
     return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buffer.getvalue().splitlines())

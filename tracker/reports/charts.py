@@ -7,6 +7,12 @@ process's backend alone. The SVG is made deterministic and self-contained: text 
 the metadata block (with its creator URL and date) is dropped, and so are the XML prolog, the
 DOCTYPE and the namespace declarations, which inline SVG in HTML does not need. Labels come from
 the declaration file, so `$` is escaped: matplotlib would otherwise read "$...$" as maths.
+
+Japanese labels need a CJK font: `cjk_font()` looks one up among the installed fonts (Debian's
+fonts-noto-cjk gives Noto Sans CJK JP) and the charts list it after DejaVu Sans, so matplotlib
+falls back to it glyph by glyph; the SVG text names both families, which the page's CSS font
+stack also holds. Without one, the HTML report leaves the Japanese charts out and says why,
+rather than drawing empty boxes.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ import html
 import io
 import re
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import Report
 from tracker.reports.presentation import (
     COLOURS,
@@ -27,7 +35,7 @@ from tracker.reports.presentation import (
     UNSCORED_EDGE,
     one_line,
 )
-from tracker.statuses import LABELS, Status
+from tracker.statuses import Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -45,12 +53,57 @@ def available() -> bool:
     return True
 
 
-def _rc(salt: str) -> dict[Any, Any]:
+# Families matplotlib may find for Japanese, best first (Noto: Debian's fonts-noto-cjk).
+CJK_FAMILIES = (
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "Hiragino Sans",
+    "Yu Gothic",
+    "IPAexGothic",
+    "IPAGothic",
+    "TakaoGothic",
+)
+
+
+# File names of those fonts (lower case), for fonts installed after matplotlib cached its list.
+_CJK_FILES = ("notosanscjk", "notosansjp", "ipaexg", "ipag", "takao")
+
+
+def cjk_font() -> str | None:
+    """The first installed font family of CJK_FAMILIES, or None.
+
+    matplotlib caches the fonts it found the first time it ran; a CJK font installed since
+    (apt-get install fonts-noto-cjk) is not in that list, so the system's font folders are
+    searched for one by file name and added when the list has none."""
+    from matplotlib import font_manager
+
+    def known() -> str | None:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FAMILIES if name in installed), None)
+
+    found = known()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(hint in Path(path).name.lower() for hint in _CJK_FILES):
+                font_manager.fontManager.addfont(path)
+        found = known()
+    return found
+
+
+def _rc(salt: str, lang: Language | None = None) -> dict[Any, Any]:
+    families = ["DejaVu Sans"]
+    if lang is not None and lang.code != DEFAULT:
+        cjk = cjk_font()
+        if cjk is not None:
+            # Fallback per glyph (matplotlib >= 3.6) needs the families named in font.family
+            # itself (the generic "sans-serif" resolves to one font): Latin and digits from
+            # DejaVu Sans as in the English charts, kana and kanji from the CJK font.
+            families.append(cjk)
     return {
         "svg.fonttype": "none",
         "svg.hashsalt": salt,
-        "font.family": "sans-serif",
-        "font.sans-serif": ["DejaVu Sans"],
+        "font.family": families if len(families) > 1 else "sans-serif",
+        "font.sans-serif": families,
         "font.size": 10,
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -102,7 +155,7 @@ def _legend(ax: Any, handles: list[Any], ncols: int, below: float) -> None:
     )
 
 
-def _patch(status: Status | None) -> Any:
+def _patch(status: Status | None, lang: Language) -> Any:
     from matplotlib.patches import Patch
 
     if status is None:
@@ -110,7 +163,7 @@ def _patch(status: Status | None) -> Any:
             facecolor=UNSCORED_COLOUR,
             edgecolor=UNSCORED_EDGE,
             hatch="..",
-            label="not scored (priority, ongoing, outlook)",
+            label=lang._("not scored (priority, ongoing, outlook)"),
         )
         patch.set_hatchcolor(UNSCORED_EDGE)
         return patch
@@ -118,11 +171,13 @@ def _patch(status: Status | None) -> Any:
         facecolor=COLOURS[status],
         edgecolor="white",
         hatch=HATCHES[status],
-        label=LABELS[status],
+        label=lang.status(status),
     )
 
 
-def pillar_bars(report: Report, *, narrow: bool = False) -> str | None:
+def pillar_bars(
+    report: Report, *, narrow: bool = False, lang: Language | None = None
+) -> str | None:
     """Items per pillar as horizontal bars: the scored commitments stacked by status in colour,
     then the items that are not scored as one white segment; None without pillars.
 
@@ -135,8 +190,13 @@ def pillar_bars(report: Report, *, narrow: bool = False) -> str | None:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    wrap = 18 if narrow else 32
-    with matplotlib.rc_context(_rc("tracker-pillars-narrow" if narrow else "tracker-pillars")):
+    lang = lang or Language(DEFAULT)
+    # Characters per line of a pillar's name. A Japanese character is about two Latin ones
+    # wide, and a Japanese name has no spaces to break at, so its lines hold whole names
+    # where they can (the longest bundled one has 18 characters).
+    wrap = (18 if narrow else 32) if lang.code == DEFAULT else (10 if narrow else 20)
+    salt = "tracker-pillars-narrow" if narrow else "tracker-pillars"
+    with matplotlib.rc_context(_rc(salt, lang)):
         names = [textwrap.fill(_plain(p.title), wrap) for p in report.pillars]
         per_row = 0.75 if narrow else 0.55
         fig = Figure(figsize=(4.0 if narrow else 8, per_row * len(names) + 2.2))
@@ -193,23 +253,59 @@ def pillar_bars(report: Report, *, narrow: bool = False) -> str | None:
             )
         ax.set_yticks(rows, labels=names)
         ax.invert_yaxis()
-        ax.set_xlabel("Items")
+        ax.set_xlabel(lang._("Items"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         _legend(
             ax,
-            [_patch(s) for s in shown],
+            [_patch(s, lang) for s in shown],
             ncols=1 if narrow else 3,
             below=-0.25 / max(1, len(names)) - 0.1,
         )
         return _to_svg(
             fig,
-            "Bar chart: items per pillar, the scored commitments by status and the items that "
-            "are not scored; the table that follows gives every number",
+            lang._(
+                "Bar chart: items per pillar, the scored commitments by status and the items "
+                "that are not scored; the table that follows gives every number"
+            ),
             "pn-" if narrow else "pw-",
         )
 
 
-def burnup(report: Report, *, narrow: bool = False) -> str | None:
+# Tick labels in Japanese order and units (2026年, 3月, 15日), not English month names; the
+# six formats are year, month, day, hour, minute, second ticks (matplotlib's ConciseDateFormatter).
+_JA_DATES: dict[str, Any] = {
+    "formats": ["%Y年", "%m月", "%d日", "%H:%M", "%H:%M", "%S.%f"],
+    "zero_formats": ["", "%Y年", "%m月", "%m月%d日", "%H:%M", "%H:%M"],
+    "offset_formats": [
+        "",
+        "%Y年",
+        "%Y年%m月",
+        "%Y年%m月%d日",
+        "%Y年%m月%d日",
+        "%Y年%m月%d日 %H:%M",
+    ],
+}
+
+
+# strftime has no portable month or day without its leading zero: 03月 -> 3月.
+_LEADING_ZERO = re.compile(r"(?<!\d)0(\d[月日])")
+
+
+def _japanese_dates(locator: Any) -> Any:
+    """matplotlib's concise date ticks in Japanese form (2026年, 3月, 15日)."""
+    from matplotlib.dates import ConciseDateFormatter
+
+    class JapaneseDates(ConciseDateFormatter):
+        def format_ticks(self, values: Any) -> list[str]:
+            return [_LEADING_ZERO.sub(r"\1", t) for t in super().format_ticks(values)]  # type: ignore[no-untyped-call]
+
+        def get_offset(self) -> str:
+            return _LEADING_ZERO.sub(r"\1", super().get_offset())  # type: ignore[no-untyped-call]
+
+    return JapaneseDates(locator, **_JA_DATES)  # type: ignore[no-untyped-call]
+
+
+def burnup(report: Report, *, narrow: bool = False, lang: Language | None = None) -> str | None:
     """The items that have moved from not started, stacked by status over time, from the
     declaration date; None when the history has fewer than two dates.
 
@@ -224,8 +320,10 @@ def burnup(report: Report, *, narrow: bool = False) -> str | None:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
+    lang = lang or Language(DEFAULT)
     moving = [s for s in PROGRESS_ORDER if s is not Status.NOT_STARTED]
-    with matplotlib.rc_context(_rc("tracker-burnup-narrow" if narrow else "tracker-burnup")):
+    salt = "tracker-burnup-narrow" if narrow else "tracker-burnup"
+    with matplotlib.rc_context(_rc(salt, lang)):
         fig = Figure(figsize=(4.0, 4.2) if narrow else (8, 4))
         ax = fig.add_subplot()
         days = [float(date2num(p.on)) for p in points]  # type: ignore[no-untyped-call]
@@ -243,16 +341,22 @@ def burnup(report: Report, *, narrow: bool = False) -> str | None:
         # matplotlib.dates has no type annotations for these (nor date2num above).
         locator = AutoDateLocator(maxticks=4 if narrow else 8)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        if lang.code == DEFAULT:
+            formatter = ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+        else:
+            formatter = _japanese_dates(locator)
+        ax.xaxis.set_major_formatter(formatter)
         ax.set_xlim(days[0], days[-1])
         moved = max(sum(p.counts.get(s, 0) for s in moving) for p in points)
         ax.set_ylim(0, max(moved + 1, 2))
-        ax.set_ylabel("Items moved from not started")
+        ax.set_ylabel(lang._("Items moved from not started"))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        _legend(ax, [_patch(s) for s in moving], ncols=2 if narrow else 3, below=-0.14)
+        _legend(ax, [_patch(s, lang) for s in moving], ncols=2 if narrow else 3, below=-0.14)
         return _to_svg(
             fig,
-            "Area chart: items that have moved from not started, by status, from the "
-            "declaration date to the as-of date; the table that follows gives every number",
+            lang._(
+                "Area chart: items that have moved from not started, by status, from the "
+                "declaration date to the as-of date; the table that follows gives every number"
+            ),
             "bn-" if narrow else "bw-",
         )

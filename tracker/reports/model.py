@@ -41,6 +41,7 @@ from tracker.models import (
 from tracker.statuses import (
     CREDIT,
     DEFAULT_STATUS,
+    N_,
     OPEN,
     SCORES,
     STATUSES,
@@ -59,49 +60,64 @@ SCHEMA_VERSION = 2
 
 # What each figure means, keyed by the name JSON uses; METHOD_LABELS names them for people.
 METHOD = {
-    "kinds": "Each item has a kind that says who says what, and how firmly. A commitment: the "
-    "parties commit, agree or undertake to do something specific; it is scored. A priority: "
-    "the parties recognise, identify, emphasise or discuss a topic; it is tracked, not scored. "
-    "Ongoing: cooperation the text describes as already happening; not scored. Outlook: the "
-    "source's own commentary or forecast, not the parties' words; not scored, and shown apart "
-    "from the parties' pledges.",
-    "counts": "Items by their status on the as-of date, every kind included.",
-    "completion_rate": "Achieved commitments divided by all commitments (items of the other "
-    "kinds are not scored).",
-    "completion_rate_partial": "As the completion rate, with partially achieved commitments "
-    "counted as half.",
-    "mean_score": "The mean compliance score of the commitments, from -1 to +1 (the G7 Research "
-    "Group's scale): achieved +1; in progress and partially achieved 0; not started, stalled and "
-    "dropped -1. Items of other kinds show 'not scored'.",
-    "per_party": "A party's figures use, for each commitment it is party to, that party's own "
-    "latest assessment (tracker progress --party), else the item's status as a whole. A third "
-    "party (such as Italy) appears once it has an assessment of its own.",
-    "party_mean_score": "The all-parties average: the mean of every party's score on every "
-    "commitment it is party to (the G7 Research Group's headline figure), with the number of "
-    "(party, commitment) scores it averages.",
-    "overdue": "Items whose target date is before the as-of date and that are not achieved.",
-    "due_soon": "Open items with a target date from the as-of date to the next milestone.",
-    "changes": "Events effective from the 'since' date to the as-of date; by default since the "
-    "previous milestone, else the declaration date, else 30 days before the as-of date.",
-    "status_as_of": "Rebuilt from the event history: the last event effective on or before "
-    "the as-of date.",
-    "inferred": "A value marked (inferred) is not in the source text: an owner, target or party "
-    "assigned by the analyst or taken from other public reporting.",
+    "kinds": N_(
+        "Each item has a kind that says who says what, and how firmly. A commitment: the "
+        "parties commit, agree or undertake to do something specific; it is scored. A priority: "
+        "the parties recognise, identify, emphasise or discuss a topic; it is tracked, not scored. "
+        "Ongoing: cooperation the text describes as already happening; not scored. Outlook: the "
+        "source's own commentary or forecast, not the parties' words; not scored, and shown apart "
+        "from the parties' pledges."
+    ),
+    "counts": N_("Items by their status on the as-of date, every kind included."),
+    "completion_rate": N_(
+        "Achieved commitments divided by all commitments (items of the other kinds are not scored)."
+    ),
+    "completion_rate_partial": N_(
+        "As the completion rate, with partially achieved commitments counted as half."
+    ),
+    "mean_score": N_(
+        "The mean compliance score of the commitments, from -1 to +1 (the G7 Research "
+        "Group's scale): achieved +1; in progress and partially achieved 0; not started, "
+        "stalled and dropped -1. Items of other kinds show 'not scored'."
+    ),
+    "per_party": N_(
+        "A party's figures use, for each commitment it is party to, that party's own "
+        "latest assessment (tracker progress --party), else the item's status as a whole. A third "
+        "party (such as Italy) appears once it has an assessment of its own."
+    ),
+    "party_mean_score": N_(
+        "The all-parties average: the mean of every party's score on every "
+        "commitment it is party to (the G7 Research Group's headline figure), with the number of "
+        "(party, commitment) scores it averages."
+    ),
+    "overdue": N_("Items whose target date is before the as-of date and that are not achieved."),
+    "due_soon": N_("Open items with a target date from the as-of date to the next milestone."),
+    "changes": N_(
+        "Events effective from the 'since' date to the as-of date; by default since the "
+        "previous milestone, else the declaration date, else 30 days before the as-of date."
+    ),
+    "status_as_of": N_(
+        "Rebuilt from the event history: the last event effective on or before the as-of date."
+    ),
+    "inferred": N_(
+        "A value marked (inferred) is not in the source text: an owner, target or party "
+        "assigned by the analyst or taken from other public reporting."
+    ),
 }
 
 METHOD_LABELS = {
-    "kinds": "What is scored",
-    "counts": "Counts",
-    "completion_rate": "Completion rate",
-    "completion_rate_partial": "With partial credit",
-    "mean_score": "Mean compliance score",
-    "per_party": "Per party",
-    "party_mean_score": "All-parties average",
-    "overdue": "Overdue",
-    "due_soon": "Due by the next milestone",
-    "changes": "Changes since",
-    "status_as_of": "Status as of a date",
-    "inferred": "Inferred values",
+    "kinds": N_("What is scored"),
+    "counts": N_("Counts"),
+    "completion_rate": N_("Completion rate"),
+    "completion_rate_partial": N_("With partial credit"),
+    "mean_score": N_("Mean compliance score"),
+    "per_party": N_("Per party"),
+    "party_mean_score": N_("All-parties average"),
+    "overdue": N_("Overdue"),
+    "due_soon": N_("Due by the next milestone"),
+    "changes": N_("Changes since"),
+    "status_as_of": N_("Status as of a date"),
+    "inferred": N_("Inferred values"),
 }
 
 
@@ -147,6 +163,10 @@ class ItemLine:
     chain_length: int = 0
     description: str = ""
     quote: str = ""
+    # The project's unofficial Japanese translations (None: not translated yet).
+    title_ja: str | None = None
+    pillar_title_ja: str | None = None
+    target_label_ja: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -233,6 +253,7 @@ class PillarFigures:
     slug: str
     title: str
     figures: Figures
+    title_ja: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +275,7 @@ class Milestone:
     title: str
     date: dt.date
     days_left: int
+    title_ja: str | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +290,7 @@ class DeclarationInfo:
     content_hash: str = ""
     # Fields whose values the source text does not give (date, place) -> where they come from.
     inferred: dict[str, str] = field(default_factory=dict)
+    title_ja: str | None = None
 
 
 @dataclass
@@ -711,6 +734,8 @@ def build(
             C.chain_length,
             C.description,
             C.quote,
+            C.title_ja,
+            C.target_label_ja,
         )
         .join(pillars_table, C.pillar_id == pillars_table.c.id)
         .outerjoin(last, on_last)
@@ -780,9 +805,12 @@ def build(
                 last_event=newest,
                 party_status=party_status,
                 chain_head=head,
-                chain_length=fields[-3],
-                description=fields[-2],
-                quote=fields[-1],
+                chain_length=fields[-5],
+                description=fields[-4],
+                quote=fields[-3],
+                title_ja=fields[-2],
+                pillar_title_ja=pillar_row.title_ja,
+                target_label_ja=fields[-1],
                 basis=basis or "",
                 inferred=_decode_map(raw_inferred),
                 guidelines=_decode_map(raw_guidelines) or None,
@@ -798,6 +826,7 @@ def build(
             slug=p.slug,
             title=p.title,
             figures=Figures.of((i.kind, i.status) for i in by_pillar[pid]),
+            title_ja=p.title_ja,
         )
         for pid, p in sorted(pillars.items(), key=lambda kv: (kv[1].declaration_id, kv[1].position))
         if by_pillar[pid]
@@ -812,8 +841,16 @@ def build(
         key=lambda m: (m[1], m[0]),
     )
 
+    labels_ja = {
+        (i.target_label, i.target_date): i.target_label_ja for i in items if i.target_label_ja
+    }
     report_milestones = [
-        Milestone(title=label, date=date, days_left=(date - as_of).days)
+        Milestone(
+            title=label,
+            date=date,
+            days_left=(date - as_of).days,
+            title_ja=labels_ja.get((label, date)),
+        )
         for label, date in milestones
     ]
     if since is None and default_since:
@@ -838,6 +875,7 @@ def build(
                     )
                 ),
                 inferred=dict(d.inferred or {}),
+                title_ja=d.title_ja,
             )
             for d in declarations
         ],

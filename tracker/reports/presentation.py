@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from tracker import scrub
+from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import HistoryPoint, Report
 from tracker.statuses import Status
 
@@ -146,20 +147,24 @@ def sample(points: Sequence[HistoryPoint], limit: int) -> list[HistoryPoint]:
     return [points[i] for i in picks]
 
 
-def since_label(report: Report) -> str:
+def since_label(report: Report, lang: Language | None = None) -> str:
     """What the 'since' date is, when it is one of the report's own dates."""
+    lang = lang or Language(DEFAULT)
     if report.since is None:
         return ""
     previous = report.previous_milestone
     if previous is not None and previous.date == report.since:
         return previous.title
     if any(d.date == report.since for d in report.declarations):
-        return "the declaration"
+        return lang._("the declaration")
     return ""
 
 
-def sides_title(report: Report) -> str:
+def sides_title(report: Report, lang: Language | None = None) -> str:
+    lang = lang or Language(DEFAULT)
     names = [p.party for p in report.parties]
     if len(names) <= 1:
-        return f"{''.join(names)}: scored commitments"
-    return f"{', '.join(names[:-1])} and {names[-1]} side by side"
+        return lang._("{party}: scored commitments").format(party="".join(names))
+    return lang._("{parties} and {last} side by side").format(
+        parties=lang._(", ").join(names[:-1]), last=names[-1]
+    )

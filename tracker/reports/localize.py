@@ -1,0 +1,67 @@
+"""The report model in a reader's language: the data's own translations and the party names.
+
+The renderers for people (terminal, Markdown, HTML, PDF) read a localized copy of the report;
+JSON and CSV read the model as built, so their figures, keys and codes never depend on the
+language. Only text changes here: titles (from the fixture's `title_ja`, else the English marked
+（英語のみ）), milestone names and party names; every count, date and status stays as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tracker.i18n import DEFAULT, Language
+from tracker.reports.model import EventLine, ItemLine, Report
+
+
+def _event(e: EventLine | None, lang: Language, titles: dict[str, str]) -> EventLine | None:
+    if e is None:
+        return None
+    party = lang.party(e.party) if e.party else None
+    return replace(e, title=titles.get(e.code, e.title), party=party)
+
+
+def _item(i: ItemLine, lang: Language) -> ItemLine:
+    return replace(
+        i,
+        title=lang.text(i.title, i.title_ja),
+        pillar_title=lang.text(i.pillar_title, i.pillar_title_ja),
+        target_label=lang.text(i.target_label, i.target_label_ja) if i.target_label else None,
+        parties=[lang.party(p) for p in i.parties],
+        party_status={lang.party(p): s for p, s in i.party_status.items()},
+    )
+
+
+def title_of(report: Report, lang: Language) -> str:
+    """The report's title: the one given with --title, else the declarations' titles."""
+    if report.title:
+        return report.title
+    if not report.declarations:
+        return lang._("No declaration loaded")
+    titles = "; ".join(lang.text(d.title, d.title_ja) for d in report.declarations)
+    return lang._("Status report: {titles}").format(titles=titles)
+
+
+def localized(report: Report, lang: Language) -> Report:
+    """A copy of the report whose text is in `lang` (the report itself when it is English)."""
+    if lang.code == DEFAULT:
+        return report
+    items = [_item(i, lang) for i in report.items]
+    titles = {i.code: i.title for i in items}
+    for line, item in zip(items, report.items, strict=True):
+        line.last_event = _event(item.last_event, lang, titles)
+    return replace(
+        report,
+        title=title_of(report, lang),
+        declarations=[
+            replace(
+                d, title=lang.text(d.title, d.title_ja), parties=[lang.party(p) for p in d.parties]
+            )
+            for d in report.declarations
+        ],
+        milestones=[replace(m, title=lang.text(m.title, m.title_ja)) for m in report.milestones],
+        pillars=[replace(p, title=lang.text(p.title, p.title_ja)) for p in report.pillars],
+        parties=[replace(p, party=lang.party(p.party)) for p in report.parties],
+        items=items,
+        changes=[e for e in (_event(c, lang, titles) for c in report.changes) if e is not None],
+    )
