@@ -177,7 +177,7 @@ def downgrade() -> None:
         batch_op.drop_column("chain_head")
         batch_op.drop_column("chain_length")
 
-    # IF EXISTS: a database that passed 0003 before the table was part of it got it from 0006.
+    # IF EXISTS: a database that passed 0003 before the table was part of it got it from 0007_append_only.
     op.execute("DROP TABLE IF EXISTS chain_builds")
 
     with op.batch_alter_table("evidence", schema=None) as batch_op:
