@@ -184,9 +184,12 @@ def _declaration_inferred(d: DeclarationInfo, lang: Language) -> str:
     marked = [name for name in ("place", "date") if name in d.inferred]
     if not marked:
         return ""
-    names = lang._(" and ").join(lang._(_FIELD_NAMES[name]) for name in marked)
-    return lang._(" ({fields} from {source}, not the source text)").format(
-        fields=names, source=d.inferred[marked[0]]
+    # Each inferred field with its own origin (the date's and the place's differ).
+    return "".join(
+        lang._(" ({fields} from {source}, not the source text)").format(
+            fields=lang._(_FIELD_NAMES[name]), source=d.inferred[name]
+        )
+        for name in marked
     )
 
 

@@ -181,13 +181,12 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
     out += [f"# {esc(report.display_title)}", ""]
     for d in report.declarations:
         inferred = [n for n in ("place", "date") if n in d.inferred]
-        note = (
+        # Each inferred field with its own origin (the date's and the place's differ).
+        note = "".join(
             _(" ({fields} inferred: {source})").format(
-                fields=_(" and ").join(_(FIELD_NAMES[n]) for n in inferred),
-                source=esc(d.inferred[inferred[0]]),
+                fields=_(FIELD_NAMES[n]), source=esc(d.inferred[n])
             )
-            if inferred
-            else ""
+            for n in inferred
         )
         place = _("{place}, {date}{inferred}; parties: {parties}").format(
             place=esc(d.place),
