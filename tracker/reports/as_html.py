@@ -167,13 +167,9 @@ def _print_strings(report: Report, lang: Language) -> dict[str, Any]:
         parts.insert(0, _("tracker status report"))
     return {
         "marking": Markup(css_string(report.marking or "")),
-        "footer": Markup(css_string(" · ".join(_control_free(p) for p in parts))),
+        "footer": Markup(css_string(" · ".join(one_line(p) for p in parts))),
         "page": Markup(_page_counter(lang)),
     }
-
-
-def _control_free(text: str) -> str:
-    return one_line(text)
 
 
 # The declaration fields a value can be inferred for, as the page names them.

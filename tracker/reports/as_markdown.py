@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
-from tracker.reports.presentation import TABLE_ROWS, more_items_text, sides_title, since_label
+from tracker.reports.presentation import (
+    TABLE_ROWS,
+    completion_text,
+    more_items_text,
+    sides_title,
+    since_label,
+)
 from tracker.scrub import one_line
 from tracker.statuses import N_, STATUSES, Kind, Status
 
@@ -238,16 +244,7 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
             outlook=f.kinds[Kind.OUTLOOK],
         ),
         "",
-        "- "
-        + _(
-            "Completion rate: {rate} ({achieved} of {n} commitments achieved); with partial "
-            "credit: {partial}"
-        ).format(
-            rate=pct(f.completion_rate),
-            achieved=f.achieved,
-            n=f.commitments,
-            partial=pct(f.completion_rate_partial),
-        ),
+        "- " + completion_text(report, lang),
         "- "
         + _(
             "Mean compliance score: {score} (−1 to +1); all-parties average: {parties} over "

@@ -29,6 +29,7 @@ from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
     PROGRESS_ORDER,
+    completion_text,
     one_line,
     pct,
     sample,
@@ -197,15 +198,7 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
             ongoing=f.kinds[Kind.ONGOING],
             outlook=f.kinds[Kind.OUTLOOK],
         ),
-        _(
-            "Completion rate: {rate} ({achieved} of {n} commitments achieved); with partial "
-            "credit: {partial}"
-        ).format(
-            rate=pct(f.completion_rate),
-            achieved=f.achieved,
-            n=f.commitments,
-            partial=pct(f.completion_rate_partial),
-        ),
+        completion_text(report, lang),
         _(
             "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} scores"
         ).format(

@@ -88,9 +88,18 @@ def more_items_text(total: int, shown: int) -> str:
     )
 
 
-def item_score_text(value: int | None) -> str:
-    """An item's score (-1, 0, +1), or a dash for a kind that is not scored."""
-    return "—" if value is None else f"{value:+d}"
+def completion_text(report: Report, lang: Language) -> str:
+    """The headline's completion figure, worded once for every format for people."""
+    f = report.overall
+    return lang._(
+        "Completion rate: {rate} ({achieved} of {n} commitments achieved); with partial "
+        "credit: {partial}"
+    ).format(
+        rate=pct(f.completion_rate),
+        achieved=f.achieved,
+        n=f.commitments,
+        partial=pct(f.completion_rate_partial),
+    )
 
 
 def is_web_link(reference: str) -> bool:
