@@ -6,7 +6,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from tracker import db, schema
+from tracker import chain, db, schema
 from tracker.models import Base
 
 
@@ -131,7 +131,13 @@ def test_upgrade_from_0001_keeps_every_event(empty_url: str) -> None:
             text("SELECT id, to_status, note, party FROM status_events ORDER BY id")
         ).all()
         evidence = conn.execute(text("SELECT event_id, reference FROM evidence")).all()
+        stored_hash = conn.execute(text("SELECT content_hash FROM commitments")).scalar_one()
     engine.dispose()
+    # 0008 stored the item's content hash, as `load` would have.
+    content = chain.ItemContent(
+        "ABC-01", "p", "T", "", "text", "commitment", ["Japan", "UK"], [], None, None
+    )
+    assert stored_hash == chain.item_hash(content)
     assert [tuple(r) for r in rows] == [
         (1, "in_progress", "note 0", None),
         (2, "achieved", "note 1", None),

@@ -22,8 +22,19 @@ from conftest import Cli, tamper
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from tracker import chain, guards
+from tracker import anchor, chain, guards
 from tracker.db import HEAD_REVISION
+
+
+def _rehash_text(url: str) -> int:
+    """What a forger who rewrote an item's text does next: store the hash of the new text (as
+    `load` would), so that the database agrees with itself. The number of hashes rewritten."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return anchor.store_content_hashes(conn)
+    finally:
+        engine.dispose()
 
 
 def _rows(url: str, sql: str, **params: Any) -> list[Any]:
@@ -219,13 +230,13 @@ def test_downgrade_asks_on_a_terminal(history: Cli, monkeypatch: pytest.MonkeyPa
 
 
 def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> None:
-    out = history.ok("db", "downgrade", "-1")  # the --help example: the guards only
-    assert "0007_append_only -> 0006_japanese." in out
+    out = history.ok("db", "downgrade", "-1")  # the --help example: a derived column only
+    assert "0008_content_hash -> 0007_append_only." in out
     history.ok("db", "upgrade")
     assert history.ok("verify").startswith("verify: OK")
 
 
-@pytest.mark.parametrize("revision", ["bogus", "-9", "0007_append_only", "-0"])
+@pytest.mark.parametrize("revision", ["bogus", "-9", HEAD_REVISION, "-0"])
 def test_downgrade_to_a_wrong_revision_is_one_line(history: Cli, revision: str) -> None:
     stderr = _fails(history, "db", "downgrade", revision)
     assert stderr.count("\n") == 1 and stderr.startswith("error: ")
@@ -450,6 +461,12 @@ def test_against_catches_rewritten_item_text(
     history: Cli, saved: dict[str, Path], column: str, value: str, named: str
 ) -> None:
     tamper(history.url, f"UPDATE commitments SET {column} = {value} WHERE code = 'CYB-03'")
+    # The stored content hash (what reports print) no longer matches the text.
+    stderr = _fails(history, "verify")
+    assert "CYB-03: its stored content hash (what reports print) disagrees with its text" in stderr
+    # A careful forger recomputes it too: the database agrees with itself again, and only a
+    # saved anchor shows the change.
+    assert _rehash_text(history.url) == 1
     assert history.ok("verify").startswith("verify: OK")
     for kind, path in saved.items():
         stderr = _fails(history, "verify", "--against", str(path))
@@ -499,6 +516,7 @@ def test_against_a_digest(history: Cli, saved: dict[str, Path]) -> None:
     assert "unchanged since the digest given" in history.ok("verify", "--against", anchor)
     assert "unchanged" in history.ok("verify", "--against", heads.upper())
     tamper(history.url, "UPDATE commitments SET title = 'x' WHERE code = 'CYB-04'")
+    _rehash_text(history.url)
     # The heads digest covers chains only; the anchor digest covers the text too.
     history.ok("verify", "--against", heads)
     stderr = _fails(history, "verify", "--against", anchor)

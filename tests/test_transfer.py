@@ -53,6 +53,8 @@ def test_export_is_complete_and_versioned(populated) -> None:
     assert data["schema"] == 1
     tables = data["tables"]
     assert len(tables["commitments"]["rows"]) == 23
+    # A cache derived from the text is not data: an import recomputes it.
+    assert "content_hash" not in tables["commitments"]["columns"]
     assert len(tables["status_events"]["rows"]) == 4
     events = [
         dict(zip(tables["status_events"]["columns"], r, strict=True))
@@ -98,13 +100,15 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 
 
 @pytest.mark.parametrize(
-    ("revision", "imports"), [("0006_japanese", True), ("0005_provenance", False)]
+    ("revision", "imports"),
+    [("0006_japanese", True), ("0007_append_only", True), ("0005_provenance", False)],
 )
 def test_exports_of_a_revision_with_the_same_columns_import(
     populated, tmp_path: Path, revision: str, imports: bool
 ) -> None:
-    """0007 added triggers (and a table older exports lack): an export made at 0006 restores as
-    is; one from before 0006's columns does not."""
+    """0007 added triggers (and a table older exports lack), 0008 a derived column that no
+    export carries (the import computes it): an export made at 0006 or 0007 restores as is; one
+    from before 0006's columns does not."""
     from conftest import Cli
 
     path = tmp_path / "e.json"

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tracker import chain
@@ -90,7 +90,8 @@ def declaration_hashes(session: Session) -> list[tuple[str, str]]:
 
 
 def item_query() -> Any:
-    """Every commitment's content columns, chain end and pillar slug (call .where/.order_by)."""
+    """Every commitment's content columns, chain end, stored content hash and pillar slug
+    (call .where/.order_by)."""
     C = commitments_table.c
     return select(
         C.id,
@@ -98,8 +99,35 @@ def item_query() -> Any:
         C.chain_length,
         C.chain_head,
         C.status,
+        C.content_hash,
         pillars_table.c.slug.label("pillar_slug"),
     ).join(pillars_table, pillars_table.c.id == C.pillar_id)
+
+
+def store_content_hashes(
+    connection: Connection, declaration_ids: Sequence[int] | None = None
+) -> int:
+    """Bring the stored content hash of every item (of the given declarations) in step with its
+    text; the number of items whose hash was written. `load`, `import` and the migration that
+    added the column call it, so a report can read the hash instead of computing it."""
+    C = commitments_table.c
+    query = item_query()
+    if declaration_ids is not None:
+        query = query.where(C.declaration_id.in_(declaration_ids))
+    stale = [
+        {"item_id": row.id, "hash": digest}
+        for row in connection.execute(query)
+        if (digest := chain.item_hash(item_content(row._asdict(), row.pillar_slug)))
+        != row.content_hash
+    ]
+    if stale:
+        connection.execute(
+            update(commitments_table)
+            .where(C.id == bindparam("item_id"))
+            .values(content_hash=bindparam("hash")),
+            stale,
+        )
+    return len(stale)
 
 
 def anchor_digest_of(session: Session) -> str:

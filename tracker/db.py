@@ -31,6 +31,7 @@ REVISIONS: tuple[str, ...] = (
     "0005_provenance",
     "0006_japanese",
     "0007_append_only",
+    "0008_content_hash",
 )
 HEAD_REVISION = REVISIONS[-1]
 

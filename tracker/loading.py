@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from tracker import anchor
 from tracker.errors import TrackerError
 from tracker.models import Commitment, Declaration, Pillar, commitments_table
 from tracker.statuses import FORMER_KINDS, Kind
@@ -524,4 +525,5 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         code for code in existing if code not in in_file and code not in result.retired
     )
     session.flush()
+    anchor.store_content_hashes(session.connection(), [declaration.id])
     return result

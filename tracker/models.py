@@ -136,6 +136,12 @@ class Commitment(Base):
     # The end of the event chain, kept with each event: deleting the latest events shows here.
     chain_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     chain_head: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
+    # The hash of the item's text (tracker.chain.item_hash), kept by `load` so that a report of
+    # 100,000 items need not hash each; `verify` recomputes it from the text. Derived: not
+    # exported, recomputed on import.
+    content_hash: Mapped[str] = mapped_column(
+        String(64), default="", server_default="", info={"derived": True}
+    )
 
     declaration: Mapped[Declaration] = relationship()
     pillar: Mapped[Pillar] = relationship()

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, String, Table, Text, func, insert, select, text
+from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.anchor import anchor_digest_of
+from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import heads_digest
 from tracker.db import HEAD_REVISION
 from tracker.errors import TrackerError
@@ -35,8 +35,9 @@ FORMAT = "tracker-export"
 SCHEMA_VERSION = 1
 # Revisions whose tables hold the same columns as the head's: an export from any of them imports
 # as is. 0006 added columns, so earlier exports do not; 0007 added triggers and the chain_builds
-# table, which a 0006 export lacks (none of its chains was recorded as built after the fact).
-SAME_DATA = ("0006_japanese", "0007_append_only")
+# table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
+# 0008 a derived column, which no export carries (see _columns).
+SAME_DATA = ("0006_japanese", "0007_append_only", "0008_content_hash")
 BATCH = 2000
 # An export is a few levels deep (document, tables, a table, its rows, a row, a list in a cell):
 # anything deeper is not one, and is refused before a parser builds it.
@@ -54,6 +55,12 @@ READ_SIZE = 2**20
 
 def _tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
+
+
+def _columns(table: Table) -> list[Column[Any]]:
+    """The columns an export carries: not those derived from others (marked in the models),
+    which the import recomputes, so an export cannot bring in a cache out of step with its data."""
+    return [c for c in table.columns if not c.info.get("derived")]
 
 
 def _encode(value: Any) -> Any:
@@ -75,10 +82,11 @@ def export_lines(session: Session) -> Iterator[str]:
     yield f'  "anchor_digest": "{anchor_digest_of(session)}",\n'
     yield '  "tables": {'
     for t_index, table in enumerate(_tables()):
-        columns = [c.name for c in table.columns]
+        exported = _columns(table)
+        columns = [c.name for c in exported]
         yield ("," if t_index else "") + f'\n    "{table.name}": {{\n'
         yield f'      "columns": {json.dumps(columns)},\n      "rows": ['
-        query = select(table).order_by(table.c.id).execution_options(yield_per=BATCH)
+        query = select(*exported).order_by(table.c.id).execution_options(yield_per=BATCH)
         for r_index, row in enumerate(session.execute(query)):
             values = [_encode(v) for v in row]
             yield ("," if r_index else "") + "\n        " + json.dumps(values, ensure_ascii=False)
@@ -88,7 +96,7 @@ def export_lines(session: Session) -> Iterator[str]:
 
 def _decoder(table: Table) -> dict[str, Any]:
     decoders: dict[str, Any] = {}
-    for column in table.columns:
+    for column in _columns(table):
         if isinstance(column.type, UTCDateTime):
             decoders[column.name] = dt.datetime.fromisoformat
         elif isinstance(column.type, Date):
@@ -131,7 +139,7 @@ def _column_checks(table: Table) -> dict[str, Any]:
     """Per column, a function returning what is wrong with a value (None when it is fine): the
     same limits as the CLI and the loader, so an import cannot bring in what they refuse."""
     checks: dict[str, Any] = {}
-    for column in table.columns:
+    for column in _columns(table):
         nullable = bool(column.nullable)
         kind = column.type
         if isinstance(kind, JSON):
@@ -330,7 +338,7 @@ def import_export(
         columns = _first(source, f"tables.{table.name}.columns")
         if columns is None:
             raise TrackerError(f"{source}: not a complete tracker export (no table {table.name})")
-        expected = [c.name for c in table.columns]
+        expected = [c.name for c in _columns(table)]
         if columns != expected:
             raise TrackerError(
                 f"{source}: table {table.name} has columns {_shown(columns)}, expected {expected}"
@@ -385,6 +393,7 @@ def import_export(
             raise TrackerError(
                 f"{source}: table {broken[0]}, row {broken[1]}: refers to a missing {broken[2]} row"
             )
+    store_content_hashes(session.connection())
     return ImportResult(counts, _verified(session, export, allow_unverified))
 
 

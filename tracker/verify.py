@@ -165,8 +165,17 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             ]
             content = anchor.item_content(commitment._asdict(), commitment.pillar_slug)
             code = commitment.code
+            content_hash = chain.item_hash(content)
+            if commitment.content_hash != content_hash:
+                result.findings.append(
+                    Finding(
+                        code,
+                        "its stored content hash (what reports print) disagrees with its text: "
+                        "the text or the hash was changed outside the tool",
+                    )
+                )
             current.items[code] = chain.ItemAnchor(
-                code, commitment.chain_length, commitment.chain_head, chain.item_hash(content)
+                code, commitment.chain_length, commitment.chain_head, content_hash
             )
             if wanted is not None and code in wanted:
                 current.contents[code] = content

@@ -25,7 +25,6 @@ from tracker.chain import (
     anchor_digest,
     declaration_hash,
     heads_digest,
-    item_hash_of,
 )
 from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
@@ -168,20 +167,9 @@ class ItemLine:
     pillar_title_ja: str | None = None
     target_label_ja: str | None = None
 
-    @property
-    def content_hash(self) -> str:
-        return item_hash_of(
-            self.code,
-            self.pillar,
-            self.title,
-            self.description,
-            self.quote,
-            self.kind.value,
-            self.parties,
-            self.owners,
-            self.target_date,
-            self.target_label,
-        )
+    # The hash of its text, as stored by `load` (tracker.anchor.store_content_hashes) and
+    # checked by `verify`.
+    content_hash: str = ""
 
     # Why the item has its kind, in the text's operative words (fixtures/README.md).
     basis: str = ""
@@ -736,6 +724,7 @@ def build(
             C.quote,
             C.title_ja,
             C.target_label_ja,
+            C.content_hash,
         )
         .join(pillars_table, C.pillar_id == pillars_table.c.id)
         .outerjoin(last, on_last)
@@ -805,12 +794,13 @@ def build(
                 last_event=newest,
                 party_status=party_status,
                 chain_head=head,
-                chain_length=fields[-5],
-                description=fields[-4],
-                quote=fields[-3],
-                title_ja=fields[-2],
+                chain_length=fields[-6],
+                description=fields[-5],
+                quote=fields[-4],
+                title_ja=fields[-3],
                 pillar_title_ja=pillar_row.title_ja,
-                target_label_ja=fields[-1],
+                target_label_ja=fields[-2],
+                content_hash=fields[-1],
                 basis=basis or "",
                 inferred=_decode_map(raw_inferred),
                 guidelines=_decode_map(raw_guidelines) or None,
