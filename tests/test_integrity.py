@@ -169,7 +169,7 @@ def test_live_events_are_written_for_each_planner() -> None:
 
     from tracker.events import live
     from tracker.models import events_table
-    from tracker.reports.model import _latest_event_id
+    from tracker.reports.build import _latest_event_id
 
     query = select(events_table.c.id).where(live())
     on_sqlite = str(query.compile(dialect=sqlite.dialect()))

@@ -564,7 +564,7 @@ def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
 def test_terminal_render_width_and_colour(recorded_sqlite: Cli, width: int) -> None:
     from tracker.db import session_scope
     from tracker.reports import as_terminal
-    from tracker.reports.model import build
+    from tracker.reports.build import build
 
     with session_scope(recorded_sqlite.url, write=False) as s:
         model = build(s, as_of=dt.date.fromisoformat(AS_OF), since=dt.date.fromisoformat(SINCE))
@@ -760,7 +760,7 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
     from tracker import bulk
     from tracker.db import run_in_transaction, session_scope
     from tracker.models import Commitment
-    from tracker.reports.model import ChangeFeed, build
+    from tracker.reports.build import ChangeFeed, build
     from tracker.statuses import Status
 
     recorded = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

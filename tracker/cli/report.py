@@ -234,7 +234,7 @@ def report(
 
     Example: tracker report -f pdf -o 2plus2.pdf --marking OFFICIAL --prepared-by "J. Smith"
     """
-    from tracker.reports.model import build
+    from tracker.reports.build import build
 
     language, bilingual = _languages(lang, bilingual)
     if bilingual and fmt not in (ReportFormat.html, ReportFormat.pdf):
