@@ -747,8 +747,8 @@ def test_report_json_objects_read_back_as_the_fields(
     status: Any,
     corrects: int | None,
 ) -> None:
-    """Commitments and events are written as JSON text field by field (for speed); any text
-    reads back exactly, and the text is what json.dumps writes for the same object."""
+    """Commitments and events are written one per line by orjson (for speed); any text reads
+    back exactly, and the text is what json.dumps writes, compact, for the same object."""
     from tracker.reports import as_json
     from tracker.reports.model import EventLine, ItemLine
     from tracker.statuses import Kind
@@ -767,7 +767,7 @@ def test_report_json_objects_read_back_as_the_fields(
     }  # fmt: skip
     text = as_json.event(line)
     assert json.loads(text) == expected_event
-    assert text == json.dumps(expected_event, ensure_ascii=False)
+    assert text == json.dumps(expected_event, ensure_ascii=False, separators=(",", ":"))
     item = ItemLine(
         code=code, title=title, pillar=note, pillar_title=note, kind=Kind.ONGOING,
         parties=names, owners=names[::-1], target_date=target, target_label=label,
@@ -786,4 +786,4 @@ def test_report_json_objects_read_back_as_the_fields(
     }  # fmt: skip
     text = as_json.item(item)
     assert json.loads(text) == expected_item
-    assert text == json.dumps(expected_item, ensure_ascii=False)
+    assert text == json.dumps(expected_item, ensure_ascii=False, separators=(",", ":"))

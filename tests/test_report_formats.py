@@ -803,7 +803,7 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
     )
     lines = text.splitlines()
     first = lines.index('"commitments": [')
-    assert all(line.startswith('{"code": ') for line in lines[first + 1 : first + 24])
+    assert all(line.startswith('{"code":') for line in lines[first + 1 : first + 24])
 
 
 def test_documents_cut_the_all_items_table_unless_full(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from json.encoder import encode_basestring
 from typing import Any
+
+import orjson
 
 from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, SCHEMA_VERSION, EventLine, Figures, ItemLine, Report
-from tracker.statuses import Kind, Status
 
 
 def _rate(value: float | None) -> float | None:
@@ -35,81 +35,56 @@ def figures(f: Figures) -> dict[str, Any]:
     }
 
 
-_str = encode_basestring  # the C encoder of one string, as json.dumps(ensure_ascii=False)
-
-# Statuses and kinds, already encoded: a large report writes one or more per line.
-_ENUM = {member: _str(member.value) for member in (*Status, *Kind)}
-
-# Lists of names (parties, owners) and party statuses, encoded once per distinct value: most
-# items share a few. (Evidence lists are mostly distinct, and are not kept.) At most _KEPT of
-# each are kept, so data where every item has its own list costs no memory per item.
-_KEPT = 1024
-_NAMES: dict[tuple[str, ...], str] = {}
-_PARTY_STATUS: dict[tuple[tuple[str, Status], ...], str] = {}
-
-
-def _opt(value: str | None) -> str:
-    return "null" if value is None else _str(value)
-
-
-def _list(texts: list[str]) -> str:
-    return "[" + ", ".join(map(_str, texts)) + "]"
-
-
-def _names(names: list[str]) -> str:
-    key = tuple(names)
-    text = _NAMES.get(key)
-    if text is None:
-        text = _list(names)
-        if len(_NAMES) < _KEPT:
-            _NAMES[key] = text
-    return text
-
-
-def _party_status(statuses: dict[str, Status]) -> str:
-    key = tuple(statuses.items())
-    text = _PARTY_STATUS.get(key)
-    if text is None:
-        text = "{" + ", ".join(f"{_str(p)}: {_ENUM[s]}" for p, s in key) + "}"
-        if len(_PARTY_STATUS) < _KEPT:
-            _PARTY_STATUS[key] = text
-    return text
+def event_data(e: EventLine) -> dict[str, Any]:
+    """One event's keys, in schema order (orjson writes dates, times and statuses as ISO text
+    and plain strings)."""
+    return {
+        "id": e.id,
+        "code": e.code,
+        "on": e.on,
+        "party": e.party,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "note": e.note,
+        "reason": e.reason,
+        "evidence": e.evidence,
+        "actor": e.actor,
+        "recorded_at": e.recorded_at,
+        "corrects": e.corrects_id,
+    }
 
 
 def event(e: EventLine) -> str:
-    """One event as JSON text, keys in schema order.
-
-    Written field by field with the C string encoder rather than through a dict and
-    json.dumps: a report as of a busy month writes hundreds of thousands of these.
-    """
-    return (
-        f'{{"id": {e.id}, "code": {_str(e.code)}, "on": "{e.on.isoformat()}", '
-        f'"party": {_opt(e.party)}, '
-        f'"from_status": {_ENUM[e.from_status]}, "to_status": {_ENUM[e.to_status]}, '
-        f'"note": {_str(e.note)}, "reason": {_opt(e.reason)}, '
-        f'"evidence": {_list(e.evidence)}, '
-        f'"actor": {_str(e.actor)}, "recorded_at": "{e.recorded_at.isoformat()}", '
-        f'"corrects": {"null" if e.corrects_id is None else e.corrects_id}}}'
-    )
+    """One event as one line of JSON. orjson, not json.dumps or hand-built text: a report as
+    of a busy month writes hundreds of thousands of these, and the full report 100,000 items."""
+    return orjson.dumps(event_data(e)).decode()
 
 
-def item(i: ItemLine, content_hash: str | None = None) -> str:
-    """One commitment as JSON text, keys in schema order (see event). `content_hash` saves
-    hashing the item again when the caller already has it."""
-    return (
-        f'{{"code": {_str(i.code)}, "title": {_str(i.title)}, "pillar": {_str(i.pillar)}, '
-        f'"kind": {_ENUM[i.kind]}, "parties": {_names(i.parties)}, '
-        f'"owners": {_names(i.owners)}, '
-        f'"target": {_opt(None if i.target_date is None else i.target_date.isoformat())}, '
-        f'"target_label": {_opt(i.target_label)}, '
-        f'"status": {_ENUM[i.status]}, "score": {"null" if i.score is None else i.score}, '
-        f'"party_status": {_party_status(i.party_status)}, '
-        f'"overdue": {"true" if i.overdue else "false"}, '
-        f'"last_event": {"null" if i.last_event is None else event(i.last_event)}, '
-        f'"chain_head": {_str(i.chain_head)}, "chain_length": {i.chain_length}, '
-        f'"content_hash": "{i.content_hash if content_hash is None else content_hash}", '
-        f'"basis": {_str(i.basis)}, "inferred": {_names(sorted(i.inferred))}}}'
-    )
+def item(i: ItemLine) -> str:
+    """One commitment as one line of JSON, keys in schema order (see event)."""
+    last = i.last_event
+    return orjson.dumps(
+        {
+            "code": i.code,
+            "title": i.title,
+            "pillar": i.pillar,
+            "kind": i.kind,
+            "parties": i.parties,
+            "owners": i.owners,
+            "target": i.target_date,
+            "target_label": i.target_label,
+            "status": i.status,
+            "score": i.score,
+            "party_status": i.party_status,
+            "overdue": i.overdue,
+            "last_event": None if last is None else event_data(last),
+            "chain_head": i.chain_head,
+            "chain_length": i.chain_length,
+            "content_hash": i.content_hash,
+            "basis": i.basis,
+            "inferred": sorted(i.inferred),
+        }
+    ).decode()
 
 
 def to_data(
@@ -192,8 +167,7 @@ def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
     per line, a block of lines at a time. `changes` goes where the schema puts it (before
     history and heads_digest), so the head is split around it.
     """
-    anchors = report.anchor_items()  # each item's content hashed once, for both uses
-    head = to_data(report, report.anchor_digest(anchors), lang)
+    head = to_data(report, lang=lang)
     tail_keys = [k for k in ("history", "heads_digest", "anchor_digest") if k in head]
     yield "{\n"
     for key, value in head.items():
@@ -205,7 +179,7 @@ def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
     for key in tail_keys:
         yield f"{_dumps(key)}: {_dumps(head[key])},\n"
     yield '"commitments": ['
-    yield from _lines(map(item, report.items, (a.content_hash for a in anchors)))
+    yield from _lines(map(item, report.items))
     yield "]\n}\n"
 
 
