@@ -9,13 +9,17 @@ import io
 import json
 import os
 import stat
+from collections.abc import Callable
 
 import pytest
+import typer
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import ArgumentError, InvalidRequestError
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tracker.cli import app
-from tracker.models import StatusEvent
+from tracker.models import Commitment, StatusEvent
 
 TODAY = dt.date.today().isoformat()
 
@@ -237,6 +241,59 @@ def test_unreachable_server_is_one_line_with_the_password_masked() -> None:
     line = _one_line_error(CliRunner().invoke(app, ["--db", url, "list"]))
     assert "s3cret" not in line
     assert "127.0.0.1" in line and "teamdb" in line
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql+nosuch://u@127.0.0.1:1/db", "sqlite+pysqlcipher:///absent.db"]
+)
+def test_a_driver_that_cannot_be_loaded_is_one_line(url: str) -> None:
+    line = _one_line_error(CliRunner().invoke(app, ["--db", url, "list"]))
+    assert "nosuch" in line or "not installed" in line
+
+
+# --- the error edge -------------------------------------------------------------------------
+
+
+def _probe(work: Callable[[Session], object]) -> typer.Typer:
+    """The tracker app's edge (its group, --db) around one command running `work` in a session:
+    what a database failure, or a bug, in any command meets."""
+    from tracker.cli import TrackerGroup, main_callback
+    from tracker.cli.options import session
+
+    probe = typer.Typer(cls=TrackerGroup)
+    probe.callback()(main_callback)
+
+    @probe.command()
+    def run(ctx: typer.Context) -> None:
+        with session(ctx) as s:
+            work(s)
+
+    return probe
+
+
+def test_a_database_failure_is_one_line(cli) -> None:
+    # A real failure of the database (a duplicate primary key), not one the session turned
+    # into a TrackerError itself: the edge says it in one line.
+    duplicate = text("INSERT INTO declarations SELECT * FROM declarations")
+    result = CliRunner().invoke(_probe(lambda s: s.execute(duplicate)), ["--db", cli.url, "run"])
+    assert "declarations" in _one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    "bug",
+    [
+        pytest.param(
+            lambda s: s.scalars(select(Commitment).where(Commitment.code == "NONE-01")).one(),
+            id="one-of-none",
+        ),
+        pytest.param(lambda s: select(Commitment).where("code = 'CYB-01'"), id="untyped-text"),
+    ],
+)
+def test_a_programming_error_is_not_called_a_database_error(cli_sqlite, bug) -> None:
+    result = CliRunner().invoke(_probe(bug), ["--db", cli_sqlite.url, "run"])
+    # The traceback stays: SQLAlchemy raised it, but the bug is ours, not the database's.
+    assert isinstance(result.exception, InvalidRequestError | ArgumentError), result.output
+    assert "error:" not in result.stderr
 
 
 # --- list -----------------------------------------------------------------------------------

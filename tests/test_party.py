@@ -67,3 +67,14 @@ def test_report_per_party_figures(cli) -> None:
     assert only_uk["filters"] == {"party": "UK"}
     md = cli.ok("report")
     assert "## By party" in md
+
+
+def test_decoded_names_are_the_callers_own() -> None:
+    from tracker.commitments import decode_names
+
+    # Decoding is cached: a caller changing its list must not change the next caller's.
+    first = decode_names('["Japan", "UK"]')
+    first.append("France")
+    first[0] = "changed"
+    assert decode_names('["Japan", "UK"]') == ["Japan", "UK"]
+    assert decode_names(None) == [] and decode_names('{"not": "a list"}') == []

@@ -489,7 +489,7 @@ def test_html_without_matplotlib_keeps_every_table(
     monkeypatch.setattr(charts, "available", lambda: False)
     page = report(recorded_sqlite, "html")
     assert "<svg" not in page
-    assert "Charts need matplotlib: pip install &#39;tracker[charts]&#39;" in page
+    assert "Charts need matplotlib: pip install matplotlib" in page
     assert 'id="pillar-figures"' in page and 'id="burnup-data"' in page
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from tracker import chain
-from tracker.progress import content_of
 from tracker.verify import _check
 
 
@@ -47,10 +46,9 @@ def _chain(*rows: Row) -> tuple[Item, list[Row]]:
     by_id = {r.id: r for r in rows}
     for row in rows:
         target = by_id.get(row.corrects_id) if row.corrects_id else None
-        content = content_of(
-            replace(row, prev_hash=previous), "CYB-01", target.seq if target else None,
-            EVIDENCE.get(row.id, []),
-        )  # fmt: skip
+        content = chain.event_content(
+            row, "CYB-01", target.seq if target else None, EVIDENCE.get(row.id, [])
+        )
         digest = chain.event_hash(previous, content)
         linked.append(replace(row, prev_hash=previous, hash=digest))
         previous = digest

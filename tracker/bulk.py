@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -30,6 +30,23 @@ class NewEvent:
     note: str
     actor: str
     recorded_at: dt.datetime
+
+
+class _EventRow(NamedTuple):
+    """A row of status_events as appended here: a whole-commitment event, correcting none."""
+
+    commitment_id: int
+    seq: int
+    from_status: str
+    to_status: str
+    note: str
+    actor: str
+    effective_on: dt.date
+    recorded_at: dt.datetime
+    prev_hash: str
+    party: str | None = None
+    reason: str | None = None
+    corrects_id: int | None = None
 
 
 def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewEvent]]]) -> int:
@@ -79,38 +96,19 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
             current = Status(status) if status else DEFAULT_STATUS
             for event in new_events:
                 seq += 1
-                content = chain.EventContent(
-                    code=code,
+                row = _EventRow(
+                    commitment_id=commitment_id,
                     seq=seq,
-                    party=None,
                     from_status=current.value,
                     to_status=event.to_status.value,
                     note=event.note,
-                    reason=None,
                     actor=event.actor,
                     effective_on=event.effective_on,
                     recorded_at=event.recorded_at,
-                    corrects_seq=None,
-                    evidence=[],
+                    prev_hash=head,
                 )
-                digest = chain.event_hash(head, content)
-                pending.append(
-                    {
-                        "commitment_id": commitment_id,
-                        "party": None,
-                        "from_status": current.value,
-                        "to_status": event.to_status.value,
-                        "note": event.note,
-                        "reason": None,
-                        "actor": event.actor,
-                        "effective_on": event.effective_on,
-                        "recorded_at": event.recorded_at,
-                        "seq": seq,
-                        "prev_hash": head,
-                        "hash": digest,
-                        "corrects_id": None,
-                    }
-                )
+                digest = chain.event_hash(head, chain.event_content(row, code, None, ()))
+                pending.append({**row._asdict(), "hash": digest})
                 head, current = digest, event.to_status
                 total += 1
             heads.append(

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
+from typing import Protocol
 
 FORMAT = 1
 GENESIS = "0" * 64
@@ -63,6 +64,69 @@ class EventContent:
     recorded_at: dt.datetime
     corrects_seq: int | None
     evidence: Sequence[EvidenceContent]
+
+
+class HashedEvidence(Protocol):
+    """What an event's hash covers of one evidence record, whatever holds it (an Evidence, a row
+    of evidence, an EvidenceContent)."""
+
+    @property
+    def reference(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def published_on(self) -> dt.date | None: ...
+
+
+class HashedEvent(Protocol):
+    """What an event's hash covers of the event itself, whatever holds it (a StatusEvent being
+    written, a row of status_events being verified, a row of a bulk insert)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def party(self) -> str | None: ...
+    @property
+    def from_status(self) -> str: ...
+    @property
+    def to_status(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def effective_on(self) -> dt.date: ...
+    @property
+    def recorded_at(self) -> dt.datetime: ...
+
+
+def event_content(
+    event: HashedEvent,
+    code: str,
+    corrects_seq: int | None,
+    evidence: Iterable[HashedEvidence],
+) -> EventContent:
+    """The hash input of an event: the one place that says which of its fields the chain covers,
+    for the writers (progress, bulk) and the checker (verify) alike. The commitment's code and
+    the corrected event's seq stand for the ids, which differ between databases."""
+    return EventContent(
+        code=code,
+        seq=event.seq,
+        party=event.party,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        note=event.note,
+        reason=event.reason,
+        actor=event.actor,
+        effective_on=event.effective_on,
+        recorded_at=event.recorded_at,
+        corrects_seq=corrects_seq,
+        evidence=[EvidenceContent(e.reference, e.kind, e.title, e.published_on) for e in evidence],
+    )
 
 
 def canonical(event: EventContent) -> bytes:

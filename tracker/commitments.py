@@ -128,10 +128,15 @@ def _party_status(party: str) -> Any:
 
 
 @functools.lru_cache(maxsize=4096)
-def decode_names(raw: str | None) -> list[str]:
-    """A JSON list of names read as text; most items share a few lists, so decode each once."""
+def _decoded_names(raw: str) -> tuple[str, ...]:
     names = json.loads(raw) if raw else []
-    return names if isinstance(names, list) else []
+    return tuple(names) if isinstance(names, list) else ()
+
+
+def decode_names(raw: str | None) -> list[str]:
+    """A JSON list of names read as text; most items share a few lists, so each is decoded once
+    (cached as a tuple) and every caller gets its own list, which it may change freely."""
+    return list(_decoded_names(raw or ""))
 
 
 def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:

@@ -8,21 +8,33 @@ transaction-scoped advisory lock (two loads of one file then leave one copy of e
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from tracker.models import Commitment
 
-_LOAD_LOCK_KEY = 0x7472_6B6C  # "trkl"
+# PostgreSQL advisory lock keys, one per kind of work they serialise: ASCII tags, so that they
+# read as ours in pg_locks and cannot meet each other.
+LOAD_LOCK_KEY = 0x7472_6B6C  # "trkl"
+MIGRATION_LOCK_KEY = 0x7472_6B6D  # "trkm"
 
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _advisory_lock(executor: Session | Connection, key: int) -> None:
+    executor.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def lock_for_load(session: Session) -> None:
     if _is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOAD_LOCK_KEY})
+        _advisory_lock(session, LOAD_LOCK_KEY)
+
+
+def lock_for_migration(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        _advisory_lock(connection, MIGRATION_LOCK_KEY)
 
 
 def lock_commitment(session: Session, commitment_id: int) -> Commitment:

@@ -44,10 +44,10 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
     key = (url, write, foreign_keys)
     if key in _engines:
         return _engines[key]
-    from sqlalchemy import create_engine, event
+    from sqlalchemy import event
 
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = _create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -65,16 +65,32 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
             connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     else:
-        try:
-            engine = create_engine(url, pool_pre_ping=False)
-        except ImportError as exc:
-            # postgresql:// alone means psycopg2, which tracker does not install.
-            raise TrackerError(
-                f"cannot use {mask_url(url)}: its driver is not installed ({exc.name or exc}); "
-                "use postgresql+psycopg://... with pip install 'tracker[postgres]'"
-            ) from None
+        engine = _create_engine(url, pool_pre_ping=False)
     _engines[key] = engine
     return engine
+
+
+def _create_engine(url: str, **options: Any) -> Engine:
+    """create_engine, with a driver that cannot be loaded said in one line."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        return create_engine(url, **options)
+    except NoSuchModuleError as exc:
+        # A driver name SQLAlchemy does not know (postgresql+nosuch://): the user's to fix.
+        raise connection_error(url, exc) from None
+    except ImportError as exc:
+        # A driver SQLAlchemy knows but tracker does not install (psycopg2, pysqlcipher3).
+        use = (
+            "sqlite:///FILE"
+            if url.startswith("sqlite")
+            else "postgresql+psycopg://... with pip install 'tracker[postgres]'"
+        )
+        raise TrackerError(
+            f"cannot use {mask_url(url)}: its driver is not installed ({exc.name or exc}); "
+            f"use {use}"
+        ) from None
 
 
 def dispose_engines() -> None:

@@ -14,7 +14,6 @@ import datetime as dt
 import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -147,35 +146,6 @@ def _evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[Evide
     return cleaned
 
 
-def content_of(
-    event: StatusEvent | Any,
-    code: str,
-    corrects_seq: int | None,
-    evidence: Sequence[chain.EvidenceContent] | None = None,
-) -> chain.EventContent:
-    """What an event's hash covers. `event` is a StatusEvent, or a row of status_events with
-    its `evidence` given (tracker verify reads rows)."""
-    return chain.EventContent(
-        code=code,
-        seq=event.seq,
-        party=event.party,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        note=event.note,
-        reason=event.reason,
-        actor=event.actor,
-        effective_on=event.effective_on,
-        recorded_at=event.recorded_at,
-        corrects_seq=corrects_seq,
-        evidence=[
-            chain.EvidenceContent(e.reference, e.kind, e.title, e.published_on)
-            for e in event.evidence
-        ]
-        if evidence is None
-        else list(evidence),
-    )
-
-
 def get_event(session: Session, event_id: int) -> StatusEvent:
     event = session.get(StatusEvent, event_id)
     if event is None:
@@ -304,7 +274,8 @@ def record_progress(
         )
         for i, e in enumerate(specs)
     ]
-    event.hash = chain.event_hash(previous, content_of(event, commitment.code, corrects_seq))
+    content = chain.event_content(event, commitment.code, corrects_seq, event.evidence)
+    event.hash = chain.event_hash(previous, content)
     session.add(event)
     commitment.chain_length = event.seq
     commitment.chain_head = event.hash

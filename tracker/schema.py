@@ -40,16 +40,13 @@ def migrating(url: str) -> Iterator[Connection]:
     """One transaction with the schema open for changes."""
     from sqlalchemy.exc import OperationalError
 
+    from tracker.concurrency import lock_for_migration
     from tracker.db import connection_error
 
     engine = make_engine(url, write=True, foreign_keys=False)
     try:
         with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # Two `tracker init` at once: the second waits, then finds the schema at head.
-                from sqlalchemy import text
-
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x74726B6D})
+            lock_for_migration(connection)
             yield connection
     except OperationalError as exc:
         raise connection_error(url, exc) from None

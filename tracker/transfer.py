@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -402,6 +402,59 @@ class ImportResult:
     counts: dict[str, int]
     # What failed verification, when the import was allowed to go on without it.
     unverified: list[str]
+
+
+def restore(url: str, export: Export, *, allow_unverified: bool = False) -> ImportResult:
+    """Restore an export into the new, empty database at `url`, created and migrated if needed.
+
+    A new SQLite file is built under a temporary name beside it and moved into place at the end,
+    so an import that fails or is killed leaves no file.
+    """
+    from tracker.config import sqlite_path
+    from tracker.setup import migrate_and_fill
+
+    def fill(session: Session) -> ImportResult:
+        return import_export(session, export, allow_unverified=allow_unverified)
+
+    target = sqlite_path(url)
+    if target is None or target.exists():
+        return migrate_and_fill(url, fill)[0]
+    return _into_new_sqlite_file(url, target, fill)
+
+
+def _into_new_sqlite_file(
+    url: str, target: Path, fill: Callable[[Session], ImportResult]
+) -> ImportResult:
+    """Fill a temporary file beside `target`, then move it into place: killed at any moment,
+    this leaves no file at `target` (at worst a hidden temporary one)."""
+    import os
+    import secrets
+
+    from tracker.db import dispose_engines, ensure_sqlite_file
+    from tracker.setup import migrate_and_fill, remove_sqlite_files
+
+    temporary = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
+    temporary_url = url.replace(str(target), str(temporary), 1)
+    if not ensure_sqlite_file(temporary_url):
+        raise TrackerError(f"cannot create a temporary database beside {target}")
+    try:
+        result, _ = migrate_and_fill(temporary_url, fill)
+        dispose_engines()  # closes the connections: SQLite folds its WAL into the file
+        wal = Path(f"{temporary}-wal")
+        if wal.exists() and wal.stat().st_size:
+            raise TrackerError(f"cannot finish {target}: its write-ahead log was not folded in")
+        try:
+            # A link, not a rename: it fails rather than replace a file created meanwhile.
+            os.link(temporary, target)
+        except FileExistsError:
+            raise TrackerError(
+                f"{target} appeared during the import; nothing was replaced"
+            ) from None
+        except OSError as exc:
+            raise TrackerError(f"cannot create {target}: {exc.strerror or exc}") from None
+    finally:
+        remove_sqlite_files(temporary_url)
+    return result
 
 
 def _insert(session: Session, table: Table, rows: list[dict[str, Any]], source: Path) -> None:

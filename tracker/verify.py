@@ -13,7 +13,7 @@ declaration's source, for comparison with a saved copy (tracker.anchor).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from tracker import anchor, chain, guards
 from tracker.models import chain_builds_table, events_table, evidence_table
-from tracker.progress import content_of
 from tracker.statuses import DEFAULT_STATUS
 
 E, V = events_table.c, evidence_table.c
@@ -61,7 +60,7 @@ class VerifyResult:
 
 
 def _check(
-    commitment: Any, events: Sequence[Any], evidence: dict[int, list[chain.EvidenceContent]]
+    commitment: Any, events: Sequence[Any], evidence: Mapping[int, Sequence[chain.HashedEvidence]]
 ) -> Iterator[str]:
     """The findings for one commitment (a row of commitments) and its events (rows of
     status_events, in seq order), with the evidence of those events by event id."""
@@ -85,7 +84,9 @@ def _check(
                 yield f"{label} corrects event #{event.corrects_id}, not of this commitment"
             else:
                 corrects_seq = target.seq
-        content = content_of(event, commitment.code, corrects_seq, evidence.get(event.id, []))
+        content = chain.event_content(
+            event, commitment.code, corrects_seq, evidence.get(event.id, ())
+        )
         digest = chain.event_hash(event.prev_hash, content)
         if digest != event.hash:
             yield f"{label} does not match its hash: edited or inserted outside the tool"
@@ -145,16 +146,14 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             select(events_table).where(E.commitment_id.in_(ids)).order_by(E.commitment_id, E.seq)
         ).all():
             events[event.commitment_id].append(event)
-        evidence: dict[int, list[chain.EvidenceContent]] = defaultdict(list)
+        evidence: dict[int, list[chain.HashedEvidence]] = defaultdict(list)
         for ref in session.execute(
             select(V.event_id, V.reference, V.kind, V.title, V.published_on)
             .join(events_table, V.event_id == E.id)
             .where(E.commitment_id.in_(ids))
             .order_by(V.event_id, V.position)
         ).all():
-            evidence[ref.event_id].append(
-                chain.EvidenceContent(ref.reference, ref.kind, ref.title, ref.published_on)
-            )
+            evidence[ref.event_id].append(ref)
         for commitment in batch:
             history = events[commitment.id]
             result.commitments += 1

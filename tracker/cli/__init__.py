@@ -42,7 +42,12 @@ class TrackerGroup(TyperGroup):
         except TrackerError as exc:
             _fail(str(exc), exc.exit_code)
         except Exception as exc:
-            if type(exc).__module__.startswith("sqlalchemy"):
+            # Only the database's own failures (a DBAPIError wraps the driver's: connection
+            # refused, disk full, a constraint) are one line; any other SQLAlchemy error is a
+            # bug here and keeps its traceback. Looked up, not imported: the import costs a
+            # command that never touched SQLAlchemy, which then cannot have raised its errors.
+            sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+            if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
                 from tracker.config import resolve_url
                 from tracker.db import connection_error
 

@@ -38,18 +38,6 @@ def _print_result(result: LoadResult) -> None:
         typer.echo(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
 
 
-def remove_sqlite_files(url: str) -> None:
-    """Leave no half-made database behind when a command created it and then failed."""
-    from tracker.config import sqlite_path
-    from tracker.db import dispose_engines
-
-    dispose_engines()
-    path = sqlite_path(url)
-    if path is not None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 def init(
     ctx: typer.Context,
     fixture: Annotated[
@@ -63,28 +51,13 @@ def init(
 
     Example: tracker init
     """
-    from sqlalchemy.orm import Session
-
-    from tracker import schema
-    from tracker.db import describe, ensure_sqlite_file
-    from tracker.loading import read_fixture, sync_fixture
-    from tracker.paths import bundled_fixture
+    from tracker.db import describe
+    from tracker.setup import initialise
 
     url = database_url(ctx)
-    loaded = read_fixture(fixture or bundled_fixture())
-    created = ensure_sqlite_file(url)
-    try:
-        with schema.migrating(url) as connection:
-            schema.upgrade(connection, url)
-            with Session(bind=connection) as s:
-                result = sync_fixture(s, loaded)
-                s.flush()
-    except BaseException:
-        if created:
-            remove_sqlite_files(url)
-        raise
-    typer.echo(f"Database: {describe(url)}{' (created)' if created else ''}")
-    _print_result(result)
+    done = initialise(url, fixture)
+    typer.echo(f"Database: {describe(url)}{' (created)' if done.created else ''}")
+    _print_result(done.loaded)
 
 
 def load(

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from tracker.cli.options import database_url, session, write_output
-from tracker.errors import TrackerError
-
-if TYPE_CHECKING:
-    from tracker.transfer import Export, ImportResult
 
 
 def export(
@@ -54,17 +50,12 @@ def import_(
 
     Example: tracker --db postgresql+psycopg://tracker@db/tracker import tracker.json
     """
-    from tracker.config import sqlite_path
     from tracker.db import describe
-    from tracker.transfer import read_export
+    from tracker.transfer import read_export, restore
 
     export = read_export(path)
     url = database_url(ctx)
-    target = sqlite_path(url)
-    if target is not None and not target.exists():
-        result = _import_new_sqlite(url, target, export, allow_unverified)
-    else:
-        result = _import(url, export, allow_unverified)
+    result = restore(url, export, allow_unverified=allow_unverified)
     summary = ", ".join(f"{n} {name}" for name, n in result.counts.items())
     typer.echo(f"Imported into {describe(url)}: {summary}.")
     if result.unverified:
@@ -73,52 +64,3 @@ def import_(
             f"{result.unverified[0]}; `tracker verify` lists them",
             err=True,
         )
-
-
-def _import(url: str, export: Export, allow_unverified: bool) -> ImportResult:
-    from sqlalchemy.orm import Session
-
-    from tracker import schema
-    from tracker.transfer import import_export
-
-    with schema.migrating(url) as connection:
-        schema.upgrade(connection, url)
-        with Session(bind=connection) as s:
-            result = import_export(s, export, allow_unverified=allow_unverified)
-            s.flush()
-    return result
-
-
-def _import_new_sqlite(
-    url: str, target: Path, export: Export, allow_unverified: bool
-) -> ImportResult:
-    """Import into a temporary file beside `target`, then move it into place: killed at any
-    moment, this leaves no file at `target` (at worst a hidden temporary one)."""
-    import os
-    import secrets
-
-    from tracker.cli.setup import remove_sqlite_files
-    from tracker.db import dispose_engines, ensure_sqlite_file
-
-    temporary = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
-    temporary_url = url.replace(str(target), str(temporary), 1)
-    if not ensure_sqlite_file(temporary_url):
-        raise TrackerError(f"cannot create a temporary database beside {target}")
-    try:
-        result = _import(temporary_url, export, allow_unverified)
-        dispose_engines()  # closes the connections: SQLite folds its WAL into the file
-        wal = Path(f"{temporary}-wal")
-        if wal.exists() and wal.stat().st_size:
-            raise TrackerError(f"cannot finish {target}: its write-ahead log was not folded in")
-        try:
-            # A link, not a rename: it fails rather than replace a file created meanwhile.
-            os.link(temporary, target)
-        except FileExistsError:
-            raise TrackerError(
-                f"{target} appeared during the import; nothing was replaced"
-            ) from None
-        except OSError as exc:
-            raise TrackerError(f"cannot create {target}: {exc.strerror or exc}") from None
-    finally:
-        remove_sqlite_files(temporary_url)
-    return result

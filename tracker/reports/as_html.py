@@ -101,9 +101,7 @@ def _charts(report: Report, enabled: bool, lang: Language) -> dict[str, Any]:
         return {"pillars": None, "burnup": None, "note": None}
     _ = lang._
     if not charts.available():
-        note = _(
-            "Charts need matplotlib: pip install 'tracker[charts]'. The tables hold every figure."
-        )
+        note = _("Charts need matplotlib: pip install matplotlib. The tables hold every figure.")
         return {"pillars": None, "burnup": None, "note": note}
     if lang.code == "ja" and charts.cjk_font() is None:
         # Without a CJK font matplotlib would draw every Japanese label as an empty box.

@@ -1,12 +1,13 @@
 """The HTML report's charts, drawn by matplotlib as SVG markup to inline in the page.
 
-matplotlib is optional (`pip install 'tracker[charts]'`) and slow to import, so it is imported
-here, inside the functions, and never through pyplot: a Figure on its own SVG canvas leaves the
-process's backend alone. The SVG is made deterministic and self-contained: text stays text
-(`svg.fonttype = none`, so no embedded glyphs and no web fonts), ids are hashed with a fixed salt,
-the metadata block (with its creator URL and date) is dropped, and so are the XML prolog, the
-DOCTYPE and the namespace declarations, which inline SVG in HTML does not need. Labels come from
-the declaration file, so `$` is escaped: matplotlib would otherwise read "$...$" as maths.
+matplotlib is a dependency, but an install can lack it (the report then says to `pip install
+matplotlib`), and it is slow to import, so it is imported here, inside the functions, and never
+through pyplot: a Figure on its own SVG canvas leaves the process's backend alone. The SVG is
+made deterministic and self-contained: text stays text (`svg.fonttype = none`, so no embedded
+glyphs and no web fonts), ids are hashed with a fixed salt, the metadata block (with its creator
+URL and date) is dropped, and so are the XML prolog, the DOCTYPE and the namespace declarations,
+which inline SVG in HTML does not need. Labels come from the declaration file, so `$` is
+escaped: matplotlib would otherwise read "$...$" as maths.
 
 Japanese labels need a CJK font: `cjk_font()` looks one up among the installed fonts (Debian's
 fonts-noto-cjk gives Noto Sans CJK JP) and the charts list it after DejaVu Sans, so matplotlib
