@@ -118,11 +118,8 @@ class ItemLine:
     party_status: dict[str, Status] = field(default_factory=dict)
     # The hash at the end of the item's event chain when the report was made (tracker verify).
     chain_head: str = ""
-    # Its length, and what the item's content hash covers beyond the fields above (tracker
-    # verify --against): hashed only when a renderer asks (the JSON report).
+    # Its length (tracker verify --against compares it with a saved copy's).
     chain_length: int = 0
-    description: str = ""
-    quote: str = ""
     # The project's unofficial Japanese translations (None: not translated yet).
     title_ja: str | None = None
     pillar_title_ja: str | None = None
