@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_crash_safety import write_fixture
+from generated import write_fixture
 
 PROBE = """
 import gc, json, os, sys
