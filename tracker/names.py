@@ -18,8 +18,9 @@ from tracker.config import sqlite_path
 
 CODES = "SELECT code FROM commitments ORDER BY code"
 PILLARS = "SELECT DISTINCT slug FROM pillars ORDER BY slug"
-# Few distinct lists of parties, however many items share them.
-PARTIES = "SELECT DISTINCT parties FROM commitments"
+# Few distinct lists of parties, however many items share them; as text, because PostgreSQL's
+# json has no equality for DISTINCT.
+PARTIES = "SELECT DISTINCT CAST(parties AS TEXT) FROM commitments"
 
 
 def codes(url: str) -> list[str]:
@@ -33,8 +34,7 @@ def pillars(url: str) -> list[str]:
 def parties(url: str) -> list[str]:
     found: set[str] = set()
     for names in _column(url, PARTIES):
-        # A JSON array: text on SQLite, already a list from PostgreSQL's json.
-        found.update(json.loads(names) if isinstance(names, str) else names)
+        found.update(json.loads(names))
     return sorted(found)
 
 
