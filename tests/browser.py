@@ -25,6 +25,28 @@ import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Evaluated after axe_source() in a page: the WCAG 2.1 A/AA violations (first nodes of each)
+# and the rules that passed.
+AXE_RUN = (
+    f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(WCAG_TAGS)}}}}})"
+    ".then(r => ({violations: r.violations.map(v => ({id: v.id, help: v.help, "
+    "nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})), "
+    "passes: r.passes.map(p => p.id)}))"
+)
+
+
+def axe_source() -> str:
+    """axe-core's script (tests/a11y, installed with npm); CI fails without it, elsewhere the
+    test is skipped."""
+    if AXE.is_file():
+        return AXE.read_text(encoding="utf-8")
+    reason = f"axe-core is not installed: npm install --prefix {AXE.parents[2]}"
+    if IN_CI:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
 
 def chromium_binary() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -10,6 +10,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# A note that tries everything a terminal, a bidi-aware viewer or a line-based reader can be
+# fooled by (escape sequences, a title change, bidi overrides, line and paragraph separators, a
+# forged log line), and the characters none of it may reach the output with.
+HOSTILE_NOTE = (
+    "ok\x1bc\x1b]0;owned\x07 \u202etxt.exe\u2066 line\u2028sep\x85nel\r\n"
+    "2026-01-01  #999  CYB-02  not started → achieved  by forger"
+)
+UNSAFE = ["\x1b", "\x07", "\u202e", "\u2066", "\u2028", "\x85", "\r"]
+
 
 def one_line_error(result: Any, code: int | None = None) -> str:
     """The single `error: ...` line of a refused command (exit `code`, else any non-zero)."""

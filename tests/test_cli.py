@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import stat
 from collections.abc import Callable
 
@@ -77,6 +78,61 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     assert "Usage:" in result.output
     if command != ["db"]:
         assert "Example:" in result.output
+
+
+# What each main command's help names its values with: what the user types, never a Python
+# type (Typer's own placeholders are <str>, <int>, <list[str]>, <int range>, <path>).
+HELP_SHOWS = {
+    "progress": [
+        "progress [OPTIONS] {CODE}",
+        "  CODE ",
+        "-s, --status STATUS",
+        "not_started, in_progress, stalled",
+        "--on DATE",
+        "--party PARTY",
+        "--corrects ID",
+        "-e, --evidence SOURCE",
+        "--evidence-kind KIND",
+        "--evidence-date DATE",
+    ],
+    "list": [
+        "-s, --status STATUS",
+        "not_started,",
+        "-p, --pillar PILLAR",
+        "--party PARTY",
+        "--kind KIND",
+        "--due-before DATE",
+        "--limit N",
+        "-f, --format <table|json|csv>",
+    ],
+    "show": ["show [OPTIONS] {CODE}", "  CODE ", "-f, --format <text|json>"],
+    "report": [
+        "-f, --format <terminal|md|html|json|csv|pdf>",
+        "-o, --output FILE",
+        "--as-of DATE",
+        "--since DATE",
+        "-p, --pillar PILLAR",
+        "--party PARTY",
+        "--declaration SLUG",
+    ],
+}
+PYTHON_TYPE = re.compile(r"<(str|int|float|path|int range|list\[[a-z]+\])>")
+
+
+@pytest.mark.parametrize("command", HELP_SHOWS)
+def test_help_names_values_as_users_write_them(command: str) -> None:
+    out = CliRunner().invoke(app, [command, "--help"]).output
+    for shown in HELP_SHOWS[command]:
+        assert shown in out, shown
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_no_option_is_shown_as_a_python_type(command: list[str]) -> None:
+    """Options only: Typer 0.29 prints an argument's type beside its name (`CODE <str>`), and
+    no public setting changes that."""
+    out = CliRunner().invoke(app, [*command, "--help"]).output
+    options = out.split("Options:", 1)[-1]
+    assert not PYTHON_TYPE.search(options), options
 
 
 def test_version() -> None:

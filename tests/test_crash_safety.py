@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import Cli, _pg_schema_url
+from generated import PREFIX, SOURCE_CLAUSES, write_fixture
 from sqlalchemy import create_engine, inspect, text
 
 from tracker.db import dispose_engines, session_scope
@@ -42,11 +42,8 @@ from tracker.statuses import Status
 
 pytestmark = pytest.mark.slow
 
-SLUG = "crash-test-2026"
-PREFIX = "CRX"
-BIG_ITEMS = 3000  # the full declaration loaded by the killed `tracker load`
+BIG_ITEMS = SOURCE_CLAUSES  # the full declaration loaded by the killed `tracker load`
 OLD_ITEMS = 800  # an earlier version of it, already loaded (with history) in one variant
-PILLARS = 4
 BUNDLED = 23
 EVENTS = 300
 KILLS = 6
@@ -54,75 +51,6 @@ PG_KILLS = 5
 SEED = 20260131
 PG_APP = "tracker-crash-test"  # the killed command's sessions, as pg_stat_activity names them
 TABLES = ("declarations", "pillars", "commitments", "status_events", "evidence")
-
-
-# --- the generated declaration ---------------------------------------------------------------
-
-
-GUIDELINES = {"-1": "Nothing done.", "0": "Under way.", "+1": "Done."}
-
-
-def _sentence(i: int) -> str:
-    return (
-        f"Clause {i} (第{i}条, البند {i}): both sides will pursue undertaking number {i} "
-        f"with full vigour and report on it by {2027 + i % 5}."
-    )
-
-
-def write_fixture(directory: Path, items: int, version: int) -> Path:
-    """A declaration of `items` items over PILLARS pillars, with its source text beside it.
-
-    Every quote is a substring of the source text; version 2 rewords the titles and
-    descriptions of the items version 1 has, and quotes a different part of every third one.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{SLUG}.txt").write_text(
-        "\n".join(_sentence(i) for i in range(BIG_ITEMS)) + "\n", encoding="utf-8"
-    )
-    per_pillar = -(-items // PILLARS)
-    pillars = []
-    for p in range(PILLARS):
-        commitments = []
-        for i in range(p * per_pillar, min(items, (p + 1) * per_pillar)):
-            quote = f"pursue undertaking number {i} with full vigour"
-            if version == 2 and i % 3 == 0:
-                quote = f"Clause {i} (第{i}条, البند {i})"
-            commitments.append(
-                {
-                    "code": f"{PREFIX}-{i + 1:05d}",
-                    "title": f"Undertaking {i} (v{version})",
-                    "description": f"Undertaking {i} is delivered (wording v{version}).",
-                    "quote": quote,
-                    "kind": ("commitment", "ongoing", "outlook")[i % 3],
-                    "parties": ["Aland", "Bland"],
-                    "owners": ["Works", "Treasury"][: 1 + i % 2],
-                    "target": dt.date(2027 + i % 5, 12, 31) if i % 2 else None,
-                    "basis": f"undertaking {i}: generated",
-                    "inferred": {"parties": "generated", "owners": "generated"}
-                    | ({"target": "generated"} if i % 2 else {}),
-                }
-                | ({"guidelines": GUIDELINES} if i % 3 == 0 else {})
-            )
-        pillars.append(
-            {"slug": f"pillar-{p + 1}", "title": f"Pillar {p + 1}", "commitments": commitments}
-        )
-    spec = {
-        "schema": 1,
-        "declaration": {
-            "slug": SLUG,
-            "title": "A large generated declaration",
-            "date": dt.date(2026, 2, 1),
-            "place": "Testville",
-            "parties": ["Aland", "Bland"],
-            "source": "generated for the crash-safety tests",
-            "inferred": {"date": "generated", "place": "generated", "parties": "generated"},
-            "source_file": f"{SLUG}.txt",
-        },
-        "pillars": pillars,
-    }
-    path = directory / f"{SLUG}.yaml"
-    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def record_history(url: str, items: int, events: int = EVENTS) -> None:

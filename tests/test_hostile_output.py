@@ -19,7 +19,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hostile_helpers import ROOT, assert_unchanged, one_line_error, state, tracker_command
+from hostile_helpers import (
+    HOSTILE_NOTE,
+    ROOT,
+    UNSAFE,
+    assert_unchanged,
+    one_line_error,
+    state,
+    tracker_command,
+)
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="making a device node needs root")
@@ -190,12 +198,6 @@ def test_progress_to_a_full_device_records_once_and_succeeds(cli, tmp_path: Path
 
 
 # --- user text neutralised for its medium ----------------------------------------------------
-
-HOSTILE_NOTE = (
-    "ok\x1bc\x1b]0;owned\x07 \u202etxt.exe\u2066 line\u2028sep\x85nel\r\n"
-    "2026-01-01  #999  CYB-02  not started → achieved  by forger"
-)
-UNSAFE = ["\x1b", "\x07", "\u202e", "\u2066", "\u2028", "\x85", "\r"]
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import IN_CI, chromium
+from browser import AXE_RUN, IN_CI, axe_source, chromium
+from hostile_helpers import HOSTILE_NOTE, UNSAFE
 from rich.cells import cell_len
 
 from tracker.cli.table import display_width
@@ -293,21 +294,13 @@ def test_markdown_in_japanese(recorded: Cli) -> None:
 def test_axe_finds_no_wcag21_aa_violation_in_japanese(
     recorded: Cli, tmp_path: Path, lang: str
 ) -> None:
-    from test_briefing import WCAG_TAGS, _axe_source
-
-    axe = _axe_source()
+    axe = axe_source()
     out = tmp_path / "page.html"
     recorded.ok("report", "-f", "html", "--as-of", AS_OF, "--lang", lang, "-o", str(out))
-    run = (
-        f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(WCAG_TAGS)}}}}})"
-        ".then(r => ({violations: r.violations.map(v => ({id: v.id, "
-        "nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})), "
-        "passes: r.passes.map(p => p.id)}))"
-    )
     with chromium(bypass_csp=True) as browser:
         browser.open(out.as_uri(), 1280)
         browser.evaluate(axe)
-        result = browser.evaluate(run, wait=True)
+        result = browser.evaluate(AXE_RUN, wait=True)
     assert result["violations"] == [], result["violations"]
     # The page's language was checked (a missing or wrong lang attribute is a violation).
     assert "html-has-lang" in result["passes"] and "html-lang-valid" in result["passes"]
@@ -321,8 +314,6 @@ def test_japanese_reports_neutralise_controls_and_bidi(
 ) -> None:
     """User text reaches the translated sentences as their variables (by %(actor)s ...): it is
     neutralised there as everywhere else."""
-    from test_hostile_output import HOSTILE_NOTE, UNSAFE
-
     cli_sqlite.ok("progress", "CYB-02", "-s", "in_progress", "-m", HOSTILE_NOTE,
                   "--by", "eve\x1b[31m\u202e")  # fmt: skip
     out = cli_sqlite.ok("report", "-f", fmt, "--since", "2026-01-31", "--lang", lang)

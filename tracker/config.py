@@ -26,7 +26,10 @@ def resolve_url(option: str | None) -> str:
         return f"sqlite:///{default_sqlite_path()}"
     if "://" not in raw:
         return f"sqlite:///{Path(raw).expanduser().resolve()}"
-    check_url(raw)
+    if sqlite_path(raw) is None:
+        # A SQLite file URL is plainly fine; sparing it SQLAlchemy's parser keeps shell
+        # completion of codes from importing SQLAlchemy.
+        check_url(raw)
     return raw
 
 

@@ -19,7 +19,7 @@ app = typer.Typer(
 @app.command()
 def upgrade(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    revision: Annotated[str, typer.Argument(metavar="REVISION", help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the schema (to the latest revision by default), keeping all data.
 
@@ -52,7 +52,11 @@ def downgrade(
     ctx: typer.Context,
     revision: Annotated[
         str,
-        typer.Argument(help="Target revision: a name, base, or -N (N back).", show_default=False),
+        typer.Argument(
+            metavar="REVISION",
+            help="Target revision: a name, base, or -N (N back).",
+            show_default=False,
+        ),
     ],
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Drop what the downgrade drops, without asking.")
@@ -114,7 +118,9 @@ def guard(ctx: typer.Context) -> None:
 @app.command()
 def grants(
     ctx: typer.Context,
-    role: Annotated[str, typer.Argument(help="The recorder role.", show_default=False)],
+    role: Annotated[
+        str, typer.Argument(metavar="ROLE", help="The recorder role.", show_default=False)
+    ],
     apply: Annotated[
         bool, typer.Option("--apply", help="Run the statements instead of printing them.")
     ] = False,

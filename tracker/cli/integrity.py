@@ -8,13 +8,17 @@ import typer
 
 from tracker.cli.options import session
 
+app = typer.Typer()
 
+
+@app.command()
 def verify(
     ctx: typer.Context,
     against: Annotated[
         str | None,
         typer.Option(
             "--against",
+            metavar="FILE",
             help="A JSON report, an export or a digest saved earlier: name what changed since.",
             show_default=False,
         ),

@@ -10,8 +10,10 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tracker.cli.coercion import whole_number
 from tracker.cli.options import (
     BeforeDeclarationOpt,
+    CodeArg,
     EvidenceDateOpt,
     EvidenceKindOpt,
     EvidenceOpt,
@@ -21,7 +23,10 @@ from tracker.cli.options import (
     PillarOpt,
     StatusesOpt,
     StatusOpt,
+    complete_code,
     complete_kind,
+    complete_party,
+    complete_status,
     evidence_specs,
     held_output,
     parse_date,
@@ -39,6 +44,9 @@ if TYPE_CHECKING:
     from tracker.history import LoggedEvent
     from tracker.models import Commitment, Evidence, StatusEvent
     from tracker.progress import EvidenceSpec, ProgressResult
+
+
+app = typer.Typer()
 
 
 class ListFormat(StrEnum):
@@ -142,15 +150,19 @@ def _print_table(rows: list[CommitmentRow], lang: Language) -> None:
     typer.echo(lang.ngettext("{n} item", "{n} items", len(rows)).format(n=len(rows)))
 
 
+@app.command("list")
 def list_command(
     ctx: typer.Context,
     status: StatusesOpt = None,
     pillar: PillarOpt = None,
     party: PartyOpt = None,
-    owner: Annotated[str | None, typer.Option(help="Only items this body leads.")] = None,
+    owner: Annotated[
+        str | None, typer.Option(metavar="OWNER", help="Only items this body leads.")
+    ] = None,
     kind: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="KIND",
             help="commitment, priority, ongoing or outlook (repeatable).",
             autocompletion=complete_kind,
             show_default=False,
@@ -160,13 +172,18 @@ def list_command(
         bool, typer.Option("--overdue", help="Target passed, not achieved.")
     ] = False,
     due_before: Annotated[
-        str | None, typer.Option(help="Target date before this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option(metavar="DATE", help="Target date before this date (YYYY-MM-DD)."),
     ] = None,
     search: Annotated[
-        str | None, typer.Option(help="Text in the code, title, description or quote.")
+        str | None,
+        typer.Option(metavar="TEXT", help="Text in the code, title, description or quote."),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Include closed items.")] = False,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(metavar="N", parser=whole_number(minimum=1), help="At most this many rows."),
+    ] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ListFormat.table
     ),
@@ -310,9 +327,10 @@ def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]
     }
 
 
+@app.command()
 def show(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="Commitment code, e.g. CYB-02.", show_default=False)],
+    code: CodeArg,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.text
     ),
@@ -340,32 +358,43 @@ def show(
         _say(line)
 
 
+@app.command()
 def progress(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(help="Commitment code, e.g. CYB-02.", show_default=False)],
+    code: CodeArg,
     status: StatusOpt,
-    note: Annotated[str | None, typer.Option("--note", "-m", help="What happened.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-m", metavar="TEXT", help="What happened.")
+    ] = None,
     evidence: EvidenceOpt = None,
     on: Annotated[
-        str | None, typer.Option(help="When it happened (YYYY-MM-DD) [default: today].")
+        str | None,
+        typer.Option(metavar="DATE", help="When it happened (YYYY-MM-DD) [default: today]."),
     ] = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Who records it [default: your user name].")
+        str | None,
+        typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
     ] = None,
     reason: Annotated[
         str | None,
-        typer.Option(help="Why, when leaving achieved, partially achieved or dropped."),
+        typer.Option(
+            metavar="TEXT", help="Why, when leaving achieved, partially achieved or dropped."
+        ),
     ] = None,
     party: Annotated[
         str | None,
         typer.Option(
-            help="Assess one party's part (e.g. UK) rather than the commitment as a whole."
+            metavar="PARTY",
+            help="Assess one party's part (e.g. UK) rather than the commitment as a whole.",
+            autocompletion=complete_party,
         ),
     ] = None,
     corrects: Annotated[
         int | None,
         typer.Option(
-            help="Correct this event (by its #id): the new event supersedes it; needs --reason."
+            metavar="ID",
+            parser=whole_number(),
+            help="Correct this event (by its #id): the new event supersedes it; needs --reason.",
         ),
     ] = None,
     evidence_kind: EvidenceKindOpt = None,
@@ -468,26 +497,45 @@ def _recorded_anyway(result: ProgressResult, exc: OSError) -> None:
     )
 
 
+@app.command()
 def correct(
     ctx: typer.Context,
     event_id: Annotated[
-        int, typer.Argument(help="The event to correct (#id).", show_default=False)
+        int,
+        typer.Argument(
+            metavar="ID",
+            parser=whole_number(),
+            help="The event to correct (#id).",
+            show_default=False,
+        ),
     ],
-    reason: Annotated[str, typer.Option(help="Why the event was wrong.", show_default=False)],
+    reason: Annotated[
+        str, typer.Option(metavar="TEXT", help="Why the event was wrong.", show_default=False)
+    ],
     status: Annotated[
         str | None,
-        typer.Option("--status", "-s", help="The right status [default: the event's]."),
+        typer.Option(
+            "--status",
+            "-s",
+            metavar="STATUS",
+            help="The right status [default: the event's].",
+            autocompletion=complete_status,
+        ),
     ] = None,
     on: Annotated[
-        str | None, typer.Option(help="The right date (YYYY-MM-DD) [default: the event's].")
+        str | None,
+        typer.Option(metavar="DATE", help="The right date (YYYY-MM-DD) [default: the event's]."),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", "-m", help="The right note.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-m", metavar="TEXT", help="The right note.")
+    ] = None,
     evidence: EvidenceOpt = None,
     evidence_kind: EvidenceKindOpt = None,
     evidence_title: EvidenceTitleOpt = None,
     evidence_date: EvidenceDateOpt = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Who records it [default: your user name].")
+        str | None,
+        typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
     ] = None,
     before_declaration: BeforeDeclarationOpt = False,
 ) -> None:
@@ -508,11 +556,20 @@ def correct(
     )
 
 
+@app.command()
 def log(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Events on or after this date.")] = None,
-    code: Annotated[str | None, typer.Option(help="Only this commitment.")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most this many events.")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Events on or after this date.")
+    ] = None,
+    code: Annotated[
+        str | None,
+        typer.Option(metavar="CODE", help="Only this commitment.", autocompletion=complete_code),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(metavar="N", parser=whole_number(minimum=1), help="At most this many events."),
+    ] = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.text
     ),

@@ -38,12 +38,57 @@ def complete_kind(incomplete: str) -> list[str]:
     return [k.value for k in KINDS if k.value.startswith(incomplete)]
 
 
+def _database_names(
+    ctx: typer.Context, incomplete: str, read: Callable[[str], list[str]]
+) -> list[str]:
+    """The names (from tracker.names) that start with what was typed, from the database this
+    command line names. During completion the root callback has not run: --db (or its
+    environment variable) is in the root's parameters. Typer matches case-sensitively, so we do."""
+    from tracker.config import resolve_url
+
+    try:
+        url = resolve_url(ctx.find_root().params.get("db"))
+    except TrackerError:
+        return []
+    return [name for name in read(url) if name.startswith(incomplete)]
+
+
+def complete_code(ctx: typer.Context, incomplete: str) -> list[str]:
+    from tracker import names
+
+    return _database_names(ctx, incomplete, names.codes)
+
+
+def complete_pillar(ctx: typer.Context, incomplete: str) -> list[str]:
+    from tracker import names
+
+    return _database_names(ctx, incomplete, names.pillars)
+
+
+def complete_party(ctx: typer.Context, incomplete: str) -> list[str]:
+    from tracker import names
+
+    return _database_names(ctx, incomplete, names.parties)
+
+
+STATUS_CHOICES = ", ".join(STATUSES)
+
+CodeArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="CODE",
+        help="Commitment code, e.g. CYB-02.",
+        autocompletion=complete_code,
+        show_default=False,
+    ),
+]
 StatusOpt = Annotated[
     str,
     typer.Option(
         "--status",
         "-s",
-        help=f"New status: {', '.join(STATUSES)}.",
+        metavar="STATUS",
+        help=f"New status: {STATUS_CHOICES}.",
         autocompletion=complete_status,
         show_default=False,
     ),
@@ -53,7 +98,8 @@ StatusesOpt = Annotated[
     typer.Option(
         "--status",
         "-s",
-        help="Only these statuses (repeatable).",
+        metavar="STATUS",
+        help=f"Only these statuses (repeatable): {STATUS_CHOICES}.",
         autocompletion=complete_status,
         show_default=False,
     ),
@@ -62,25 +108,44 @@ LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
+        metavar="LANG",
         help="Language of the text: en or ja [default: TRACKER_LANG, then the locale, then en].",
         show_default=False,
     ),
 ]
 PillarOpt = Annotated[
-    str | None, typer.Option("--pillar", "-p", help="Pillar slug or title.", show_default=False)
+    str | None,
+    typer.Option(
+        "--pillar",
+        "-p",
+        metavar="PILLAR",
+        help="Pillar slug or title.",
+        autocompletion=complete_pillar,
+        show_default=False,
+    ),
 ]
 PartyOpt = Annotated[
-    str | None, typer.Option("--party", help="Only items this party is responsible for.")
+    str | None,
+    typer.Option(
+        "--party",
+        metavar="PARTY",
+        help="Only items this party is responsible for.",
+        autocompletion=complete_party,
+    ),
 ]
 DeclarationOpt = Annotated[
-    str | None, typer.Option("--declaration", help="Declaration slug (default: all).")
+    str | None,
+    typer.Option("--declaration", metavar="SLUG", help="Declaration slug (default: all)."),
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to this file (atomically) instead of stdout.",
+    ),
 ]
-
-
 BeforeDeclarationOpt = Annotated[
     bool,
     typer.Option(
@@ -91,23 +156,32 @@ BeforeDeclarationOpt = Annotated[
 EvidenceOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--evidence", "-e", help="URL or document citation (repeatable).", show_default=False
+        "--evidence",
+        "-e",
+        metavar="SOURCE",
+        help="URL or document citation (repeatable).",
+        show_default=False,
     ),
 ]
 EvidenceKindOpt = Annotated[
     list[str] | None,
     typer.Option(
+        metavar="KIND",
         help="official_statement, news_report, document or other, for each -e in order.",
         show_default=False,
     ),
 ]
 EvidenceTitleOpt = Annotated[
     list[str] | None,
-    typer.Option(help="Title of each -e in order.", show_default=False),
+    typer.Option(metavar="TITLE", help="Title of each -e in order.", show_default=False),
 ]
 EvidenceDateOpt = Annotated[
     list[str] | None,
-    typer.Option(help="Publication date of each -e in order (YYYY-MM-DD).", show_default=False),
+    typer.Option(
+        metavar="DATE",
+        help="Publication date of each -e in order (YYYY-MM-DD).",
+        show_default=False,
+    ),
 ]
 
 

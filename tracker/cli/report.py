@@ -39,6 +39,9 @@ PLAIN_WIDTH = 80
 LESS_DEFAULT = "FRX"
 
 
+app = typer.Typer()
+
+
 class ReportFormat(StrEnum):
     terminal = "terminal"
     md = "md"
@@ -133,6 +136,7 @@ def _languages(option: str | None, bilingual: bool) -> tuple[Language, bool]:
     return Language(codes[0]), False
 
 
+@app.command()
 def report(
     ctx: typer.Context,
     fmt: Annotated[
@@ -146,11 +150,13 @@ def report(
     ] = None,
     output: OutputOpt = None,
     as_of: Annotated[
-        str | None, typer.Option(help="Status as of this date, rebuilt from the history.")
+        str | None,
+        typer.Option(metavar="DATE", help="Status as of this date, rebuilt from the history."),
     ] = None,
     since: Annotated[
         str | None,
         typer.Option(
+            metavar="DATE",
             help="List the changes on or after this date [default: since the last meeting: the "
             "previous milestone, else the declaration date, else 30 days before].",
             show_default=False,
@@ -177,16 +183,20 @@ def report(
         ),
     ] = None,
     title: Annotated[
-        str | None, typer.Option("--title", help="A title for the report's header.")
+        str | None,
+        typer.Option("--title", metavar="TEXT", help="A title for the report's header."),
     ] = None,
     prepared_by: Annotated[
         str | None,
-        typer.Option("--prepared-by", help="Who prepared it (header and print footer)."),
+        typer.Option(
+            "--prepared-by", metavar="NAME", help="Who prepared it (header and print footer)."
+        ),
     ] = None,
     marking: Annotated[
         str | None,
         typer.Option(
             "--marking",
+            metavar="TEXT",
             help='A protective marking such as "OFFICIAL" (header and print footer).',
         ),
     ] = None,
@@ -194,6 +204,7 @@ def report(
         str | None,
         typer.Option(
             "--lang",
+            metavar="LANG",
             help="Language of the report: en or ja; en,ja (or --bilingual) gives html and pdf "
             "each heading and title in both [default: TRACKER_LANG, then the locale, then en].",
             show_default=False,

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from tracker.loading import LoadResult
 
 
+app = typer.Typer()
+
+
 def _print_result(result: LoadResult) -> None:
     verb = "loaded" if result.created_declaration else "synced"
     parts = [f"{len(result.added)} added", f"{len(result.changed)} changed"]
@@ -38,11 +41,15 @@ def _print_result(result: LoadResult) -> None:
         typer.echo(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
 
 
+@app.command()
 def init(
     ctx: typer.Context,
     fixture: Annotated[
         Path | None,
-        typer.Option(help="Declaration fixture to load [default: the bundled 2026 declaration]."),
+        typer.Option(
+            metavar="FILE",
+            help="Declaration fixture to load [default: the bundled 2026 declaration].",
+        ),
     ] = None,
 ) -> None:
     """Create the database (or upgrade it to the current schema) and load the declaration.
@@ -60,9 +67,12 @@ def init(
     _print_result(done.loaded)
 
 
+@app.command()
 def load(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Declaration fixture (YAML).", show_default=False)],
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Declaration fixture (YAML).", show_default=False)
+    ],
 ) -> None:
     """Load a declaration fixture, or sync the database with an updated one.
 

@@ -9,12 +9,17 @@ import typer
 
 from tracker.cli.options import database_url, session, write_output
 
+app = typer.Typer()
 
+
+@app.command()
 def export(
     ctx: typer.Context,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here (atomically) instead of stdout."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout."
+        ),
     ] = None,
 ) -> None:
     """Export everything (declarations, pillars, commitments, every event and its evidence).
@@ -28,9 +33,12 @@ def export(
         write_output(export_lines(s), output, database=database_url(ctx), new_mode=0o600)
 
 
+@app.command("import")
 def import_(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="An export file.", show_default=False)],
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="An export file.", show_default=False)
+    ],
     allow_unverified: Annotated[
         bool,
         typer.Option(
