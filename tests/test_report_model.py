@@ -13,6 +13,7 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tracker.i18n import Language
@@ -141,7 +142,7 @@ def test_json_from_a_hand_made_model() -> None:
 def test_json_writes_the_changes_it_is_handed() -> None:
     """A streamed report holds no changes; the iterator handed over is written in their place."""
     report = hand_made()
-    streamed = Report(**{**report.__dict__, "changes": ()})
+    streamed = replace(report, changes=())
     handed = iter([_event(99, "CYB-03", Status.NOT_STARTED, Status.IN_PROGRESS)])
     data = json.loads("".join(as_json.chunks(streamed, changes=handed)))
     assert [e["id"] for e in data["changes"]] == [99]

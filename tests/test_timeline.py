@@ -94,38 +94,29 @@ def _record(s: Session, codes: list[str], history: list[tuple[Any, ...]]) -> Non
     recorded: list[int] = []
     corrected: set[int] = set()
     for step in history:
+        which: dict[str, Any]
         if step[0] == "progress":
             _, item, party, status, on = step
-            if party not in (None, *ITEM_PARTIES[item]):
+            if party not in ITEM_PARTIES[item]:
                 party = None
-            result = record_progress(
-                s,
-                code=codes[item],
-                status=status,
-                on=on,
-                party=party,
-                reason="r",
-                actor="t",
-                today=TODAY,
-                before_declaration=True,
-            )
+            which = {"code": codes[item], "party": party}
         else:
             open_ = [e for e in recorded if e not in corrected]
             if not open_:
                 continue
             _, pick, status, on = step
-            target = open_[pick % len(open_)]
-            result = record_progress(
-                s,
-                corrects=target,
-                status=status,
-                on=on,
-                reason="r",
-                actor="t",
-                today=TODAY,
-                before_declaration=True,
-            )
-            corrected.add(target)
+            which = {"corrects": open_[pick % len(open_)]}
+            corrected.add(which["corrects"])
+        result = record_progress(
+            s,
+            status=status,
+            on=on,
+            reason="r",
+            actor="t",
+            today=TODAY,
+            before_declaration=True,
+            **which,
+        )
         recorded.append(result.event_id)
 
 
