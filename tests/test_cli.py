@@ -586,12 +586,12 @@ def test_a_slow_reader_holds_no_transaction_open(cli, args: tuple[str, ...]) -> 
 
 
 def test_a_listing_that_fails_part_way_prints_nothing(cli, monkeypatch) -> None:
-    from tracker.cli import items
+    from tracker import item_view
     from tracker.errors import TrackerError
     from tracker.history import BLOCK
 
     _seed_events(cli.url, 3 * BLOCK)
-    real = items._event_data
+    real = item_view.event_data
     seen = []
 
     def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -600,7 +600,7 @@ def test_a_listing_that_fails_part_way_prints_nothing(cli, monkeypatch) -> None:
             raise TrackerError("the database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(items, "_event_data", failing)
+    monkeypatch.setattr(item_view, "event_data", failing)
     for fmt in ("text", "json"):
         seen.clear()
         result = cli("log", "--format", fmt)

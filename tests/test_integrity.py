@@ -167,19 +167,16 @@ def test_live_events_are_written_for_each_planner() -> None:
     from sqlalchemy import select
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from tracker.events import live
     from tracker.models import events_table
-    from tracker.reports.build import _latest_event_id
+    from tracker.timeline import is_live, latest_event_id
 
-    query = select(events_table.c.id).where(live())
+    query = select(events_table.c.id).where(is_live())
     on_sqlite = str(query.compile(dialect=sqlite.dialect()))
     on_postgres = str(query.compile(dialect=postgresql.dialect()))
     assert "NOT IN (SELECT corrections.corrects_id" in on_sqlite
     assert "corrects_id IS NOT NULL" in on_sqlite and "EXISTS" not in on_sqlite
     assert "NOT (EXISTS (SELECT" in on_postgres and "NOT IN" not in on_postgres
     assert "corrections.corrects_id = status_events.id" in on_postgres
-    lookup = str(
-        select(_latest_event_id(dt.date(2026, 6, 1))).compile(dialect=postgresql.dialect())
-    )
+    lookup = str(select(latest_event_id(dt.date(2026, 6, 1))).compile(dialect=postgresql.dialect()))
     assert "corrections.corrects_id = status_events.id" in lookup
     assert "status_events.commitment_id = commitments.id" in lookup

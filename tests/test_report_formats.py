@@ -760,7 +760,7 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
     from tracker import bulk
     from tracker.db import run_in_transaction, session_scope
     from tracker.models import Commitment
-    from tracker.reports.build import ChangeFeed, build
+    from tracker.reports.build import ROW_BLOCK, build
     from tracker.statuses import Status
 
     recorded = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -768,7 +768,7 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
 
     def seed(s):  # type: ignore[no-untyped-def]
         codes = list(s.scalars(select(Commitment.code).order_by(Commitment.code)))
-        per = -(-(ChangeFeed.BLOCK + 500) // len(codes))
+        per = -(-(ROW_BLOCK + 500) // len(codes))
         return bulk.append_events(
             s,
             (
@@ -790,7 +790,7 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
         )
 
     total = run_in_transaction(cli.url, seed)
-    assert total > ChangeFeed.BLOCK
+    assert total > ROW_BLOCK
     text = cli.ok("report", "--format", "json", "--as-of", "2026-04-01", "--since", "2026-03-01")
     report = _json.loads(text)
     with session_scope(cli.url, write=False) as s:

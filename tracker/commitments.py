@@ -12,19 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, Text, cast, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker.errors import NotFoundError, TrackerError
-from tracker.events import live
 from tracker.models import (
     Commitment,
-    StatusEvent,
     commitments_table,
     declarations_table,
-    events_table,
     pillars_table,
 )
 from tracker.statuses import OPEN, Kind, Status
+from tracker.timeline import overdue_sql, own_latest_status, party_status_sql
 
 
 def normalise_code(code: str) -> str:
@@ -103,30 +101,6 @@ def resolve_pillar(session: Session, text: str) -> list[int]:
     return ids
 
 
-def _party_status(party: str) -> Any:
-    """Per commitment, the status of a party's own latest assessment (a subquery)."""
-    e = events_table.c
-    ranked = (
-        select(
-            e.commitment_id,
-            e.to_status,
-            func.row_number()
-            .over(
-                partition_by=e.commitment_id,
-                order_by=(e.effective_on.desc(), e.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(func.lower(e.party) == party.strip().lower(), live())
-        .subquery()
-    )
-    return (
-        select(ranked.c.commitment_id, ranked.c.to_status)
-        .where(ranked.c.rank == 1)
-        .subquery("party_status")
-    )
-
-
 @functools.lru_cache(maxsize=4096)
 def _decoded_names(raw: str) -> tuple[str, ...]:
     names = json.loads(raw) if raw else []
@@ -157,8 +131,8 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.title_ja,
     )
     if flt.party:
-        own = _party_status(flt.party)
-        status = func.coalesce(own.c.to_status, c.status)
+        own = own_latest_status(flt.party)
+        status = party_status_sql(own.c.to_status, c.status)
         query = select(*columns, status).outerjoin(own, own.c.commitment_id == c.id)
     else:
         status = c.status
@@ -185,10 +159,7 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     if flt.kinds:
         query = query.where(c.kind.in_([k.value for k in flt.kinds]))
     if flt.overdue_on is not None:
-        query = query.where(
-            c.target_date < flt.overdue_on,
-            status != Status.ACHIEVED.value,
-        )
+        query = query.where(overdue_sql(status, flt.overdue_on))
     if flt.due_before is not None:
         query = query.where(c.target_date < flt.due_before)
     if flt.search:
@@ -325,14 +296,3 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             inferred=inferred_fields(inferred),
             title_ja=title_ja,
         )
-
-
-def timeline(session: Session, commitment: Commitment) -> list[StatusEvent]:
-    return list(
-        session.scalars(
-            select(StatusEvent)
-            .where(StatusEvent.commitment_id == commitment.id)
-            .order_by(StatusEvent.effective_on, StatusEvent.id)
-            .options(selectinload(StatusEvent.evidence))
-        )
-    )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.commitments import get_commitment
 from tracker.models import Commitment, StatusEvent
+from tracker.timeline import NEWEST_FIRST
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def recent_events(
         select(StatusEvent, Commitment.code, Commitment.title)
         .join(Commitment, StatusEvent.commitment_id == Commitment.id)
         .options(selectinload(StatusEvent.evidence))
-        .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+        .order_by(*NEWEST_FIRST)
         .execution_options(yield_per=BLOCK)
     )
     if code is not None:

@@ -22,15 +22,14 @@ from tracker import chain
 from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
 from tracker.errors import InputError, NotFoundError, TrackerError
-from tracker.events import live
-from tracker.models import EVIDENCE_KINDS, Commitment, Evidence, StatusEvent
+from tracker.models import EVIDENCE_KINDS, Commitment, Evidence, StatusEvent, events_table
 from tracker.statuses import (
     CLAIMS,
-    DEFAULT_STATUS,
     Status,
     TransitionError,
     check_transition,
 )
+from tracker.timeline import Timeline
 
 MAX_TEXT = 100_000
 
@@ -76,44 +75,26 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _latest(
-    session: Session,
-    commitment_id: int,
-    party: str | None,
-    on: dt.date | None,
-    excluding: int | None = None,
-) -> Status | None:
-    query = select(StatusEvent.to_status).where(
-        StatusEvent.commitment_id == commitment_id,
-        StatusEvent.party.is_(None) if party is None else StatusEvent.party == party,
-        live(),
-    )
-    if on is not None:
-        query = query.where(StatusEvent.effective_on <= on)
-    if excluding is not None:
-        query = query.where(StatusEvent.id != excluding)
-    found = session.scalar(
-        query.order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc()).limit(1)
-    )
-    return None if found is None else Status(found)
-
-
 def status_on(
     session: Session,
     commitment_id: int,
     on: dt.date | None = None,
     party: str | None = None,
-    excluding: int | None = None,
+    superseded: int | None = None,
 ) -> Status:
-    """The status at the end of a day (or now), from the live event history.
+    """The status at the end of a day (or now), from the commitment's live events, as
+    tracker.timeline reads them; `superseded` is the event a correction is about to replace.
 
     For a party: its own latest assessment, else the commitment's as a whole.
     """
-    if party is not None:
-        own = _latest(session, commitment_id, party, on, excluding)
-        if own is not None:
-            return own
-    return _latest(session, commitment_id, None, on, excluding) or DEFAULT_STATUS
+    E = events_table.c
+    events = session.execute(
+        select(E.id, E.party, E.effective_on, E.to_status, E.corrects_id).where(
+            E.commitment_id == commitment_id
+        )
+    ).all()
+    history = Timeline(events, superseded=superseded)
+    return history.status(on) if party is None else history.party_status(party, on)
 
 
 def _clean(text: str | None, what: str) -> str:
@@ -240,7 +221,7 @@ def record_progress(
             )
         corrects_seq = corrected.seq
     old = status_on(
-        session, commitment.id, on, party, excluding=corrected.id if corrected else None
+        session, commitment.id, on, party, superseded=corrected.id if corrected else None
     )
     if corrected is None:
         try:

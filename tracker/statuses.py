@@ -45,6 +45,11 @@ class Kind(StrEnum):
     def scored(self) -> bool:
         return self in SCORED_KINDS
 
+    @property
+    def pledged(self) -> bool:
+        """The parties' own words (every kind but the source's outlook): what can fall due."""
+        return self is not Kind.OUTLOOK
+
 
 SCORED_KINDS: frozenset[Kind] = frozenset({Kind.COMMITMENT})
 # Kinds of earlier versions, read as the kind that replaced them (databases and fixtures).
@@ -143,8 +148,3 @@ def check_transition(old: Status, new: Status, reason: str | None) -> None:
         raise TransitionError(
             f"moving from {old} to {new} re-opens a settled assessment; give --reason"
         )
-
-
-def status_for_party(own: Status | None, whole: Status) -> Status:
-    """A party's status: its own latest assessment, else the commitment's as a whole."""
-    return whole if own is None else own

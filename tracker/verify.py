@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tracker import anchor, chain, guards
 from tracker.models import chain_builds_table, events_table, evidence_table
-from tracker.statuses import DEFAULT_STATUS
+from tracker.timeline import Timeline
 
 E, V = events_table.c, evidence_table.c
 
@@ -98,10 +98,7 @@ def _check(
             f"chain end is seq {length} but the commitment records seq "
             f"{commitment.chain_length}: the latest events were deleted or added outside the tool"
         )
-    corrected = {e.corrects_id for e in events if e.corrects_id is not None}
-    whole = [e for e in events if e.party is None and e.id not in corrected]
-    last = max(whole, key=lambda e: (e.effective_on, e.id), default=None)
-    derived = last.to_status if last else DEFAULT_STATUS.value
+    derived = Timeline(events).status().value
     if commitment.status != derived:
         yield f"current status {commitment.status} disagrees with its last event ({derived})"
 

@@ -35,14 +35,13 @@ from tracker.cli.options import (
     session,
     transact,
 )
-from tracker.i18n import Language
+from tracker.i18n import DEFAULT, Language
 from tracker.i18n import resolve as resolve_language
-from tracker.statuses import LABELS, Kind, Status, item_score, parse_status, status_for_party
+from tracker.statuses import LABELS, parse_status
 
 if TYPE_CHECKING:
     from tracker.commitments import CommitmentRow
     from tracker.history import LoggedEvent
-    from tracker.models import Commitment, Evidence, StatusEvent
     from tracker.progress import EvidenceSpec, ProgressResult
 
 
@@ -104,15 +103,10 @@ def _flat(text: str | None) -> str:
     return one_line(text or "")
 
 
-def _label(status: str) -> str:
-    return LABELS[Status(status)]
-
-
 def _change(e: dict[str, Any]) -> str:
-    """An event's move, `from → to`, or its status alone when it stayed (see _event_data)."""
-    if e["from_status"] == e["status"]:
-        return _label(e["status"])
-    return f"{_label(e['from_status'])} → {_label(e['status'])}"
+    from tracker.reports.presentation import change_text
+
+    return change_text(e["from_status"], e["to_status"], Language(DEFAULT))
 
 
 def _print_table(rows: list[CommitmentRow], lang: Language) -> None:
@@ -245,88 +239,6 @@ def list_command(
                 )
 
 
-def _evidence_data(e: Evidence) -> dict[str, Any]:
-    return {
-        "reference": e.reference,
-        "kind": e.kind,
-        "title": e.title,
-        "published_on": e.published_on.isoformat() if e.published_on else None,
-    }
-
-
-def _score_text(score: int | None) -> str:
-    return "not scored" if score is None else f"score {score:+d}"
-
-
-def _event_data(e: StatusEvent, corrected_by: int | None = None) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "on": e.effective_on.isoformat(),
-        "party": e.party,
-        "from_status": e.from_status,
-        "to_status": e.to_status,
-        # The name before the report's vocabulary was adopted; kept for one release.
-        "status": e.to_status,
-        "note": e.note,
-        "reason": e.reason,
-        "evidence": [ev.reference for ev in e.evidence],
-        "evidence_details": [_evidence_data(ev) for ev in e.evidence],
-        "actor": e.actor,
-        "recorded_at": e.recorded_at.isoformat(),
-        "corrects": e.corrects_id,
-        "corrected_by": corrected_by,
-        "seq": e.seq,
-        "hash": e.hash,
-    }
-
-
-def _party_status(c: Commitment, events: list[StatusEvent]) -> dict[str, str]:
-    """Each party's status: its own latest event, else the commitment's (events are in order)."""
-    corrected = {e.corrects_id for e in events if e.corrects_id is not None}
-    own = {
-        e.party: Status(e.to_status)
-        for e in events
-        if e.party is not None and e.id not in corrected
-    }
-    whole = Status(c.status)
-    return {p: status_for_party(own.get(p), whole).value for p in c.parties}
-
-
-def _commitment_data(c: Commitment, events: list[StatusEvent]) -> dict[str, Any]:
-    from tracker.commitments import ordered_fields
-
-    corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
-    return {
-        "code": c.code,
-        "title": c.title,
-        "title_ja": c.title_ja,
-        "declaration": c.declaration.slug,
-        "pillar": c.pillar.slug,
-        "pillar_title": c.pillar.title,
-        "pillar_title_ja": c.pillar.title_ja,
-        "kind": c.kind,
-        "parties": list(c.parties),
-        "owners": list(c.owners),
-        "target": c.target_date.isoformat() if c.target_date else None,
-        "target_label": c.target_label,
-        "target_label_ja": c.target_label_ja,
-        "status": c.status,
-        "score": item_score(Kind(c.kind), Status(c.status)),
-        "party_status": _party_status(c, events),
-        "description": c.description,
-        "description_ja": c.description_ja,
-        "quote": c.quote,
-        "basis": c.basis,
-        "inferred": ordered_fields(c.inferred),
-        "provenance": dict(c.inferred),
-        "guidelines": c.guidelines,
-        "chain_head": c.chain_head,
-        "events": [_event_data(e, corrected_by.get(e.id)) for e in events],
-        # The name before the report's vocabulary was adopted; kept for one release.
-        "owner": list(c.owners),
-    }
-
-
 @app.command()
 def show(
     ctx: typer.Context,
@@ -340,13 +252,11 @@ def show(
 
     Example: tracker show CYB-01
     """
-    from tracker.commitments import get_commitment, timeline
+    from tracker.item_view import item_data
 
     resolve_language(lang)  # a wrong --lang is refused before the database is opened
     with session(ctx) as s:
-        c = get_commitment(s, code)
-        events = timeline(s, c)
-        data = _commitment_data(c, events)
+        data = item_data(s, code)
     if fmt is ShowFormat.json:
         from tracker.scrub import json_text
 
@@ -579,6 +489,7 @@ def log(
     Example: tracker log --since 2026-06-01
     """
     from tracker.history import recent_events
+    from tracker.item_view import event_data
 
     since_date = parse_date(since, "--since")
     # Written as read, a block at a time (a long log never sits whole in memory), into held
@@ -592,7 +503,7 @@ def log(
         empty = True
         for x in logged:
             empty = False
-            lines.extend(_log_lines(x.code, _event_data(x.event, x.corrected_by)))
+            lines.extend(_log_lines(x.code, event_data(x.event, x.corrected_by)))
             if len(lines) >= _PRINT_BLOCK:
                 out.write("\n".join(lines) + "\n")
                 lines = []
@@ -630,10 +541,12 @@ def _log_json(logged: Iterable[LoggedEvent], out: IO[str]) -> None:
     builds nested closures that form a reference cycle; one per block, not one per event,
     leaves next to nothing for the collector, which the CLI runs without.)
     """
+    from tracker.item_view import event_data
+
     block: list[dict[str, Any]] = []
     opened = False
     for x in logged:
-        block.append({"code": x.code, **_event_data(x.event, x.corrected_by)})
+        block.append({"code": x.code, **event_data(x.event, x.corrected_by)})
         if len(block) == _PRINT_BLOCK:
             out.write(("," if opened else "[") + _inner(block))
             block, opened = [], True

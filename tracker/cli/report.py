@@ -245,7 +245,7 @@ def report(
 
     Example: tracker report -f pdf -o 2plus2.pdf --marking OFFICIAL --prepared-by "J. Smith"
     """
-    from tracker.reports.build import build
+    from tracker.reports.build import build, change_lines
 
     language, bilingual = _languages(lang, bilingual)
     if bilingual and fmt not in (ReportFormat.html, ReportFormat.pdf):
@@ -290,17 +290,17 @@ def report(
             party=party,
             declaration=declaration,
             with_history=history,
-            # JSON streams its changes from the open session while it writes them (a busy month
-            # holds hundreds of thousands), into held output; the other formats render from
-            # memory after the transaction has ended.
-            stream_changes=streaming,
+            # JSON is handed its changes as an iterator over the open session and writes them as
+            # it reads them (a busy month holds hundreds of thousands), into held output; the
+            # other formats render from memory after the transaction has ended.
+            with_changes=not streaming,
         )
         if streaming:
             from tracker.reports import as_json
             from tracker.scrub import json_text
 
             write_output(
-                map(json_text, as_json.chunks(model, language)),
+                map(json_text, as_json.chunks(model, language, changes=change_lines(s, model))),
                 output,
                 database=database_url(ctx),
                 stdout=held,

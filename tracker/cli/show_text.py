@@ -12,15 +12,10 @@ from typing import Any
 
 from tracker.cli.table import display_width
 from tracker.i18n import Language
+from tracker.reports.presentation import change_text
 from tracker.scrub import lines as text_lines
 from tracker.scrub import one_line
 from tracker.statuses import Kind
-
-
-def _change(lang: Language, e: dict[str, Any]) -> str:
-    if e["from_status"] == e["to_status"]:
-        return lang.status(e["to_status"])
-    return f"{lang.status(e['from_status'])} → {lang.status(e['to_status'])}"
 
 
 def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
@@ -90,8 +85,9 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
             flags += "  " + _("[corrected by #{id}]").format(id=e["corrected_by"])
         if e["corrects"]:
             flags += "  " + _("[correction of #{id}]").format(id=e["corrects"])
+        change = change_text(e["from_status"], e["to_status"], lang)
         lines.append(
-            f"  {lang.date_text(e['on'])}  {who}{_change(lang, e)}  "
+            f"  {lang.date_text(e['on'])}  {who}{change}  "
             + _("by {actor}  (#{id}, recorded {recorded}){flags}").format(
                 actor=one_line(e["actor"]), id=e["id"], recorded=e["recorded_at"], flags=flags
             )

@@ -20,8 +20,6 @@ from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
     DeclarationInfo,
-    EventLine,
-    Milestone,
     Report,
 )
 from tracker.reports.presentation import (
@@ -29,6 +27,7 @@ from tracker.reports.presentation import (
     GLYPHS,
     PROGRESS_ORDER,
     TABLE_ROWS,
+    change_text,
     is_web_link,
     more_items_text,
     pct,
@@ -65,18 +64,6 @@ FONT_STACK_JA = (
     '"Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", system-ui, '
     '"DejaVu Sans", Arial, sans-serif'
 )
-
-
-def _when(m: Milestone, lang: Language) -> str:
-    if m.days_left >= 0:
-        return lang._("{n} days left").format(n=m.days_left)
-    return lang._("{n} days ago").format(n=-m.days_left)
-
-
-def _change(e: EventLine, lang: Language) -> str:
-    if e.from_status == e.to_status:
-        return lang.status(e.to_status)
-    return f"{lang.status(e.from_status)} → {lang.status(e.to_status)}"
 
 
 def _both(wide: str | None, narrow: str | None, data_table: str) -> Any:
@@ -269,8 +256,7 @@ def chunks(
     env.filters.update(
         pct=pct,
         score=score_text,
-        when=lambda m: _when(m, lang),
-        change=lambda e: _change(e, lang),
+        change=lambda e: change_text(e.from_status, e.to_status, lang),
         day=lang.date,
     )
     env.tests["web_link"] = is_web_link

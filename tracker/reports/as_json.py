@@ -9,7 +9,7 @@ carry `basis` and `inferred`, and `outlook` lists the items that are the source'
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -160,8 +160,11 @@ def to_data(
     return data
 
 
-def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
-    """The report as JSON text, streamed: never held whole in memory.
+def chunks(
+    report: Report, lang: Language | None = None, changes: Iterable[EventLine] | None = None
+) -> Iterator[str]:
+    """The report as JSON text, streamed: never held whole in memory. `changes`, when given,
+    are written in place of the report's own (tracker.reports.build.change_lines streams them).
 
     The short keys come first in schema order, then `changes` and `commitments` one object
     per line, a block of lines at a time. `changes` goes where the schema puts it (before
@@ -174,7 +177,7 @@ def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
         if key not in tail_keys:
             yield f"{_dumps(key)}: {_dumps(value)},\n"
     yield '"changes": ['
-    yield from _lines(map(event, report.changes))
+    yield from _lines(map(event, report.changes if changes is None else changes))
     yield "],\n"
     for key in tail_keys:
         yield f"{_dumps(key)}: {_dumps(head[key])},\n"

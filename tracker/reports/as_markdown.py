@@ -13,8 +13,12 @@ from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
 from tracker.reports.presentation import (
     TABLE_ROWS,
+    change_text,
     completion_text,
+    is_web_link,
     more_items_text,
+    pct,
+    score_text,
     sides_title,
     since_label,
 )
@@ -38,17 +42,9 @@ def esc(text: str) -> str:
 
 
 def evidence_md(ref: str) -> str:
-    if re.match(r"^https?://[^\s<>()\[\]]+$", ref):
-        return f"[{esc(ref)}](<{ref}>)"
+    if is_web_link(ref):
+        return f"[{esc(ref)}](<{ref.strip()}>)"
     return esc(ref)
-
-
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def score_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.2f}"
 
 
 # Wide tables are split so that each fits a GitHub page (about 7 columns of short cells).
@@ -85,11 +81,7 @@ def _figures_tables(first: str, rows: list[tuple[str, Figures]], lang: Language)
 
 def _event_text(e: EventLine, lang: Language) -> str:
     _ = lang._
-    change = (
-        lang.status(e.to_status)
-        if e.from_status == e.to_status
-        else f"{lang.status(e.from_status)} → {lang.status(e.to_status)}"
-    )
+    change = change_text(e.from_status, e.to_status, lang)
     who = f" [{esc(e.party)}]" if e.party else ""
     parts = [f"{lang.date(e.on)}{who}: {change}"]
     if e.note:

@@ -1,8 +1,13 @@
 """The report's queries: every figure a report shows, computed once from the event history.
 
-The state on the as-of date is rebuilt from events (effective date on or before it; the latest by
-date then recording order wins), not read from the cached current status, so a report as of any
-past date is exact. The result is the plain model of tracker.reports.model.
+The state on the as-of date is rebuilt from the live events as tracker.timeline reads them, not
+read from the cached current status, so a report as of any past date is exact. The result is
+the plain model of tracker.reports.model, which the renderers read without a database; the one
+thing too large to hold, a busy period's changes, is an iterator of its own (change_lines).
+
+Rows are read by their labelled columns: each row shape below is a NamedTuple whose fields are
+the labels, its positions looked up by name once per query (a Row's attribute access costs five
+times as much, at 100,000 items).
 """
 
 from __future__ import annotations
@@ -10,17 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select, true
+from sqlalchemy import Label, Select, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from tracker import timeline
 from tracker.chain import DeclarationContent, declaration_hash
 from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
-from tracker.events import live
 from tracker.models import (
     Declaration,
     Pillar,
@@ -40,118 +47,28 @@ from tracker.reports.model import (
     PillarFigures,
     Report,
 )
-from tracker.statuses import (
-    DEFAULT_STATUS,
-    STATUSES,
-    Kind,
-    Status,
-    item_score,
-    status_for_party,
-)
+from tracker.statuses import DEFAULT_STATUS, STATUSES, Kind, Status, item_score
 
 # The report reads rows, not objects: Core columns skip the ORM's per-row work.
 C, E, V = commitments_table.c, events_table.c, evidence_table.c
-# In build's item query: ten item columns, basis, inferred, guidelines, then _EVENT_COLUMNS.
-FIRST_EVENT = 13
+
+# Rows of a few hundred ids per IN (...): bounded memory whatever the size of the history.
+ID_BLOCK = 500
+# Items (with their latest events) and changes are read this many rows at a time.
+ROW_BLOCK = 2000
+
+_STATUS = {s.value: s for s in STATUSES}
+_KIND = {k.value: k for k in Kind}
 
 
-def _latest_event_id(as_of: dt.date) -> Any:
-    """For the commitment of the enclosing query: its last live whole-commitment event on or
-    before as_of (parties' own events: _party_latest).
-
-    A correlated lookup walks the (commitment_id, party, effective_on) index backwards and stops
-    at the first live row, so the cost is per commitment, not per event in the history.
-    """
-    return (
-        select(E.id)
-        .where(
-            E.commitment_id == C.id,
-            E.party.is_(None),
-            E.effective_on <= as_of,
-            live(),
-        )
-        .order_by(E.effective_on.desc(), E.id.desc())
-        .limit(1)
-        .correlate(commitments_table)
-        .scalar_subquery()
-    )
+def _reader(keys: Sequence[str], shape: Any) -> Callable[[Sequence[Any]], Any]:
+    """Rows with the columns `keys` as `shape` (a NamedTuple of labels): by name, not position."""
+    positions = [list(keys).index(name) for name in shape._fields]
+    get, make = operator.itemgetter(*positions), shape._make
+    return lambda row: make(get(row))
 
 
-def _latest_events(session: Session, as_of: dt.date) -> tuple[Any, ColumnElement[bool]]:
-    """What the report joins to each commitment for its latest event, and on what condition.
-
-    SQLite looks the event up by the id _latest_event_id finds, one index walk per commitment.
-    PostgreSQL given that join hashes all 1,000,000 events (and spills them to disk) to match
-    100,000 ids: 4.3 s where a LATERAL subquery, the same walk per commitment, takes a fraction
-    (EXPLAIN ANALYZE on the benchmark's data). SQLite has no LATERAL.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        lateral = (
-            select(*_EVENT_COLUMNS)
-            .where(
-                E.commitment_id == C.id,
-                E.party.is_(None),
-                E.effective_on <= as_of,
-                live(),
-            )
-            .order_by(E.effective_on.desc(), E.id.desc())
-            .limit(1)
-            .lateral("last_event")
-        )
-        return lateral, true()
-    last = events_table.alias("last_event")
-    return last, last.c.id == _latest_event_id(as_of)
-
-
-def _history(
-    session: Session, commitment_ids: Select[int], total: int, start: dt.date, as_of: dt.date
-) -> list[HistoryPoint]:
-    """Status counts after each day with events, from the declaration date to as_of.
-
-    The database aggregates transitions per day (each event against the item's previous
-    event in its timeline), so the work here is one step per (day, move), not per event.
-    """
-    timeline = (
-        select(
-            E.effective_on,
-            E.to_status,
-            func.lag(E.to_status)
-            .over(
-                partition_by=E.commitment_id,
-                order_by=(E.effective_on, E.id),
-            )
-            .label("previous"),
-        )
-        .where(
-            E.party.is_(None),
-            E.effective_on <= as_of,
-            E.commitment_id.in_(commitment_ids),
-            live(),
-        )
-        .subquery()
-    )
-    moves = session.execute(
-        select(timeline.c.effective_on, timeline.c.previous, timeline.c.to_status, func.count())
-        .group_by(timeline.c.effective_on, timeline.c.previous, timeline.c.to_status)
-        .order_by(timeline.c.effective_on)
-    ).all()
-    counts = dict.fromkeys(STATUSES, 0)
-    counts[DEFAULT_STATUS] = total
-    start = min(start, as_of)
-    points = [HistoryPoint(on=start, counts=dict(counts))]
-    for on, previous, to_status, n in moves:
-        counts[Status(previous) if previous else DEFAULT_STATUS] -= n
-        counts[Status(to_status)] += n
-        # An event dated before the declaration (work already under way) is part of the
-        # starting state: the series starts at the declaration and stays in date order.
-        if on <= start or points[-1].on == on:
-            points[-1] = HistoryPoint(on=points[-1].on, counts=dict(counts))
-        else:
-            points.append(HistoryPoint(on=on, counts=dict(counts)))
-    if points[-1].on != as_of:
-        points.append(HistoryPoint(on=as_of, counts=dict(counts)))
-    return points
-
+# --- events -------------------------------------------------------------------------------------
 
 _EVENT_COLUMNS = (
     E.id,
@@ -167,43 +84,56 @@ _EVENT_COLUMNS = (
 )
 
 
-def _event_line(values: Sequence[Any], code: str, title: str, evidence: list[str]) -> EventLine:
-    """An EventLine from the values of _EVENT_COLUMNS, in that order (positional: fast)."""
-    event_id, on, recorded_at, from_status, to_status, note, reason, actor, party, fixes = values
+class EventRow(NamedTuple):
+    """An event's columns, labelled (see _labelled), with its commitment's code and title."""
+
+    event_id: int | None
+    event_effective_on: dt.date
+    event_recorded_at: dt.datetime
+    event_from_status: str
+    event_to_status: str
+    event_note: str
+    event_reason: str | None
+    event_actor: str
+    event_party: str | None
+    event_corrects_id: int | None
+    code: str
+    title: str
+
+
+def _labelled(columns: Any) -> list[Label[Any]]:
+    """The event columns of `columns` (status_events or an alias of it), labelled for EventRow."""
+    return [columns[c.key].label(f"event_{c.key}") for c in _EVENT_COLUMNS]
+
+
+def _event_line(row: EventRow, evidence: list[str]) -> EventLine:
     return EventLine(
-        id=event_id,
-        code=code,
-        title=title,
-        on=on,
-        recorded_at=recorded_at,
-        from_status=_STATUS[from_status],
-        to_status=_STATUS[to_status],
-        note=note,
-        reason=reason,
-        actor=actor,
+        id=row.event_id or 0,
+        code=row.code,
+        title=row.title,
+        on=row.event_effective_on,
+        recorded_at=row.event_recorded_at,
+        from_status=_STATUS[row.event_from_status],
+        to_status=_STATUS[row.event_to_status],
+        note=row.event_note,
+        reason=row.event_reason,
+        actor=row.event_actor,
         evidence=evidence,
-        party=party,
-        corrects_id=fixes,
+        party=row.event_party,
+        corrects_id=row.event_corrects_id,
     )
 
 
-_STATUS = {s.value: s for s in STATUSES}
-
-
-_KIND = {k.value: k for k in Kind}
-
-
 def _evidence_of(session: Session, event_ids: list[int]) -> dict[int, list[str]]:
-    """The evidence of the given events, by event id, a few hundred ids per query (bounded
-    memory whatever the size of the whole history's evidence)."""
+    """The evidence references of the given events, by event id."""
     found: dict[int, list[str]] = defaultdict(list)
-    for start in range(0, len(event_ids), 500):
-        for event_id, reference in session.execute(
+    for start in range(0, len(event_ids), ID_BLOCK):
+        for row in session.execute(
             select(V.event_id, V.reference)
-            .where(V.event_id.in_(event_ids[start : start + 500]))
+            .where(V.event_id.in_(event_ids[start : start + ID_BLOCK]))
             .order_by(V.event_id, V.position)
         ):
-            found[event_id].append(reference)
+            found[row.event_id].append(row.reference)
     return found
 
 
@@ -240,103 +170,185 @@ def _references(raw: str | list[str] | None) -> list[str]:
 
 
 def _event_rows() -> Select[Any]:
-    """_EVENT_COLUMNS with the code and title of each event's commitment (see _lines_of)."""
-    return select(*_EVENT_COLUMNS, C.code, C.title).join(commitments_table, E.commitment_id == C.id)
+    """Events as EventRows: their labelled columns with their commitment's code and title."""
+    return select(*_labelled(E), C.code, C.title).join(commitments_table, E.commitment_id == C.id)
 
 
-def _lines_of(session: Session, rows: Sequence[Any]) -> Iterator[EventLine]:
-    """EventLines from rows of _event_rows(), with their evidence."""
-    evidence = _evidence_of(session, [row[0] for row in rows])
-    for row in rows:
-        *values, code, title = row
-        yield _event_line(values, code, title, evidence.get(row[0], []))
+def _lines_of(session: Session, keys: Sequence[str], rows: Sequence[Any]) -> Iterator[EventLine]:
+    """EventLines from rows of _event_rows() (whose column labels are `keys`), with evidence."""
+    read = _reader(keys, EventRow)
+    events = [read(row) for row in rows]
+    evidence = _evidence_of(session, [e.event_id for e in events])
+    for e in events:
+        yield _event_line(e, evidence.get(e.event_id, []))
 
 
 def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]:
     lines: dict[int, EventLine] = {}
-    for start in range(0, len(event_ids), 500):
-        chunk = event_ids[start : start + 500]
-        rows = session.execute(_event_rows().where(E.id.in_(chunk))).all()
-        lines.update((line.id, line) for line in _lines_of(session, rows))
+    for start in range(0, len(event_ids), ID_BLOCK):
+        chunk = event_ids[start : start + ID_BLOCK]
+        result = session.execute(_event_rows().where(E.id.in_(chunk)))
+        keys = list(result.keys())
+        lines.update((line.id, line) for line in _lines_of(session, keys, result.all()))
     return lines
-
-
-class ChangeFeed(Sequence[EventLine]):
-    """The events effective from `since` to `as_of`, newest first, read a block at a time.
-
-    A report as of a busy month can list hundreds of thousands of changes; they are streamed
-    from the database each time they are iterated (with each block's evidence), never held
-    whole, so the report must be rendered while its session is open.
-    """
-
-    BLOCK = 2000
-
-    def __init__(self, session: Session, item_filter: Select[Any], since: dt.date, as_of: dt.date):
-        self._session = session
-        self._where = (
-            E.commitment_id.in_(item_filter),
-            E.effective_on >= since,
-            E.effective_on <= as_of,
-        )
-        self._count: int | None = None
-        self._all: list[EventLine] | None = None
-
-    def __len__(self) -> int:
-        if self._count is None:
-            self._count = (
-                self._session.scalar(
-                    select(func.count()).select_from(events_table).where(*self._where)
-                )
-                or 0
-            )
-        return self._count
-
-    def __iter__(self) -> Iterator[EventLine]:
-        query = (
-            _event_rows()
-            .where(*self._where)
-            .order_by(E.effective_on.desc(), E.id.desc())
-            .execution_options(yield_per=self.BLOCK)
-        )
-        for block in self._session.execute(query).partitions():
-            yield from _lines_of(self._session, block)
-
-    @overload
-    def __getitem__(self, index: int) -> EventLine: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[EventLine]: ...
-    def __getitem__(self, index: int | slice) -> EventLine | Sequence[EventLine]:
-        # Renderers only iterate; indexing (rare) reads the whole feed once and keeps it.
-        if self._all is None:
-            self._all = list(self)
-        return self._all[index]
 
 
 def _party_latest(
     session: Session, parties: list[str], as_of: dt.date
 ) -> dict[tuple[int, str], EventLine]:
-    """Each (commitment id, party)'s own latest live event on or before as_of.
+    """Each (commitment id, party)'s own latest live event on or before as_of."""
+    latest = timeline.latest_party_events(session, parties, as_of)
+    lines = _event_lines(session, sorted(latest.values()))
+    return {key: lines[event_id] for key, event_id in latest.items()}
 
-    Parties' own assessments are few beside the whole-commitment ones, so one scan of the party
-    index finds them all; the latest per pair is picked here, by (date, id) as everywhere.
+
+# --- the filter and the changes -----------------------------------------------------------------
+
+
+def _item_filter(
+    session: Session, declaration_ids: list[int], pillar: str | None, party: str | None
+) -> Select[Any]:
+    """The ids of the items reported: of these declarations, in this pillar, of this party."""
+    query = select(C.id).where(C.declaration_id.in_(declaration_ids))
+    if pillar:
+        query = query.where(C.pillar_id.in_(resolve_pillar(session, pillar)))
+    if party:
+        query = query.where(json_list_contains(C.parties, party))
+    return query
+
+
+def change_lines(session: Session, report: Report) -> Iterator[EventLine]:
+    """The report's changes (events effective from its `since` to its as-of date), newest
+    first, read from the open session a block at a time with each block's evidence.
+
+    A report as of a busy month lists hundreds of thousands: a renderer that writes them as it
+    reads them (JSON) is handed this iterator instead of a report holding them all, and must
+    be run while the session is open.
     """
-    if not parties:
-        return {}
-    latest: dict[tuple[int, str], tuple[dt.date, int]] = {}
-    for event_id, commitment_id, party, on in session.execute(
-        select(E.id, E.commitment_id, E.party, E.effective_on).where(
-            E.party.in_(parties), E.effective_on <= as_of, live()
+    if report.since is None:
+        return
+    declaration_ids = list(
+        session.scalars(
+            select(Declaration.id).where(
+                Declaration.slug.in_([d.slug for d in report.declarations])
+            )
         )
-    ):
-        assert party is not None  # the IN above
-        key = (commitment_id, party)
-        if key not in latest or (on, event_id) > latest[key]:
-            latest[key] = (on, event_id)
-    lines = _event_lines(session, sorted(event_id for _, event_id in latest.values()))
-    return {key: lines[event_id] for key, (_, event_id) in latest.items()}
+    )
+    items = _item_filter(
+        session, declaration_ids, report.filters.get("pillar"), report.filters.get("party")
+    )
+    query = (
+        _event_rows()
+        .where(
+            E.commitment_id.in_(items),
+            E.effective_on >= report.since,
+            E.effective_on <= report.as_of,
+        )
+        .order_by(*timeline.NEWEST_FIRST)
+        .execution_options(yield_per=ROW_BLOCK)
+    )
+    result = session.execute(query)
+    keys = list(result.keys())
+    for block in result.partitions():
+        yield from _lines_of(session, keys, block)
 
 
-ROW_BLOCK = 2000
+# --- the burn-up --------------------------------------------------------------------------------
+
+
+def _history(
+    session: Session, commitment_ids: Select[Any], total: int, start: dt.date, as_of: dt.date
+) -> list[HistoryPoint]:
+    """Status counts after each day with events, from the declaration date to as_of.
+
+    The database aggregates transitions per day (each event against the item's previous
+    event in its timeline), so the work here is one step per (day, move), not per event.
+    """
+    moves = timeline.whole_transitions(commitment_ids, as_of)
+    rows = session.execute(
+        select(moves.c.effective_on, moves.c.previous, moves.c.to_status, func.count().label("n"))
+        .group_by(moves.c.effective_on, moves.c.previous, moves.c.to_status)
+        .order_by(moves.c.effective_on)
+    ).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    counts[DEFAULT_STATUS] = total
+    start = min(start, as_of)
+    points = [HistoryPoint(on=start, counts=dict(counts))]
+    for row in rows:
+        on = row.effective_on
+        counts[Status(row.previous) if row.previous else DEFAULT_STATUS] -= row.n
+        counts[Status(row.to_status)] += row.n
+        # An event dated before the declaration (work already under way) is part of the
+        # starting state: the series starts at the declaration and stays in date order.
+        if on <= start or points[-1].on == on:
+            points[-1] = HistoryPoint(on=points[-1].on, counts=dict(counts))
+        else:
+            points.append(HistoryPoint(on=on, counts=dict(counts)))
+    if points[-1].on != as_of:
+        points.append(HistoryPoint(on=as_of, counts=dict(counts)))
+    return points
+
+
+# --- the items ----------------------------------------------------------------------------------
+
+
+class ItemRow(NamedTuple):
+    """An item's columns in build's query (its latest event's: EventRow, same rows)."""
+
+    id: int
+    code: str
+    title: str
+    pillar_id: int
+    kind: str
+    parties: str | None
+    owners: str | None
+    target_date: dt.date | None
+    target_label: str | None
+    chain_head: str
+    chain_length: int
+    content_hash: str
+    title_ja: str | None
+    target_label_ja: str | None
+    basis: str | None
+    inferred: str | None
+    guidelines: str | None
+    # The references of the latest event (see _evidence_array and _references).
+    evidence: str | list[str] | None
+
+
+def _item_query(
+    session: Session, items: Select[Any], as_of: dt.date, with_guidelines: bool
+) -> Select[Any]:
+    """Each item reported with its latest live whole-item event on as_of (timeline)."""
+    last, on_last = timeline.latest_events(session.get_bind().dialect.name, as_of, _EVENT_COLUMNS)
+    return (
+        select(
+            C.id,
+            C.code,
+            C.title,
+            C.pillar_id,
+            C.kind,
+            # As text, decoded once per distinct list below: most items share a few lists.
+            cast(C.parties, Text).label("parties"),
+            cast(C.owners, Text).label("owners"),
+            C.target_date,
+            C.target_label,
+            C.chain_head,
+            C.chain_length,
+            C.content_hash,
+            C.title_ja,
+            C.target_label_ja,
+            C.basis,
+            cast(C.inferred, Text).label("inferred"),
+            (cast(C.guidelines, Text) if with_guidelines else literal(None)).label("guidelines"),
+            *_labelled(last.c),
+            _evidence_array(session, last.c.id).label("evidence"),
+        )
+        .join(pillars_table, C.pillar_id == pillars_table.c.id)
+        .outerjoin(last, on_last)
+        .where(C.id.in_(items))
+        .order_by(C.declaration_id, pillars_table.c.position, C.position)
+    )
 
 
 def build(
@@ -349,7 +361,7 @@ def build(
     party: str | None = None,
     declaration: str | None = None,
     with_history: bool = True,
-    stream_changes: bool = False,
+    with_changes: bool = True,
     default_since: bool = False,
     with_guidelines: bool = False,
     report_title: str | None = None,
@@ -358,10 +370,10 @@ def build(
 ) -> Report:
     """The report; `with_history=False` skips the burn-up series, the one figure that reads
     every event (the terminal and HTML reports draw it; JSON carries it on request).
-    `stream_changes=True` leaves the changes as a ChangeFeed over the session, to be rendered
-    before the session closes; otherwise they are read into a list here. With no `since` and
-    `default_since`, the changes are those since the last meeting (see since_default).
-    `with_guidelines` reads each item's scoring guidelines (the HTML appendix prints them)."""
+    `with_changes=False` leaves the changes out, for a renderer handed change_lines instead.
+    With no `since` and `default_since`, the changes are those since the last meeting (see
+    since_default). `with_guidelines` reads each item's scoring guidelines (the HTML appendix
+    prints them)."""
     today = today or dt.date.today()
     as_of = as_of or today
 
@@ -374,12 +386,11 @@ def build(
         raise TrackerError(f"no declaration {declaration!r}; declarations: {known}")
     decl_ids = [d.id for d in declarations]
 
-    item_filter = select(C.id).where(C.declaration_id.in_(decl_ids))
+    item_filter = _item_filter(session, decl_ids, pillar, None)
     filters: dict[str, str] = {}
     if declaration:
         filters["declaration"] = declaration
     if pillar:
-        item_filter = item_filter.where(C.pillar_id.in_(resolve_pillar(session, pillar)))
         filters["pillar"] = pillar
 
     parties: list[str] = list(dict.fromkeys(p for d in declarations for p in d.parties))
@@ -389,7 +400,7 @@ def build(
         p
         for p in session.scalars(
             select(E.party)
-            .where(E.party.is_not(None), E.commitment_id.in_(item_filter), live())
+            .where(E.party.is_not(None), E.commitment_id.in_(item_filter), timeline.is_live())
             .distinct()
             .order_by(E.party)
         )
@@ -397,114 +408,14 @@ def build(
     ]
     if party:
         chosen = resolve_party(party, parties, what="declaration parties:")
-        item_filter = item_filter.where(json_list_contains(C.parties, chosen))
+        item_filter = _item_filter(session, decl_ids, pillar, chosen)
         filters["party"] = chosen
         parties = [chosen]
 
-    last, on_last = _latest_events(session, as_of)
-    query = (
-        select(
-            C.id,
-            C.code,
-            C.title,
-            C.pillar_id,
-            C.kind,
-            # As text, decoded once per distinct list below: most items share a few lists.
-            cast(C.parties, Text),
-            cast(C.owners, Text),
-            C.target_date,
-            C.target_label,
-            C.chain_head,
-            C.basis,
-            cast(C.inferred, Text),
-            cast(C.guidelines, Text) if with_guidelines else literal(None),
-            *[last.c[c.key] for c in _EVENT_COLUMNS],
-            # Last, so the positions above stay as they are.
-            C.chain_length,
-            C.title_ja,
-            C.target_label_ja,
-            C.content_hash,
-            _evidence_array(session, last.c.id),
-        )
-        .join(pillars_table, C.pillar_id == pillars_table.c.id)
-        .outerjoin(last, on_last)
-        .where(C.id.in_(item_filter))
-        .order_by(C.declaration_id, pillars_table.c.position, C.position)
-    )
-    party_events = _party_latest(session, parties, as_of)
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
     }
-    items: list[ItemLine] = []
-    by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
-    n_events = len(_EVENT_COLUMNS)
-    # Items share a few party-status maps: one dict per distinct map, not one per item.
-    shared_status: dict[tuple[tuple[str, Status], ...], dict[str, Status]] = {}
-    # Read a block of rows at a time, with that block's evidence: the rows of 100,000 items are
-    # never all held beside the lines made from them (that was 40 MB of peak memory).
-    blocks = session.execute(query.execution_options(yield_per=ROW_BLOCK)).partitions()
-    for block in blocks:
-        for fields in block:
-            _, code, title, pillar_id, kind, raw_parties, raw_owners, target, label, head = fields[
-                :10
-            ]
-            basis, raw_inferred, raw_guidelines = fields[10:FIRST_EVENT]
-            item_parties, owners = decode_names(raw_parties), decode_names(raw_owners)
-            values = fields[FIRST_EVENT : FIRST_EVENT + n_events]
-            event = (
-                _event_line(values, code, title, _references(fields[-1]))
-                if values[0] is not None
-                else None
-            )
-            status = event.to_status if event else DEFAULT_STATUS
-            newest = event
-            own_status: dict[str, Status] = {}
-            for p in parties:
-                own = party_events.get((fields[0], p))
-                if p in item_parties:
-                    own_status[p] = status_for_party(own.to_status if own else None, status)
-                if own is not None and (
-                    newest is None or (own.on, own.id) > (newest.on, newest.id)
-                ):
-                    newest = own
-            party_status = shared_status.setdefault(tuple(own_status.items()), own_status)
-            pillar_row = pillars[pillar_id]
-            item_kind = _KIND[kind]
-            item = ItemLine(
-                code=code,
-                title=title,
-                pillar=pillar_row.slug,
-                pillar_title=pillar_row.title,
-                kind=item_kind,
-                parties=item_parties,
-                owners=owners,
-                target_date=target,
-                target_label=label,
-                status=status,
-                score=item_score(item_kind, status),
-                # The source's forecast is nobody's pledge, so it cannot fall overdue.
-                overdue=target is not None
-                and target < as_of
-                and status is not Status.ACHIEVED
-                and item_kind is not Kind.OUTLOOK,
-                last_event=newest,
-                party_status=party_status,
-                chain_head=head,
-                chain_length=fields[-5],
-                title_ja=fields[-4],
-                pillar_title_ja=pillar_row.title_ja,
-                target_label_ja=fields[-3],
-                content_hash=fields[-2],
-                basis=basis or "",
-                inferred=_decode_map(raw_inferred),
-                guidelines=_decode_map(raw_guidelines) or None,
-            )
-            items.append(item)
-            by_pillar[pillar_id].append(item)
-
-    # The parties' pledges first, then the source's outlook: every format shows them apart.
-    items.sort(key=lambda i: i.kind is Kind.OUTLOOK)
-
+    items, by_pillar = _items(session, item_filter, pillars, parties, as_of, with_guidelines)
     pillar_figures = [
         PillarFigures(
             slug=p.slug,
@@ -539,12 +450,8 @@ def build(
     ]
     if since is None and default_since:
         since = since_default(report_milestones, declarations, as_of)
-    changes: Sequence[EventLine] = []
-    if since is not None:
-        feed = ChangeFeed(session, item_filter, since, as_of)
-        changes = feed if stream_changes else list(feed)
 
-    return Report(
+    report = Report(
         declarations=[
             DeclarationInfo(
                 slug=d.slug,
@@ -579,7 +486,6 @@ def build(
             for p in parties
         ],
         items=items,
-        changes=changes,
         filters=filters,
         history=_history(
             session,
@@ -595,6 +501,81 @@ def build(
         prepared_by=prepared_by or None,
         marking=marking or None,
     )
+    if with_changes and since is not None:
+        report = replace(report, changes=list(change_lines(session, report)))
+    return report
+
+
+def _items(
+    session: Session,
+    item_filter: Select[Any],
+    pillars: dict[int, Pillar],
+    parties: list[str],
+    as_of: dt.date,
+    with_guidelines: bool,
+) -> tuple[list[ItemLine], dict[int, list[ItemLine]]]:
+    """The items reported, in the order every format lists them, and by pillar id."""
+    party_events = _party_latest(session, parties, as_of)
+    items: list[ItemLine] = []
+    by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
+    # Items share a few party-status maps: one dict per distinct map, not one per item.
+    shared_status: dict[tuple[tuple[str, Status], ...], dict[str, Status]] = {}
+    # Read a block of rows at a time: the rows of 100,000 items are never all held beside the
+    # lines made from them (that was 40 MB of peak memory).
+    query = _item_query(session, item_filter, as_of, with_guidelines)
+    result = session.execute(query.execution_options(yield_per=ROW_BLOCK))
+    keys = list(result.keys())
+    read_item, read_event = _reader(keys, ItemRow), _reader(keys, EventRow)
+    for block in result.partitions():
+        for raw in block:
+            row, last = read_item(raw), read_event(raw)
+            item_parties, owners = decode_names(row.parties), decode_names(row.owners)
+            event = (
+                _event_line(last, _references(row.evidence)) if last.event_id is not None else None
+            )
+            status = timeline.status_of(event)
+            newest = event
+            own_status: dict[str, Status] = {}
+            for p in parties:
+                own = party_events.get((row.id, p))
+                if p in item_parties:
+                    own_status[p] = timeline.party_status(own, status)
+                if own is not None:
+                    newest = timeline.newest(newest, own)
+            party_status = shared_status.setdefault(tuple(own_status.items()), own_status)
+            pillar = pillars[row.pillar_id]
+            kind = _KIND[row.kind]
+            item = ItemLine(
+                code=row.code,
+                title=row.title,
+                pillar=pillar.slug,
+                pillar_title=pillar.title,
+                kind=kind,
+                parties=item_parties,
+                owners=owners,
+                target_date=row.target_date,
+                target_label=row.target_label,
+                status=status,
+                score=item_score(kind, status),
+                overdue=timeline.is_overdue(kind, row.target_date, status, as_of),
+                last_event=newest,
+                party_status=party_status,
+                chain_head=row.chain_head,
+                chain_length=row.chain_length,
+                content_hash=row.content_hash,
+                title_ja=row.title_ja,
+                pillar_title_ja=pillar.title_ja,
+                target_label_ja=row.target_label_ja,
+                basis=row.basis or "",
+                inferred=_decode_map(row.inferred),
+                guidelines=_decode_map(row.guidelines) or None,
+            )
+            items.append(item)
+            by_pillar[row.pillar_id].append(item)
+
+    # The parties' pledges first, then the source's outlook: every format shows them apart.
+    items.sort(key=lambda i: not i.kind.pledged)
+    return items, by_pillar
 
 
 def since_default(

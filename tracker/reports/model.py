@@ -97,6 +97,11 @@ class EventLine:
     party: str | None = None
     corrects_id: int | None = None
 
+    @property
+    def effective_on(self) -> dt.date:
+        """The date by its name in status_events, which tracker.timeline orders events by."""
+        return self.on
+
 
 @dataclass(slots=True)
 class ItemLine:
@@ -239,7 +244,7 @@ class DeclarationInfo:
     title_ja: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
     declarations: list[DeclarationInfo]
     generated_on: dt.date
@@ -250,8 +255,9 @@ class Report:
     pillars: list[PillarFigures]
     parties: list[PartyFigures]
     items: list[ItemLine]
-    # Newest first. (tracker.reports.build may stream them from the open session instead.)
-    changes: Sequence[EventLine] = field(default_factory=list)
+    # Newest first. Left empty when they are too many to hold: tracker.reports.build's
+    # change_lines then streams them to the renderer that writes them (JSON).
+    changes: Sequence[EventLine] = ()
     filters: dict[str, str] = field(default_factory=dict)
     history: list[HistoryPoint] = field(default_factory=list)
     with_history: bool = True
@@ -275,12 +281,12 @@ class Report:
     @property
     def pledges(self) -> list[ItemLine]:
         """What the parties said (commitments, priorities, ongoing cooperation)."""
-        return [i for i in self.items if i.kind is not Kind.OUTLOOK]
+        return [i for i in self.items if i.kind.pledged]
 
     @property
     def outlook(self) -> list[ItemLine]:
         """The source's own commentary or forecast: shown apart from the parties' pledges."""
-        return [i for i in self.items if i.kind is Kind.OUTLOOK]
+        return [i for i in self.items if not i.kind.pledged]
 
     @property
     def display_title(self) -> str:

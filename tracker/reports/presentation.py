@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from tracker import scrub
 from tracker.i18n import DEFAULT, Language
-from tracker.reports.model import HistoryPoint, Report
 from tracker.statuses import Status
+
+if TYPE_CHECKING:
+    # Annotations only: `tracker show` and `log` use the text helpers without the model.
+    from tracker.reports.model import HistoryPoint, Report
 
 # Left to right in a bar, bottom to top in the burn-up: delivered first, then work under way,
 # then what has not moved, so the "done" share grows from one edge.
@@ -72,6 +76,13 @@ def pct(value: float | None) -> str:
 
 def score_text(value: float | None) -> str:
     return "—" if value is None else f"{value:+.2f}"
+
+
+def change_text(old: str, new: str, lang: Language) -> str:
+    """An event's move, `from → to`, or its status alone when it stayed."""
+    if old == new:
+        return lang.status(new)
+    return f"{lang.status(old)} → {lang.status(new)}"
 
 
 # Documents (Markdown, HTML) list the first TABLE_ROWS commitments in their all-items table and

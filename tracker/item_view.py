@@ -1,0 +1,101 @@
+"""What `tracker show` and `tracker log` say about an item and its events, as plain data.
+
+The dicts are what `show --format json` and `log --format json` print (their keys are documented
+in the README); the CLI prints them as JSON, or as text through tracker.cli.show_text. Statuses
+come from tracker.timeline, like every other path's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.commitments import get_commitment, ordered_fields
+from tracker.models import Commitment, Evidence, StatusEvent
+from tracker.statuses import Kind, Status, item_score
+from tracker.timeline import CHRONOLOGICAL, Timeline, party_status
+
+
+def evidence_data(e: Evidence) -> dict[str, Any]:
+    return {
+        "reference": e.reference,
+        "kind": e.kind,
+        "title": e.title,
+        "published_on": e.published_on.isoformat() if e.published_on else None,
+    }
+
+
+def event_data(e: StatusEvent, corrected_by: int | None = None) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "on": e.effective_on.isoformat(),
+        "party": e.party,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        # The name before the report's vocabulary was adopted; kept for one release.
+        "status": e.to_status,
+        "note": e.note,
+        "reason": e.reason,
+        "evidence": [ev.reference for ev in e.evidence],
+        "evidence_details": [evidence_data(ev) for ev in e.evidence],
+        "actor": e.actor,
+        "recorded_at": e.recorded_at.isoformat(),
+        "corrects": e.corrects_id,
+        "corrected_by": corrected_by,
+        "seq": e.seq,
+        "hash": e.hash,
+    }
+
+
+def events_of(session: Session, commitment: Commitment) -> list[StatusEvent]:
+    """Every event of the commitment, corrected ones too, in timeline order."""
+    return list(
+        session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.commitment_id == commitment.id)
+            .order_by(*CHRONOLOGICAL)
+            .options(selectinload(StatusEvent.evidence))
+        )
+    )
+
+
+def item_data(session: Session, code: str) -> dict[str, Any]:
+    """Everything `tracker show` says about one commitment, with its whole timeline."""
+    c = get_commitment(session, code)
+    events = events_of(session, c)
+    history = Timeline(events)
+    # The current status is the cached one, as shown beside it; each party's own is read from
+    # the live events (tracker verify checks that the cache agrees with them).
+    whole = Status(c.status)
+    corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
+    return {
+        "code": c.code,
+        "title": c.title,
+        "title_ja": c.title_ja,
+        "declaration": c.declaration.slug,
+        "pillar": c.pillar.slug,
+        "pillar_title": c.pillar.title,
+        "pillar_title_ja": c.pillar.title_ja,
+        "kind": c.kind,
+        "parties": list(c.parties),
+        "owners": list(c.owners),
+        "target": c.target_date.isoformat() if c.target_date else None,
+        "target_label": c.target_label,
+        "target_label_ja": c.target_label_ja,
+        "status": c.status,
+        "score": item_score(Kind(c.kind), whole),
+        "party_status": {p: party_status(history.latest(party=p), whole).value for p in c.parties},
+        "description": c.description,
+        "description_ja": c.description_ja,
+        "quote": c.quote,
+        "basis": c.basis,
+        "inferred": ordered_fields(c.inferred),
+        "provenance": dict(c.inferred),
+        "guidelines": c.guidelines,
+        "chain_head": c.chain_head,
+        "events": [event_data(e, corrected_by.get(e.id)) for e in events],
+        # The name before the report's vocabulary was adopted; kept for one release.
+        "owner": list(c.owners),
+    }
