@@ -41,8 +41,8 @@ class TrackerGroup(TyperGroup):
         except Exception as exc:
             # Only the database's own failures (a DBAPIError wraps the driver's: connection
             # refused, disk full, a constraint) are one line; any other SQLAlchemy error is a
-            # bug here and keeps its traceback. Looked up, not imported: the import costs a
-            # command that never touched SQLAlchemy, which then cannot have raised its errors.
+            # bug here and keeps its traceback. Looked up, not imported: a command that never
+            # loaded SQLAlchemy cannot have raised its errors, and should not pay for the import.
             sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
             if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
                 from tracker.config import resolve_url
