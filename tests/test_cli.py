@@ -135,6 +135,15 @@ def test_no_option_is_shown_as_a_python_type(command: list[str]) -> None:
     assert not PYTHON_TYPE.search(options), options
 
 
+@pytest.mark.parametrize("with_db", [False, True], ids=["alone", "db-only"])
+def test_no_command_shows_the_commands_as_a_usage_error(tmp_path, with_db: bool) -> None:
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "x.db")] if with_db else [])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("Usage: ") and "progress " in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
 def test_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("tracker ")

@@ -52,6 +52,22 @@ def test_huge_integers_are_a_usage_error(cli, args: list[str]) -> None:
     assert_unchanged(cli, before)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["list", "--limit", "0"], "Invalid value for '--limit': 0 is smaller than 1."),
+        (["log", "--limit", "-3"], "Invalid value for '--limit': -3 is smaller than 1."),
+        (["list", "--limit", "x"], "Invalid value for '--limit': 'x' is not a valid integer."),
+        (["correct", "twelve", "--reason", "r"], "Invalid value for 'ID': 'twelve' is not a"),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, list) else "",
+)
+def test_integers_are_refused_in_plain_words(cli_sqlite, args: list[str], message: str) -> None:
+    """tracker/cli/coercion.py's wording, not pydantic's ("Input should be greater than or equal
+    to 1"), which Typer would use without it."""
+    assert message in one_line_error(cli_sqlite(*args), code=2)
+
+
 FUTURE = (dt.date.today() + dt.timedelta(days=400)).isoformat()
 
 REFUSED_DATES = [
