@@ -267,6 +267,14 @@ def histories(
         yield code, events
 
 
+def upgrade(url: str) -> None:
+    """Bring cached data to the code's schema revision (nothing when it is there already): a
+    migration added since the data was built keeps it, as it keeps a user's."""
+    subprocess.run(
+        [*tracker_cmd(), "--db", url, "db", "upgrade"], check=True, stdout=subprocess.DEVNULL
+    )
+
+
 def build(folder: Path, commitments: int, per: int, declarations: int) -> tuple[Path, dt.date]:
     """The SQLite tracker, built once per shape and cached in `folder` (the marker names the
     day its history ends: the day it was built)."""
@@ -280,6 +288,7 @@ def build(folder: Path, commitments: int, per: int, declarations: int) -> tuple[
     db = folder / "big.db"
     markers = sorted(folder.glob(f"built-v3-{commitments}-{per}-{declarations}-*"))
     if markers and db.exists():
+        upgrade(f"sqlite:///{db}")
         return db, dt.date.fromisoformat(markers[-1].name[-10:])
     for stale in [*folder.glob("big.db*"), *folder.glob("built-*")]:
         stale.unlink()
@@ -423,6 +432,7 @@ def postgres_copy(work: Path, big: Path, end: dt.date) -> str | None:
         with admin.connect() as conn:
             exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = 'tracker_bench'"))
             if exists and marker.exists():
+                upgrade(url)
                 return url
             print("building the PostgreSQL copy (export, import)", file=sys.stderr)
             conn.execute(text("DROP DATABASE IF EXISTS tracker_bench WITH (FORCE)"))
