@@ -571,22 +571,141 @@ def _cached_status_is_current(session: Session, as_of: dt.date) -> bool:
     return latest is None or latest <= as_of
 
 
+def _has_key(session: Session, column: Any, key: str) -> ColumnElement[bool]:
+    """Whether the JSON object in `column` has `key` (SQLAlchemy's column[key] would not do:
+    on SQLite it quotes a missing value as the text 'null')."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_extract_path(column, key).is_not(None)
+    return func.json_type(column, f"$.{key}").is_not(None)
+
+
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-class TallyRow(NamedTuple):
-    """Items of one pillar, kind, status and list of parties, and how many of them each list
-    or footnote counts."""
+def _list_conditions(
+    as_of: dt.date, milestones: Sequence[Milestone]
+) -> dict[str, ColumnElement[bool]]:
+    """Report.due_soon, overdue, stalled, pledges and outlook, as conditions on commitments
+    with their cached status."""
+    pledged = C.kind.in_(PLEDGED)
+    upcoming = [m.date for m in milestones if m.days_left >= 0]
+    return {
+        "due_soon": pledged
+        & C.status.in_([s.value for s in OPEN])
+        & C.target_date.between(as_of, min(upcoming))
+        if upcoming
+        else literal(False),
+        "overdue": timeline.overdue_sql(C.status, as_of),
+        "stalled": pledged & (C.status == Status.STALLED.value),
+        "pledges": pledged,
+        "outlook": ~pledged,
+    }
 
-    pillar_id: int
-    kind: str
-    status: str
-    parties: str | None
-    n: int
-    overdue: int
-    due_soon: int
-    inferred_target: int
+
+class _Tally(NamedTuple):
+    """Items by (kind, status): in all, by pillar id, by list of parties (as text); and for
+    each list, how many items it holds and how many of them are overdue or have an inferred
+    target (the marks the terminal's footnotes explain)."""
+
+    overall: Counter[tuple[Kind, Status]]
+    by_pillar: dict[int, Counter[tuple[Kind, Status]]]
+    by_parties: dict[str | None, Counter[tuple[Kind, Status]]]
+    lists: dict[str, Counter[str]]
+
+
+def _tally(
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    conditions: dict[str, ColumnElement[bool]],
+) -> _Tally:
+    """One GROUP BY over the items reported (their pillar, kind, cached status and parties)."""
+    marks = {
+        "n": literal(True),
+        "overdue": timeline.overdue_sql(C.status, as_of),
+        "inferred": _has_key(session, C.inferred, "target"),
+    }
+    parties_text = cast(C.parties, Text)
+    result = session.execute(
+        select(
+            C.pillar_id,
+            C.kind,
+            C.status,
+            parties_text.label("parties"),
+            func.count().label("n"),
+            *(
+                _count_if(condition & mark).label(f"{name}_{label}")
+                for name, condition in conditions.items()
+                for label, mark in marks.items()
+            ),
+        )
+        .where(C.id.in_(scope.items))
+        .group_by(C.pillar_id, C.kind, C.status, parties_text)
+    )
+    position = {key: n for n, key in enumerate(result.keys())}
+    tally = _Tally(Counter(), defaultdict(Counter), defaultdict(Counter), {})
+    for name in conditions:
+        tally.lists[name] = Counter()
+    for row in result:
+        key = _KIND[row.kind], _STATUS[row.status]
+        tally.overall[key] += row.n
+        tally.by_pillar[row.pillar_id][key] += row.n
+        tally.by_parties[row.parties][key] += row.n
+        for name, counts in tally.lists.items():
+            for label in marks:
+                counts[label] += row[position[f"{name}_{label}"]]
+    return tally
+
+
+def _first_rows(
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    conditions: dict[str, ColumnElement[bool]],
+    rows: int,
+) -> dict[str, list[ItemLine]]:
+    """Each list's first `rows` items in the report's order (pledges first, then by
+    declaration, pillar and place in it), read whole with their latest events."""
+    order = (
+        case((C.kind.in_(PLEDGED), 0), else_=1),
+        C.declaration_id,
+        pillars_table.c.position,
+        C.position,
+    )
+    shown = {
+        name: list(
+            session.execute(
+                select(C.id, C.code)
+                .join(pillars_table, C.pillar_id == pillars_table.c.id)
+                .where(C.id.in_(scope.items), condition)
+                .order_by(*order)
+                .limit(rows)
+            ).all()
+        )
+        for name, condition in conditions.items()
+    }
+    ids = {row.id for listed in shown.values() for row in listed}
+    lines, _ = _items(
+        session,
+        select(C.id).where(C.id.in_(ids)),
+        scope.pillars,
+        scope.parties,
+        as_of,
+        False,
+        among=ids,
+    )
+    by_code = {i.code: i for i in lines}
+    return {name: [by_code[row.code] for row in listed] for name, listed in shown.items()}
+
+
+def _first_changes(
+    session: Session, scope: _Scope, since: dt.date, as_of: dt.date, rows: int
+) -> Cut[EventLine]:
+    changed = _change_query(scope.items, since, as_of)
+    result = session.execute(changed.limit(rows))
+    total = session.scalar(select(func.count()).select_from(changed.order_by(None).subquery()))
+    return Cut(list(_lines_of(session, list(result.keys()), result.all())), total or 0)
 
 
 def _summary(
@@ -607,134 +726,36 @@ def _summary(
             select(C.target_label, C.target_date, func.max(C.target_label_ja))
             .where(C.id.in_(scope.items), C.target_label.is_not(None), C.target_date.is_not(None))
             .group_by(C.target_label, C.target_date)
-        ).tuples(),
+        ),
         as_of,
     )
     since = _since(since, default_since, milestones, scope.declarations, as_of)
-    upcoming = [m.date for m in milestones if m.days_left >= 0]
-    pledged = C.kind.in_(PLEDGED)
-    # Report.due_soon and Report.stalled, for the database: pledges open and due by the next
-    # milestone; pledges stalled.
-    due_soon = (
-        pledged
-        & C.status.in_([s.value for s in OPEN])
-        & C.target_date.between(as_of, min(upcoming))
-        if upcoming
-        else literal(False)
-    )
-    stalled = pledged & (C.status == Status.STALLED.value)
-    overdue = timeline.overdue_sql(C.status, as_of)
-    parties_text = cast(C.parties, Text)
-    query = (
-        select(
-            C.pillar_id,
-            C.kind,
-            C.status,
-            parties_text.label("parties"),
-            func.count().label("n"),
-            _count_if(overdue).label("overdue"),
-            _count_if(due_soon).label("due_soon"),
-            _count_if(C.inferred["target"].is_not(None)).label("inferred_target"),
+    conditions = _list_conditions(as_of, milestones)
+    tally = _tally(session, scope, as_of, conditions)
+    first = _first_rows(session, scope, as_of, conditions, rows)
+    cuts = {
+        name: ItemCut(
+            rows=first[name],
+            total=counts["n"],
+            any_overdue=counts["overdue"] > 0,
+            any_inferred_target=counts["inferred"] > 0,
         )
-        .where(C.id.in_(scope.items))
-        .group_by(C.pillar_id, C.kind, C.status, parties_text)
-    )
-    result = session.execute(query)
-    read = _reader(list(result.keys()), TallyRow)
-    overall: Counter[tuple[Kind, Status]] = Counter()
-    by_pillar: dict[int, Counter[tuple[Kind, Status]]] = defaultdict(Counter)
-    by_parties: dict[str | None, Counter[tuple[Kind, Status]]] = defaultdict(Counter)
-    # Per list: how many items it holds, are overdue, have an inferred target.
-    marks = {name: Counter[str]() for name in ("pledges", "outlook")}
-    due_total = overdue_total = 0
-    for row in map(read, result):
-        kind, status = _KIND[row.kind], _STATUS[row.status]
-        overall[kind, status] += row.n
-        by_pillar[row.pillar_id][kind, status] += row.n
-        by_parties[row.parties][kind, status] += row.n
-        listed = marks["pledges" if kind.pledged else "outlook"]
-        listed.update(n=row.n, overdue=row.overdue, inferred_target=row.inferred_target)
-        due_total += row.due_soon
-        overdue_total += row.overdue
-
-    order = (
-        case((pledged, 0), else_=1),
-        C.declaration_id,
-        pillars_table.c.position,
-        C.position,
-    )
-
-    def first(condition: ColumnElement[bool]) -> list[str]:
-        return list(
-            session.scalars(
-                select(C.code)
-                .join(pillars_table, C.pillar_id == pillars_table.c.id)
-                .where(C.id.in_(scope.items), condition)
-                .order_by(*order)
-                .limit(rows)
-            )
-        )
-
-    shown = {
-        "due_soon": first(due_soon) if upcoming else [],
-        "overdue": first(overdue),
-        "stalled": first(stalled),
-        "pledges": first(pledged),
-        "outlook": first(~pledged),
+        for name, counts in tally.lists.items()
     }
-    codes = sorted({code for listed in shown.values() for code in listed})
-    ids = list(session.scalars(select(C.id).where(C.code.in_(codes))))
-    lines, _ = _items(
-        session,
-        select(C.id).where(C.id.in_(ids)),
-        scope.pillars,
-        scope.parties,
-        as_of,
-        False,
-        among=set(ids),
-    )
-    line = {i.code: i for i in lines}
-
-    def cut(
-        name: str, total: int, any_overdue: bool = False, any_inferred: bool = False
-    ) -> ItemCut:
-        return ItemCut(
-            rows=[line[code] for code in shown[name]],
-            total=total,
-            any_overdue=any_overdue,
-            any_inferred_target=any_inferred,
-        )
-
-    stalled_total = sum(n for (k, s), n in overall.items() if k.pledged and s is Status.STALLED)
-    changes: Cut[EventLine] = Cut([], 0)
-    if since is not None:
-        changed = _change_query(scope.items, since, as_of)
-        result = session.execute(changed.limit(rows))
-        changes = Cut(
-            list(_lines_of(session, list(result.keys()), result.all())),
-            session.scalar(select(func.count()).select_from(changed.order_by(None).subquery()))
-            or 0,
-        )
     summary = Summary(
         rows=rows,
-        due_soon=cut("due_soon", due_total),
-        overdue=cut("overdue", overdue_total),
-        stalled=cut("stalled", stalled_total),
-        pledges=cut(
-            "pledges",
-            marks["pledges"]["n"],
-            marks["pledges"]["overdue"] > 0,
-            marks["pledges"]["inferred_target"] > 0,
-        ),
-        outlook=cut(
-            "outlook",
-            marks["outlook"]["n"],
-            marks["outlook"]["overdue"] > 0,
-            marks["outlook"]["inferred_target"] > 0,
-        ),
-        changes=changes,
+        due_soon=cuts["due_soon"],
+        overdue=cuts["overdue"],
+        stalled=cuts["stalled"],
+        pledges=cuts["pledges"],
+        outlook=cuts["outlook"],
+        changes=Cut([], 0) if since is None else _first_changes(session, scope, since, as_of, rows),
+        # Plain tuples: heads_digest sorts them, and comparing Rows costs ten times as much.
         heads_digest=heads_digest(
-            session.execute(select(C.code, C.chain_head).where(C.id.in_(scope.items))).tuples()
+            (code, head)
+            for code, head in session.execute(
+                select(C.code, C.chain_head).where(C.id.in_(scope.items))
+            ).all()
         ),
     )
     return Report(
@@ -743,11 +764,11 @@ def _summary(
         as_of=as_of,
         since=since,
         milestones=milestones,
-        overall=Figures.tallied(overall),
+        overall=Figures.tallied(tally.overall),
         pillars=_pillar_figures(
-            scope.pillars, {pid: Figures.tallied(t) for pid, t in by_pillar.items()}
+            scope.pillars, {pid: Figures.tallied(t) for pid, t in tally.by_pillar.items()}
         ),
-        parties=_party_figures(session, scope, as_of, by_parties),
+        parties=_party_figures(session, scope, as_of, tally.by_parties),
         items=[],
         summary=summary,
     )
