@@ -5,6 +5,11 @@ read from the cached current status, so a report as of any past date is exact. T
 the plain model of tracker.reports.model, which the renderers read without a database; the one
 thing too large to hold, a busy period's changes, is an iterator of its own (change_lines).
 
+A screen shows figures and the first rows of each list, not every item: for it (`cut_at`) the
+figures are SQL aggregates over the cached status and each list an ORDER BY ... LIMIT, which is
+exact whenever no event takes effect after the as-of date (_cached_status_is_current); a
+report as of an earlier date is built item by item as above.
+
 Rows are read by their labelled columns: each row shape below is a NamedTuple whose fields are
 the labels, its positions looked up by name once per query (a Row's attribute access costs five
 times as much, at 100,000 items).
