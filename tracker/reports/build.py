@@ -625,28 +625,25 @@ def _tally(
     as_of: dt.date,
     conditions: dict[str, ColumnElement[bool]],
 ) -> _Tally:
-    """One GROUP BY over the items reported (their pillar, kind, cached status and parties)."""
-    marks = {
-        "n": literal(True),
-        "overdue": timeline.overdue_sql(C.status, as_of),
-        "inferred": _has_key(session, C.inferred, "target"),
-    }
+    """One GROUP BY over the items reported: by pillar, kind, cached status, parties, and the
+    two marks (grouped on, so each is worked out once per item: the inferred target reads
+    JSON), with how many of each group every list holds."""
     parties_text = cast(C.parties, Text)
+    overdue = timeline.overdue_sql(C.status, as_of)
+    inferred = _has_key(session, C.inferred, "target")
     result = session.execute(
         select(
             C.pillar_id,
             C.kind,
             C.status,
             parties_text.label("parties"),
+            overdue.label("overdue"),
+            inferred.label("inferred"),
             func.count().label("n"),
-            *(
-                _count_if(condition & mark).label(f"{name}_{label}")
-                for name, condition in conditions.items()
-                for label, mark in marks.items()
-            ),
+            *(_count_if(condition).label(f"in_{name}") for name, condition in conditions.items()),
         )
         .where(C.id.in_(scope.items))
-        .group_by(C.pillar_id, C.kind, C.status, parties_text)
+        .group_by(C.pillar_id, C.kind, C.status, parties_text, overdue, inferred)
     )
     position = {key: n for n, key in enumerate(result.keys())}
     tally = _Tally(Counter(), defaultdict(Counter), defaultdict(Counter), {})
@@ -658,8 +655,10 @@ def _tally(
         tally.by_pillar[row.pillar_id][key] += row.n
         tally.by_parties[row.parties][key] += row.n
         for name, counts in tally.lists.items():
-            for label in marks:
-                counts[label] += row[position[f"{name}_{label}"]]
+            listed = row[position[f"in_{name}"]]
+            counts["n"] += listed
+            counts["overdue"] += listed if row.overdue else 0
+            counts["inferred"] += listed if row.inferred else 0
     return tally
 
 
