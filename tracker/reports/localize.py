@@ -48,19 +48,27 @@ def _cut(cut: ItemCut, lang: Language) -> ItemCut:
 def _summary(summary: Summary, lang: Language) -> Summary:
     """The cut lists in `lang`. A change's title comes from its item when that is listed too:
     no screen shows a change's title, so the others are not looked up."""
-    lists = {
-        name: _cut(getattr(summary, name), lang)
-        for name in ("due_soon", "overdue", "stalled", "pledges", "outlook")
+    due_soon, overdue, stalled, pledges, outlook = (
+        _cut(cut, lang)
+        for cut in (
+            summary.due_soon,
+            summary.overdue,
+            summary.stalled,
+            summary.pledges,
+            summary.outlook,
+        )
+    )
+    titles = {
+        i.code: i.title for cut in (due_soon, overdue, stalled, pledges, outlook) for i in cut.rows
     }
-    titles = {i.code: i.title for cut in lists.values() for i in cut.rows}
     changes = [_event(c, lang, titles) for c in summary.changes.rows]
     return replace(
         summary,
-        due_soon=lists["due_soon"],
-        overdue=lists["overdue"],
-        stalled=lists["stalled"],
-        pledges=lists["pledges"],
-        outlook=lists["outlook"],
+        due_soon=due_soon,
+        overdue=overdue,
+        stalled=stalled,
+        pledges=pledges,
+        outlook=outlook,
         changes=Cut([e for e in changes if e is not None], summary.changes.total),
     )
 
