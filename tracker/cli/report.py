@@ -276,6 +276,12 @@ def report(
     if history is None:
         history = fmt in (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf)
     streaming = fmt is ReportFormat.json
+    cut_at: int | None = None
+    if fmt is ReportFormat.terminal:
+        from tracker.reports import as_terminal
+
+        # The terminal shows the first rows of each list: the database counts the rest.
+        cut_at = as_terminal.MAX_ROWS
     with held_output() as held, session(ctx) as s:
         model = build(
             s,
@@ -294,6 +300,7 @@ def report(
             # it reads them (a busy month holds hundreds of thousands), into held output; the
             # other formats render from memory after the transaction has ended.
             with_changes=not streaming,
+            cut_at=cut_at,
         )
         if streaming:
             from tracker.reports import as_json
@@ -318,8 +325,6 @@ def report(
         )
         return
     if fmt is ReportFormat.terminal:
-        from tracker.reports import as_terminal
-
         to_screen = output is None
         text = as_terminal.render(
             model,

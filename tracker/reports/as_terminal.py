@@ -19,9 +19,11 @@ from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
+    Cut,
     EventLine,
     Figures,
     HistoryPoint,
+    ItemCut,
     ItemLine,
     Report,
 )
@@ -56,7 +58,8 @@ MIN_BAR = 10
 GAP = 2
 # A terminal report is read, not searched: a list longer than this shows its first rows and
 # says how many more there are and where every one is (each other format lists them all). At
-# 100,000 items the full tables took rich 40 seconds and 600 MB to lay out.
+# 100,000 items the full tables took rich 40 seconds and 600 MB to lay out. The CLI builds the
+# report with its lists already cut here (tracker.reports.build's `cut_at`).
 MAX_ROWS = 100
 
 
@@ -106,17 +109,17 @@ def _legend(lang: Language) -> Text:
     return legend
 
 
-def _more(console: Console, total: int, lang: Language) -> None:
+def _more(console: Console, cut: Cut[ItemLine] | Cut[EventLine], lang: Language) -> None:
     """Under a list cut at MAX_ROWS: how many rows are not shown, and where they all are."""
     from rich.text import Text
 
-    if total > MAX_ROWS:
+    if cut.more > 0:
         console.print(
             Text(
                 lang._(
                     "… and {n} more not shown in the terminal; the same report with "
                     "`--format md --full` (or csv, json, html --full) lists every one."
-                ).format(n=total - MAX_ROWS),
+                ).format(n=cut.more),
                 style="dim",
             )
         )
@@ -381,21 +384,21 @@ def _burnup(console: Console, points: list[HistoryPoint], width: int, lang: Lang
     console.print(table)
 
 
-def _item_list(console: Console, title: str, items: list[ItemLine], lang: Language) -> None:
+def _item_list(console: Console, title: str, items: ItemCut, lang: Language) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    if not items:
+    if not items.total:
         # One line, no rule: page one must fit the first screen.
         console.print(Text(one_line(lang._("{title}: none.").format(title=title)), style="bold"))
         return
-    _section(console, lang._("{title} ({n})").format(title=title, n=len(items)), gap=False)
+    _section(console, lang._("{title} ({n})").format(title=title, n=items.total), gap=False)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
-    for i in items[:MAX_ROWS]:
+    for i in items.rows:
         grid.add_row(
             Text(i.code, style="bold"),
             _status(i.status, lang),
@@ -406,7 +409,7 @@ def _item_list(console: Console, title: str, items: list[ItemLine], lang: Langua
             Text(one_line(i.title)),
         )
     console.print(grid)
-    _more(console, len(items), lang)
+    _more(console, items, lang)
 
 
 def _event_text(e: EventLine, lang: Language) -> Text:
@@ -434,7 +437,7 @@ def _event_text(e: EventLine, lang: Language) -> Text:
     return text
 
 
-def _changes(console: Console, report: Report, lang: Language) -> None:
+def _changes(console: Console, report: Report, changes: Cut[EventLine], lang: Language) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -446,29 +449,27 @@ def _changes(console: Console, report: Report, lang: Language) -> None:
         since = _("{date}, {label}").format(date=since, label=label)
     _section(
         console,
-        _("Changes since {since} ({n})").format(since=since, n=len(report.changes)),
+        _("Changes since {since} ({n})").format(since=since, n=changes.total),
         gap=False,
     )
-    if not report.changes:
+    if not changes.total:
         console.print(Text(_("None.")))
         return
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
-    for e in report.changes[:MAX_ROWS]:
+    for e in changes.rows:
         grid.add_row(lang.date(e.on), Text(e.code, style="bold"), _event_text(e, lang))
     console.print(grid)
-    _more(console, len(report.changes), lang)
+    _more(console, changes, lang)
 
 
-def _commitments(
-    console: Console, title: str, items: list[ItemLine], width: int, lang: Language
-) -> None:
+def _commitments(console: Console, title: str, items: ItemCut, width: int, lang: Language) -> None:
     from rich.text import Text
 
     _ = lang._
-    _section(console, _("{title} ({n})").format(title=title, n=len(items)))
+    _section(console, _("{title} ({n})").format(title=title, n=items.total))
     wide = width >= 100
     # expand: the fixed columns keep their width and the title takes the rest, cut to one line.
     table = _table(expand=True)
@@ -479,7 +480,7 @@ def _commitments(
     if wide:
         table.add_column(_("Updated"), no_wrap=True)
     table.add_column(_("Title"), no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
-    for i in items[:MAX_ROWS]:
+    for i in items.rows:
         target = Text(lang.date(i.target_date) if i.target_date else "—")
         if "target" in i.inferred:
             target.append("*", style="dim")
@@ -494,12 +495,12 @@ def _commitments(
         cells.append(Text(one_line(i.title)))
         table.add_row(*cells)
     console.print(table)
-    _more(console, len(items), lang)
-    if any(i.overdue for i in items):
+    _more(console, items, lang)
+    if items.any_overdue:
         console.print(
             Text(_("! overdue: the target date has passed and the item is not achieved."))
         )
-    if any("target" in i.inferred for i in items):
+    if items.any_inferred_target:
         console.print(Text(_("* inferred: the target is not in the source text."), style="dim"))
 
 
@@ -529,6 +530,7 @@ def render(
     lang = lang or Language(DEFAULT)
     _ = lang._
     report = localized(report, lang)
+    lists = report.summarised(MAX_ROWS)
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -547,17 +549,17 @@ def render(
     # Page one: the headline and what needs attention, then the parties side by side.
     _headline(console, report, lang)
     if report.since is not None:
-        _changes(console, report, lang)
+        _changes(console, report, lists.changes, lang)
     milestone = report.next_milestone
     if milestone is not None:
         _item_list(
             console,
             _("Due by the {milestone}").format(milestone=milestone.title),
-            report.due_soon,
+            lists.due_soon,
             lang,
         )
-    _item_list(console, _("Overdue"), report.overdue, lang)
-    _item_list(console, _("Stalled"), report.stalled, lang)
+    _item_list(console, _("Overdue"), lists.overdue, lang)
+    _item_list(console, _("Stalled"), lists.stalled, lang)
     if report.parties:
         _sides(console, report, lang)
     if report.pillars:
@@ -566,17 +568,17 @@ def render(
     points = sorted(report.history, key=lambda p: p.on)
     if points:
         _burnup(console, points, width, lang)
-    _commitments(console, _("The parties' pledges"), report.pledges, width, lang)
-    if report.outlook:
+    _commitments(console, _("The parties' pledges"), lists.pledges, width, lang)
+    if lists.outlook.total:
         _commitments(
             console,
             _("Outlook: the source's commentary, not scored"),
-            report.outlook,
+            lists.outlook,
             width,
             lang,
         )
     _method(console, lang)
     console.print()
-    console.print(Text(_("Heads digest: {digest}").format(digest=report.heads_digest), style="dim"))
+    console.print(Text(_("Heads digest: {digest}").format(digest=lists.heads_digest), style="dim"))
     # Tables pad every line to their width; trailing blanks only get in the way of a pager.
     return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buffer.getvalue().splitlines())

@@ -5,6 +5,11 @@ read from the cached current status, so a report as of any past date is exact. T
 the plain model of tracker.reports.model, which the renderers read without a database; the one
 thing too large to hold, a busy period's changes, is an iterator of its own (change_lines).
 
+A screen shows figures and the first rows of each list, not every item: for it (`cut_at`) the
+figures are SQL aggregates over the cached status and each list an ORDER BY ... LIMIT, which is
+exact whenever no event takes effect after the as-of date (_cached_status_is_current); a
+report as of an earlier date is built item by item as above.
+
 Rows are read by their labelled columns: each row shape below is a NamedTuple whose fields are
 the labels, its positions looked up by name once per query (a Row's attribute access costs five
 times as much, at 100,000 items).
@@ -16,16 +21,16 @@ import datetime as dt
 import functools
 import json
 import operator
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Label, Select, Text, cast, func, literal, select
+from sqlalchemy import ColumnElement, Label, Select, Text, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from tracker import timeline
-from tracker.chain import DeclarationContent, declaration_hash
+from tracker.chain import DeclarationContent, declaration_hash, heads_digest
 from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
 from tracker.models import (
@@ -37,17 +42,20 @@ from tracker.models import (
     pillars_table,
 )
 from tracker.reports.model import (
+    Cut,
     DeclarationInfo,
     EventLine,
     Figures,
     HistoryPoint,
+    ItemCut,
     ItemLine,
     Milestone,
     PartyFigures,
     PillarFigures,
     Report,
+    Summary,
 )
-from tracker.statuses import DEFAULT_STATUS, STATUSES, Kind, Status, item_score
+from tracker.statuses import DEFAULT_STATUS, OPEN, STATUSES, Kind, Status, item_score
 
 # The report reads rows, not objects: Core columns skip the ORM's per-row work.
 C, E, V = commitments_table.c, events_table.c, evidence_table.c
@@ -194,10 +202,13 @@ def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]
 
 
 def _party_latest(
-    session: Session, parties: list[str], as_of: dt.date
+    session: Session, parties: list[str], as_of: dt.date, among: Collection[int] | None = None
 ) -> dict[tuple[int, str], EventLine]:
-    """Each (commitment id, party)'s own latest live event on or before as_of."""
+    """Each (commitment id, party)'s own latest live event on or before as_of (of the
+    commitments `among` only, when given)."""
     latest = timeline.latest_party_events(session, parties, as_of)
+    if among is not None:
+        latest = {key: event_id for key, event_id in latest.items() if key[0] in among}
     lines = _event_lines(session, sorted(latest.values()))
     return {key: lines[event_id] for key, event_id in latest.items()}
 
@@ -237,20 +248,20 @@ def change_lines(session: Session, report: Report) -> Iterator[EventLine]:
     items = _item_filter(
         session, declaration_ids, report.filters.get("pillar"), report.filters.get("party")
     )
-    query = (
-        _event_rows()
-        .where(
-            E.commitment_id.in_(items),
-            E.effective_on >= report.since,
-            E.effective_on <= report.as_of,
-        )
-        .order_by(*timeline.NEWEST_FIRST)
-        .execution_options(yield_per=ROW_BLOCK)
-    )
-    result = session.execute(query)
+    query = _change_query(items, report.since, report.as_of)
+    result = session.execute(query.execution_options(yield_per=ROW_BLOCK))
     keys = list(result.keys())
     for block in result.partitions():
         yield from _lines_of(session, keys, block)
+
+
+def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[Any]:
+    """The changes of the items whose ids `items` selects, newest first, as EventRows."""
+    return (
+        _event_rows()
+        .where(E.commitment_id.in_(items), E.effective_on >= since, E.effective_on <= as_of)
+        .order_by(*timeline.NEWEST_FIRST)
+    )
 
 
 # --- the burn-up --------------------------------------------------------------------------------
@@ -351,32 +362,20 @@ def _item_query(
     )
 
 
-def build(
-    session: Session,
-    *,
-    today: dt.date | None = None,
-    as_of: dt.date | None = None,
-    since: dt.date | None = None,
-    pillar: str | None = None,
-    party: str | None = None,
-    declaration: str | None = None,
-    with_history: bool = True,
-    with_changes: bool = True,
-    default_since: bool = False,
-    with_guidelines: bool = False,
-    report_title: str | None = None,
-    prepared_by: str | None = None,
-    marking: str | None = None,
-) -> Report:
-    """The report; `with_history=False` skips the burn-up series, the one figure that reads
-    every event (the terminal and HTML reports draw it; JSON carries it on request).
-    `with_changes=False` leaves the changes out, for a renderer handed change_lines instead.
-    With no `since` and `default_since`, the changes are those since the last meeting (see
-    since_default). `with_guidelines` reads each item's scoring guidelines (the HTML appendix
-    prints them)."""
-    today = today or dt.date.today()
-    as_of = as_of or today
+class _Scope(NamedTuple):
+    """What a report covers: its declarations, the ids of its items (a subquery), the filters
+    as it names them, the parties it gives figures for, and its pillars by id."""
 
+    declarations: list[Declaration]
+    items: Select[Any]
+    filters: dict[str, str]
+    parties: list[str]
+    pillars: dict[int, Pillar]
+
+
+def _scope(
+    session: Session, declaration: str | None, pillar: str | None, party: str | None
+) -> _Scope:
     decl_query = select(Declaration).order_by(Declaration.date, Declaration.id)
     if declaration:
         decl_query = decl_query.where(Declaration.slug == declaration)
@@ -415,83 +414,128 @@ def build(
     pillars = {
         p.id: p for p in session.scalars(select(Pillar).where(Pillar.declaration_id.in_(decl_ids)))
     }
-    items, by_pillar = _items(session, item_filter, pillars, parties, as_of, with_guidelines)
-    pillar_figures = [
-        PillarFigures(
-            slug=p.slug,
-            title=p.title,
-            figures=Figures.of((i.kind, i.status) for i in by_pillar[pid]),
-            title_ja=p.title_ja,
-        )
-        for pid, p in sorted(pillars.items(), key=lambda kv: (kv[1].declaration_id, kv[1].position))
-        if by_pillar[pid]
+    return _Scope(declarations, item_filter, filters, parties, pillars)
+
+
+def _milestones(
+    targets: Iterable[tuple[str | None, dt.date | None, str | None]], as_of: dt.date
+) -> list[Milestone]:
+    """The milestones named by the items' (target label, target date, label in Japanese), in
+    date order; of differing translations of one label, the greatest."""
+    labels_ja: dict[tuple[str, dt.date], str | None] = {}
+    for label, date, label_ja in targets:
+        if label is None or date is None:
+            continue
+        known = labels_ja.get((label, date))
+        labels_ja[(label, date)] = max(known, label_ja) if known and label_ja else known or label_ja
+    return [
+        Milestone(title=label, date=date, days_left=(date - as_of).days, title_ja=label_ja)
+        for (label, date), label_ja in sorted(labels_ja.items(), key=lambda m: (m[0][1], m[0][0]))
     ]
 
-    milestones = sorted(
-        {
-            (i.target_label, i.target_date)
-            for i in items
-            if i.target_label is not None and i.target_date is not None
-        },
-        key=lambda m: (m[1], m[0]),
+
+def _declaration_info(d: Declaration) -> DeclarationInfo:
+    return DeclarationInfo(
+        slug=d.slug,
+        title=d.title,
+        date=d.date,
+        place=d.place,
+        parties=list(d.parties),
+        source=d.source,
+        content_hash=declaration_hash(
+            DeclarationContent(
+                d.slug, d.title, d.date, d.place, list(d.parties), d.source, d.source_text
+            )
+        ),
+        inferred=dict(d.inferred or {}),
+        title_ja=d.title_ja,
     )
 
-    labels_ja = {
-        (i.target_label, i.target_date): i.target_label_ja for i in items if i.target_label_ja
-    }
-    report_milestones = [
-        Milestone(
-            title=label,
-            date=date,
-            days_left=(date - as_of).days,
-            title_ja=labels_ja.get((label, date)),
-        )
-        for label, date in milestones
-    ]
-    if since is None and default_since:
-        since = since_default(report_milestones, declarations, as_of)
 
-    report = Report(
-        declarations=[
-            DeclarationInfo(
-                slug=d.slug,
-                title=d.title,
-                date=d.date,
-                place=d.place,
-                parties=list(d.parties),
-                source=d.source,
-                content_hash=declaration_hash(
-                    DeclarationContent(
-                        d.slug, d.title, d.date, d.place, list(d.parties), d.source, d.source_text
-                    )
-                ),
-                inferred=dict(d.inferred or {}),
-                title_ja=d.title_ja,
-            )
-            for d in declarations
-        ],
+def _pillar_figures(pillars: dict[int, Pillar], figures: dict[int, Figures]) -> list[PillarFigures]:
+    """Each pillar with items, in the declarations' order, with its figures."""
+    return [
+        PillarFigures(slug=p.slug, title=p.title, figures=figures[pid], title_ja=p.title_ja)
+        for pid, p in sorted(pillars.items(), key=lambda kv: (kv[1].declaration_id, kv[1].position))
+        if pid in figures
+    ]
+
+
+def build(
+    session: Session,
+    *,
+    today: dt.date | None = None,
+    as_of: dt.date | None = None,
+    since: dt.date | None = None,
+    pillar: str | None = None,
+    party: str | None = None,
+    declaration: str | None = None,
+    with_history: bool = True,
+    with_changes: bool = True,
+    default_since: bool = False,
+    with_guidelines: bool = False,
+    report_title: str | None = None,
+    prepared_by: str | None = None,
+    marking: str | None = None,
+    cut_at: int | None = None,
+) -> Report:
+    """The report; `with_history=False` skips the burn-up series, the one figure that reads
+    every event (the terminal and HTML reports draw it; JSON carries it on request).
+    `with_changes=False` leaves the changes out, for a renderer handed change_lines instead.
+    With no `since` and `default_since`, the changes are those since the last meeting (see
+    since_default). `with_guidelines` reads each item's scoring guidelines (the HTML appendix
+    prints them).
+
+    `cut_at` asks only for what a screen shows (the terminal): figures, and every list cut at
+    that many rows with its total (Report.summary), counted by the database instead of read
+    item by item, whenever that is exact (see _summary); otherwise the whole report."""
+    today = today or dt.date.today()
+    as_of = as_of or today
+    scope = _scope(session, declaration, pillar, party)
+    if cut_at is not None and _cached_status_is_current(session, as_of):
+        report = _summary(session, scope, as_of, cut_at, since=since, default_since=default_since)
+    else:
+        items, by_pillar = _items(
+            session, scope.items, scope.pillars, scope.parties, as_of, with_guidelines
+        )
+        milestones = _milestones(
+            ((i.target_label, i.target_date, i.target_label_ja) for i in items), as_of
+        )
+        report = Report(
+            declarations=[],
+            generated_on=today,
+            as_of=as_of,
+            since=_since(since, default_since, milestones, scope.declarations, as_of),
+            milestones=milestones,
+            overall=Figures.of((i.kind, i.status) for i in items),
+            pillars=_pillar_figures(
+                scope.pillars,
+                {
+                    pid: Figures.of((i.kind, i.status) for i in lines)
+                    for pid, lines in by_pillar.items()
+                },
+            ),
+            parties=[
+                PartyFigures(
+                    party=p,
+                    figures=Figures.of(
+                        (i.kind, i.party_status[p]) for i in items if p in i.party_status
+                    ),
+                )
+                for p in scope.parties
+            ],
+            items=items,
+        )
+    report = replace(
+        report,
+        declarations=[_declaration_info(d) for d in scope.declarations],
         generated_on=today,
-        as_of=as_of,
-        since=since,
-        milestones=report_milestones,
-        overall=Figures.of((i.kind, i.status) for i in items),
-        pillars=pillar_figures,
-        parties=[
-            PartyFigures(
-                party=p,
-                figures=Figures.of(
-                    (i.kind, i.party_status[p]) for i in items if p in i.party_status
-                ),
-            )
-            for p in parties
-        ],
-        items=items,
-        filters=filters,
+        filters=scope.filters,
         history=_history(
             session,
-            item_filter,
-            len(items),
-            min((d.date for d in declarations), default=as_of),
+            scope.items,
+            report.overall.items,
+            min((d.date for d in scope.declarations), default=as_of),
             as_of,
         )
         if with_history
@@ -501,9 +545,284 @@ def build(
         prepared_by=prepared_by or None,
         marking=marking or None,
     )
-    if with_changes and since is not None:
+    if with_changes and report.since is not None and report.summary is None:
         report = replace(report, changes=list(change_lines(session, report)))
     return report
+
+
+def _since(
+    since: dt.date | None,
+    default_since: bool,
+    milestones: Sequence[Milestone],
+    declarations: Sequence[Declaration],
+    as_of: dt.date,
+) -> dt.date | None:
+    if since is None and default_since:
+        return since_default(milestones, declarations, as_of)
+    return since
+
+
+# --- the summary: a report cut for a screen -----------------------------------------------------
+
+PLEDGED = [k.value for k in Kind if k.pledged]
+
+
+def _cached_status_is_current(session: Session, as_of: dt.date) -> bool:
+    """Whether each item's cached status (commitments.status, kept with each event by
+    progress and checked by verify) is its status on as_of: so when no event takes effect
+    after as_of. Corrected events count too, which can only make the answer no where yes
+    would have been right; an index gives the MAX."""
+    latest = session.scalar(select(func.max(E.effective_on)))
+    return latest is None or latest <= as_of
+
+
+def _has_key(session: Session, column: Any, key: str) -> ColumnElement[bool]:
+    """Whether the JSON object in `column` has `key` (SQLAlchemy's column[key] would not do:
+    on SQLite it quotes a missing value as the text 'null')."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_extract_path(column, key).is_not(None)
+    return func.json_type(column, f"$.{key}").is_not(None)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _list_conditions(
+    as_of: dt.date, milestones: Sequence[Milestone]
+) -> dict[str, ColumnElement[bool]]:
+    """Report.due_soon, overdue, stalled, pledges and outlook, as conditions on commitments
+    with their cached status."""
+    pledged = C.kind.in_(PLEDGED)
+    upcoming = [m.date for m in milestones if m.days_left >= 0]
+    return {
+        "due_soon": pledged
+        & C.status.in_([s.value for s in OPEN])
+        & C.target_date.between(as_of, min(upcoming))
+        if upcoming
+        else literal(False),
+        "overdue": timeline.overdue_sql(C.status, as_of),
+        "stalled": pledged & (C.status == Status.STALLED.value),
+        "pledges": pledged,
+        "outlook": ~pledged,
+    }
+
+
+class _Tally(NamedTuple):
+    """Items by (kind, status): in all, by pillar id, by list of parties (as text); and for
+    each list, how many items it holds and how many of them are overdue or have an inferred
+    target (the marks the terminal's footnotes explain)."""
+
+    overall: Counter[tuple[Kind, Status]]
+    by_pillar: dict[int, Counter[tuple[Kind, Status]]]
+    by_parties: dict[str | None, Counter[tuple[Kind, Status]]]
+    lists: dict[str, Counter[str]]
+
+
+def _tally(
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    conditions: dict[str, ColumnElement[bool]],
+) -> _Tally:
+    """One GROUP BY over the items reported: by pillar, kind, cached status, parties, and the
+    two marks (grouped on, so each is worked out once per item: the inferred target reads
+    JSON), with how many of each group every list holds."""
+    parties_text = cast(C.parties, Text)
+    overdue = timeline.overdue_sql(C.status, as_of)
+    inferred = _has_key(session, C.inferred, "target")
+    result = session.execute(
+        select(
+            C.pillar_id,
+            C.kind,
+            C.status,
+            parties_text.label("parties"),
+            overdue.label("overdue"),
+            inferred.label("inferred"),
+            func.count().label("n"),
+            *(_count_if(condition).label(f"in_{name}") for name, condition in conditions.items()),
+        )
+        .where(C.id.in_(scope.items))
+        .group_by(C.pillar_id, C.kind, C.status, parties_text, overdue, inferred)
+    )
+    position = {key: n for n, key in enumerate(result.keys())}
+    tally = _Tally(Counter(), defaultdict(Counter), defaultdict(Counter), {})
+    for name in conditions:
+        tally.lists[name] = Counter()
+    for row in result:
+        key = _KIND[row.kind], _STATUS[row.status]
+        tally.overall[key] += row.n
+        tally.by_pillar[row.pillar_id][key] += row.n
+        tally.by_parties[row.parties][key] += row.n
+        for name, counts in tally.lists.items():
+            listed = row[position[f"in_{name}"]]
+            counts["n"] += listed
+            counts["overdue"] += listed if row.overdue else 0
+            counts["inferred"] += listed if row.inferred else 0
+    return tally
+
+
+def _first_rows(
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    conditions: dict[str, ColumnElement[bool]],
+    rows: int,
+) -> dict[str, list[ItemLine]]:
+    """Each list's first `rows` items in the report's order (pledges first, then by
+    declaration, pillar and place in it), read whole with their latest events."""
+    order = (
+        case((C.kind.in_(PLEDGED), 0), else_=1),
+        C.declaration_id,
+        pillars_table.c.position,
+        C.position,
+    )
+    shown = {
+        name: list(
+            session.execute(
+                select(C.id, C.code)
+                .join(pillars_table, C.pillar_id == pillars_table.c.id)
+                .where(C.id.in_(scope.items), condition)
+                .order_by(*order)
+                .limit(rows)
+            ).all()
+        )
+        for name, condition in conditions.items()
+    }
+    ids = {row.id for listed in shown.values() for row in listed}
+    lines, _ = _items(
+        session,
+        select(C.id).where(C.id.in_(ids)),
+        scope.pillars,
+        scope.parties,
+        as_of,
+        False,
+        among=ids,
+    )
+    by_code = {i.code: i for i in lines}
+    return {name: [by_code[row.code] for row in listed] for name, listed in shown.items()}
+
+
+def _first_changes(
+    session: Session, scope: _Scope, since: dt.date, as_of: dt.date, rows: int
+) -> Cut[EventLine]:
+    changed = _change_query(scope.items, since, as_of)
+    result = session.execute(changed.limit(rows))
+    total = session.scalar(select(func.count()).select_from(changed.order_by(None).subquery()))
+    return Cut(list(_lines_of(session, list(result.keys()), result.all())), total or 0)
+
+
+def _summary(
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    rows: int,
+    *,
+    since: dt.date | None,
+    default_since: bool,
+) -> Report:
+    """The report as a screen shows it, from the cached statuses (see
+    _cached_status_is_current): figures from one GROUP BY over the items, each list's first
+    `rows` items by an ORDER BY ... LIMIT in the report's order, and only those items read
+    whole (with their latest events)."""
+    milestones = _milestones(
+        session.execute(
+            select(C.target_label, C.target_date, func.max(C.target_label_ja))
+            .where(C.id.in_(scope.items), C.target_label.is_not(None), C.target_date.is_not(None))
+            .group_by(C.target_label, C.target_date)
+        ),
+        as_of,
+    )
+    since = _since(since, default_since, milestones, scope.declarations, as_of)
+    conditions = _list_conditions(as_of, milestones)
+    tally = _tally(session, scope, as_of, conditions)
+    first = _first_rows(session, scope, as_of, conditions, rows)
+    cuts = {
+        name: ItemCut(
+            rows=first[name],
+            total=counts["n"],
+            any_overdue=counts["overdue"] > 0,
+            any_inferred_target=counts["inferred"] > 0,
+        )
+        for name, counts in tally.lists.items()
+    }
+    summary = Summary(
+        rows=rows,
+        due_soon=cuts["due_soon"],
+        overdue=cuts["overdue"],
+        stalled=cuts["stalled"],
+        pledges=cuts["pledges"],
+        outlook=cuts["outlook"],
+        changes=Cut([], 0) if since is None else _first_changes(session, scope, since, as_of, rows),
+        # Plain tuples: heads_digest sorts them, and comparing Rows costs ten times as much.
+        heads_digest=heads_digest(
+            (code, head)
+            for code, head in session.execute(
+                select(C.code, C.chain_head).where(C.id.in_(scope.items))
+            ).all()
+        ),
+    )
+    return Report(
+        declarations=[],
+        generated_on=as_of,
+        as_of=as_of,
+        since=since,
+        milestones=milestones,
+        overall=Figures.tallied(tally.overall),
+        pillars=_pillar_figures(
+            scope.pillars, {pid: Figures.tallied(t) for pid, t in tally.by_pillar.items()}
+        ),
+        parties=_party_figures(session, scope, as_of, tally.by_parties),
+        items=[],
+        summary=summary,
+    )
+
+
+def _party_figures(
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    by_parties: dict[str | None, Counter[tuple[Kind, Status]]],
+) -> list[PartyFigures]:
+    """Each party's figures from the items' (kind, status) counts by list of parties: every item
+    a party is party to counts with the item's status, except where the party has an
+    assessment of its own (timeline.party_status), which few items have."""
+    tallies: dict[str, Counter[tuple[Kind, Status]]] = {p: Counter() for p in scope.parties}
+    for text, counts in by_parties.items():
+        for p in decode_names(text):
+            if p in tallies:
+                tallies[p].update(counts)
+    own = timeline.latest_party_events(session, scope.parties, as_of)
+    commitment_ids = sorted({cid for cid, _party in own})
+    items: dict[int, Any] = {}
+    for start in range(0, len(commitment_ids), ID_BLOCK):
+        items.update(
+            (row.id, row)
+            for row in session.execute(
+                select(C.id, C.kind, C.status, cast(C.parties, Text).label("parties")).where(
+                    C.id.in_(commitment_ids[start : start + ID_BLOCK]), C.id.in_(scope.items)
+                )
+            )
+        )
+    event_ids = sorted(own.values())
+    events: dict[int, Any] = {}
+    for start in range(0, len(event_ids), ID_BLOCK):
+        events.update(
+            (row.id, row)
+            for row in session.execute(
+                select(E.id, E.effective_on, E.party, E.to_status, E.corrects_id).where(
+                    E.id.in_(event_ids[start : start + ID_BLOCK])
+                )
+            )
+        )
+    for (cid, p), event_id in own.items():
+        item = items.get(cid)
+        if item is None or p not in decode_names(item.parties):
+            continue
+        kind, whole = _KIND[item.kind], _STATUS[item.status]
+        tallies[p][kind, whole] -= 1
+        tallies[p][kind, timeline.party_status(events[event_id], whole)] += 1
+    return [PartyFigures(party=p, figures=Figures.tallied(tallies[p])) for p in scope.parties]
 
 
 def _items(
@@ -513,9 +832,11 @@ def _items(
     parties: list[str],
     as_of: dt.date,
     with_guidelines: bool,
+    among: Collection[int] | None = None,
 ) -> tuple[list[ItemLine], dict[int, list[ItemLine]]]:
-    """The items reported, in the order every format lists them, and by pillar id."""
-    party_events = _party_latest(session, parties, as_of)
+    """The items reported, in the order every format lists them, and by pillar id (`among`:
+    the ids item_filter selects, when there are few, spares reading other items' events)."""
+    party_events = _party_latest(session, parties, as_of, among)
     items: list[ItemLine] = []
     by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
     # Items share a few party-status maps: one dict per distinct map, not one per item.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tracker.i18n import DEFAULT, Language
-from tracker.reports.model import EventLine, ItemLine, Report
+from tracker.reports.model import Cut, EventLine, ItemCut, ItemLine, Report, Summary
 
 
 def _event(e: EventLine | None, lang: Language, titles: dict[str, str]) -> EventLine | None:
@@ -32,6 +32,47 @@ def _item(i: ItemLine, lang: Language) -> ItemLine:
     )
 
 
+def _items(items: list[ItemLine], lang: Language) -> list[ItemLine]:
+    """The items in `lang`, each with its latest event's title in it."""
+    localized = [_item(i, lang) for i in items]
+    titles = {i.code: i.title for i in localized}
+    for line, item in zip(localized, items, strict=True):
+        line.last_event = _event(item.last_event, lang, titles)
+    return localized
+
+
+def _cut(cut: ItemCut, lang: Language) -> ItemCut:
+    return replace(cut, rows=_items(list(cut.rows), lang))
+
+
+def _summary(summary: Summary, lang: Language) -> Summary:
+    """The cut lists in `lang`. A change's title comes from its item when that is listed too:
+    no screen shows a change's title, so the others are not looked up."""
+    due_soon, overdue, stalled, pledges, outlook = (
+        _cut(cut, lang)
+        for cut in (
+            summary.due_soon,
+            summary.overdue,
+            summary.stalled,
+            summary.pledges,
+            summary.outlook,
+        )
+    )
+    titles = {
+        i.code: i.title for cut in (due_soon, overdue, stalled, pledges, outlook) for i in cut.rows
+    }
+    changes = [_event(c, lang, titles) for c in summary.changes.rows]
+    return replace(
+        summary,
+        due_soon=due_soon,
+        overdue=overdue,
+        stalled=stalled,
+        pledges=pledges,
+        outlook=outlook,
+        changes=Cut([e for e in changes if e is not None], summary.changes.total),
+    )
+
+
 def title_of(report: Report, lang: Language) -> str:
     """The report's title: the one given with --title, else the declarations' titles."""
     if report.title:
@@ -46,10 +87,8 @@ def localized(report: Report, lang: Language) -> Report:
     """A copy of the report whose text is in `lang` (the report itself when it is English)."""
     if lang.code == DEFAULT:
         return report
-    items = [_item(i, lang) for i in report.items]
+    items = _items(report.items, lang)
     titles = {i.code: i.title for i in items}
-    for line, item in zip(items, report.items, strict=True):
-        line.last_event = _event(item.last_event, lang, titles)
     return replace(
         report,
         title=title_of(report, lang),
@@ -64,4 +103,5 @@ def localized(report: Report, lang: Language) -> Report:
         parties=[replace(p, party=lang.party(p.party)) for p in report.parties],
         items=items,
         changes=[e for e in (_event(c, lang, titles) for c in report.changes) if e is not None],
+        summary=None if report.summary is None else _summary(report.summary, lang),
     )

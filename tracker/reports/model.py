@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 
 from tracker.chain import ItemAnchor, anchor_digest, heads_digest
 from tracker.statuses import CREDIT, N_, OPEN, SCORES, STATUSES, Kind, Status
@@ -169,7 +170,11 @@ class Figures:
         The pairs are tallied once (in C, by Counter); everything else works on the at most
         eighteen distinct pairs, so 100,000 items cost one pass.
         """
-        tally = Counter(assessed)
+        return cls.tallied(Counter(assessed))
+
+    @classmethod
+    def tallied(cls, tally: Mapping[tuple[Kind, Status], int]) -> Figures:
+        """Figures over (kind, status) pairs already counted (a database's GROUP BY)."""
         counts = dict.fromkeys(STATUSES, 0)
         kinds = dict.fromkeys(Kind, 0)
         scored_counts = dict.fromkeys(STATUSES, 0)
@@ -244,6 +249,77 @@ class DeclarationInfo:
     title_ja: str | None = None
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Cut(Generic[T]):
+    """A list as a screen shows it: its first rows, and how many it holds in all."""
+
+    rows: Sequence[T]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many are not among the rows."""
+        return self.total - len(self.rows)
+
+
+@dataclass(frozen=True)
+class ItemCut(Cut[ItemLine]):
+    """A list of items cut for a screen. The marks a footnote explains (overdue "!", inferred
+    target "*") are looked for among all `total` items, not only the rows shown."""
+
+    any_overdue: bool = False
+    any_inferred_target: bool = False
+
+    @classmethod
+    def of(cls, items: Sequence[ItemLine], rows: int) -> ItemCut:
+        return cls(
+            rows=list(items[:rows]),
+            total=len(items),
+            any_overdue=any(i.overdue for i in items),
+            any_inferred_target=any("target" in i.inferred for i in items),
+        )
+
+    def first(self, rows: int) -> ItemCut:
+        return replace(self, rows=list(self.rows[:rows]))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a report for a screen lists: every attention and all-items list and the changes,
+    each cut at `rows` rows with its total, and the heads digest over every item reported.
+
+    A report built with the lists already cut (tracker.reports.build with `cut_at`) carries one
+    in place of its items; any other report makes one from its items (Report.summarised).
+    """
+
+    rows: int
+    due_soon: ItemCut
+    overdue: ItemCut
+    stalled: ItemCut
+    pledges: ItemCut
+    outlook: ItemCut
+    changes: Cut[EventLine]
+    heads_digest: str
+
+    def first(self, rows: int) -> Summary:
+        """The same lists cut at fewer rows."""
+        if rows > self.rows:
+            raise ValueError(f"the lists were cut at {self.rows} rows; {rows} asked for")
+        return replace(
+            self,
+            rows=rows,
+            due_soon=self.due_soon.first(rows),
+            overdue=self.overdue.first(rows),
+            stalled=self.stalled.first(rows),
+            pledges=self.pledges.first(rows),
+            outlook=self.outlook.first(rows),
+            changes=Cut(list(self.changes.rows[:rows]), self.changes.total),
+        )
+
+
 @dataclass(frozen=True)
 class Report:
     declarations: list[DeclarationInfo]
@@ -254,9 +330,11 @@ class Report:
     overall: Figures
     pillars: list[PillarFigures]
     parties: list[PartyFigures]
+    # Every item reported; none in a report whose lists come already cut (see `summary`).
     items: list[ItemLine]
     # Newest first. Left empty when they are too many to hold: tracker.reports.build's
-    # change_lines then streams them to the renderer that writes them (JSON).
+    # change_lines then streams them to the renderer that writes them (JSON), or when the
+    # report's `summary` holds the first of them.
     changes: Sequence[EventLine] = ()
     filters: dict[str, str] = field(default_factory=dict)
     history: list[HistoryPoint] = field(default_factory=list)
@@ -266,6 +344,29 @@ class Report:
     title: str | None = None
     prepared_by: str | None = None
     marking: str | None = None
+    # Set when the lists come already cut (the terminal's report at scale): `items` and
+    # `changes` are then empty, and the item lists below refuse to pretend otherwise.
+    summary: Summary | None = None
+
+    def summarised(self, rows: int) -> Summary:
+        """The lists a screen shows, each cut at `rows` rows with its total."""
+        if self.summary is not None:
+            return self.summary.first(rows)
+        return Summary(
+            rows=rows,
+            due_soon=ItemCut.of(self.due_soon, rows),
+            overdue=ItemCut.of(self.overdue, rows),
+            stalled=ItemCut.of(self.stalled, rows),
+            pledges=ItemCut.of(self.pledges, rows),
+            outlook=ItemCut.of(self.outlook, rows),
+            changes=Cut(list(self.changes[:rows]), len(self.changes)),
+            heads_digest=self.heads_digest,
+        )
+
+    def _every_item(self) -> list[ItemLine]:
+        if self.summary is not None:
+            raise ValueError("this report holds its lists cut for a screen, not every item")
+        return self.items
 
     @property
     def party_mean_score(self) -> float | None:
@@ -281,12 +382,12 @@ class Report:
     @property
     def pledges(self) -> list[ItemLine]:
         """What the parties said (commitments, priorities, ongoing cooperation)."""
-        return [i for i in self.items if i.kind.pledged]
+        return [i for i in self._every_item() if i.kind.pledged]
 
     @property
     def outlook(self) -> list[ItemLine]:
         """The source's own commentary or forecast: shown apart from the parties' pledges."""
-        return [i for i in self.items if not i.kind.pledged]
+        return [i for i in self._every_item() if not i.kind.pledged]
 
     @property
     def display_title(self) -> str:
@@ -303,12 +404,15 @@ class Report:
     @property
     def heads_digest(self) -> str:
         """One digest over the chain heads of the items reported, as `tracker verify` prints."""
+        if self.summary is not None:
+            return self.summary.heads_digest
         return heads_digest((i.code, i.chain_head) for i in self.items)
 
     def anchor_items(self) -> list[ItemAnchor]:
         """Each item's chain end and content hash, as the JSON report writes them."""
         return [
-            ItemAnchor(i.code, i.chain_length, i.chain_head, i.content_hash) for i in self.items
+            ItemAnchor(i.code, i.chain_length, i.chain_head, i.content_hash)
+            for i in self._every_item()
         ]
 
     def anchor_digest(self, items: list[ItemAnchor] | None = None) -> str:
@@ -321,11 +425,11 @@ class Report:
 
     @property
     def overdue(self) -> list[ItemLine]:
-        return [i for i in self.items if i.overdue]
+        return [i for i in self._every_item() if i.overdue]
 
     @property
     def open(self) -> list[ItemLine]:
-        return [i for i in self.items if i.status in OPEN]
+        return [i for i in self._every_item() if i.status in OPEN]
 
     @property
     def stalled(self) -> list[ItemLine]:
