@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker import timeline
 from tracker.models import commitments_table, status_days_table
@@ -87,8 +86,16 @@ def refresh_item(
 
 
 def _upsert(connection: Connection) -> Any:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(status_days_table)
+    # Imported here: each command loads the one dialect its engine uses, not both.
+    statement: Any
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(status_days_table)
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(status_days_table)
     # Two recorders adding to the same day's row: the conflict clause makes the second one
     # add to the first's row (PostgreSQL locks it until the first commits) instead of failing.
     return statement.on_conflict_do_update(
