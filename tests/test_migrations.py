@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select
 
 from tracker import chain, db, schema
-from tracker.models import Base
+from tracker.models import Base, status_days_table
 
 
 def test_single_head_known_to_the_code(sqlite_url: str) -> None:
@@ -78,8 +80,6 @@ def test_db_current_and_history(cli) -> None:
 def test_upgrade_from_0001_keeps_every_event(empty_url: str) -> None:
     """A database built at the first revision, with history, upgrades with nothing lost."""
     sqlite_url = empty_url  # on each engine
-    import datetime as dt
-
     from sqlalchemy import text
 
     with schema.migrating(sqlite_url) as conn:
@@ -132,7 +132,18 @@ def test_upgrade_from_0001_keeps_every_event(empty_url: str) -> None:
         ).all()
         evidence = conn.execute(text("SELECT event_id, reference FROM evidence")).all()
         stored_hash = conn.execute(text("SELECT content_hash FROM commitments")).scalar_one()
+        S = status_days_table.c
+        burnup = conn.execute(
+            select(S.day, S.status, S.delta, S.moves).order_by(S.day, S.status)
+        ).all()
     engine.dispose()
+    # 0009 filled the burn-up cache from the events: each moves the item on its day.
+    assert [tuple(r) for r in burnup] == [
+        (dt.date(2026, 3, 1), "in_progress", 1, 1),
+        (dt.date(2026, 3, 1), "not_started", -1, 1),
+        (dt.date(2026, 4, 1), "achieved", 1, 1),
+        (dt.date(2026, 4, 1), "in_progress", -1, 1),
+    ]
     # 0008 stored the item's content hash, as `load` would have.
     content = chain.ItemContent(
         "ABC-01", "p", "T", "", "text", "commitment", ["Japan", "UK"], [], None, None
@@ -163,4 +174,45 @@ def test_db_current_behind_says_what_upgrade_applies(cli) -> None:
     assert result.exit_code == 1
     assert "run `tracker db upgrade`" in result.stderr
     cli.ok("db", "upgrade")
+    assert cli.ok("verify").startswith("verify: OK")
+
+
+def test_the_burn_up_upgrade_builds_what_progress_kept(cli) -> None:
+    """0009 builds the cache from a history (party events, a backdated event, a correction)
+    exactly as progress and correct kept it event by event; its downgrade drops only it."""
+    cli.ok("progress", "CYB-01", "-s", "in_progress", "--on", "2026-03-01")
+    cli.ok("progress", "CYB-01", "-s", "stalled", "--on", "2026-04-01", "--party", "UK")
+    cli.ok("progress", "CYB-01", "-s", "achieved", "--on", "2026-05-01")
+    cli.ok("progress", "CYB-01", "-s", "in_progress", "--on", "2026-02-10")
+    result = cli.ok("progress", "CYB-02", "-s", "in_progress", "--on", "2026-03-01")
+    event = result.split("event #")[1].split()[0].rstrip(")")
+    cli.ok("correct", event, "--reason", "wrong day", "--on", "2026-03-02")
+
+    def cache() -> list[tuple[object, ...]]:
+        engine = create_engine(cli.url)
+        try:
+            with engine.connect() as conn:
+                S = status_days_table.c
+                return [tuple(r) for r in conn.execute(select(status_days_table).order_by(
+                    S.declaration_id, S.day, S.status))]  # fmt: skip
+        finally:
+            engine.dispose()
+
+    kept = cache()
+    assert [row[1:] for row in kept] == [
+        (dt.date(2026, 2, 10), "in_progress", 1, 1),
+        (dt.date(2026, 2, 10), "not_started", -1, 1),
+        # The backdated event put CYB-01 in progress before this one: a move to the same status.
+        (dt.date(2026, 3, 1), "in_progress", 0, 2),
+        # The correction moved CYB-02's event a day on: 2026-03-01 is left with CYB-01's only.
+        (dt.date(2026, 3, 2), "in_progress", 1, 1),
+        (dt.date(2026, 3, 2), "not_started", -1, 1),
+        (dt.date(2026, 5, 1), "achieved", 1, 1),
+        (dt.date(2026, 5, 1), "in_progress", -1, 1),
+    ]
+    out = cli.ok("db", "downgrade", "0008_content_hash")
+    assert "dropped" not in out  # derived: nothing to confirm
+    assert "status_days" not in _tables(cli.url)
+    cli.ok("db", "upgrade")
+    assert cache() == kept
     assert cli.ok("verify").startswith("verify: OK")

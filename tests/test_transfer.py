@@ -101,14 +101,19 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 
 @pytest.mark.parametrize(
     ("revision", "imports"),
-    [("0006_japanese", True), ("0007_append_only", True), ("0005_provenance", False)],
+    [
+        ("0006_japanese", True),
+        ("0007_append_only", True),
+        ("0008_content_hash", True),
+        ("0005_provenance", False),
+    ],
 )
 def test_exports_of_a_revision_with_the_same_columns_import(
     populated, tmp_path: Path, revision: str, imports: bool
 ) -> None:
-    """0007 added triggers (and a table older exports lack), 0008 a derived column that no
-    export carries (the import computes it): an export made at 0006 or 0007 restores as is; one
-    from before 0006's columns does not."""
+    """0007 added triggers (and a table older exports lack), 0008 a derived column and 0009 a
+    derived table that no export carries (the import computes them): an export made at 0006,
+    0007 or 0008 restores as is; one from before 0006's columns does not."""
     from conftest import Cli
 
     path = tmp_path / "e.json"

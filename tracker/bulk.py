@@ -1,4 +1,4 @@
-"""Appending many events at once: the same chain and cached status as `record_progress`, in bulk.
+"""Appending many events at once: the chain and caches `record_progress` keeps, in bulk.
 
 Used to seed a tracker from another system, and by the benchmark to build a large history. Each
 commitment's events are given in order; they extend its existing chain. Inserts go through
@@ -15,7 +15,7 @@ from typing import NamedTuple, TypeVar
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker import chain
+from tracker import burnup, chain
 from tracker.models import commitments_table, events_table
 from tracker.statuses import DEFAULT_STATUS, Status
 
@@ -57,6 +57,9 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
     events, commitments = events_table, commitments_table
     pending: list[dict[str, object]] = []
     heads: list[dict[str, object]] = []
+    # Each event moves its item from the status before it (the item's current one: events come
+    # after the existing ones) to its own; summed per day here, written to the cache at the end.
+    moves: burnup.Moves = {}
     total = 0
 
     def flush() -> None:
@@ -76,14 +79,15 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
             )
             heads.clear()
 
-    codes: dict[str, tuple[int, int, str, str]] = {}
+    codes: dict[str, tuple[int, int, int, str, str]] = {}
     for history in _batched(histories, 1000):
         wanted = [code for code, _ in history]
         codes = {
-            row.code: (row.id, row.chain_length, row.chain_head, row.status)
+            row.code: (row.id, row.declaration_id, row.chain_length, row.chain_head, row.status)
             for row in session.execute(
                 select(
                     commitments.c.id,
+                    commitments.c.declaration_id,
                     commitments.c.code,
                     commitments.c.chain_length,
                     commitments.c.chain_head,
@@ -92,7 +96,7 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
             )
         }
         for code, new_events in history:
-            commitment_id, seq, head, status = codes[code]
+            commitment_id, declaration_id, seq, head, status = codes[code]
             current = Status(status) if status else DEFAULT_STATUS
             for event in new_events:
                 seq += 1
@@ -109,6 +113,9 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
                 )
                 digest = chain.event_hash(head, chain.event_content(row, code, None, ()))
                 pending.append({**row._asdict(), "hash": digest})
+                burnup.add_moves(
+                    moves, declaration_id, event.effective_on, current.value, event.to_status.value
+                )
                 head, current = digest, event.to_status
                 total += 1
             heads.append(
@@ -117,6 +124,7 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
             if len(pending) >= BATCH:
                 flush()
     flush()
+    burnup.apply(session.connection(), moves)
     return total
 
 

@@ -32,6 +32,7 @@ REVISIONS: tuple[str, ...] = (
     "0006_japanese",
     "0007_append_only",
     "0008_content_hash",
+    "0009_status_days",
 )
 HEAD_REVISION = REVISIONS[-1]
 

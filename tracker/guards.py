@@ -173,5 +173,9 @@ def grants(connection: Connection, role: str) -> list[str]:
         # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status and
         # chain end; nothing else of it.
         f"GRANT UPDATE (status, chain_length, chain_head) ON {where}.commitments TO {who}",
+        # ... and adds its event's moves to the burn-up cache (tracker.burnup), deleting a day's
+        # row that a correction leaves empty: derived rows, which `tracker verify` rebuilds in
+        # its head and compares.
+        f"GRANT INSERT, UPDATE, DELETE ON {where}.status_days TO {who}",
         f"GRANT USAGE ON SEQUENCE {', '.join(sequences)} TO {who}",
     ]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -228,6 +229,28 @@ class ChainBuild(Base):
     last_event_id: Mapped[int] = mapped_column(Integer)
 
 
+class StatusDay(Base):
+    """The burn-up cache (tracker.burnup): per declaration, day and status, the net change in
+    the number of its items in that status, from their live whole-item timelines. Derived: not
+    exported, rebuilt on import, written in the same transaction as each event, and checked
+    against the history by `tracker verify`."""
+
+    __tablename__ = "status_days"
+    __table_args__ = (
+        PrimaryKeyConstraint("declaration_id", "day", "status"),
+        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
+        {"info": {"derived": True}},
+    )
+
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    delta: Mapped[int] = mapped_column(Integer)
+    # How many moves into or out of the status the day holds: a day whose moves cancel out
+    # (delta 0) is still a point of the burn-up series, and a row with no moves left goes.
+    moves: Mapped[int] = mapped_column(Integer)
+
+
 # The Core tables under the classes. Paths that need rows, not objects (list, report, bulk
 # writes), use these: a Core statement skips the ORM's compile step, mapper configuration and
 # per-row work (about 10 ms of a short command).
@@ -237,3 +260,4 @@ declarations_table = cast(Table, Declaration.__table__)
 events_table = cast(Table, StatusEvent.__table__)
 evidence_table = cast(Table, Evidence.__table__)
 chain_builds_table = cast(Table, ChainBuild.__table__)
+status_days_table = cast(Table, StatusDay.__table__)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import chain
+from tracker import burnup, chain
 from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
 from tracker.errors import InputError, NotFoundError, TrackerError
@@ -29,7 +29,7 @@ from tracker.statuses import (
     TransitionError,
     check_transition,
 )
-from tracker.timeline import Timeline
+from tracker.timeline import Event, Timeline
 
 MAX_TEXT = 100_000
 
@@ -75,24 +75,29 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def events_of(session: Session, commitment_id: int) -> list[Event]:
+    """Every event of a commitment, as much of each as tracker.timeline reads."""
+    E = events_table.c
+    return list(
+        session.execute(
+            select(E.id, E.party, E.effective_on, E.to_status, E.corrects_id).where(
+                E.commitment_id == commitment_id
+            )
+        ).all()
+    )
+
+
 def status_on(
-    session: Session,
-    commitment_id: int,
+    events: Sequence[Event],
     on: dt.date | None = None,
     party: str | None = None,
     superseded: int | None = None,
 ) -> Status:
-    """The status at the end of a day (or now), from the commitment's live events, as
+    """The status at the end of a day (or now), from a commitment's live events, as
     tracker.timeline reads them; `superseded` is the event a correction is about to replace.
 
     For a party: its own latest assessment, else the commitment's as a whole.
     """
-    E = events_table.c
-    events = session.execute(
-        select(E.id, E.party, E.effective_on, E.to_status, E.corrects_id).where(
-            E.commitment_id == commitment_id
-        )
-    ).all()
     history = Timeline(events, superseded=superseded)
     return history.status(on) if party is None else history.party_status(party, on)
 
@@ -220,9 +225,9 @@ def record_progress(
                 f"event #{corrected.id} was already corrected by #{already}; correct #{already}"
             )
         corrects_seq = corrected.seq
-    old = status_on(
-        session, commitment.id, on, party, superseded=corrected.id if corrected else None
-    )
+    # Read under the lock: what the burn-up cache holds of this item until this event.
+    before = events_of(session, commitment.id)
+    old = status_on(before, on, party, superseded=corrected.id if corrected else None)
     if corrected is None:
         try:
             check_transition(old, status, reason_text)
@@ -261,10 +266,13 @@ def record_progress(
     commitment.chain_length = event.seq
     commitment.chain_head = event.hash
     session.flush()
-    current = status_on(session, commitment.id, None, party)
+    after = [*before, event]
+    current = status_on(after, None, party)
     if party is None:
         commitment.status = current.value
         session.flush()
+    # In this transaction: a report never sees the event without its place in the burn-up.
+    burnup.refresh_item(session.connection(), commitment.declaration_id, before, after)
     return ProgressResult(
         code=commitment.code,
         event_id=event.id,

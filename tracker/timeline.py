@@ -21,7 +21,7 @@ once (report, list), and as plain functions over one item's events for the paths
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, FromClause, Select, exists, func, select, true
@@ -116,6 +116,14 @@ class Timeline(Generic[EventT]):
 
     def party_status(self, party: str, on: dt.date | None = None) -> Status:
         return party_status(self.latest(on, party), self.status(on))
+
+    def whole_moves(self) -> Iterator[tuple[EventT, Status]]:
+        """Each live whole-item event in timeline order, with the item's status before it."""
+        before = DEFAULT_STATUS
+        for e in self.live:
+            if e.party is None:
+                yield e, before
+                before = Status(e.to_status)
 
     def last_update(
         self, on: dt.date | None = None, parties: Collection[str] | None = None
@@ -279,22 +287,26 @@ def overdue_sql(status: ColumnElement[str], on: dt.date) -> ColumnElement[bool]:
     )
 
 
-def whole_transitions(commitment_ids: Select[Any], as_of: dt.date) -> Any:
-    """Every live whole-item event on or before as_of with the status before it (`previous`:
-    the to_status of the item's event before it in timeline order; NULL for its first)."""
+def whole_transitions(
+    commitment_ids: Select[Any] | None = None, as_of: dt.date | None = None
+) -> Any:
+    """Every live whole-item event (of these commitments, on or before as_of; None: all) with
+    the status before it (`previous`: the to_status of the item's event before it in timeline
+    order; NULL for its first). Timeline.whole_moves is the same over one item's events."""
+    criteria = [E.party.is_(None), is_live()]
+    if as_of is not None:
+        criteria.append(E.effective_on <= as_of)
+    if commitment_ids is not None:
+        criteria.append(E.commitment_id.in_(commitment_ids))
     return (
         select(
+            E.commitment_id,
             E.effective_on,
             E.to_status,
             func.lag(E.to_status)
             .over(partition_by=E.commitment_id, order_by=CHRONOLOGICAL)
             .label("previous"),
         )
-        .where(
-            E.party.is_(None),
-            E.effective_on <= as_of,
-            E.commitment_id.in_(commitment_ids),
-            is_live(),
-        )
+        .where(*criteria)
         .subquery()
     )

@@ -24,6 +24,7 @@ from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, func, i
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker import burnup
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import heads_digest
 from tracker.db import HEAD_REVISION
@@ -36,8 +37,8 @@ SCHEMA_VERSION = 1
 # Revisions whose tables hold the same columns as the head's: an export from any of them imports
 # as is. 0006 added columns, so earlier exports do not; 0007 added triggers and the chain_builds
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
-# 0008 a derived column, which no export carries (see _columns).
-SAME_DATA = ("0006_japanese", "0007_append_only", "0008_content_hash")
+# 0008 a derived column and 0009 a derived table, which no export carries (see _columns).
+SAME_DATA = ("0006_japanese", "0007_append_only", "0008_content_hash", "0009_status_days")
 BATCH = 2000
 # An export is a few levels deep (document, tables, a table, its rows, a row, a list in a cell):
 # anything deeper is not one, and is refused before a parser builds it.
@@ -54,7 +55,9 @@ READ_SIZE = 2**20
 
 
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    """The tables an export carries: not the derived ones (marked in the models), which the
+    import rebuilds (see _columns)."""
+    return [t for t in Base.metadata.sorted_tables if not t.info.get("derived")]
 
 
 def _columns(table: Table) -> list[Column[Any]]:
@@ -394,6 +397,7 @@ def import_export(
                 f"{source}: table {broken[0]}, row {broken[1]}: refers to a missing {broken[2]} row"
             )
     store_content_hashes(session.connection())
+    burnup.rebuild(session.connection())
     return ImportResult(counts, _verified(session, export, allow_unverified))
 
 

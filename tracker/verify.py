@@ -4,9 +4,10 @@ Findings are plain data; the CLI prints them. Commitments are read in batches, s
 history is verified in bounded memory, as Core rows: the ORM's per-object work was a third of
 the time at 1,000,000 events.
 
-Beyond the chains: the append-only guards (tracker.guards) must be in place, chains that an
-upgrade built over existing events are reported as such (their hashes say nothing of what
-happened before), and the anchor digest covers every item's text and chain length and each
+Beyond the chains: the burn-up cache must be what the events give (tracker.burnup), the
+append-only guards (tracker.guards) must be in place, chains that an upgrade built over
+existing events are reported as such (their hashes say nothing of what happened before), and
+the anchor digest covers every item's text and chain length and each
 declaration's source, for comparison with a saved copy (tracker.anchor).
 """
 
@@ -20,8 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, chain, guards
-from tracker.models import chain_builds_table, events_table, evidence_table
+from tracker import anchor, burnup, chain, guards
+from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
 from tracker.timeline import Timeline
 
 E, V = events_table.c, evidence_table.c
@@ -112,6 +113,22 @@ def _chain_builds(session: Session) -> Iterator[str]:
         )
 
 
+def _burnup(session: Session) -> Iterator[Finding]:
+    """The burn-up cache against the history it is derived from, one finding per declaration."""
+    differing = burnup.disagreements(session.connection())
+    if not differing:
+        return
+    D = declarations_table.c
+    slugs = {row.id: row.slug for row in session.execute(select(D.id, D.slug))}
+    for declaration_id, first in sorted(differing.items()):
+        yield Finding(
+            "database",
+            f"the burn-up cache of declaration {slugs.get(declaration_id, declaration_id)} "
+            f"disagrees with the history from {first.isoformat()} on: changed outside the tool "
+            "(reports would draw a wrong burn-up; `tracker db rebuild` rebuilds it)",
+        )
+
+
 def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
     """Check every chain, the guards and the cached statuses; compare with `saved` if given."""
     result = VerifyResult()
@@ -178,6 +195,7 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
                 length = wanted[code].anchor.chain_length
                 at = [e.hash for e in history if e.seq == length]
                 current.hash_at_saved[code] = at[0] if at else None
+    result.findings += _burnup(session)
     current.heads_digest = result.digest
     current.anchor_digest = chain.anchor_digest(
         current.declarations.items(), current.items.values()

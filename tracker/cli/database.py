@@ -116,6 +116,23 @@ def guard(ctx: typer.Context) -> None:
 
 
 @app.command()
+def rebuild(ctx: typer.Context) -> None:
+    """Rebuild the burn-up cache from the events, when `tracker verify` reports it out of step.
+
+    Example: tracker db rebuild
+    """
+    from tracker import burnup, schema
+    from tracker.db import check_revision, describe, require_existing
+
+    url = database_url(ctx)
+    require_existing(url)
+    check_revision(schema.current_revision(url), describe(url))
+    with schema.migrating(url) as connection:
+        rows = burnup.rebuild(connection)
+    typer.echo(f"Rebuilt the burn-up cache of {describe(url)} ({rows} row(s)).")
+
+
+@app.command()
 def grants(
     ctx: typer.Context,
     role: Annotated[

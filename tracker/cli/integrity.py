@@ -28,9 +28,10 @@ def verify(
     """Recompute every commitment's event chain and cached status; exit 1 if anything is wrong.
 
     Detects events edited, deleted, inserted or reordered outside the tool, a current status
-    that disagrees with the last event, and a missing append-only guard; notes chains that an
-    upgrade built over existing events. Prints the heads digest (chain heads only) and the
-    anchor digest (chain heads and lengths, every item's text, each declaration's source).
+    that disagrees with the last event, a burn-up cache that disagrees with the events, and a
+    missing append-only guard; notes chains that an upgrade built over existing events. Prints
+    the heads digest (chain heads only) and the anchor digest (chain heads and lengths, every
+    item's text, each declaration's source).
 
     With --against, also compares with a saved report (tracker report --format json), export,
     or either digest, and names what changed since: events added or removed per item, a chain

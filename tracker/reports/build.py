@@ -40,6 +40,7 @@ from tracker.models import (
     events_table,
     evidence_table,
     pillars_table,
+    status_days_table,
 )
 from tracker.reports.model import (
     Cut,
@@ -268,27 +269,38 @@ def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[
 
 
 def _history(
-    session: Session, commitment_ids: Select[Any], total: int, start: dt.date, as_of: dt.date
+    session: Session,
+    commitment_ids: Select[Any],
+    total: int,
+    start: dt.date,
+    as_of: dt.date,
+    cached: list[int] | None = None,
 ) -> list[HistoryPoint]:
     """Status counts after each day with events, from the declaration date to as_of.
 
-    The database aggregates transitions per day (each event against the item's previous
-    event in its timeline), so the work here is one step per (day, move), not per event.
+    `cached`: the declarations whose every item is reported, whose per-day moves the burn-up
+    cache holds (tracker.burnup); a few thousand rows instead of a window over every event.
+    Otherwise (a pillar or party picks some items) the database aggregates transitions per day
+    (each event against the item's previous event in its timeline), so the work here is one
+    step per (day, move), not per event.
     """
-    moves = timeline.whole_transitions(commitment_ids, as_of)
-    rows = session.execute(
-        select(moves.c.effective_on, moves.c.previous, moves.c.to_status, func.count().label("n"))
-        .group_by(moves.c.effective_on, moves.c.previous, moves.c.to_status)
-        .order_by(moves.c.effective_on)
-    ).all()
+    moves: Iterable[tuple[dt.date, str, int]]
+    if cached is not None:
+        S = status_days_table.c
+        moves = session.execute(
+            select(S.day, S.status, func.sum(S.delta))
+            .where(S.declaration_id.in_(cached), S.day <= as_of)
+            .group_by(S.day, S.status)
+            .order_by(S.day)
+        )
+    else:
+        moves = _transitions(session, commitment_ids, as_of)
     counts = dict.fromkeys(STATUSES, 0)
     counts[DEFAULT_STATUS] = total
     start = min(start, as_of)
     points = [HistoryPoint(on=start, counts=dict(counts))]
-    for row in rows:
-        on = row.effective_on
-        counts[Status(row.previous) if row.previous else DEFAULT_STATUS] -= row.n
-        counts[Status(row.to_status)] += row.n
+    for on, status, delta in moves:
+        counts[_STATUS[status]] += delta
         # An event dated before the declaration (work already under way) is part of the
         # starting state: the series starts at the declaration and stays in date order.
         if on <= start or points[-1].on == on:
@@ -298,6 +310,20 @@ def _history(
     if points[-1].on != as_of:
         points.append(HistoryPoint(on=as_of, counts=dict(counts)))
     return points
+
+
+def _transitions(
+    session: Session, commitment_ids: Select[Any], as_of: dt.date
+) -> Iterator[tuple[dt.date, str, int]]:
+    """Per day, in date order, the change in each status's count, from the events."""
+    moves = timeline.whole_transitions(commitment_ids, as_of)
+    for row in session.execute(
+        select(moves.c.effective_on, moves.c.previous, moves.c.to_status, func.count().label("n"))
+        .group_by(moves.c.effective_on, moves.c.previous, moves.c.to_status)
+        .order_by(moves.c.effective_on)
+    ):
+        yield row.effective_on, row.previous or DEFAULT_STATUS.value, -row.n
+        yield row.effective_on, row.to_status, row.n
 
 
 # --- the items ----------------------------------------------------------------------------------
@@ -537,6 +563,7 @@ def build(
             report.overall.items,
             min((d.date for d in scope.declarations), default=as_of),
             as_of,
+            cached=None if pillar or party else [d.id for d in scope.declarations],
         )
         if with_history
         else [],
