@@ -96,6 +96,18 @@ def downgrade(
     typer.echo(f"Downgraded {where}: {before} -> {after or 'base'}{dropped}.")
 
 
+def _existing_at_head(ctx: typer.Context) -> str:
+    """The database's URL, once it is known to exist and to be at the code's revision: the
+    repairs below work on a current schema only."""
+    from tracker import schema
+    from tracker.db import check_revision, describe, require_existing
+
+    url = database_url(ctx)
+    require_existing(url)
+    check_revision(schema.current_revision(url), describe(url))
+    return url
+
+
 @app.command()
 def guard(ctx: typer.Context) -> None:
     """Put back the append-only guards (triggers) that `tracker verify` reports missing.
@@ -103,11 +115,9 @@ def guard(ctx: typer.Context) -> None:
     Example: tracker db guard
     """
     from tracker import guards, schema
-    from tracker.db import HEAD_REVISION, check_revision, describe, require_existing
+    from tracker.db import HEAD_REVISION, describe
 
-    url = database_url(ctx)
-    require_existing(url)
-    check_revision(schema.current_revision(url), describe(url))
+    url = _existing_at_head(ctx)
     with schema.migrating(url) as connection:
         missing = guards.missing(connection)
         guards.install(connection)
@@ -122,11 +132,9 @@ def rebuild(ctx: typer.Context) -> None:
     Example: tracker db rebuild
     """
     from tracker import burnup, schema
-    from tracker.db import check_revision, describe, require_existing
+    from tracker.db import describe
 
-    url = database_url(ctx)
-    require_existing(url)
-    check_revision(schema.current_revision(url), describe(url))
+    url = _existing_at_head(ctx)
     with schema.migrating(url) as connection:
         rows = burnup.rebuild(connection)
     typer.echo(f"Rebuilt the burn-up cache of {describe(url)} ({rows} row(s)).")
