@@ -199,3 +199,25 @@ def test_renderers_import_nothing_of_sqlalchemy() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert found.strip() == "[]"
+
+
+def test_a_burnup_over_years_prints_no_matplotlib_advice() -> None:
+    """A tracker in use for years: the burn-up's date axis draws without matplotlib warning on
+    stderr (AutoDateLocator's note that it fell back to its default interval)."""
+    import warnings
+
+    from tracker.reports import charts
+
+    start = dt.date(2022, 1, 1)
+    history = [
+        HistoryPoint(
+            start + dt.timedelta(days=n), dict.fromkeys(STATUSES, 0) | {Status.NOT_STARTED: 4}
+        )
+        for n in range(0, 5 * 365, 3)
+    ]
+    report = replace(hand_made(), history=history)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for narrow in (False, True):
+            assert charts.burnup(report, narrow=narrow)
+    assert [str(w.message) for w in caught] == []

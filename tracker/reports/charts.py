@@ -22,6 +22,7 @@ import html
 import io
 import re
 import textwrap
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +135,12 @@ def _to_svg(fig: Figure, label: str, prefix: str) -> str:
 
     FigureCanvasSVG(fig)
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata=_NO_METADATA, bbox_inches="tight")
+    with warnings.catch_warnings():
+        # Over a history of several years AutoDateLocator says it picks its default interval
+        # (a tick every few months), which is what the chart wants: a user's report must not
+        # print matplotlib's advice on stderr.
+        warnings.filterwarnings("ignore", "AutoDateLocator was unable", UserWarning)
+        fig.savefig(buffer, format="svg", metadata=_NO_METADATA, bbox_inches="tight")
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     root = _ROOT.search(text)
