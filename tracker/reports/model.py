@@ -111,8 +111,9 @@ class ItemLine:
     pillar: str
     pillar_title: str
     kind: Kind
-    parties: list[str]
-    owners: list[str]
+    # Read-only: items with the same lists share one (reports/build.py).
+    parties: Sequence[str]
+    owners: Sequence[str]
     target_date: dt.date | None
     target_label: str | None
     status: Status
@@ -138,9 +139,9 @@ class ItemLine:
     # Why the item has its kind, in the text's operative words (fixtures/README.md).
     basis: str = ""
     # Fields whose values the source text does not give -> where they come from.
-    inferred: dict[str, str] = field(default_factory=dict)
+    inferred: Mapping[str, str] = field(default_factory=dict)
     # Scoring guidelines {"-1", "0", "+1"} -> text, read only when the report prints them.
-    guidelines: dict[str, str] | None = None
+    guidelines: Mapping[str, str] | None = None
 
     @property
     def scored(self) -> bool:
