@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Label, Select, Text, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Label, Select, Text, case, cast, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from tracker import timeline
@@ -257,10 +257,19 @@ def change_lines(session: Session, report: Report) -> Iterator[EventLine]:
 
 
 def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[Any]:
-    """The changes of the items whose ids `items` selects, newest first, as EventRows."""
+    """The changes of the items `items` selects (_item_filter), newest first, as EventRows.
+
+    The filter's conditions apply to the commitments the events are joined to, not as
+    `commitment_id IN (subquery)`: SQLite then walks the items' index once instead of
+    gathering the subquery's ids (a third of the count of a busy half-year at 100k)."""
+    condition = items.whereclause
     return (
         _event_rows()
-        .where(E.commitment_id.in_(items), E.effective_on >= since, E.effective_on <= as_of)
+        .where(
+            true() if condition is None else condition,
+            E.effective_on >= since,
+            E.effective_on <= as_of,
+        )
         .order_by(*timeline.NEWEST_FIRST)
     )
 
