@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, select
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, select
 
 from tracker import timeline
 from tracker.models import commitments_table, status_days_table
@@ -137,16 +137,17 @@ def apply(connection: Connection, changes: Mapping[Key, tuple[int, int]]) -> Non
         )
 
 
-def from_history(connection: Connection, declaration_ids: Iterable[int] | None = None) -> Moves:
-    """What the cache should hold (for these declarations; None: all), from the events.
+def from_history(
+    connection: Connection, items: Select[Any] | None = None, as_of: dt.date | None = None
+) -> Moves:
+    """What the cache should hold, from the events (of the items `items` selects, effective on
+    or before `as_of`; None: all). A report filtered by pillar or party draws its burn-up from
+    this too, the cache holding whole declarations only.
 
     The database pairs each live whole-item event with the status before it and counts the
     pairs per day, so the work here is one step per (day, move), not per event.
     """
-    items = None
-    if declaration_ids is not None:
-        items = select(C.id).where(C.declaration_id.in_(list(declaration_ids)))
-    moves = timeline.whole_transitions(items)
+    moves = timeline.whole_transitions(items, as_of)
     query = (
         select(
             C.declaration_id,

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Label, Select, Text, case, cast, func, literal, select, true
 from sqlalchemy.orm import Session
 
-from tracker import timeline
+from tracker import burnup, timeline
 from tracker.chain import DeclarationContent, declaration_hash, heads_digest
 from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
 from tracker.errors import TrackerError
@@ -323,16 +323,15 @@ def _history(
 
 def _transitions(
     session: Session, commitment_ids: Select[Any], as_of: dt.date
-) -> Iterator[tuple[dt.date, str, int]]:
-    """Per day, in date order, the change in each status's count, from the events."""
-    moves = timeline.whole_transitions(commitment_ids, as_of)
-    for row in session.execute(
-        select(moves.c.effective_on, moves.c.previous, moves.c.to_status, func.count().label("n"))
-        .group_by(moves.c.effective_on, moves.c.previous, moves.c.to_status)
-        .order_by(moves.c.effective_on)
-    ):
-        yield row.effective_on, row.previous or DEFAULT_STATUS.value, -row.n
-        yield row.effective_on, row.to_status, row.n
+) -> list[tuple[dt.date, str, int]]:
+    """Per day, in date order, the change in each status's count, from the events (the same
+    aggregate the burn-up cache is built from, summed over declarations)."""
+    per_day: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for (_, on, status), (delta, _moves) in burnup.from_history(
+        session.connection(), commitment_ids, as_of
+    ).items():
+        per_day[on, status] += delta
+    return sorted((on, status, delta) for (on, status), delta in per_day.items())
 
 
 # --- the items ----------------------------------------------------------------------------------
