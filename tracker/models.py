@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    type_coerce,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -63,6 +64,35 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+# --- bulk reads --------------------------------------------------------------------------------
+# The report reads 100,000 items with their latest events: SQLite's Date and DateTime types parse
+# each value with a regular expression (they accept any storage format), a fifth of reading the
+# rows. A bulk read selects dates and times as plain values (plain) and converts them itself,
+# from the one format this schema stores, as the types would.
+
+
+def plain(column: Any) -> Any:
+    """`column` read without its type's conversion: read_date or read_utc converts it."""
+    return type_coerce(column, String)
+
+
+def read_date(value: str | dt.date | None) -> dt.date | None:
+    """A Date column read with plain(): SQLite gives ISO text, PostgreSQL a date."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def read_utc(value: str | dt.datetime | None) -> dt.datetime | None:
+    """A UTCDateTime column read with plain(), as UTCDateTime.process_result_value reads it
+    (written out: a call less per event)."""
+    if isinstance(value, str):
+        # SQLite's DateTime writes UTC without an offset ("2026-01-31 09:00:00.000000"):
+        # parsing it with one is a fifth of the cost of replace(tzinfo=...) afterwards.
+        value = dt.datetime.fromisoformat(value if len(value) > 26 else value + "+00:00")
+    if value is None or value.tzinfo is dt.UTC:
+        return value
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):

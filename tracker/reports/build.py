@@ -40,6 +40,9 @@ from tracker.models import (
     events_table,
     evidence_table,
     pillars_table,
+    plain,
+    read_date,
+    read_utc,
     status_days_table,
 )
 from tracker.reports.model import (
@@ -97,8 +100,8 @@ class EventRow(NamedTuple):
     """An event's columns, labelled (see _labelled), with its commitment's code and title."""
 
     event_id: int | None
-    event_effective_on: dt.date
-    event_recorded_at: dt.datetime
+    event_effective_on: str | dt.date  # read_date
+    event_recorded_at: str | dt.datetime  # read_utc
     event_from_status: str
     event_to_status: str
     event_note: str
@@ -111,25 +114,41 @@ class EventRow(NamedTuple):
 
 
 def _labelled(columns: Any) -> list[Label[Any]]:
-    """The event columns of `columns` (status_events or an alias of it), labelled for EventRow."""
-    return [columns[c.key].label(f"event_{c.key}") for c in _EVENT_COLUMNS]
+    """The event columns of `columns` (status_events or an alias of it), labelled for EventRow,
+    its date and time read plain (see tracker.models.plain)."""
+    return [
+        (plain(columns[c.key]) if c.key in _PLAIN else columns[c.key]).label(f"event_{c.key}")
+        for c in _EVENT_COLUMNS
+    ]
 
 
-def _event_line(row: EventRow, evidence: list[str]) -> EventLine:
+_PLAIN = {"effective_on", "recorded_at"}
+
+
+def _event_reader(keys: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """An event's columns from rows with the columns `keys`, in EventRow's order, as a plain
+    tuple for _event_line (no NamedTuple made per event: a report reads 100,000)."""
+    return operator.itemgetter(*[list(keys).index(name) for name in EventRow._fields])
+
+
+def _event_line(columns: tuple[Any, ...], evidence: list[str]) -> EventLine:
+    """The EventLine of an event's columns (see _event_reader)."""
+    (event_id, on, recorded_at, from_status, to_status, note, reason, actor, party, corrects, code,
+     title) = columns  # fmt: skip
     return EventLine(
-        id=row.event_id or 0,
-        code=row.code,
-        title=row.title,
-        on=row.event_effective_on,
-        recorded_at=row.event_recorded_at,
-        from_status=_STATUS[row.event_from_status],
-        to_status=_STATUS[row.event_to_status],
-        note=row.event_note,
-        reason=row.event_reason,
-        actor=row.event_actor,
+        id=event_id or 0,
+        code=code,
+        title=title,
+        on=read_date(on),  # type: ignore[arg-type]
+        recorded_at=read_utc(recorded_at),  # type: ignore[arg-type]
+        from_status=_STATUS[from_status],
+        to_status=_STATUS[to_status],
+        note=note,
+        reason=reason,
+        actor=actor,
         evidence=evidence,
-        party=row.event_party,
-        corrects_id=row.event_corrects_id,
+        party=party,
+        corrects_id=corrects,
     )
 
 
@@ -185,11 +204,11 @@ def _event_rows() -> Select[Any]:
 
 def _lines_of(session: Session, keys: Sequence[str], rows: Sequence[Any]) -> Iterator[EventLine]:
     """EventLines from rows of _event_rows() (whose column labels are `keys`), with evidence."""
-    read = _reader(keys, EventRow)
+    read = _event_reader(keys)
     events = [read(row) for row in rows]
-    evidence = _evidence_of(session, [e.event_id for e in events])
+    evidence = _evidence_of(session, [e[0] for e in events])
     for e in events:
-        yield _event_line(e, evidence.get(e.event_id, []))
+        yield _event_line(e, evidence.get(e[0], []))
 
 
 def _event_lines(session: Session, event_ids: list[int]) -> dict[int, EventLine]:
@@ -347,7 +366,7 @@ class ItemRow(NamedTuple):
     kind: str
     parties: str | None
     owners: str | None
-    target_date: dt.date | None
+    target_date: str | dt.date | None  # read_date
     target_label: str | None
     chain_head: str
     chain_length: int
@@ -376,7 +395,7 @@ def _item_query(
             # As text, decoded once per distinct list below: most items share a few lists.
             cast(C.parties, Text).label("parties"),
             cast(C.owners, Text).label("owners"),
-            C.target_date,
+            plain(C.target_date).label("target_date"),
             C.target_label,
             C.chain_head,
             C.chain_length,
@@ -878,8 +897,12 @@ def _items(
     # distinct value, not one per item (the model types them read-only). At 100,000 items that
     # was 60 MB of the HTML report's peak.
     shared_status: dict[tuple[tuple[str, Status], ...], dict[str, Status]] = {}
+    plain_status: dict[tuple[Status, str | None], dict[str, Status]] = {}
+    own = {commitment_id for commitment_id, _party in party_events}
     shared_names: dict[str | None, list[str]] = {}
     shared_maps: dict[str | None, dict[str, str]] = {}
+    # Read once, not through the ORM's attributes per item.
+    pillar_names = {pid: (p.slug, p.title, p.title_ja) for pid, p in pillars.items()}
 
     def names(raw: str | None) -> list[str]:
         found = shared_names.get(raw)
@@ -898,46 +921,56 @@ def _items(
     query = _item_query(session, item_filter, as_of, with_guidelines)
     result = session.execute(query.execution_options(yield_per=ROW_BLOCK))
     keys = list(result.keys())
-    read_item, read_event = _reader(keys, ItemRow), _reader(keys, EventRow)
+    read_item, read_event = _reader(keys, ItemRow), _event_reader(keys)
+    event_id = keys.index("event_id")
     for block in result.partitions():
         for raw in block:
-            row, last = read_item(raw), read_event(raw)
+            row = read_item(raw)
             item_parties, owners = names(row.parties), names(row.owners)
             event = (
-                _event_line(last, _references(row.evidence)) if last.event_id is not None else None
+                _event_line(read_event(raw), _references(row.evidence))
+                if raw[event_id] is not None
+                else None
             )
             status = timeline.status_of(event)
             newest = event
-            own_status: dict[str, Status] = {}
-            for p in parties:
-                own = party_events.get((row.id, p))
-                if p in item_parties:
-                    own_status[p] = timeline.party_status(own, status)
-                if own is not None:
-                    newest = timeline.newest(newest, own)
-            party_status = shared_status.setdefault(tuple(own_status.items()), own_status)
-            pillar = pillars[row.pillar_id]
+            # Most items have no party's own assessment: their parties' statuses are the item's,
+            # one shared map per (status, list of parties).
+            party_status = plain_status.get((status, row.parties)) if row.id not in own else None
+            if party_status is None:
+                own_status: dict[str, Status] = {}
+                for p in parties:
+                    found = party_events.get((row.id, p))
+                    if p in item_parties:
+                        own_status[p] = timeline.party_status(found, status)
+                    if found is not None:
+                        newest = timeline.newest(newest, found)
+                party_status = shared_status.setdefault(tuple(own_status.items()), own_status)
+                if row.id not in own:
+                    plain_status[status, row.parties] = party_status
+            pillar_slug, pillar_title, pillar_title_ja = pillar_names[row.pillar_id]
             kind = _KIND[row.kind]
+            target = read_date(row.target_date)
             item = ItemLine(
                 code=row.code,
                 title=row.title,
-                pillar=pillar.slug,
-                pillar_title=pillar.title,
+                pillar=pillar_slug,
+                pillar_title=pillar_title,
                 kind=kind,
                 parties=item_parties,
                 owners=owners,
-                target_date=row.target_date,
+                target_date=target,
                 target_label=row.target_label,
                 status=status,
                 score=item_score(kind, status),
-                overdue=timeline.is_overdue(kind, row.target_date, status, as_of),
+                overdue=timeline.is_overdue(kind, target, status, as_of),
                 last_event=newest,
                 party_status=party_status,
                 chain_head=row.chain_head,
                 chain_length=row.chain_length,
                 content_hash=row.content_hash,
                 title_ja=row.title_ja,
-                pillar_title_ja=pillar.title_ja,
+                pillar_title_ja=pillar_title_ja,
                 target_label_ja=row.target_label_ja,
                 basis=row.basis or "",
                 inferred=mapping(row.inferred),
