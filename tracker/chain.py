@@ -21,6 +21,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from json.encoder import encode_basestring
 from typing import NamedTuple, Protocol
 
@@ -169,8 +170,9 @@ def event_hash(previous: str, event: EventContent) -> str:
 def heads_digest(heads: Iterable[tuple[str, str]]) -> str:
     """One digest over every commitment's chain head, as (code, head) pairs in code order."""
     digest = hashlib.sha256()
-    for code, head in sorted(heads):
-        digest.update(f"{code}:{head}\n".encode())
+    lines = (f"{code}:{head}\n" for code, head in sorted(heads))
+    while block := "".join(islice(lines, 4096)):
+        digest.update(block.encode())
     return digest.hexdigest()
 
 
@@ -328,7 +330,11 @@ class ItemAnchor(NamedTuple):
     content_hash: str
 
 
-def anchor_digest(declarations: Iterable[tuple[str, str]], items: Iterable[ItemAnchor]) -> str:
+# (code, chain length, chain head, content hash): an ItemAnchor, or the same as a plain tuple.
+AnchorTuple = tuple[str, int, str, str]
+
+
+def anchor_digest(declarations: Iterable[tuple[str, str]], items: Iterable[AnchorTuple]) -> str:
     """One digest over (slug, declaration hash) pairs and every item's anchor, each sorted.
 
     Unlike heads_digest it changes when an item's text or a declaration's source changes, and
@@ -337,7 +343,11 @@ def anchor_digest(declarations: Iterable[tuple[str, str]], items: Iterable[ItemA
     digest = hashlib.sha256(f"tracker-anchor {ANCHOR_FORMAT}\n".encode())
     for slug, content in sorted(declarations):
         digest.update(f"declaration {_json_text(slug)} {content}\n".encode())
-    for item in sorted(items, key=lambda i: i.code):
-        line = f"item {_json_text(item.code)} {item.chain_length} {item.chain_head} "
-        digest.update(f"{line}{item.content_hash}\n".encode())
+    # Codes are unique, so the tuples sort by code; one update per block of lines.
+    lines = (
+        f"item {_json_text(code)} {length} {head} {content}\n"
+        for code, length, head, content in sorted(items)
+    )
+    while block := "".join(islice(lines, 4096)):
+        digest.update(block.encode())
     return digest.hexdigest()

@@ -12,9 +12,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Generic, TypeVar
 
-from tracker.chain import ItemAnchor, anchor_digest, heads_digest
+from tracker.chain import AnchorTuple, anchor_digest, heads_digest
 from tracker.statuses import CREDIT, N_, OPEN, SCORES, STATUSES, Kind, Status
 
 SCHEMA_VERSION = 2
@@ -80,6 +81,10 @@ METHOD_LABELS = {
     "status_as_of": N_("Status as of a date"),
     "inferred": N_("Inferred values"),
 }
+
+
+# An item's anchor as a plain tuple (chain.AnchorTuple), read in C.
+_anchor_of = attrgetter("code", "chain_length", "chain_head", "content_hash")
 
 
 @dataclass(slots=True)
@@ -407,16 +412,13 @@ class Report:
         """One digest over the chain heads of the items reported, as `tracker verify` prints."""
         if self.summary is not None:
             return self.summary.heads_digest
-        return heads_digest((i.code, i.chain_head) for i in self.items)
+        return heads_digest(map(attrgetter("code", "chain_head"), self.items))
 
-    def anchor_items(self) -> list[ItemAnchor]:
+    def anchor_items(self) -> list[AnchorTuple]:
         """Each item's chain end and content hash, as the JSON report writes them."""
-        return [
-            ItemAnchor(i.code, i.chain_length, i.chain_head, i.content_hash)
-            for i in self._every_item()
-        ]
+        return list(map(_anchor_of, self._every_item()))
 
-    def anchor_digest(self, items: list[ItemAnchor] | None = None) -> str:
+    def anchor_digest(self, items: list[AnchorTuple] | None = None) -> str:
         """The anchor digest over the declarations and items reported; of an unfiltered
         report, the one `tracker verify` prints."""
         return anchor_digest(
