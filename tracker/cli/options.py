@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import shutil
 import sys
@@ -295,6 +296,16 @@ def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:
 
 # Past this size held output waits in a temporary file rather than in memory.
 HELD_IN_MEMORY = 8 * 2**20
+
+
+def pause_collector(ctx: typer.Context) -> None:
+    """Turn the cyclic garbage collector off until the command ends (it is turned back on when
+    its context closes, error or not). For a command that builds 100,000 report lines: they
+    hold no reference cycles (tests/test_gc.py counts what a collection finds at the end), yet
+    each pass of the collector walks every line made since the last, 0.15 s of a JSON report
+    at 100k."""
+    gc.disable()
+    ctx.call_on_close(gc.enable)
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from tracker.cli.options import (
     database_url,
     held_output,
     parse_date,
+    pause_collector,
     session,
     write_output,
 )
@@ -282,6 +283,7 @@ def report(
 
         # The terminal shows the first rows of each list: the database counts the rest.
         cut_at = as_terminal.MAX_ROWS
+    pause_collector(ctx)
     with held_output() as held, session(ctx) as s:
         model = build(
             s,
