@@ -296,3 +296,15 @@ def test_scrub_is_the_one_rule() -> None:
         assert char not in scrub.visible(text)
     assert scrub.csv_cell("+1") == "'+1"
     assert scrub.json_text('"a\u2028b"') == '"a\\u2028b"'
+
+
+def test_a_csv_row_is_scrubbed_as_its_cells_are() -> None:
+    """csv_row scans a whole row at once; its verdict must be csv_cell's for every cell, whether
+    the row is clean, has a formula, or has an unsafe character in any one cell."""
+    from tracker import scrub
+
+    clean = ["B1-P1-0001", "A title", "cyber", "Japan; UK", "2026-09-30", ""]
+    rows = [clean, [*clean, "=SUM(A1)"], [*clean, "-1", "@x"], [*clean, "line\nbreak"]]
+    rows += [[*clean[:i], f"x{chr(c)}y", *clean[i:]] for i, c in enumerate((0x1B, 0x202E, 0x85))]
+    for cells in rows:
+        assert scrub.csv_row(cells) == [scrub.csv_cell(c) for c in cells], cells

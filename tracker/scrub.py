@@ -74,6 +74,14 @@ def csv_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def csv_row(cells: list[str]) -> list[str]:
+    """csv_cell of each cell, with one scan of the whole row for unsafe characters: a CSV of
+    100,000 items has 1.5 million cells, and a scan per cell was a sixth of writing one."""
+    if _UNSAFE_CLASS.search("".join(cells)) is None:
+        return ["'" + c if c.startswith(FORMULA_START) else c for c in cells]
+    return [csv_cell(c) for c in cells]
+
+
 _JSON_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\u0085"}
 
 

@@ -212,7 +212,7 @@ def list_command(
             table = list(list_commitments(s, flt))
         _print_table(table, language)  # after the transaction: the terminal may page it
         return
-    from tracker.scrub import csv_cell, json_text
+    from tracker.scrub import csv_row, json_text
 
     with held_output() as out, session(ctx) as s:
         rows = list_commitments(s, flt)
@@ -232,10 +232,12 @@ def list_command(
             for row in rows:
                 data = row.as_dict()
                 writer.writerow(
-                    [
-                        csv_cell("; ".join(v) if isinstance(v := data[k], list) else str(v or ""))
-                        for k in LIST_FIELDS
-                    ]
+                    csv_row(
+                        [
+                            "; ".join(v) if isinstance(v := data[k], list) else str(v or "")
+                            for k in LIST_FIELDS
+                        ]
+                    )
                 )
 
 

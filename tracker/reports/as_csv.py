@@ -21,7 +21,7 @@ import io
 from collections.abc import Iterator
 
 from tracker.reports.model import ItemLine, Report
-from tracker.scrub import csv_cell
+from tracker.scrub import csv_cell, csv_row
 
 FIXED_BEFORE = [
     "code",
@@ -67,14 +67,14 @@ def row(item: ItemLine, parties: list[str]) -> list[Cell]:
         last.note if last else "",
         "; ".join(last.evidence) if last else "",
     ]
+    safe = csv_row([*text_cells, item.basis, *party_cells, *last_cells])
+    first = len(text_cells)
     return [
-        *(neutralise(c) for c in text_cells),
+        *safe[:first],
         NOT_SCORED if item.score is None else item.score,
         "true" if item.overdue else "false",
         "; ".join(sorted(item.inferred)),
-        neutralise(item.basis),
-        *(neutralise(c) for c in party_cells),
-        *(neutralise(c) for c in last_cells),
+        *safe[first:],
     ]
 
 
