@@ -20,6 +20,8 @@ from tracker.models import (
     commitments_table,
     declarations_table,
     pillars_table,
+    plain,
+    read_date,
 )
 from tracker.statuses import OPEN, Kind, Status
 from tracker.timeline import overdue_sql, own_latest_status, party_status_sql
@@ -124,7 +126,7 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.kind,
         cast(c.parties, Text),
         cast(c.owners, Text),
-        c.target_date,
+        plain(c.target_date),  # read_date: SQLite's Date parses with a regular expression
         c.target_label,
         c.declaration_id,
         cast(c.inferred, Text),
@@ -178,8 +180,11 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     return query
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CommitmentRow:
+    """One listed item. Not frozen: `list --all` makes 100,000, and a frozen dataclass sets
+    each field through object.__setattr__, twice the cost of making one."""
+
     code: str
     title: str
     pillar: str
@@ -289,7 +294,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             kind=kind,
             parties=decode_names(parties),
             owners=decode_names(owners),
-            target=target,
+            target=read_date(target),
             target_label=label,
             status=status,
             declaration=declarations[declaration_id],
