@@ -79,8 +79,17 @@ def plain(column: Any) -> Any:
 
 
 def read_date(value: str | dt.date | None) -> dt.date | None:
-    """A Date column read with plain(): SQLite gives ISO text, PostgreSQL a date."""
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    """A Date column read with plain(): SQLite gives ISO text, PostgreSQL a date. One date
+    object per day (a history of years has a few thousand days, a report 100,000 dates)."""
+    if not isinstance(value, str):
+        return value
+    found = _DAYS.get(value)
+    if found is None:
+        found = _DAYS[value] = dt.date.fromisoformat(value)
+    return found
+
+
+_DAYS: dict[str, dt.date] = {}
 
 
 def read_utc(value: str | dt.datetime | None) -> dt.datetime | None:

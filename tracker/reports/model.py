@@ -99,7 +99,7 @@ class EventLine:
     note: str
     reason: str | None
     actor: str
-    evidence: list[str]
+    evidence: Sequence[str]  # read-only: events without evidence share one empty tuple
     party: str | None = None
     corrects_id: int | None = None
 
