@@ -56,7 +56,7 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
             cursor.close()
@@ -86,6 +86,27 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
 
     _engines[key] = engine
     return engine
+
+
+def _wal(cursor: Any) -> None:
+    """Put the database in WAL mode. On a new file two processes (two `tracker init`) may try
+    at once, and SQLite answers the one that loses "database is locked" at once, without
+    waiting on the busy timeout; once the other has switched, asking again is a no-op. So the
+    loser asks again, for up to the busy timeout."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _create_engine(url: str, **options: Any) -> Engine:
