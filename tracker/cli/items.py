@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -227,18 +229,23 @@ def list_command(
                 )
             out.write("\n]\n")
         else:
-            writer = csv.writer(out, lineterminator="\n")
+            # Rows go to a buffer and the buffer to `out` a block at a time: a write to the
+            # held output is three Python calls, 100,000 of them a tenth of `list --all`.
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(LIST_FIELDS)
-            for row in rows:
-                data = row.as_dict()
+            fields = operator.attrgetter(*LIST_FIELDS)  # as_dict's values, read in C
+            for n, row in enumerate(rows, 1):
                 writer.writerow(
                     csv_row(
-                        [
-                            "; ".join(v) if isinstance(v := data[k], list) else str(v or "")
-                            for k in LIST_FIELDS
-                        ]
+                        ["; ".join(v) if isinstance(v, list) else str(v or "") for v in fields(row)]
                     )
                 )
+                if n % 2000 == 0:
+                    out.write(buffer.getvalue())
+                    buffer.seek(0)
+                    buffer.truncate()
+            out.write(buffer.getvalue())
 
 
 @app.command()
