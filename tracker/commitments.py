@@ -283,17 +283,25 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             if left <= 0:
                 return
         return
+    # Rows share the list of each distinct text of names: a listing only reads them.
+    names: dict[str | None, list[str]] = {}
     query = list_query(session, flt).execution_options(yield_per=2000)
     for row in session.execute(query):
-        code, title, pillar_id, kind, parties, owners, target, label, declaration_id = row[:9]
-        inferred, title_ja, status = row[9:]
+        (code, title, pillar_id, kind, parties, owners, target, label, declaration_id, inferred,
+         title_ja, status) = row  # fmt: skip
+        item_parties = names.get(parties)
+        if item_parties is None:
+            item_parties = names[parties] = decode_names(parties)
+        item_owners = names.get(owners)
+        if item_owners is None:
+            item_owners = names[owners] = decode_names(owners)
         yield CommitmentRow(
             code=code,
             title=title,
             pillar=pillars[pillar_id],
             kind=kind,
-            parties=decode_names(parties),
-            owners=decode_names(owners),
+            parties=item_parties,
+            owners=item_owners,
             target=read_date(target),
             target_label=label,
             status=status,
