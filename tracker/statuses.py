@@ -57,6 +57,8 @@ FORMER_KINDS: dict[str, Kind] = {"prospective": Kind.OUTLOOK}
 
 DEFAULT_STATUS = Status.NOT_STARTED
 STATUSES: tuple[Status, ...] = tuple(Status)
+# Status by its value, for readers of many rows: a lookup here costs a tenth of Status(value).
+STATUS_BY_VALUE: dict[str, Status] = {s.value: s for s in Status}
 KINDS: tuple[Kind, ...] = tuple(Kind)
 
 OPEN: frozenset[Status] = frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.STALLED})

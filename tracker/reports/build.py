@@ -32,7 +32,13 @@ from sqlalchemy.orm import Session
 
 from tracker import burnup, timeline
 from tracker.chain import DeclarationContent, declaration_hash, heads_digest
-from tracker.commitments import decode_names, json_list_contains, resolve_party, resolve_pillar
+from tracker.commitments import (
+    decode_names,
+    json_list_contains,
+    name_lists,
+    resolve_party,
+    resolve_pillar,
+)
 from tracker.errors import TrackerError
 from tracker.models import (
     Declaration,
@@ -60,7 +66,15 @@ from tracker.reports.model import (
     Report,
     Summary,
 )
-from tracker.statuses import DEFAULT_STATUS, OPEN, STATUSES, Kind, Status, item_score
+from tracker.statuses import (
+    DEFAULT_STATUS,
+    OPEN,
+    STATUS_BY_VALUE,
+    STATUSES,
+    Kind,
+    Status,
+    item_score,
+)
 
 # The report reads rows, not objects: Core columns skip the ORM's per-row work.
 C, E, V = commitments_table.c, events_table.c, evidence_table.c
@@ -70,7 +84,6 @@ ID_BLOCK = 500
 # Items (with their latest events) and changes are read this many rows at a time.
 ROW_BLOCK = 2000
 
-_STATUS = {s.value: s for s in STATUSES}
 _KIND = {k.value: k for k in Kind}
 
 
@@ -142,8 +155,8 @@ def _event_line(columns: tuple[Any, ...], evidence: Sequence[str]) -> EventLine:
         title=title,
         on=read_date(on),  # type: ignore[arg-type]
         recorded_at=read_utc(recorded_at),  # type: ignore[arg-type]
-        from_status=_STATUS[from_status],
-        to_status=_STATUS[to_status],
+        from_status=STATUS_BY_VALUE[from_status],
+        to_status=STATUS_BY_VALUE[to_status],
         note=note,
         reason=reason,
         actor=sys.intern(actor),  # a few names, on 100,000 lines
@@ -346,7 +359,7 @@ def _history(
     start = min(start, as_of)
     points = [HistoryPoint(on=start, counts=dict(counts))]
     for on, status, delta in moves:
-        counts[_STATUS[status]] += delta
+        counts[STATUS_BY_VALUE[status]] += delta
         # An event dated before the declaration (work already under way) is part of the
         # starting state: the series starts at the declaration and stays in date order.
         if on <= start or points[-1].on == on:
@@ -723,7 +736,7 @@ def _tally(
     for name in conditions:
         tally.lists[name] = Counter()
     for row in result:
-        key = _KIND[row.kind], _STATUS[row.status]
+        key = _KIND[row.kind], STATUS_BY_VALUE[row.status]
         tally.overall[key] += row.n
         tally.by_pillar[row.pillar_id][key] += row.n
         tally.by_parties[row.parties][key] += row.n
@@ -894,7 +907,7 @@ def _party_figures(
         item = items.get(cid)
         if item is None or p not in decode_names(item.parties):
             continue
-        kind, whole = _KIND[item.kind], _STATUS[item.status]
+        kind, whole = _KIND[item.kind], STATUS_BY_VALUE[item.status]
         tallies[p][kind, whole] -= 1
         tallies[p][kind, timeline.party_status(events[event_id], whole)] += 1
     return [PartyFigures(party=p, figures=Figures.tallied(tallies[p])) for p in scope.parties]
@@ -920,16 +933,10 @@ def _items(
     shared_status: dict[tuple[tuple[str, Status], ...], dict[str, Status]] = {}
     plain_status: dict[tuple[Status, str | None], dict[str, Status]] = {}
     own = {commitment_id for commitment_id, _party in party_events}
-    shared_names: dict[str | None, list[str]] = {}
+    names = name_lists()
     shared_maps: dict[str | None, dict[str, str]] = {}
     # Read once, not through the ORM's attributes per item.
     pillar_names = {pid: (p.slug, p.title, p.title_ja) for pid, p in pillars.items()}
-
-    def names(raw: str | None) -> list[str]:
-        found = shared_names.get(raw)
-        if found is None:
-            found = shared_names[raw] = decode_names(raw)
-        return found
 
     def mapping(raw: str | None) -> dict[str, str]:
         found = shared_maps.get(raw)
