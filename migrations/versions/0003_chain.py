@@ -7,6 +7,11 @@ events before the upgrade, so the upgrade records that it built them (table chai
 when and how many), and `tracker verify` says so. It never recomputes a hash an event already
 had: the columns are new here.
 
+Self-contained on purpose: the hash below is chain FORMAT 1 as this revision wrote it, copied
+here rather than imported from tracker.chain, so a later change there cannot change what an
+upgrade from an older database computes (tests/test_migrations.py holds it to the golden
+vectors).
+
 Revision ID: 0003_chain
 Revises: 0002_event_party
 Create Date: 2026-11-25 11:23:43.025073
@@ -15,18 +20,60 @@ Create Date: 2026-11-25 11:23:43.025073
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from tracker import chain
 from tracker.errors import TrackerError
 
 revision: str = "0003_chain"
 down_revision: str | None = "0002_event_party"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+GENESIS = "0" * 64
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _utc(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(previous: str, row: Any, seq: int, evidence: list[str]) -> str:
+    """Chain FORMAT 1 of an event of this revision: no correction yet, evidence of kind
+    'other' without title or date."""
+    fields: list[tuple[str, object]] = [
+        ("format", 1),
+        ("code", _text(row.code)),
+        ("seq", seq),
+        ("party", _text(row.party)),
+        ("from_status", row.from_status),
+        ("to_status", row.to_status),
+        ("note", _text(row.note)),
+        ("reason", _text(row.reason)),
+        ("actor", _text(row.actor)),
+        ("effective_on", row.effective_on.isoformat()),
+        ("recorded_at", _utc(row.recorded_at)),
+        ("corrects_seq", None),
+        ("evidence", [[_text(reference), "other", None, None] for reference in evidence]),
+    ]
+    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256()
+    digest.update(previous.encode("ascii"))
+    digest.update(canonical.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _backfill_chain() -> None:
@@ -39,32 +86,16 @@ def _backfill_chain() -> None:
             "ORDER BY e.commitment_id, e.id"
         ).columns(effective_on=sa.Date(), recorded_at=sa.DateTime(timezone=True))
     ).all()
-    evidence: dict[int, list[chain.EvidenceContent]] = {}
+    evidence: dict[int, list[str]] = {}
     for event_id, reference in bind.execute(
         sa.text("SELECT event_id, reference FROM evidence ORDER BY event_id, position")
     ):
-        evidence.setdefault(event_id, []).append(
-            chain.EvidenceContent(reference=reference, kind="other", title=None, published_on=None)
-        )
+        evidence.setdefault(event_id, []).append(reference)
     previous: dict[int, tuple[int, str]] = {}
     for row in events:
-        seq, prev_hash = previous.get(row.commitment_id, (0, chain.GENESIS))
+        seq, prev_hash = previous.get(row.commitment_id, (0, GENESIS))
         seq += 1
-        content = chain.EventContent(
-            code=row.code,
-            seq=seq,
-            party=row.party,
-            from_status=row.from_status,
-            to_status=row.to_status,
-            note=row.note,
-            reason=row.reason,
-            actor=row.actor,
-            effective_on=row.effective_on,
-            recorded_at=row.recorded_at,
-            corrects_seq=None,
-            evidence=evidence.get(row.id, []),
-        )
-        digest = chain.event_hash(prev_hash, content)
+        digest = event_hash(prev_hash, row, seq, evidence.get(row.id, []))
         bind.execute(
             sa.text(
                 "UPDATE status_events SET seq = :seq, prev_hash = :prev, hash = :hash WHERE id = :id"
@@ -123,9 +154,7 @@ def upgrade() -> None:
             sa.Column("chain_length", sa.Integer(), server_default="0", nullable=False)
         )
         batch_op.add_column(
-            sa.Column(
-                "chain_head", sa.String(length=64), server_default=chain.GENESIS, nullable=False
-            )
+            sa.Column("chain_head", sa.String(length=64), server_default=GENESIS, nullable=False)
         )
 
     with op.batch_alter_table("status_events", schema=None) as batch_op:
