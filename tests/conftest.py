@@ -158,19 +158,102 @@ def cli_empty(empty_url: str) -> Cli:
     return Cli(empty_url)
 
 
+# `tracker init` runs nine migrations and a load (a third of a second); a test that only needs
+# an initialised database gets a copy of one made once per session (what `init` makes is covered
+# by the tests that run it).
+
+
+@pytest.fixture(scope="session")
+def initialised_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file after `tracker init`, to be copied (copy_database), never opened."""
+    import sqlite3
+
+    from tracker.db import dispose_engines
+
+    path = tmp_path_factory.mktemp("initialised") / "tracker.db"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_DATA_HOME", str(path.parent / "data"))
+        env.delenv("TRACKER_DATABASE_URL", raising=False)
+        Cli(f"sqlite:///{path}").ok("init")
+    dispose_engines()
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the one file
+    connection.close()
+    return path
+
+
+def copy_database(template: Path, target: Path) -> str:
+    """A copy of an initialised SQLite file (with its mode), and its URL."""
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def initialised_postgres(pg_database: str) -> Iterator[str]:
+    """The name of a PostgreSQL database after `tracker init`, a template for copies."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tracker.db import dispose_engines
+
+    name = f"tracker_init_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        Cli(make_url(pg_database).set(database=name).render_as_string(False)).ok("init")
+        dispose_engines()  # CREATE DATABASE ... TEMPLATE needs it unused
+        yield name
+    finally:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _pg_copy_url(pg_database: str, template: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tracker.db import dispose_engines
+
+    name = f"tracker_copy_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(pg_database).set(database=name).render_as_string(False)
+    finally:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def initialised_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database initialised with the bundled declaration, on each engine."""
+    if request.param == "sqlite":
+        yield copy_database(request.getfixturevalue("initialised_sqlite"), tmp_path / "tracker.db")
+    else:
+        yield from _pg_copy_url(
+            request.getfixturevalue("pg_database"),
+            request.getfixturevalue("initialised_postgres"),
+        )
+
+
 @pytest.fixture
-def cli(empty_url: str) -> Cli:
+def cli(initialised_url: str) -> Cli:
     """A CLI on a database initialised with the bundled declaration, on each engine."""
-    runner = Cli(empty_url)
-    runner.ok("init")
-    return runner
+    return Cli(initialised_url)
 
 
 @pytest.fixture
-def cli_sqlite(sqlite_url: str) -> Cli:
-    runner = Cli(sqlite_url)
-    runner.ok("init")
-    return runner
+def cli_sqlite(initialised_sqlite: Path, tmp_path: Path) -> Cli:
+    return Cli(copy_database(initialised_sqlite, tmp_path / "tracker.db"))
 
 
 # pytest-alembic's fixtures (tests/test_alembic_standard.py): its runner on each engine.
