@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tracker import chain
-from tracker.errors import TrackerError
+from tracker.errors import FieldError, TrackerError
 from tracker.models import commitments_table, declarations_table, pillars_table
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -174,14 +174,14 @@ def read(value: str) -> Saved:
         return Saved(source="the digest given", digest=value.lower())
     path = Path(value)
     if not path.is_file():
-        raise TrackerError(f"--against {value!r}: not a digest (64 hex digits) nor a readable file")
+        raise FieldError(
+            f"{{against}} {value!r}: not a digest (64 hex digits) nor a readable file", "against"
+        )
     if _first(path, "format") == "tracker-export":
         return _read_export(path)
     if _first(path, "schema") is not None and _first(path, "heads_digest") is not None:
         return _read_report(path)
-    raise TrackerError(
-        f"{path}: neither a JSON report (tracker report --format json) nor an export"
-    )
+    raise TrackerError(f"{path}: neither a JSON report nor an export")
 
 
 def _items(path: Path, prefix: str) -> Iterator[Any]:
@@ -225,8 +225,8 @@ def _read_report(path: Path) -> Saved:
         if not isinstance(c, dict) or "chain_length" not in c or "content_hash" not in c:
             raise TrackerError(
                 f"{path}: its commitments carry no chain_length or content_hash (a report "
-                "made before tracker verify --against existed); compare with its "
-                "heads_digest instead"
+                "made before anchors were saved in reports); compare with its heads_digest "
+                "instead"
             )
         fields = {
             "title": c.get("title"),
@@ -288,6 +288,8 @@ class Change:
     # A change an append-only history cannot make (removed, rewritten, text changed) rather
     # than one it makes every day (events or items added).
     suspicious: bool
+    # A chain whose saved head is gone: trace_rewrites names its first differing event.
+    rewritten: bool = False
 
 
 @dataclass
@@ -376,6 +378,7 @@ def _compare_item(code: str, item: SavedItem, current: Current) -> Iterable[Chan
             f"in the chain; events at or before seq {then.chain_length} were edited, removed, "
             "inserted or reordered, and the hashes recomputed",
             True,
+            rewritten=True,
         )
     elif now.chain_length > then.chain_length:
         added = now.chain_length - then.chain_length
@@ -409,7 +412,7 @@ def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> lis
     export's copy, and the fields that differ. Reads only those items' events."""
     from tracker.models import events_table
 
-    rewritten = {c.code for c in changes if c.message.startswith("history rewritten")}
+    rewritten = {c.code for c in changes if c.rewritten}
     if not rewritten:
         return changes
     ids = {
@@ -445,8 +448,8 @@ def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> lis
                 first[code] = f"event #{new.id} (seq {seq}) differs from the export: {what}"
                 break
     return [
-        Change(c.code, f"history rewritten since: {first[c.code]}", True)
-        if c.code in first and c.message.startswith("history rewritten")
+        Change(c.code, f"history rewritten since: {first[c.code]}", True, rewritten=True)
+        if c.code in first and c.rewritten
         else c
         for c in changes
     ]

@@ -22,3 +22,57 @@ class InputError(TrackerError):
     option): a usage error, exit 2."""
 
     exit_code = 2
+
+
+class FieldError(TrackerError):
+    """A value given for one of the domain's fields cannot be right, or is missing.
+
+    The message names fields as `{field}` placeholders (effective_on, reason, actor, ...): read
+    as a string it says them in words (WORDS); the command line says them as the flags that set
+    them (tracker.cli.flags), so the domain never speaks of options it does not have.
+    """
+
+    def __init__(self, template: str, *fields: str) -> None:
+        self.template = template
+        self.fields = fields
+        super().__init__(self.render(WORDS))
+
+    def render(self, names: dict[str, str]) -> str:
+        # Replaced, not str.format: the rest of the message may quote a value with braces.
+        message = self.template
+        for name in self.fields:
+            message = message.replace(f"{{{name}}}", names.get(name, name))
+        return message
+
+
+class MissingReason(FieldError):
+    """A move that re-opens a settled assessment, or a correction, without a reason."""
+
+    def __init__(self, template: str) -> None:
+        super().__init__(template, "reason")
+
+
+class DateOutOfRange(FieldError):
+    """A date after today, or before the declaration it is about (a usage error, exit 2,
+    unless said otherwise)."""
+
+    def __init__(self, template: str, field: str, *others: str, exit_code: int = 2) -> None:
+        self.field = field
+        self.exit_code = exit_code
+        super().__init__(template, field, *others)
+
+
+# How a field reads where no command line is involved (a script calling the functions).
+WORDS: dict[str, str] = {
+    "effective_on": "the effective date",
+    "published_on": "the evidence date",
+    "reason": "a reason",
+    "actor": "the recorder's name",
+    "note": "the note",
+    "evidence": "the evidence",
+    "evidence_title": "the evidence title",
+    "before_declaration": "before_declaration",
+    "output": "the output path",
+    "against": "the saved anchor",
+    "allow_unverified": "allow_unverified",
+}

@@ -24,7 +24,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tracker.errors import TrackerError
+from tracker.errors import FieldError, TrackerError
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -57,9 +57,10 @@ def check_target(path: Path, protected: Sequence[Path] = ()) -> Path:
     except OSError as exc:
         raise TrackerError(f"cannot write {path}: {exc.strerror or exc}") from None
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise TrackerError(
+        raise FieldError(
             f"refusing to write {path}: it is {_kind(info.st_mode)}; "
-            "--output replaces only a regular file"
+            "{output} replaces only a regular file",
+            "output",
         )
     for guarded in protected:
         guarded_real = Path(os.path.realpath(guarded))

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from tracker import burnup, chain
 from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
-from tracker.errors import InputError, NotFoundError, TrackerError
+from tracker.errors import DateOutOfRange, FieldError, MissingReason, NotFoundError, TrackerError
 from tracker.models import EVIDENCE_KINDS, Commitment, Evidence, StatusEvent, events_table
 from tracker.statuses import (
     CLAIMS,
+    ReasonRequired,
     Status,
-    TransitionError,
     check_transition,
 )
 from tracker.timeline import Event, Timeline
@@ -102,12 +102,12 @@ def status_on(
     return history.status(on) if party is None else history.party_status(party, on)
 
 
-def _clean(text: str | None, what: str) -> str:
+def _clean(text: str | None, field: str) -> str:
     value = text or ""
     if "\x00" in value:
-        raise TrackerError(f"{what} contains a NUL character")
+        raise FieldError(f"{{{field}}} contains a NUL character", field)
     if len(value) > MAX_TEXT:
-        raise TrackerError(f"{what} is longer than {MAX_TEXT} characters")
+        raise FieldError(f"{{{field}}} is longer than {MAX_TEXT} characters", field)
     return value
 
 
@@ -123,11 +123,12 @@ def _evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[Evide
                 f"invalid evidence kind {item.kind!r}; kinds: {', '.join(EVIDENCE_KINDS)}"
             )
         if item.published_on is not None and item.published_on > today:
-            raise InputError(
-                f"--evidence-date {item.published_on.isoformat()} is in the future; "
-                "evidence is published before it is cited"
+            raise DateOutOfRange(
+                f"{{published_on}} {item.published_on.isoformat()} is in the future; "
+                "evidence is published before it is cited",
+                "published_on",
             )
-        title = _clean(item.title, "the evidence title").strip() or None
+        title = _clean(item.title, "evidence_title").strip() or None
         cleaned.append(EvidenceSpec(reference, item.kind, title, item.published_on))
     return cleaned
 
@@ -161,11 +162,11 @@ def record_progress(
     history) unless `before_declaration` says it is a genuine earlier fact."""
     today = today or dt.date.today()
     specs = _evidence(evidence, today)
-    note_text = _clean(note, "the note")
-    reason_text = _clean(reason, "the reason").strip() or None
-    who = _clean(actor, "--by").strip() if actor is not None else default_actor()
+    note_text = _clean(note, "note")
+    reason_text = _clean(reason, "reason").strip() or None
+    who = _clean(actor, "actor").strip() if actor is not None else default_actor()
     if not who:
-        raise TrackerError("--by must not be empty")
+        raise FieldError("{actor} must not be empty", "actor")
 
     corrected: StatusEvent | None = None
     if corrects is not None:
@@ -174,7 +175,7 @@ def record_progress(
         if code is not None and get_commitment(session, code).id != target.id:
             raise TrackerError(f"event #{corrects} belongs to {target.code}, not {code.upper()}")
         if reason_text is None:
-            raise TrackerError(f"correcting event #{corrects} needs --reason")
+            raise MissingReason(f"correcting event #{corrects} needs {{reason}}")
         party = corrected.party
         status = status or Status(corrected.to_status)
         on = on or corrected.effective_on
@@ -196,8 +197,11 @@ def record_progress(
 
     on = on or today
     if on > today:
-        raise TrackerError(
-            f"--on {on.isoformat()} is in the future; progress is recorded as it happens"
+        raise DateOutOfRange(
+            f"{{effective_on}} {on.isoformat()} is in the future; progress is recorded as it "
+            "happens",
+            "effective_on",
+            exit_code=1,
         )
     assert status is not None
     declared = target.declaration.date
@@ -206,10 +210,12 @@ def record_progress(
         and not before_declaration
         and (corrected is None or on != corrected.effective_on)
     ):
-        raise InputError(
-            f"--on {on.isoformat()} is before the declaration {target.declaration.slug} "
-            f"({declared.isoformat()}); if that is a genuine earlier fact, "
-            "add --before-declaration"
+        raise DateOutOfRange(
+            f"{{effective_on}} {on.isoformat()} is before the declaration "
+            f"{target.declaration.slug} ({declared.isoformat()}); if that is a genuine earlier "
+            "fact, say so with {before_declaration}",
+            "effective_on",
+            "before_declaration",
         )
     commitment = lock_commitment(session, target.id)
     if party is not None and corrected is None:
@@ -231,8 +237,8 @@ def record_progress(
     if corrected is None:
         try:
             check_transition(old, status, reason_text)
-        except TransitionError as exc:
-            raise TrackerError(f"{commitment.code}: {exc}") from None
+        except ReasonRequired as exc:
+            raise MissingReason(f"{commitment.code}: {exc}; give {{reason}}") from None
 
     # The commitment row is locked, so its chain end is current.
     seq, previous = commitment.chain_length, commitment.chain_head

@@ -104,6 +104,10 @@ class TransitionError(ValueError):
     """A move the rules do not allow as asked."""
 
 
+class ReasonRequired(TransitionError):
+    """A move that re-opens a settled assessment, asked without a reason."""
+
+
 def parse_status(text: str) -> Status:
     """Accept `in_progress`, `in-progress` or `In Progress`; reject anything else."""
     key = text.strip().lower().replace("-", "_").replace(" ", "_")
@@ -147,6 +151,4 @@ def needs_reason(old: Status, new: Status) -> bool:
 
 def check_transition(old: Status, new: Status, reason: str | None) -> None:
     if needs_reason(old, new) and not (reason and reason.strip()):
-        raise TransitionError(
-            f"moving from {old} to {new} re-opens a settled assessment; give --reason"
-        )
+        raise ReasonRequired(f"moving from {old} to {new} re-opens a settled assessment")

@@ -28,7 +28,7 @@ from tracker import burnup
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import heads_digest
 from tracker.db import HEAD_REVISION
-from tracker.errors import TrackerError
+from tracker.errors import FieldError, TrackerError
 from tracker.models import Base, Commitment, UTCDateTime
 from tracker.progress import MAX_TEXT
 
@@ -482,8 +482,9 @@ def _verified(session: Session, export: Export, allow_unverified: bool) -> list[
         )
     if problems and not allow_unverified:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise TrackerError(
+        raise FieldError(
             f"{export.path}: the history does not verify: {problems[0]}{more}; nothing was "
-            "imported (--allow-unverified imports it anyway, flagged)"
+            "imported ({allow_unverified} imports it anyway, flagged)",
+            "allow_unverified",
         )
     return problems

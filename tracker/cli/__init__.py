@@ -20,7 +20,27 @@ from typer.core import TyperGroup
 from tracker import __version__
 from tracker.cli import database, integrity, items, report, setup, transfer
 from tracker.cli.guards import refuse_repeats, undecodable
-from tracker.errors import TrackerError
+from tracker.errors import FieldError, TrackerError
+
+# The flag that sets each field a domain error can name (tracker.errors.FieldError).
+FLAGS: dict[str, str] = {
+    "effective_on": "--on",
+    "published_on": "--evidence-date",
+    "reason": "--reason",
+    "actor": "--by",
+    "note": "--note",
+    "evidence": "--evidence",
+    "evidence_title": "--evidence-title",
+    "before_declaration": "--before-declaration",
+    "output": "--output",
+    "against": "--against",
+    "allow_unverified": "--allow-unverified",
+}
+
+
+def said(exc: TrackerError) -> str:
+    """An error as the command line says it: fields named by their flags."""
+    return exc.render(FLAGS) if isinstance(exc, FieldError) else str(exc)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -37,7 +57,7 @@ class TrackerGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
-            _fail(str(exc), exc.exit_code)
+            _fail(said(exc), exc.exit_code)
         except Exception as exc:
             # Only the database's own failures (a DBAPIError wraps the driver's: connection
             # refused, disk full, a constraint) are one line; any other SQLAlchemy error is a

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated, TextIO
 
@@ -30,6 +31,7 @@ from tracker.cli.options import (
     write_output,
 )
 from tracker.i18n import Language
+from tracker.statuses import N_
 
 # The terminal view is laid out for 80 columns; it follows the terminal between these bounds
 # (titles use the whole width; bars and tables stay readable at the narrowest).
@@ -38,6 +40,12 @@ MAX_WIDTH = 240
 PLAIN_WIDTH = 80
 # less: quit when the text fits one screen, pass colour through, leave the text on screen.
 LESS_DEFAULT = "FRX"
+# Where the rows a cut list leaves out are (Report.every_row): the terminal cuts every list, the
+# documents their all-items table only.
+EVERY_ROW = {
+    True: N_("the same report with `--format md --full` (or csv, json, html --full)"),
+    False: N_("`tracker report --full` (or `tracker list --all --format csv|json`)"),
+}
 
 
 app = typer.Typer()
@@ -304,6 +312,7 @@ def report(
             with_changes=not streaming,
             cut_at=cut_at,
         )
+        model = replace(model, every_row=language._(EVERY_ROW[fmt is ReportFormat.terminal]))
         if streaming:
             from tracker.reports import as_json
             from tracker.scrub import json_text

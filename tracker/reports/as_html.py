@@ -281,7 +281,7 @@ def chunks(
         report=shown,
         pledge_rows=pledge_rows,
         outlook_rows=outlook_rows,
-        more_items=more_items_text(len(shown.items), listed) if listed < len(shown.items) else None,
+        more_items=more_items_text(shown, listed) if listed < len(shown.items) else None,
         lang=lang.code,
         bilingual=bilingual,
         page_title=shown.display_title,

@@ -341,7 +341,7 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
         ]
     rows_listed = len(pledge_rows) + len(outlook_rows)
     if rows_listed < len(report.items):
-        out += [more_items_text(len(report.items), rows_listed), ""]
+        out += [more_items_text(report, rows_listed), ""]
     out += ["## " + _("How the figures are computed"), ""]
     out += [
         f"- **{_(METHOD_LABELS.get(name, name))}**{_(': {text}').format(text=_(text))}"

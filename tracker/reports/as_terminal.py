@@ -109,20 +109,21 @@ def _legend(lang: Language) -> Text:
     return legend
 
 
-def _more(console: Console, cut: Cut[ItemLine] | Cut[EventLine], lang: Language) -> None:
+def _more(
+    console: Console, cut: Cut[ItemLine] | Cut[EventLine], every_row: str | None, lang: Language
+) -> None:
     """Under a list cut at MAX_ROWS: how many rows are not shown, and where they all are."""
     from rich.text import Text
 
     if cut.more > 0:
-        console.print(
-            Text(
-                lang._(
-                    "… and {n} more not shown in the terminal; the same report with "
-                    "`--format md --full` (or csv, json, html --full) lists every one."
-                ).format(n=cut.more),
-                style="dim",
+        text = (
+            lang._("… and {n} more not shown in the terminal; {how} lists every one.").format(
+                n=cut.more, how=every_row
             )
+            if every_row
+            else lang._("… and {n} more not shown in the terminal.").format(n=cut.more)
         )
+        console.print(Text(text, style="dim"))
 
 
 def _section(console: Console, title: str, *, gap: bool = True) -> None:
@@ -384,7 +385,9 @@ def _burnup(console: Console, points: list[HistoryPoint], width: int, lang: Lang
     console.print(table)
 
 
-def _item_list(console: Console, title: str, items: ItemCut, lang: Language) -> None:
+def _item_list(
+    console: Console, title: str, items: ItemCut, every_row: str | None, lang: Language
+) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -409,7 +412,7 @@ def _item_list(console: Console, title: str, items: ItemCut, lang: Language) -> 
             Text(one_line(i.title)),
         )
     console.print(grid)
-    _more(console, items, lang)
+    _more(console, items, every_row, lang)
 
 
 def _event_text(e: EventLine, lang: Language) -> Text:
@@ -462,10 +465,17 @@ def _changes(console: Console, report: Report, changes: Cut[EventLine], lang: La
     for e in changes.rows:
         grid.add_row(lang.date(e.on), Text(e.code, style="bold"), _event_text(e, lang))
     console.print(grid)
-    _more(console, changes, lang)
+    _more(console, changes, report.every_row, lang)
 
 
-def _commitments(console: Console, title: str, items: ItemCut, width: int, lang: Language) -> None:
+def _commitments(
+    console: Console,
+    title: str,
+    items: ItemCut,
+    every_row: str | None,
+    width: int,
+    lang: Language,
+) -> None:
     from rich.text import Text
 
     _ = lang._
@@ -495,7 +505,7 @@ def _commitments(console: Console, title: str, items: ItemCut, width: int, lang:
         cells.append(Text(one_line(i.title)))
         table.add_row(*cells)
     console.print(table)
-    _more(console, items, lang)
+    _more(console, items, every_row, lang)
     if items.any_overdue:
         console.print(
             Text(_("! overdue: the target date has passed and the item is not achieved."))
@@ -556,10 +566,11 @@ def render(
             console,
             _("Due by the {milestone}").format(milestone=milestone.title),
             lists.due_soon,
+            report.every_row,
             lang,
         )
-    _item_list(console, _("Overdue"), lists.overdue, lang)
-    _item_list(console, _("Stalled"), lists.stalled, lang)
+    _item_list(console, _("Overdue"), lists.overdue, report.every_row, lang)
+    _item_list(console, _("Stalled"), lists.stalled, report.every_row, lang)
     if report.parties:
         _sides(console, report, lang)
     if report.pillars:
@@ -568,12 +579,13 @@ def render(
     points = sorted(report.history, key=lambda p: p.on)
     if points:
         _burnup(console, points, width, lang)
-    _commitments(console, _("The parties' pledges"), lists.pledges, width, lang)
+    _commitments(console, _("The parties' pledges"), lists.pledges, report.every_row, width, lang)
     if lists.outlook.total:
         _commitments(
             console,
             _("Outlook: the source's commentary, not scored"),
             lists.outlook,
+            report.every_row,
             width,
             lang,
         )

@@ -44,7 +44,8 @@ METHOD = {
     ),
     "per_party": N_(
         "A party's figures use, for each commitment it is party to, that party's own "
-        "latest assessment (tracker progress --party), else the item's status as a whole. A third "
+        "latest assessment (an event recorded for that party), else the item's status as a whole. "
+        "A third "
         "party (such as Italy) appears once it has an assessment of its own."
     ),
     "party_mean_score": N_(
@@ -350,6 +351,9 @@ class Report:
     title: str | None = None
     prepared_by: str | None = None
     marking: str | None = None
+    # Where a reader finds the rows a cut list leaves out, as the program that made the report
+    # says it (the command line names its own command); None: not said.
+    every_row: str | None = None
     # Set when the lists come already cut (the terminal's report at scale): `items` and
     # `changes` are then empty, and the item lists below refuse to pretend otherwise.
     summary: Summary | None = None

@@ -86,17 +86,15 @@ def change_text(old: str, new: str, lang: Language) -> str:
 
 
 # Documents (Markdown, HTML) list the first TABLE_ROWS commitments in their all-items table and
-# say where the rest are: at 100,000 items the whole table is a 60 MB page nobody reads, and
-# `tracker list --all --format csv|json` or `report --full` give every row.
+# say where the rest are (Report.every_row): at 100,000 items the whole table is a 60 MB page
+# nobody reads.
 TABLE_ROWS = 1000
 
 
-def more_items_text(total: int, shown: int) -> str:
+def more_items_text(report: Report, shown: int) -> str:
     """Under an all-items table cut at `shown` rows: how many are not shown, and where they are."""
-    return (
-        f"… and {total - shown} more not shown; `tracker report --full` (or `tracker list --all "
-        "--format csv|json`) lists every one."
-    )
+    more = f"… and {len(report.items) - shown} more not shown"
+    return f"{more}; {report.every_row} lists every one." if report.every_row else f"{more}."
 
 
 def completion_text(report: Report, lang: Language) -> str:
