@@ -5,7 +5,7 @@
     python benchmarks/run.py --only report    # time some cases only (while iterating)
 
 It builds a synthetic SQLite tracker through the project's own bulk paths (`tracker load` of
-generated declaration fixtures, then `tracker.bulk.append_events`; the shape of its history is
+generated declaration fixtures, then `benchmarks/bulk.py`; the shape of its history is
 described below, at HISTORY_DAYS), times each case as a whole CLI process (median of --runs
 after a warm-up), and divides by the floor measured beside it: `python -c "import typer,
 sqlalchemy.orm"`. Peak memory is the child's own max RSS (GNU time). With Taskwarrior (`task`)
@@ -244,26 +244,38 @@ def write_fixture(
 def histories(
     codes: list[str], per: int, seed: int, start: dt.date
 ) -> Iterator[tuple[str, list[object]]]:
-    from tracker.bulk import NewEvent
-    from tracker.statuses import Status
+    from bulk import NewEvent
+
+    from tracker.statuses import DEFAULT_STATUS, Status, needs_reason
 
     rng = random.Random(seed)
     for code in codes:
         events = []
-        for n, day in enumerate(event_days(rng, start, per)):
-            # Recorded during the working day of its effective date.
-            recorded = dt.datetime.combine(day, dt.time(8), dt.UTC) + dt.timedelta(
-                seconds=rng.randrange(10 * 3600)
-            )
+        days = event_days(rng, start, per)
+        # Recorded during the working day of its effective date, in the order of the history
+        # (the days are in order, so sorting the times keeps each in its day).
+        recorded = sorted(
+            dt.datetime.combine(day, dt.time(8), dt.UTC)
+            + dt.timedelta(seconds=rng.randrange(10 * 3600))
+            for day in days
+        )
+        before = DEFAULT_STATUS
+        for n, day in enumerate(days):
+            status = Status(STATUSES[(n + rng.randrange(3)) % len(STATUSES)])
             events.append(
                 NewEvent(
-                    to_status=Status(STATUSES[(n + rng.randrange(3)) % len(STATUSES)]),
+                    to_status=status,
                     effective_on=day,
                     note=f"update {n}",
                     actor="bench",
-                    recorded_at=recorded,
+                    recorded_at=recorded[n],
+                    # Leaving a settled status re-opens an assessment: it says why.
+                    reason=f"reassessed after update {n - 1}"
+                    if needs_reason(before, status)
+                    else None,
                 )
             )
+            before = status
         yield code, events
 
 
@@ -278,15 +290,15 @@ def upgrade(url: str) -> None:
 def build(folder: Path, commitments: int, per: int, declarations: int) -> tuple[Path, dt.date]:
     """The SQLite tracker, built once per shape and cached in `folder` (the marker names the
     day its history ends: the day it was built)."""
+    from bulk import append_events
     from rich.progress import Progress
     from sqlalchemy import select
 
-    from tracker.bulk import append_events
     from tracker.db import run_in_transaction
     from tracker.models import Commitment as C
 
     db = folder / "big.db"
-    markers = sorted(folder.glob(f"built-v3-{commitments}-{per}-{declarations}-*"))
+    markers = sorted(folder.glob(f"built-v4-{commitments}-{per}-{declarations}-*"))
     if markers and db.exists():
         upgrade(f"sqlite:///{db}")
         return db, dt.date.fromisoformat(markers[-1].name[-10:])
@@ -330,7 +342,7 @@ def build(folder: Path, commitments: int, per: int, declarations: int) -> tuple[
                     ),
                 )
                 bar.advance(task, len(part) * per)
-    (folder / f"built-v3-{commitments}-{per}-{declarations}-{end.isoformat()}").touch()
+    (folder / f"built-v4-{commitments}-{per}-{declarations}-{end.isoformat()}").touch()
     return db, end
 
 
@@ -426,7 +438,7 @@ def postgres_copy(work: Path, big: Path, end: dt.date) -> str | None:
 
     admin_url = make_url(os.environ.get("TRACKER_TEST_POSTGRES_URL") or DEFAULT_PG)
     url = admin_url.set(database="tracker_bench").render_as_string(hide_password=False)
-    marker = work / f"pg-built-v3-{end.isoformat()}"
+    marker = work / f"pg-built-v4-{end.isoformat()}"
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

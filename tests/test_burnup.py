@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bulk import NewEvent, append_events
 from conftest import Cli, tamper
 from histories import DECLARED, TODAY, day, declaration, histories, items, record
 from hypothesis import HealthCheck, given, note, settings
@@ -17,7 +18,6 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from tracker import burnup
-from tracker.bulk import NewEvent, append_events
 from tracker.db import run_in_transaction, session_scope
 from tracker.models import status_days_table
 from tracker.reports.build import build

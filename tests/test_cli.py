@@ -445,7 +445,8 @@ def test_log_newest_first_with_filters(cli) -> None:
 
 def _seed_events(url: str, total: int) -> int:
     """About `total` whole-commitment events over every commitment, dated from 1 February."""
-    from tracker import bulk
+    import bulk
+
     from tracker.db import run_in_transaction
     from tracker.models import Commitment
     from tracker.statuses import Status

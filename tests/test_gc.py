@@ -62,9 +62,9 @@ def _garbage(url: str, *args: str) -> int:
 
 def _tracker(tmp_path: Path, items: int) -> str:
     """A SQLite tracker holding a generated declaration of `items` items, 3 events each."""
+    import bulk
     from sqlalchemy import select
 
-    from tracker import bulk
     from tracker.db import run_in_transaction
     from tracker.models import Commitment
     from tracker.statuses import Status

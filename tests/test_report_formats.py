@@ -755,9 +755,9 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
     first, exactly as the model read into a list does, on each engine; one object per line."""
     import json as _json
 
+    import bulk
     from sqlalchemy import select
 
-    from tracker import bulk
     from tracker.db import run_in_transaction, session_scope
     from tracker.models import Commitment
     from tracker.reports.build import ROW_BLOCK, build

@@ -173,9 +173,9 @@ def test_a_guard_replaced_by_a_harmless_trigger_is_reported(history: Cli) -> Non
 def test_the_tool_itself_never_updates_or_deletes_history(history: Cli, tmp_path: Path) -> None:
     """Every writing path runs under the guards: a correction, a reload, bulk appends, and an
     export imported elsewhere."""
+    from bulk import NewEvent, append_events
     from sqlalchemy.orm import Session
 
-    from tracker.bulk import NewEvent, append_events
     from tracker.statuses import Status
 
     wrong = _ids(history, "CYB-02")[-1]

@@ -1,8 +1,13 @@
 """Appending many events at once: the chain and caches `record_progress` keeps, in bulk.
 
-Used to seed a tracker from another system, and by the benchmark to build a large history. Each
-commitment's events are given in order; they extend its existing chain. Inserts go through
+The benchmark builds its history of a million events with it, and tests seed large histories;
+it is not part of the tracker, whose one write path is `tracker.progress.record_progress`. Each
+commitment's events are given in order and extend its existing chain; inserts go through
 SQLAlchemy Core in batches, so a million events take seconds, not hours.
+
+It holds its events to the rules progress holds a user's to (a settled status is left only with
+a reason; an event is dated and recorded no earlier than the item's events before it) and
+refuses what breaks them, so the data it builds is data the tracker could have recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tracker import burnup, chain
 from tracker.models import commitments_table, events_table
-from tracker.statuses import DEFAULT_STATUS, Status
+from tracker.statuses import DEFAULT_STATUS, Status, check_transition
 
 BATCH = 10_000
 T = TypeVar("T")
@@ -30,6 +35,7 @@ class NewEvent:
     note: str
     actor: str
     recorded_at: dt.datetime
+    reason: str | None = None
 
 
 class _EventRow(NamedTuple):
@@ -52,7 +58,8 @@ class _EventRow(NamedTuple):
 def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewEvent]]]) -> int:
     """Append each commitment's events (by code, in timeline order); returns how many.
 
-    Whole-commitment events only, dated on or after the commitment's existing ones.
+    Whole-commitment events only, each dated and recorded on or after the one before it (the
+    commitment's existing events included: their last date and time are read here).
     """
     events, commitments = events_table, commitments_table
     pending: list[dict[str, object]] = []
@@ -95,10 +102,19 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
                 ).where(commitments.c.code.in_(wanted))
             )
         }
+        last = _last_events(session, [codes[code][0] for code in wanted])
         for code, new_events in history:
             commitment_id, declaration_id, seq, head, status = codes[code]
             current = Status(status) if status else DEFAULT_STATUS
+            after = last.get(commitment_id)
             for event in new_events:
+                check_transition(current, event.to_status, event.reason)
+                if after is not None and (event.effective_on, event.recorded_at) < after:
+                    raise ValueError(
+                        f"{code}: an event of {event.effective_on} recorded at "
+                        f"{event.recorded_at.isoformat()} comes before the one before it"
+                    )
+                after = (event.effective_on, event.recorded_at)
                 seq += 1
                 row = _EventRow(
                     commitment_id=commitment_id,
@@ -110,6 +126,7 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
                     effective_on=event.effective_on,
                     recorded_at=event.recorded_at,
                     prev_hash=head,
+                    reason=event.reason,
                 )
                 digest = chain.event_hash(head, chain.event_content(row, code, None, ()))
                 pending.append({**row._asdict(), "hash": digest})
@@ -126,6 +143,22 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
     flush()
     burnup.apply(session.connection(), moves)
     return total
+
+
+def _last_events(session: Session, ids: list[int]) -> dict[int, tuple[dt.date, dt.datetime]]:
+    """Each commitment's latest (effective date, recorded time) among its events."""
+    E = events_table.c
+    found: dict[int, tuple[dt.date, dt.datetime]] = {}
+    for row in session.execute(
+        select(E.commitment_id, E.effective_on, E.recorded_at).where(E.commitment_id.in_(ids))
+    ):
+        recorded = row.recorded_at
+        if recorded.tzinfo is None:  # SQLite gives naive UTC
+            recorded = recorded.replace(tzinfo=dt.UTC)
+        key = (row.effective_on, recorded)
+        if row.commitment_id not in found or key > found[row.commitment_id]:
+            found[row.commitment_id] = key
+    return found
 
 
 def _batched(items: Iterable[T], size: int) -> Iterable[list[T]]:
