@@ -1,18 +1,26 @@
-"""Mutation testing of the chain and of verify: does some test fail for every change?
+"""Mutation testing: does some test fail for every change to the code that computes figures?
 
 A small scripted run rather than mutmut: mutmut 3 runs the tests against a copy under
 `mutants/` and found no test reaching it through this project's editable install. This script
-makes one change at a time to a copy of the checkout, runs the tests that guard the file on
-SQLite (fastest first, stopping at the first failure), and reports the mutants no test killed.
+copies the checkout, runs the file's tests once unchanged (the baseline: they must pass, or the
+run stops, since every mutant would then look killed), then makes one change at a time, runs
+the tests that guard the file on SQLite (stopping at the first failure), and reports each
+mutant as killed (a test failed: pytest's exit 1, and only that), survived, timed out (an
+endless loop, reported apart) or an error (pytest could not run the tests: a bad path, nothing
+collected, a crash at import; also apart, never a kill).
 
     python tools/mutate.py --six              # the six changes of issue 12 to tracker/chain.py
-    python tools/mutate.py                    # every generated mutant of chain.py and verify.py
-    python tools/mutate.py --file tracker/chain.py --limit 20
+    python tools/mutate.py                    # every generated mutant of the files in TESTS
+    python tools/mutate.py --file tracker/statuses.py --limit 20
 
 Operators, each applied at one place: a comparison flipped (== and !=, < and <=, > and >=, in
-and not in), `and`/`or` swapped, `not` dropped, an integer constant changed by one, a string
-constant changed, an element dropped from a list or tuple display, a call's argument dropped,
-a statement replaced by `pass`, an `if` condition negated. Slow (minutes to an hour): not in CI.
+and not in), `and`/`or` swapped, `not` dropped, an integer constant changed by one, a float
+constant changed, a string constant changed, an element dropped from a list or tuple display,
+a call's argument dropped, a statement replaced by `pass` (in a function's own body too), an
+`if` condition negated, an arithmetic operator swapped (+ and -, * and /, // and /), a returned
+value replaced by None. Module-level tables (an UPPER_CASE name bound to a dict, list, tuple,
+set or call of them, such as SCORES and CREDIT) are mutated like code. Slow (minutes to hours):
+not in CI.
 """
 
 from __future__ import annotations
@@ -40,6 +48,28 @@ TESTS = {
         "tests/test_transfer.py",
     ],
     "tracker/verify.py": ["tests/test_integrity.py", "tests/test_tamper.py"],
+    # The modules that compute figures, with the tests that pin them (cheapest first).
+    "tracker/statuses.py": [
+        "tests/test_statuses.py",
+        "tests/test_oracles.py",
+        "tests/test_report_model.py",
+        "tests/test_timeline.py",
+        "tests/test_party.py",
+        "tests/test_report_formats.py",
+    ],
+    "tracker/timeline.py": [
+        "tests/test_timeline.py",
+        "tests/test_oracles.py",
+        "tests/test_party.py",
+        "tests/test_burnup.py",
+    ],
+    "tracker/reports/model.py": [
+        "tests/test_report_model.py",
+        "tests/test_oracles.py",
+        "tests/test_report_summary.py",
+        "tests/test_report_formats.py",
+    ],
+    "tracker/burnup.py": ["tests/test_burnup.py", "tests/test_oracles.py"],
 }
 
 # The six one-line changes to tracker/chain.py that the issue found no test caught.
@@ -52,7 +82,11 @@ SIX: list[tuple[str, str, str]] = [
         "",
     ),
     ("previous hash not fed", '    digest.update(previous.encode("ascii"))\n', ""),
-    ("heads unsorted", "    for code, head in sorted(heads):\n", "    for code, head in heads:\n"),
+    (
+        "heads unsorted",
+        '    lines = (f"{code}:{head}\\n" for code, head in sorted(heads))\n',
+        '    lines = (f"{code}:{head}\\n" for code, head in heads)\n',
+    ),
     (
         "no NFC/newline normalisation",
         '    return unicodedata.normalize("NFC", value.replace("\\r\\n", "\\n").replace('
@@ -91,8 +125,30 @@ class _Mutator:
 
     @staticmethod
     def mark(tree: ast.Module) -> None:
+        for statement in tree.body:
+            # A module-level table (SCORES, CREDIT, ...): data that is logic.
+            target = (
+                statement.targets[0]
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                else getattr(statement, "target", None)
+                if isinstance(statement, ast.AnnAssign)
+                else None
+            )
+            value = getattr(statement, "value", None)
+            if (
+                isinstance(target, ast.Name)
+                and target.id.isupper()
+                and isinstance(
+                    value, ast.Dict | ast.List | ast.Tuple | ast.Set | ast.Call | ast.BinOp
+                )
+            ):
+                for inner in ast.walk(value):
+                    inner._in_function = True  # type: ignore[attr-defined]
         for top in ast.walk(tree):
             if isinstance(top, ast.FunctionDef):
+                # Its own body: a statement directly in it can be removed.
+                top._in_function = True  # type: ignore[attr-defined]
+                top._body_only = True  # type: ignore[attr-defined]
                 for inner in ast.walk(top):
                     if inner is not top:
                         inner._in_function = True  # type: ignore[attr-defined]
@@ -112,6 +168,9 @@ class _Mutator:
                         inner._in_function = False  # type: ignore[attr-defined]
 
     def _changes(self, node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST], bool]]]:
+        if getattr(node, "_body_only", False):
+            yield from self._removals(node)
+            return
         flips: dict[type, type] = {
             ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
             ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In,
@@ -151,6 +210,46 @@ class _Mutator:
                 return True
 
             yield f"{node.value} -> {node.value + 1}", bump
+        if isinstance(node, ast.Constant) and type(node.value) is float:
+            new = 0.0 if node.value else 1.0
+
+            def change_float(n: ast.AST, new: float = new) -> bool:
+                assert isinstance(n, ast.Constant)
+                n.value = new
+                return True
+
+            yield f"{node.value} -> {new}", change_float
+        arithmetic: dict[type, type] = {
+            ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+            ast.FloorDiv: ast.Div,
+        }  # fmt: skip
+        if isinstance(node, ast.BinOp) and type(node.op) in arithmetic:
+
+            def swap_op(n: ast.AST) -> bool:
+                assert isinstance(n, ast.BinOp)
+                n.op = arithmetic[type(n.op)]()
+                return True
+
+            yield f"{type(node.op).__name__} swapped", swap_op
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+
+            def drop_minus(n: ast.AST) -> bool:
+                assert isinstance(n, ast.UnaryOp)
+                n.op = ast.UAdd()
+                return True
+
+            yield "unary minus dropped", drop_minus
+        if isinstance(node, ast.Return) and not (
+            node.value is None
+            or (isinstance(node.value, ast.Constant) and node.value.value is None)
+        ):
+
+            def return_none(n: ast.AST) -> bool:
+                assert isinstance(n, ast.Return)
+                n.value = ast.Constant(value=None)
+                return True
+
+            yield "returns None", return_none
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
 
             def garble(n: ast.AST) -> bool:
@@ -185,6 +284,10 @@ class _Mutator:
                 return True
 
             yield "if negated", negate
+        yield from self._removals(node)
+
+    @staticmethod
+    def _removals(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST], bool]]]:
         for field in ("body", "orelse"):
             statements = getattr(node, field, None)
             if isinstance(statements, list):
@@ -221,27 +324,40 @@ def six() -> Iterator[Mutant]:
         yield Mutant("tracker/chain.py", 0, description, original.replace(old, new))
 
 
-def run(mutant: Mutant, work: Path, tests: list[str] | None, timeout: float) -> tuple[bool, str]:
-    """True if some test failed (the mutant was killed), with the first failing test. A run
-    past `timeout` seconds counts as killed: the mutant made a loop endless."""
+KILLED, SURVIVED, TIMEOUT, ERROR = "killed", "survived", "timeout", "error"
+
+
+def pytest_outcome(work: Path, tests: list[str], timeout: float) -> tuple[str, str]:
+    """Run the tests in the copy: (outcome, detail). Only pytest's exit code 1 (tests failed)
+    is a kill; 0 is a survival; a timeout and any other exit (2 interrupted, 3 internal
+    error, 4 usage error such as a missing path, 5 no tests collected) are reported apart."""
+    env = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+             "-k", "not postgres", *tests],
+            cwd=work, env=env, capture_output=True, text=True, check=False, timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return TIMEOUT, f"no answer in {timeout:.0f} s: an endless loop?"
+    if result.returncode == 0:
+        return SURVIVED, ""
+    if result.returncode == 1:
+        failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+        return KILLED, failed[0].split(" ")[1] if failed else "a failing test"
+    tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or [""]
+    return ERROR, f"pytest exit {result.returncode}: {tail[0][:160]}"
+
+
+def run(mutant: Mutant, work: Path, tests: list[str] | None, timeout: float) -> tuple[str, str]:
+    """The outcome of the file's tests with the mutant in place (pytest_outcome)."""
     target = work / mutant.file
     original = target.read_text(encoding="utf-8")
     target.write_text(mutant.source, encoding="utf-8")
     try:
-        env = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
-        try:
-            result = subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                 "-k", "not postgres", *(tests or TESTS[mutant.file])],
-                cwd=work, env=env, capture_output=True, text=True, check=False,
-                timeout=timeout,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            return True, f"a timeout ({timeout:.0f} s): an endless loop"
+        return pytest_outcome(work, tests or TESTS[mutant.file], timeout)
     finally:
         target.write_text(original, encoding="utf-8")
-    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
-    return result.returncode != 0, failed[0].split(" ")[1] if failed else result.stdout[-200:]
 
 
 def main() -> None:
@@ -274,29 +390,38 @@ def main() -> None:
         for file in args.file or list(TESTS):
             mutants += list(generated(file))[: args.limit]
     chosen = {int(n) for n in args.only.split(",")} if args.only else None
-    survivors: list[Mutant] = []
+    tests = args.tests.split(",") if args.tests else None
+    # The baseline: the tests must pass on the unchanged copy, or every mutant would look killed.
+    for file in sorted({m.file for m in mutants}):
+        outcome, detail = pytest_outcome(work, tests or TESTS[file], args.timeout)
+        if outcome != SURVIVED:
+            shutil.rmtree(work, ignore_errors=True)
+            raise SystemExit(f"baseline: the tests of {file} do not pass unchanged ({detail})")
+    apart: dict[str, list[Mutant]] = {SURVIVED: [], TIMEOUT: [], ERROR: []}
     start = time.monotonic()
+    ran = 0
     for n, mutant in enumerate(mutants, 1):
         if (chosen is not None and n not in chosen) or n < args.start:
             continue
-        tests = args.tests.split(",") if args.tests else None
-        killed, by = run(mutant, work, tests, args.timeout)
+        ran += 1
+        outcome, detail = run(mutant, work, tests, args.timeout)
         where = f"{mutant.file}:{mutant.line}" if mutant.line else mutant.file
-        status = f"killed by {by}" if killed else "SURVIVED"
+        status = f"killed by {detail}" if outcome == KILLED else f"{outcome.upper()} {detail}"
         print(f"[{n}/{len(mutants)}] {where} {mutant.description}: {status}", flush=True)
-        if not killed:
-            survivors.append(mutant)
+        if outcome != KILLED:
             mutant.description = f"#{n} {mutant.description}"
+            apart[outcome].append(mutant)
     shutil.rmtree(work, ignore_errors=True)
     minutes = (time.monotonic() - start) / 60
-    ran = len(chosen) if chosen is not None else len(mutants) - args.start + 1
+    killed = ran - sum(len(found) for found in apart.values())
     print(
-        f"\n{ran} mutants, {ran - len(survivors)} killed, "
-        f"{len(survivors)} survived ({minutes:.1f} min)"
+        f"\n{ran} mutants: {killed} killed, {len(apart[SURVIVED])} survived, "
+        f"{len(apart[TIMEOUT])} timed out, {len(apart[ERROR])} errors ({minutes:.1f} min)"
     )
-    for mutant in survivors:
-        print(f"  survivor: {mutant.file}:{mutant.line} {mutant.description}")
-    sys.exit(1 if survivors else 0)
+    for outcome, found in apart.items():
+        for mutant in found:
+            print(f"  {outcome}: {mutant.file}:{mutant.line} {mutant.description}")
+    sys.exit(1 if any(apart.values()) else 0)
 
 
 if __name__ == "__main__":

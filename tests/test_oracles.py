@@ -1,0 +1,166 @@
+"""Figures held to values computed here, from the events, by rules written here.
+
+Comparison tests (screen against full, SQL against pure, cache against window) cannot see a
+mistake both sides share. These compute each figure independently: the events are read back
+with `tracker log --format json`, the live ones chosen and each item's and party's status found
+by the rules below, and the figures worked out by the table below. When a rule of the tracker
+changes on purpose (how an unassessed commitment counts, figures per declaration), this table
+is the one place a test says what the figure should now be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from conftest import Cli
+
+# --- the rules, as a reader of the method section would apply them by hand --------------------
+
+SCORE = {"achieved": 1, "partially_achieved": 0, "in_progress": 0,
+         "not_started": -1, "stalled": -1, "dropped": -1}  # fmt: skip
+CREDIT = {"achieved": 1.0, "partially_achieved": 0.5}  # every other status: 0
+OPEN = {"not_started", "in_progress", "stalled"}
+SCORED_KIND = "commitment"
+
+AS_OF = "2026-10-01"
+
+# A year of the desk officer's kind: partial credit, per-party assessments that differ from the
+# whole, a correction, an unscored item achieved, a pledge open before its milestone.
+HISTORY = [
+    ("CYB-02", "partially_achieved", "2026-05-01", ()),
+    ("CYB-02", "in_progress", "2026-06-01", ("--party", "Japan", "--reason", "its part is open")),
+    ("CYB-03", "achieved", "2026-04-01", ()),
+    ("CYB-04", "achieved", "2026-08-01", ()),
+    ("CYB-04", "achieved", "2026-09-10", ("--party", "UK")),
+    ("MIN-01", "in_progress", "2026-03-15", ()),
+    ("SEC-03", "achieved", "2026-07-01", ()),
+    # After the as-of date: no figure of the report may see it.
+    ("CYB-03", "dropped", "2026-11-01", ("--reason", "the exchange was called off")),
+]
+
+
+def _record(cli: Cli) -> None:
+    for code, status, on, extra in HISTORY:
+        cli.ok("progress", code, "-s", status, "--on", on, "-m", f"{code} {status}", *extra)
+    # CYB-04's whole-item "achieved" was a misreading: corrected to stalled (same date).
+    event = next(
+        e["id"]
+        for e in json.loads(cli.ok("log", "--code", "CYB-04", "--format", "json"))
+        if e["party"] is None
+    )
+    cli.ok("correct", str(event), "-s", "stalled", "--reason", "misread the readout")
+
+
+def _statuses(cli: Cli, as_of: str) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Each item's status and each (item, party)'s, on `as_of`, from the events by hand."""
+    events = json.loads(cli.ok("log", "--format", "json", "--limit", "1000"))
+    corrected = {e["corrects"] for e in events if e["corrects"] is not None}
+    live = sorted(
+        (e for e in events if e["id"] not in corrected and e["on"] <= as_of),
+        key=lambda e: (e["on"], e["id"]),
+    )
+    whole: dict[str, str] = {}
+    own: dict[tuple[str, str], str] = {}
+    for e in live:  # in timeline order: the last one written wins
+        if e["party"] is None:
+            whole[e["code"]] = e["to_status"]
+        else:
+            own[(e["code"], e["party"])] = e["to_status"]
+    return whole, own
+
+
+def _figures(statuses: list[str]) -> dict[str, float | None]:
+    n = len(statuses)
+    if not n:
+        return {"completion_rate": None, "completion_rate_partial": None, "mean_score": None}
+    return {
+        "completion_rate": sum(s == "achieved" for s in statuses) / n,
+        "completion_rate_partial": sum(CREDIT.get(s, 0.0) for s in statuses) / n,
+        "mean_score": sum(SCORE[s] for s in statuses) / n,
+    }
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return a == b if a is None or b is None else abs(a - b) < 1e-9
+
+
+@pytest.fixture
+def recorded(cli: Cli) -> Cli:
+    _record(cli)
+    return cli
+
+
+def test_completion_and_scores_overall_and_per_party(recorded: Cli) -> None:
+    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF))
+    items = {c["code"]: c for c in report["commitments"]}
+    whole, own = _statuses(recorded, AS_OF)
+    status = {code: whole.get(code, "not_started") for code in items}
+    scored = [code for code, c in items.items() if c["kind"] == SCORED_KIND]
+    assert len(scored) == 4
+
+    expected = _figures([status[code] for code in scored])
+    for name, value in expected.items():
+        assert _close(report["summary"][name], value), (name, report["summary"][name], value)
+    assert expected["completion_rate_partial"] == pytest.approx(0.375)  # the history is as meant
+
+    per_party: dict[str, list[str]] = {}
+    for code in scored:
+        for party in items[code]["parties"]:
+            per_party.setdefault(party, []).append(own.get((code, party), status[code]))
+    got = {p["party"]: p for p in report["parties"]}
+    for party, statuses in per_party.items():
+        for name, value in _figures(statuses).items():
+            assert _close(got[party][name], value), (party, name, got[party][name], value)
+    assert per_party["UK"] != per_party["Japan"]  # the parties differ, as meant
+
+    every = [s for statuses in per_party.values() for s in statuses]
+    assert report["summary"]["party_scores"] == len(every)
+    assert _close(report["summary"]["party_mean_score"], sum(SCORE[s] for s in every) / len(every))
+
+    for code, c in items.items():
+        assert c["status"] == status[code], code
+        assert c["score"] == (SCORE[status[code]] if c["kind"] == SCORED_KIND else None), code
+
+
+def test_changes_since_a_date_are_the_live_events_in_the_window(recorded: Cli) -> None:
+    since = "2026-05-01"  # an event falls on the day itself: it is in the window
+    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF, "--since", since))
+    events = json.loads(recorded.ok("log", "--format", "json", "--limit", "1000"))
+    expected = {e["id"] for e in events if since <= e["on"] <= AS_OF}
+    assert {c["id"] for c in report["changes"]} == expected
+    assert any(e["on"] == since for e in events if e["id"] in expected)
+
+
+def test_due_by_the_next_milestone(recorded: Cli) -> None:
+    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF))
+    whole, _ = _statuses(recorded, AS_OF)
+    milestone = min(m["date"] for m in report["milestones"] if m["date"] >= AS_OF)
+    expected = sorted(
+        c["code"]
+        for c in report["commitments"]
+        if c["kind"] != "outlook"
+        and whole.get(c["code"], "not_started") in OPEN
+        and c["target"] is not None
+        and AS_OF <= c["target"] <= milestone
+    )
+    assert sorted(report["due_soon"]) == expected == ["MIN-01"]
+    assert report["overdue"] == []  # no target before the as-of date
+
+
+def test_changes_since_the_last_meeting_on_the_meeting_day() -> None:
+    """On a meeting's own day the meeting has not passed: the changes run from the meeting
+    before it (here the declaration), not from the day itself."""
+    from types import SimpleNamespace
+
+    from tracker.reports.build import since_default
+    from tracker.reports.model import Milestone
+
+    declared = SimpleNamespace(date=dt.date(2026, 1, 31))
+    meeting = dt.date(2026, 6, 1)
+    milestones = [Milestone("2+2", meeting, 0)]
+    assert since_default(milestones, [declared], meeting) == declared.date  # type: ignore[list-item]
+    after = meeting + dt.timedelta(days=1)
+    assert since_default(milestones, [declared], after) == meeting  # type: ignore[list-item]
+    assert since_default([], [], dt.date(2026, 3, 1)) == dt.date(2026, 1, 30)
