@@ -8,6 +8,7 @@ from tracker.statuses import (
     OPEN,
     SCORES,
     STATUSES,
+    ReasonRequired,
     Status,
     TransitionError,
     check_transition,
@@ -57,7 +58,7 @@ def test_only_leaving_a_settled_status_needs_a_reason(old: Status, new: Status) 
     expected = old in settled and new != old and not forward
     assert needs_reason(old, new) is expected
     if expected:
-        with pytest.raises(TransitionError, match="--reason"):
+        with pytest.raises(ReasonRequired, match="re-opens a settled assessment"):
             check_transition(old, new, None)
         with pytest.raises(TransitionError):
             check_transition(old, new, "   ")
