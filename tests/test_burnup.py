@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tracker import burnup
 from tracker.db import run_in_transaction, session_scope
 from tracker.models import status_days_table
-from tracker.reports.build import build
+from tracker.reports.build import ReportSpec, build
 from tracker.statuses import Status
 
 SLUG = "japan-uk-2026"
@@ -42,8 +42,8 @@ def _rows(url: str) -> list[tuple[Any, ...]]:
 def _both_series(s: Session, slug: str, on: dt.date) -> tuple[Any, Any]:
     """The burn-up of a whole declaration (read from the cache) and of its one pillar, which
     holds every item (a pillar filter reads the events through the window query)."""
-    whole = build(s, declaration=slug, as_of=on, today=TODAY, with_changes=False)
-    pillar = build(s, declaration=slug, pillar="p", as_of=on, today=TODAY, with_changes=False)
+    whole = build(s, ReportSpec(declaration=slug, as_of=on, today=TODAY))
+    pillar = build(s, ReportSpec(declaration=slug, pillar="p", as_of=on, today=TODAY))
     return whole.history, pillar.history
 
 
@@ -150,4 +150,5 @@ def test_export_leaves_the_cache_out_and_import_rebuilds_it(cli: Cli, tmp_path: 
         session_scope(copy.url, write=False) as t,
     ):
         on = dt.date(2026, 11, 30)
-        assert build(s, as_of=on, today=on).history == build(t, as_of=on, today=on).history
+        spec = ReportSpec(as_of=on, today=on)
+        assert build(s, spec).history == build(t, spec).history

@@ -564,10 +564,11 @@ def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
 def test_terminal_render_width_and_colour(recorded_sqlite: Cli, width: int) -> None:
     from tracker.db import session_scope
     from tracker.reports import as_terminal
-    from tracker.reports.build import build
+    from tracker.reports.build import ReportSpec, build
 
     with session_scope(recorded_sqlite.url, write=False) as s:
-        model = build(s, as_of=dt.date.fromisoformat(AS_OF), since=dt.date.fromisoformat(SINCE))
+        spec = ReportSpec(as_of=dt.date.fromisoformat(AS_OF), since=dt.date.fromisoformat(SINCE))
+        model = build(s, spec)
     plain = as_terminal.render(model, width=width, color=False)
     coloured = as_terminal.render(model, width=width, color=True)
     assert "\x1b" not in plain
@@ -760,7 +761,7 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
 
     from tracker.db import run_in_transaction, session_scope
     from tracker.models import Commitment
-    from tracker.reports.build import ROW_BLOCK, build
+    from tracker.reports.build import ROW_BLOCK, ReportSpec, build
     from tracker.statuses import Status
 
     recorded = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -794,8 +795,8 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
     text = cli.ok("report", "--format", "json", "--as-of", "2026-04-01", "--since", "2026-03-01")
     report = _json.loads(text)
     with session_scope(cli.url, write=False) as s:
-        model = build(s, as_of=dt.date(2026, 4, 1), since=dt.date(2026, 3, 1))
-        expected = [e.id for e in model.changes]
+        model = build(s, ReportSpec(as_of=dt.date(2026, 4, 1), since=dt.date(2026, 3, 1)))
+        expected = [e.id for e in model.changes.rows]
     assert [e["id"] for e in report["changes"]] == expected
     assert len(expected) == total
     assert [(e["on"], e["id"]) for e in report["changes"]] == sorted(

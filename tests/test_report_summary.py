@@ -25,7 +25,7 @@ from tracker.db import session_scope
 from tracker.i18n import Language
 from tracker.models import commitments_table, events_table
 from tracker.reports import as_terminal
-from tracker.reports.build import build
+from tracker.reports.build import ReportSpec, build
 from tracker.reports.model import Report
 
 Cli = Any  # tests/conftest.py's runner: cli(...) and cli.ok(...)
@@ -162,8 +162,8 @@ def history(cli: Cli, tmp_path: Path) -> Cli:
 def _both(url: str, **view: Any) -> tuple[Report, Report]:
     with session_scope(url, write=False) as s:
         options: dict[str, Any] = {"as_of": AS_OF, "today": AS_OF, "default_since": True, **view}
-        full = build(s, **options)
-        cut = build(s, **options, cut_at=ROWS)
+        full = build(s, ReportSpec(**options))
+        cut = build(s, ReportSpec(**options, rows=ROWS))
     return full, cut
 
 
@@ -183,8 +183,7 @@ def test_the_cut_report_prints_what_the_full_one_prints(
 ) -> None:
     monkeypatch.setattr(as_terminal, "MAX_ROWS", ROWS)
     full, cut = _both(history.url, **view)
-    assert full.summary is None and cut.summary is not None, "the cut path was not taken"
-    assert cut.items == [] and not cut.changes
+    assert full.complete and (not cut.complete or full.pledges.total <= ROWS)
     for lang in (Language("en"), Language("ja")):
         for width in (80, 100):
             expected = as_terminal.render(full, width=width, lang=lang)
@@ -199,33 +198,29 @@ def test_the_cut_report_prints_what_the_full_one_prints(
 
 
 def test_the_cut_lists_and_figures_match_the_full_report(history: Cli) -> None:
+    """The cut report (SQL tallies over the cached status, each list by ORDER BY ... LIMIT)
+    is the full one (every item read as of its date) cut: the same report, one shape."""
     full, cut = _both(history.url)
-    assert cut.summary is not None
-    assert cut.overall == full.overall
-    assert cut.pillars == full.pillars
-    assert cut.parties == full.parties
-    assert cut.milestones == full.milestones and cut.since == full.since
-    assert cut.history == full.history
-    made = full.summarised(ROWS)
-    assert cut.summary == made
-    assert cut.summarised(1) == full.summarised(1)
-    assert [i.code for i in made.overdue.rows] == [i.code for i in full.overdue[:ROWS]]
-
-
-def test_a_cut_report_holds_no_item_list_to_misread(history: Cli) -> None:
-    _full, cut = _both(history.url)
-    with pytest.raises(ValueError, match="cut for a screen"):
-        _ = cut.pledges
-    with pytest.raises(ValueError, match="cut at 2 rows"):
-        cut.summarised(ROWS + 1)
+    assert cut == full.first(ROWS)
+    assert cut.first(1) == full.first(1)
+    assert [i.code for i in cut.overdue.rows] == [i.code for i in full.overdue.rows[:ROWS]]
+    # Each list says how many it leaves out; the data has lists longer than the cut.
+    for name in ("pledges", "outlook", "due_soon", "overdue", "stalled"):
+        listed = getattr(cut, name)
+        assert listed.total == getattr(full, name).total
+        assert listed.more == max(0, listed.total - ROWS)
+    assert cut.pledges.more > 0 and not cut.complete and full.complete
 
 
 def test_a_past_as_of_reads_every_item(history: Cli) -> None:
-    """Before the last event the cached status is not the status then: the full path."""
+    """Before the last event the cached status is not the status then: every item is read
+    as of that date, and the lists cut after."""
+    on = dt.date(2026, 6, 15)
     with session_scope(history.url, write=False) as s:
-        report = build(s, as_of=dt.date(2026, 6, 15), cut_at=ROWS)
-    assert report.summary is None
-    assert {i.code: i.status.value for i in report.items}["SUM-14"] == "not_started"
+        cut = build(s, ReportSpec(as_of=on, today=AS_OF, rows=ROWS))
+        full = build(s, ReportSpec(as_of=on, today=AS_OF))
+    assert cut == full.first(ROWS)
+    assert {i.code: i.status.value for i in full.items}["SUM-14"] == "not_started"
 
 
 def test_the_terminal_command_prints_the_full_report(
@@ -234,7 +229,7 @@ def test_the_terminal_command_prints_the_full_report(
     monkeypatch.setattr(as_terminal, "MAX_ROWS", ROWS)
     printed = history.ok("report", "--format", "terminal", "--as-of", AS_OF.isoformat())
     with session_scope(history.url, write=False) as s:
-        full = build(s, as_of=AS_OF, default_since=True)
+        full = build(s, ReportSpec(as_of=AS_OF, default_since=True))
     full = replace(full, every_row=EVERY_ROW[True])  # what the command says of the cut lists
     assert (
         printed.split("Status as of", 1)[1]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import pytest
 
 from tracker.statuses import (
+    CLAIMS,
+    KIND_LABELS,
     OPEN,
     SCORES,
     STATUSES,
+    Kind,
     ReasonRequired,
     Status,
     TransitionError,
     check_transition,
     needs_reason,
+    parse_kind,
     parse_status,
 )
 
@@ -65,3 +69,58 @@ def test_only_leaving_a_settled_status_needs_a_reason(old: Status, new: Status) 
         check_transition(old, new, "new evidence")
     else:
         check_transition(old, new, None)
+
+
+def test_parse_status_names_the_input_and_every_status() -> None:
+    with pytest.raises(TransitionError) as refused:
+        parse_status("Done ")
+    assert str(refused.value) == (
+        "invalid status 'Done '; valid statuses: not_started, in_progress, stalled, "
+        "partially_achieved, achieved, dropped"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("commitment", Kind.COMMITMENT),
+        (" Priority ", Kind.PRIORITY),
+        ("ONGOING", Kind.ONGOING),
+        ("outlook", Kind.OUTLOOK),
+        # The kind of earlier versions, read as the one that replaced it.
+        ("prospective", Kind.OUTLOOK),
+        (" Prospective", Kind.OUTLOOK),
+    ],
+)
+def test_parse_kind(text: str, kind: Kind) -> None:
+    assert parse_kind(text) is kind
+
+
+def test_parse_kind_names_the_input_and_every_kind() -> None:
+    with pytest.raises(TransitionError) as refused:
+        parse_kind("pledge")
+    assert str(refused.value) == (
+        "invalid kind 'pledge'; valid kinds: commitment, priority, ongoing, outlook"
+    )
+
+
+def test_labels_as_people_read_them() -> None:
+    assert [s.label for s in STATUSES] == [
+        "not started",
+        "in progress",
+        "stalled",
+        "partially achieved",
+        "achieved",
+        "dropped",
+    ]
+    assert [KIND_LABELS[k] for k in Kind] == ["commitment", "priority", "ongoing", "outlook"]
+
+
+def test_claims_name_the_guideline_a_settled_status_meets() -> None:
+    assert CLAIMS == {Status.ACHIEVED: "+1", Status.PARTIALLY_ACHIEVED: "0"}
+
+
+def test_the_reason_error_says_which_move() -> None:
+    with pytest.raises(ReasonRequired) as refused:
+        check_transition(Status.DROPPED, Status.IN_PROGRESS, None)
+    assert str(refused.value) == "moving from dropped to in_progress re-opens a settled assessment"

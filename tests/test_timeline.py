@@ -4,7 +4,8 @@
 Each example records a random history through `record_progress` (whole-item and party events,
 out of date order, corrections of corrections) on commitments of a declaration of its own, then
 asks the bulk paths and the pure functions the same questions on dates around the events: the
-item's status, each party's, the latest event, the burn-up's last counts, what is overdue.
+item's status, each party's, the latest event, the burn-up's last counts, what is overdue, and
+which of the report's lists (pledges, open, stalled, due by a milestone, overdue) holds it.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from conftest import Cli
 from histories import DECLARED, ITEM_PARTIES, TODAY, day, declaration, histories, items, record
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from tracker import timeline
 from tracker.commitments import ListFilter, list_commitments
 from tracker.db import run_in_transaction, session_scope
-from tracker.models import Commitment, events_table
-from tracker.reports.build import build
-from tracker.statuses import STATUSES, Kind
-from tracker.timeline import Timeline, is_overdue
+from tracker.models import Commitment, commitments_table, declarations_table, events_table
+from tracker.reports.build import ReportSpec, build
+from tracker.statuses import DEFAULT_STATUS, STATUSES, Kind
+from tracker.timeline import Timeline, is_due, is_open, is_overdue, is_stalled
 
 
 def _timelines(s: Session, codes: list[str]) -> dict[str, tuple[Commitment, Timeline[Any]]]:
@@ -41,14 +43,43 @@ def _timelines(s: Session, codes: list[str]) -> dict[str, tuple[Commitment, Time
     return found
 
 
+def _lists_in_sql(
+    s: Session, slug: str, on: dt.date, milestone: dt.date | None
+) -> dict[str, dict[str, bool]]:
+    """Per item of the declaration, whether each list's SQL condition holds as of `on`."""
+    E, C = events_table.c, commitments_table.c
+    last, joined = timeline.latest_events(s.get_bind().dialect.name, on, [E.id, E.to_status])
+    status = func.coalesce(last.c.to_status, DEFAULT_STATUS.value)
+    conditions = {
+        "pledged": timeline.pledged_sql(),
+        "open": timeline.open_sql(status),
+        "stalled": timeline.stalled_sql(status),
+        "due": timeline.due_sql(status, on, milestone),
+        "overdue": timeline.overdue_sql(status, on),
+    }
+    rows = s.execute(
+        select(C.code, *(case((c, 1), else_=0).label(n) for n, c in conditions.items()))
+        .select_from(commitments_table)
+        .join(declarations_table, declarations_table.c.id == C.declaration_id)
+        .outerjoin(last, joined)
+        .where(declarations_table.c.slug == slug)
+    )
+    return {row.code: {n: bool(row._mapping[n]) for n in conditions} for row in rows}
+
+
 @settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(kinds=items, history=histories, dates=st.lists(day, min_size=1, max_size=4))
+@given(
+    kinds=items,
+    history=histories,
+    dates=st.lists(day, min_size=1, max_size=4),
+    milestone=st.none() | day,
+)
 def test_sql_and_pure_rules_agree(
-    cli: Cli, kinds: list[Any], history: list[Any], dates: list[dt.date]
+    cli: Cli, kinds: list[Any], history: list[Any], dates: list[dt.date], milestone: Any
 ) -> None:
     def setup(s: Session) -> tuple[str, list[str]]:
         slug, codes = declaration(s, kinds)
@@ -60,7 +91,18 @@ def test_sql_and_pure_rules_agree(
         pure = _timelines(s, codes)
         for on in sorted({*dates, DECLARED - dt.timedelta(days=6), TODAY}):
             note(f"as of {on}")
-            report = build(s, declaration=slug, as_of=on, today=TODAY)
+            report = build(s, ReportSpec(declaration=slug, as_of=on, today=TODAY))
+            # The report's lists: each rule in SQL (over the status as of `on`) and plain.
+            sql = _lists_in_sql(s, slug, on, milestone)
+            for code, (c, events) in pure.items():
+                kind, status = Kind(c.kind), events.status(on)
+                assert sql[code] == {
+                    "pledged": kind.pledged,
+                    "open": is_open(status),
+                    "stalled": is_stalled(kind, status),
+                    "due": is_due(kind, c.target_date, status, on, milestone),
+                    "overdue": is_overdue(kind, c.target_date, status, on),
+                }, (code, status)
             reported = {p.party for p in report.parties}
             for item in report.items:
                 commitment, events = pure[item.code]

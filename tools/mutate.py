@@ -55,7 +55,7 @@ TESTS = {
         "tests/test_report_model.py",
         "tests/test_timeline.py",
         "tests/test_party.py",
-        "tests/test_report_formats.py",
+        "tests/test_burnup.py",
     ],
     "tracker/timeline.py": [
         "tests/test_timeline.py",
@@ -377,7 +377,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracker-mutate-"))
-    for name in ("tracker", "migrations", "fixtures", "tests", "pyproject.toml"):
+    for name in ("tracker", "migrations", "fixtures", "tests", "benchmarks", "pyproject.toml"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, work / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -235,61 +235,16 @@ def item_canonical(item: ItemContent) -> bytes:
     """A JSON array, fields in this order, text as in events (NFC, LF). Written by hand with the
     C string encoder, as json.dumps(..., ensure_ascii=False, separators=(",", ":")) would (a
     test holds them equal): a report hashes every item it lists."""
-    return _item_canonical(
-        item.code,
-        item.pillar,
-        item.title,
-        item.description,
-        item.quote,
-        item.kind,
-        item.parties,
-        item.owners,
-        item.target_date,
-        item.target_label,
-    )
-
-
-def _item_canonical(
-    code: str,
-    pillar: str,
-    title: str,
-    description: str,
-    quote: str,
-    kind: str,
-    parties: Sequence[str],
-    owners: Sequence[str],
-    target_date: dt.date | None,
-    target_label: str | None,
-) -> bytes:
     return (
-        f"[{ANCHOR_FORMAT},{_json(code)},{_json(pillar)},{_json(title)},"
-        f"{_json(description)},{_json(quote)},{_json(kind)},{_json_list(parties)},"
-        f"{_json_list(owners)},{_date(target_date)},{_json(target_label)}]"
+        f"[{ANCHOR_FORMAT},{_json(item.code)},{_json(item.pillar)},{_json(item.title)},"
+        f"{_json(item.description)},{_json(item.quote)},{_json(item.kind)},"
+        f"{_json_list(item.parties)},{_json_list(item.owners)},{_date(item.target_date)},"
+        f"{_json(item.target_label)}]"
     ).encode()
 
 
 def item_hash(item: ItemContent) -> str:
     return hashlib.sha256(item_canonical(item)).hexdigest()
-
-
-def item_hash_of(
-    code: str,
-    pillar: str,
-    title: str,
-    description: str,
-    quote: str,
-    kind: str,
-    parties: Sequence[str],
-    owners: Sequence[str],
-    target_date: dt.date | None,
-    target_label: str | None,
-) -> str:
-    """item_hash from the fields themselves, without building an ItemContent (a report of
-    100,000 items calls it for each)."""
-    canonical = _item_canonical(
-        code, pillar, title, description, quote, kind, parties, owners, target_date, target_label
-    )
-    return hashlib.sha256(canonical).hexdigest()
 
 
 @dataclass(frozen=True)

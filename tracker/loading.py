@@ -40,7 +40,6 @@ Origin = Annotated[str, Field(min_length=1, max_length=500)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 # The fields of an item whose values may come from outside the source text, marked as such.
 InferableField = Literal["owners", "target", "parties"]
-SCORE_KEYS = ("-1", "0", "+1")
 
 
 JaTitle = Annotated[str, Field(min_length=1, max_length=200)]

@@ -129,10 +129,6 @@ def parse_kind(text: str) -> Kind:
         raise TransitionError(f"invalid kind {text!r}; valid kinds: {valid}") from None
 
 
-def score(status: Status) -> int:
-    return SCORES[status]
-
-
 def item_score(kind: Kind, status: Status) -> int | None:
     """An item's compliance score, or None when its kind is not scored (never -1 for it)."""
     return SCORES[status] if kind in SCORED_KINDS else None

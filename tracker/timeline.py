@@ -11,7 +11,10 @@ corrects, and from then on only the correction counts. So:
 - an event with a party assesses that party's part; a *party's status* on a date is that of its
   own latest live event, else the item's status (a joint pledge can be kept by one side only);
 - an item is *overdue* on a date when its target date is before that date, it is not achieved,
-  and it is a pledge of the parties (the source's outlook is nobody's pledge).
+  and it is a pledge of the parties (the source's outlook is nobody's pledge);
+- the lists a report shows: the *pledges* (every kind but the source's outlook), the *open*
+  items (not started, in progress, stalled), the *stalled* pledges, and the pledges *due by* the
+  next milestone (open, with a target date from the as-of date to the milestone's date).
 
 Each rule is written twice, side by side: as SQL for the paths that read thousands of items at
 once (report, list), and as plain functions over one item's events for the paths that read one
@@ -24,12 +27,12 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, FromClause, Select, exists, func, select, true
+from sqlalchemy import ColumnElement, FromClause, Select, exists, false, func, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 from tracker.models import commitments_table, events_table
-from tracker.statuses import DEFAULT_STATUS, STATUS_BY_VALUE, Kind, Status
+from tracker.statuses import DEFAULT_STATUS, OPEN, STATUS_BY_VALUE, Kind, Status
 
 C, E = commitments_table.c, events_table.c
 
@@ -83,6 +86,32 @@ def party_status(own: Event | None, whole: Status) -> Status:
 
 def is_overdue(kind: Kind, target: dt.date | None, status: Status, on: dt.date) -> bool:
     return target is not None and target < on and status is not Status.ACHIEVED and kind.pledged
+
+
+def is_pledged(kind: Kind) -> bool:
+    """The parties' own words: every kind but the source's outlook."""
+    return kind.pledged
+
+
+def is_open(status: Status) -> bool:
+    return status in OPEN
+
+
+def is_stalled(kind: Kind, status: Status) -> bool:
+    return kind.pledged and status is Status.STALLED
+
+
+def is_due(
+    kind: Kind, target: dt.date | None, status: Status, on: dt.date, milestone: dt.date | None
+) -> bool:
+    """Due by the next milestone (its date; None: there is none) as seen on `on`."""
+    return (
+        milestone is not None
+        and kind.pledged
+        and status in OPEN
+        and target is not None
+        and on <= target <= milestone
+    )
 
 
 class Timeline(Generic[EventT]):
@@ -278,13 +307,36 @@ def party_status_sql(own: ColumnElement[str], whole: ColumnElement[str]) -> Colu
     return func.coalesce(own, whole)
 
 
+PLEDGED = [k.value for k in Kind if k.pledged]
+
+
+def pledged_sql() -> ColumnElement[bool]:
+    """Kind.pledged in SQL, for a query over commitments."""
+    return C.kind.in_(PLEDGED)
+
+
 def overdue_sql(status: ColumnElement[str], on: dt.date) -> ColumnElement[bool]:
     """is_overdue in SQL, for a query over commitments with the item's `status` column."""
-    return (
-        (C.target_date < on)
-        & (status != Status.ACHIEVED.value)
-        & C.kind.in_([k.value for k in Kind if k.pledged])
-    )
+    return (C.target_date < on) & (status != Status.ACHIEVED.value) & pledged_sql()
+
+
+def open_sql(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """is_open in SQL."""
+    return status.in_([s.value for s in OPEN])
+
+
+def stalled_sql(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """is_stalled in SQL, for a query over commitments."""
+    return pledged_sql() & (status == Status.STALLED.value)
+
+
+def due_sql(
+    status: ColumnElement[str], on: dt.date, milestone: dt.date | None
+) -> ColumnElement[bool]:
+    """is_due in SQL, for a query over commitments with the item's `status` column."""
+    if milestone is None:
+        return false()
+    return pledged_sql() & open_sql(status) & C.target_date.between(on, milestone)
 
 
 def whole_transitions(

@@ -11,10 +11,10 @@ import datetime as dt
 import os
 import shutil
 import sys
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -32,6 +32,9 @@ from tracker.cli.options import (
 )
 from tracker.i18n import Language
 from tracker.statuses import N_
+
+if TYPE_CHECKING:
+    from tracker.reports.model import Report
 
 # The terminal view is laid out for 80 columns; it follows the terminal between these bounds
 # (titles use the whole width; bars and tables stay readable at the narrowest).
@@ -254,7 +257,7 @@ def report(
 
     Example: tracker report -f pdf -o 2plus2.pdf --marking OFFICIAL --prepared-by "J. Smith"
     """
-    from tracker.reports.build import build, change_lines
+    from tracker.reports.build import ReportSpec, build
 
     language, bilingual = _languages(lang, bilingual)
     if bilingual and fmt not in (ReportFormat.html, ReportFormat.pdf):
@@ -284,77 +287,115 @@ def report(
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
     if history is None:
         history = fmt in (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf)
-    streaming = fmt is ReportFormat.json
-    cut_at: int | None = None
+    to_screen = fmt is ReportFormat.terminal and output is None
+    how = Rendering(
+        lang=language,
+        bilingual=bilingual,
+        full=full,
+        width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
+        color=to_screen and use_color(sys.stdout),
+    )
+    spec = ReportSpec(
+        as_of=as_of_date,
+        since=since_date,
+        default_since=True,
+        with_guidelines=fmt in (ReportFormat.html, ReportFormat.pdf),
+        title=_clean(title),
+        prepared_by=_clean(prepared_by),
+        marking=_clean(marking),
+        pillar=pillar,
+        party=party,
+        declaration=declaration,
+        with_history=history,
+        rows=_rows_shown(fmt),
+        # JSON writes every change as it reads it from the open session (a busy month holds
+        # hundreds of thousands), into held output; the other formats render from memory
+        # after the transaction has ended.
+        stream_changes=fmt is ReportFormat.json,
+    )
+    pause_collector(ctx)
+    with held_output() as held, session(ctx) as s:
+        model = build(s, spec)
+        model = replace(model, every_row=language._(EVERY_ROW[fmt is ReportFormat.terminal]))
+        if spec.stream_changes:
+            write_output(
+                RENDERERS[fmt](model, how), output, database=database_url(ctx), stdout=held
+            )
+            return
+    rendered = RENDERERS[fmt](model, how)
+    long = isinstance(rendered, str) and rendered.count("\n") >= screen_height(sys.stdout) > 0
+    if to_screen and pager and long and page(str(rendered)):
+        return
+    write_output(rendered, output, database=database_url(ctx))
+
+
+def _rows_shown(fmt: ReportFormat) -> int | None:
+    """How many rows of each list a format shows: the terminal its first (the database counts
+    the rest), every other format all of them."""
     if fmt is ReportFormat.terminal:
         from tracker.reports import as_terminal
 
-        # The terminal shows the first rows of each list: the database counts the rest.
-        cut_at = as_terminal.MAX_ROWS
-    pause_collector(ctx)
-    with held_output() as held, session(ctx) as s:
-        model = build(
-            s,
-            as_of=as_of_date,
-            since=since_date,
-            default_since=True,
-            with_guidelines=fmt in (ReportFormat.html, ReportFormat.pdf),
-            report_title=_clean(title),
-            prepared_by=_clean(prepared_by),
-            marking=_clean(marking),
-            pillar=pillar,
-            party=party,
-            declaration=declaration,
-            with_history=history,
-            # JSON is handed its changes as an iterator over the open session and writes them as
-            # it reads them (a busy month holds hundreds of thousands), into held output; the
-            # other formats render from memory after the transaction has ended.
-            with_changes=not streaming,
-            cut_at=cut_at,
-        )
-        model = replace(model, every_row=language._(EVERY_ROW[fmt is ReportFormat.terminal]))
-        if streaming:
-            from tracker.reports import as_json
-            from tracker.scrub import json_text
+        return as_terminal.MAX_ROWS
+    return None
 
-            write_output(
-                map(json_text, as_json.chunks(model, language, changes=change_lines(s, model))),
-                output,
-                database=database_url(ctx),
-                stdout=held,
-            )
-            return
-    # Documents are written as they are rendered, never held whole as text.
-    text: str | Iterator[str]
-    if fmt is ReportFormat.pdf:
-        from tracker.reports import as_pdf
 
-        write_output(
-            as_pdf.render(model, lang=language, bilingual=bilingual, full=full),
-            output,
-            database=database_url(ctx),
-        )
-        return
-    if fmt is ReportFormat.terminal:
-        to_screen = output is None
-        text = as_terminal.render(
-            model,
-            lang=language,
-            width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
-            color=to_screen and use_color(sys.stdout),
-        )
-        if to_screen and pager and text.count("\n") >= screen_height(sys.stdout) > 0 and page(text):
-            return
-    elif fmt is ReportFormat.html:
-        from tracker.reports import as_html
+@dataclass(frozen=True)
+class Rendering:
+    """How a renderer is asked to write: the language, and what the format takes of the rest."""
 
-        text = as_html.chunks(model, lang=language, bilingual=bilingual, full=full)
-    elif fmt is ReportFormat.csv:
-        from tracker.reports import as_csv
+    lang: Language
+    bilingual: bool
+    full: bool
+    width: int
+    color: bool
 
-        text = as_csv.chunks(model)
-    else:
-        from tracker.reports import as_markdown
 
-        text = as_markdown.chunks(model, lang=language, full=full)
-    write_output(text, output, database=database_url(ctx))
+Rendered = str | bytes | Iterable[str]
+
+
+# Each format's renderer, imported when it is used (each pulls in its own libraries).
+def _terminal(report: Report, how: Rendering) -> Rendered:
+    from tracker.reports import as_terminal
+
+    return as_terminal.render(report, lang=how.lang, width=how.width, color=how.color)
+
+
+def _markdown(report: Report, how: Rendering) -> Rendered:
+    from tracker.reports import as_markdown
+
+    return as_markdown.chunks(report, lang=how.lang, full=how.full)
+
+
+def _html(report: Report, how: Rendering) -> Rendered:
+    from tracker.reports import as_html
+
+    return as_html.chunks(report, lang=how.lang, bilingual=how.bilingual, full=how.full)
+
+
+def _pdf(report: Report, how: Rendering) -> Rendered:
+    from tracker.reports import as_pdf
+
+    return as_pdf.render(report, lang=how.lang, bilingual=how.bilingual, full=how.full)
+
+
+def _json(report: Report, how: Rendering) -> Rendered:
+    from tracker.reports import as_json
+    from tracker.scrub import json_text
+
+    return map(json_text, as_json.chunks(report, how.lang))
+
+
+def _csv(report: Report, how: Rendering) -> Rendered:
+    from tracker.reports import as_csv
+
+    return as_csv.chunks(report)
+
+
+RENDERERS: dict[ReportFormat, Callable[[Report, Rendering], Rendered]] = {
+    ReportFormat.terminal: _terminal,
+    ReportFormat.md: _markdown,
+    ReportFormat.html: _html,
+    ReportFormat.pdf: _pdf,
+    ReportFormat.json: _json,
+    ReportFormat.csv: _csv,
+}

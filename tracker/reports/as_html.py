@@ -274,8 +274,8 @@ def chunks(
 
     template = env.get_template("report.html.j2")
     room = len(shown.items) if full else TABLE_ROWS
-    pledge_rows = shown.pledges[:room]
-    outlook_rows = shown.outlook[: room - len(pledge_rows)]
+    pledge_rows = list(shown.pledges.rows[:room])
+    outlook_rows = list(shown.outlook.rows[: room - len(pledge_rows)])
     listed = len(pledge_rows) + len(outlook_rows)
     yield from template.generate(
         report=shown,

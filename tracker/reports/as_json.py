@@ -9,7 +9,7 @@ carry `basis` and `inferred`, and `outlook` lists the items that are the source'
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -140,10 +140,10 @@ def to_data(
             {"slug": p.slug, "title": p.title, **figures(p.figures)} for p in report.pillars
         ],
         "parties": [{"party": p.party, **figures(p.figures)} for p in report.parties],
-        "overdue": [i.code for i in report.overdue],
-        "due_soon": [i.code for i in report.due_soon],
-        "stalled": [i.code for i in report.stalled],
-        "outlook": [i.code for i in report.outlook],
+        "overdue": [i.code for i in report.overdue.rows],
+        "due_soon": [i.code for i in report.due_soon.rows],
+        "stalled": [i.code for i in report.stalled.rows],
+        "outlook": [i.code for i in report.outlook.rows],
         **(
             {
                 "history": [
@@ -160,11 +160,10 @@ def to_data(
     return data
 
 
-def chunks(
-    report: Report, lang: Language | None = None, changes: Iterable[EventLine] | None = None
-) -> Iterator[str]:
-    """The report as JSON text, streamed: never held whole in memory. `changes`, when given,
-    are written in place of the report's own (tracker.reports.build.change_lines streams them).
+def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
+    """The report as JSON text, streamed: never held whole in memory (a report's changes may be
+    a Stream, read as they are written: see tracker.reports.build.ReportSpec). The report
+    must be complete: JSON lists every item.
 
     The short keys come first in schema order, then `changes` and `commitments` one object
     per line, a block of lines at a time. `changes` goes where the schema puts it (before
@@ -177,7 +176,7 @@ def chunks(
         if key not in tail_keys:
             yield f"{_dumps(key)}: {_dumps(value)},\n"
     yield '"changes": ['
-    yield from _lines(map(event, report.changes if changes is None else changes))
+    yield from _lines(map(event, report.changes.rows))
     yield "],\n"
     for key in tail_keys:
         yield f"{_dumps(key)}: {_dumps(head[key])},\n"

@@ -248,7 +248,7 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
         ),
         "- "
         + _("Open: {open}; overdue: {overdue}; stalled: {stalled}").format(
-            open=len(report.open), overdue=len(report.overdue), stalled=len(report.stalled)
+            open=report.open_items, overdue=report.overdue.total, stalled=report.stalled.total
         ),
         "",
     ]
@@ -258,16 +258,18 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
         if label:
             since = _("{date} ({label})").format(date=since, label=esc(label))
         title = _("Changes since {since}").format(since=since)
-        out += ["## " + _("{title}: {n}").format(title=title, n=len(report.changes)), ""]
-        out += [f"- **{e.code}** {_event_text(e, lang)}" for e in report.changes] or [_("None.")]
+        out += ["## " + _("{title}: {n}").format(title=title, n=report.changes.total), ""]
+        out += [f"- **{e.code}** {_event_text(e, lang)}" for e in report.changes.rows] or [
+            _("None.")
+        ]
         out.append("")
     if milestone is not None:
         title = _("Due by the {milestone}").format(milestone=esc(milestone.title))
-        count = _("{title}: {n}").format(title=title, n=len(report.due_soon))
-        out += [f"## {count}", "", *_item_list(report.due_soon, lang)]
+        count = _("{title}: {n}").format(title=title, n=report.due_soon.total)
+        out += [f"## {count}", "", *_item_list(list(report.due_soon.rows), lang)]
     for name, listed in ((_("Overdue"), report.overdue), (_("Stalled"), report.stalled)):
-        count = _("{title}: {n}").format(title=name, n=len(listed))
-        out += [f"## {count}", "", *_item_list(listed, lang)]
+        count = _("{title}: {n}").format(title=name, n=listed.total)
+        out += [f"## {count}", "", *_item_list(list(listed.rows), lang)]
     if report.parties:
         header = [
             _("Party"),
@@ -320,15 +322,15 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
         ]
         parties = [(esc(p.party), p.figures) for p in report.parties]
         out += _figures_tables(_("Party"), parties, lang)
-    pledges = _("{title} ({n})").format(title=_("The parties' pledges"), n=len(report.pledges))
+    pledges = _("{title} ({n})").format(title=_("The parties' pledges"), n=report.pledges.total)
     yield "\n".join(out) + "\n"
     room = len(report.items) if full else TABLE_ROWS
-    pledge_rows = report.pledges[:room]
-    outlook_rows = report.outlook[: room - len(pledge_rows)]
+    pledge_rows = list(report.pledges.rows[:room])
+    outlook_rows = list(report.outlook.rows[: room - len(pledge_rows)])
     out = [f"## {pledges}", *_items_table(pledge_rows, lang)]
-    if report.outlook:
+    if report.outlook.total:
         outlook = _("{title} ({n})").format(
-            title=_("Outlook: the source's commentary"), n=len(report.outlook)
+            title=_("Outlook: the source's commentary"), n=report.outlook.total
         )
         out += [
             f"## {outlook}",

@@ -26,6 +26,7 @@ from tracker.reports.model import (
     ItemCut,
     ItemLine,
     Report,
+    Stream,
 )
 from tracker.reports.presentation import (
     COLOURS,
@@ -110,7 +111,10 @@ def _legend(lang: Language) -> Text:
 
 
 def _more(
-    console: Console, cut: Cut[ItemLine] | Cut[EventLine], every_row: str | None, lang: Language
+    console: Console,
+    cut: Cut[ItemLine] | Cut[EventLine] | Stream[EventLine],
+    every_row: str | None,
+    lang: Language,
 ) -> None:
     """Under a list cut at MAX_ROWS: how many rows are not shown, and where they all are."""
     from rich.text import Text
@@ -440,7 +444,9 @@ def _event_text(e: EventLine, lang: Language) -> Text:
     return text
 
 
-def _changes(console: Console, report: Report, changes: Cut[EventLine], lang: Language) -> None:
+def _changes(
+    console: Console, report: Report, changes: Cut[EventLine] | Stream[EventLine], lang: Language
+) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -540,7 +546,8 @@ def render(
     lang = lang or Language(DEFAULT)
     _ = lang._
     report = localized(report, lang)
-    lists = report.summarised(MAX_ROWS)
+    # The first rows of each list (a report built for the terminal holds no more).
+    lists = report.first(MAX_ROWS)
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -591,6 +598,6 @@ def render(
         )
     _method(console, lang)
     console.print()
-    console.print(Text(_("Heads digest: {digest}").format(digest=lists.heads_digest), style="dim"))
+    console.print(Text(_("Heads digest: {digest}").format(digest=report.heads_digest), style="dim"))
     # Tables pad every line to their width; trailing blanks only get in the way of a pager.
     return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buffer.getvalue().splitlines())

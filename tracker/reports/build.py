@@ -3,9 +3,9 @@
 The state on the as-of date is rebuilt from the live events as tracker.timeline reads them, not
 read from the cached current status, so a report as of any past date is exact. The result is
 the plain model of tracker.reports.model, which the renderers read without a database; the one
-thing too large to hold, a busy period's changes, is an iterator of its own (change_lines).
+thing too large to hold, a busy period's changes, can be a Stream read from the open session.
 
-A screen shows figures and the first rows of each list, not every item: for it (`cut_at`) the
+A screen shows figures and the first rows of each list, not every item: for it (`rows`) the
 figures are SQL aggregates over the cached status and each list an ORDER BY ... LIMIT, which is
 exact whenever no event takes effect after the as-of date (_cached_status_is_current); a
 report as of an earlier date is built item by item as above.
@@ -24,7 +24,7 @@ import operator
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Label, Select, Text, case, cast, func, literal, select, true
@@ -64,11 +64,10 @@ from tracker.reports.model import (
     PartyFigures,
     PillarFigures,
     Report,
-    Summary,
+    Stream,
 )
 from tracker.statuses import (
     DEFAULT_STATUS,
-    OPEN,
     STATUS_BY_VALUE,
     STATUSES,
     Kind,
@@ -275,32 +274,15 @@ def _within(column: ColumnElement[int], items: Select[Any]) -> ColumnElement[boo
     return true() if items.whereclause is None else column.in_(items)
 
 
-def change_lines(session: Session, report: Report) -> Iterator[EventLine]:
-    """The report's changes (events effective from its `since` to its as-of date), newest
-    first, read from the open session a block at a time with each block's evidence.
-
-    A report as of a busy month lists hundreds of thousands: a renderer that writes them as it
-    reads them (JSON) is handed this iterator instead of a report holding them all, and must
-    be run while the session is open.
-    """
-    if report.since is None:
-        return
-    declaration_ids = (
-        list(
-            session.scalars(
-                select(Declaration.id).where(
-                    Declaration.slug.in_([d.slug for d in report.declarations])
-                )
-            )
-        )
-        if "declaration" in report.filters
-        else None
+def _change_stream(
+    session: Session, items: Select[Any], since: dt.date, as_of: dt.date
+) -> Iterator[EventLine]:
+    """The changes of the items `items` selects (events effective from `since` to `as_of`),
+    newest first, read from the open session a block at a time with each block's evidence:
+    a busy month holds hundreds of thousands, which the JSON report writes as it reads them."""
+    result = session.execute(
+        _change_query(items, since, as_of).execution_options(yield_per=ROW_BLOCK)
     )
-    items = _item_filter(
-        session, declaration_ids, report.filters.get("pillar"), report.filters.get("party")
-    )
-    query = _change_query(items, report.since, report.as_of)
-    result = session.execute(query.execution_options(yield_per=ROW_BLOCK))
     keys = list(result.keys())
     for block in result.partitions():
         yield from _lines_of(session, keys, block)
@@ -546,73 +528,53 @@ def _pillar_figures(pillars: dict[int, Pillar], figures: dict[int, Figures]) -> 
     ]
 
 
-def build(
-    session: Session,
-    *,
-    today: dt.date | None = None,
-    as_of: dt.date | None = None,
-    since: dt.date | None = None,
-    pillar: str | None = None,
-    party: str | None = None,
-    declaration: str | None = None,
-    with_history: bool = True,
-    with_changes: bool = True,
-    default_since: bool = False,
-    with_guidelines: bool = False,
-    report_title: str | None = None,
-    prepared_by: str | None = None,
-    marking: str | None = None,
-    cut_at: int | None = None,
-) -> Report:
-    """The report; `with_history=False` skips the burn-up series, the one figure that reads
-    every event (the terminal and HTML reports draw it; JSON carries it on request).
-    `with_changes=False` leaves the changes out, for a renderer handed change_lines instead.
-    With no `since` and `default_since`, the changes are those since the last meeting (see
-    since_default). `with_guidelines` reads each item's scoring guidelines (the HTML appendix
-    prints them).
+@dataclass(frozen=True)
+class ReportSpec:
+    """What a report covers and how much of it to read.
 
-    `cut_at` asks only for what a screen shows (the terminal): figures, and every list cut at
-    that many rows with its total (Report.summary), counted by the database instead of read
-    item by item, whenever that is exact (see _summary); otherwise the whole report."""
-    today = today or dt.date.today()
-    as_of = as_of or today
-    scope = _scope(session, declaration, pillar, party)
-    if cut_at is not None and _cached_status_is_current(session, as_of):
-        report = _summary(session, scope, as_of, cut_at, since=since, default_since=default_since)
+    `rows`: each list's first rows only (a screen), counted in full; None: every row. With
+    `stream_changes` the changes are a Stream read from the session as they are iterated (the
+    JSON report), so the session must stay open until the report is rendered. With no `since`
+    and `default_since`, the changes are those since the last meeting (see since_default).
+    `with_history=False` skips the burn-up series, the one figure that reads every event.
+    `with_guidelines` reads each item's scoring guidelines (the HTML appendix prints them)."""
+
+    as_of: dt.date | None = None
+    since: dt.date | None = None
+    default_since: bool = False
+    pillar: str | None = None
+    party: str | None = None
+    declaration: str | None = None
+    with_history: bool = True
+    with_guidelines: bool = False
+    title: str | None = None
+    prepared_by: str | None = None
+    marking: str | None = None
+    rows: int | None = None
+    stream_changes: bool = False
+    today: dt.date | None = None
+
+
+def build(session: Session, spec: ReportSpec) -> Report:
+    """The report, one shape for every format.
+
+    A report cut for a screen (`spec.rows`) takes its figures from SQL aggregates over the
+    cached status and each list from an ORDER BY ... LIMIT, whenever that is exact (see
+    _cached_status_is_current); otherwise every item is read, as of its date, and the lists
+    are cut here. Either way the lists are chosen by tracker.timeline's rules (the SQL twin of
+    each, or the plain function)."""
+    today = spec.today or dt.date.today()
+    as_of = spec.as_of or today
+    scope = _scope(session, spec.declaration, spec.pillar, spec.party)
+    if spec.rows is not None and _cached_status_is_current(session, as_of):
+        report = _from_tallies(session, scope, as_of, spec)
     else:
-        items, by_pillar = _items(
-            session, scope.items, scope.pillars, scope.parties, as_of, with_guidelines
-        )
-        milestones = _milestones(
-            ((i.target_label, i.target_date, i.target_label_ja) for i in items), as_of
-        )
-        report = Report(
-            declarations=[],
-            generated_on=today,
-            as_of=as_of,
-            since=_since(since, default_since, milestones, scope.declarations, as_of),
-            milestones=milestones,
-            overall=Figures.of((i.kind, i.status) for i in items),
-            pillars=_pillar_figures(
-                scope.pillars,
-                {
-                    pid: Figures.of((i.kind, i.status) for i in lines)
-                    for pid, lines in by_pillar.items()
-                },
-            ),
-            parties=[
-                PartyFigures(
-                    party=p,
-                    figures=Figures.of(
-                        (i.kind, i.party_status[p]) for i in items if p in i.party_status
-                    ),
-                )
-                for p in scope.parties
-            ],
-            items=items,
-        )
-    report = replace(
+        report = _from_items(session, scope, as_of, spec)
+    return replace(
         report,
+        open_items=sum(
+            n for status, n in report.overall.counts.items() if timeline.is_open(status)
+        ),
         declarations=[_declaration_info(d) for d in scope.declarations],
         generated_on=today,
         filters=scope.filters,
@@ -622,18 +584,109 @@ def build(
             report.overall.items,
             min((d.date for d in scope.declarations), default=as_of),
             as_of,
-            cached=None if pillar or party else [d.id for d in scope.declarations],
+            cached=None if spec.pillar or spec.party else [d.id for d in scope.declarations],
         )
-        if with_history
+        if spec.with_history
         else [],
-        with_history=with_history,
-        title=report_title or None,
-        prepared_by=prepared_by or None,
-        marking=marking or None,
+        with_history=spec.with_history,
+        title=spec.title or None,
+        prepared_by=spec.prepared_by or None,
+        marking=spec.marking or None,
     )
-    if with_changes and report.since is not None and report.summary is None:
-        report = replace(report, changes=list(change_lines(session, report)))
-    return report
+
+
+def _changes(
+    session: Session, scope: _Scope, since: dt.date | None, as_of: dt.date, spec: ReportSpec
+) -> Cut[EventLine] | Stream[EventLine]:
+    if since is None:
+        return Cut([], 0)
+    if spec.rows is not None:
+        changed = _change_query(scope.items, since, as_of)
+        result = session.execute(changed.limit(spec.rows))
+        total = session.scalar(select(func.count()).select_from(changed.order_by(None).subquery()))
+        return Cut(list(_lines_of(session, list(result.keys()), result.all())), total or 0)
+    if spec.stream_changes:
+        return Stream(_change_stream(session, scope.items, since, as_of))
+    lines = list(_change_stream(session, scope.items, since, as_of))
+    return Cut(lines, len(lines))
+
+
+class ItemLists(NamedTuple):
+    """The item lists of a report, as Report holds them."""
+
+    pledges: ItemCut
+    outlook: ItemCut
+    due_soon: ItemCut
+    overdue: ItemCut
+    stalled: ItemCut
+
+
+def item_lists(
+    items: Sequence[ItemLine],
+    as_of: dt.date,
+    milestones: Sequence[Milestone],
+    rows: int | None = None,
+) -> ItemLists:
+    """The lists of `items` (in report order) by tracker.timeline's rules as of `as_of`, each
+    cut at `rows` (None: every row): _list_conditions is the same in SQL."""
+    upcoming = [m.date for m in milestones if m.days_left >= 0]
+    milestone = min(upcoming) if upcoming else None
+
+    def cut(rule: Callable[[ItemLine], bool]) -> ItemCut:
+        return ItemCut.of([i for i in items if rule(i)], rows)
+
+    return ItemLists(
+        pledges=cut(lambda i: timeline.is_pledged(i.kind)),
+        outlook=cut(lambda i: not timeline.is_pledged(i.kind)),
+        due_soon=cut(lambda i: timeline.is_due(i.kind, i.target_date, i.status, as_of, milestone)),
+        overdue=cut(lambda i: i.overdue),
+        stalled=cut(lambda i: timeline.is_stalled(i.kind, i.status)),
+    )
+
+
+def _from_items(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpec) -> Report:
+    """The report from every item read as of its date, each list cut at `spec.rows`."""
+    items, by_pillar = _items(
+        session, scope.items, scope.pillars, scope.parties, as_of, spec.with_guidelines
+    )
+    milestones = _milestones(
+        ((i.target_label, i.target_date, i.target_label_ja) for i in items), as_of
+    )
+    since = _since(spec.since, spec.default_since, milestones, scope.declarations, as_of)
+    overall = Figures.of((i.kind, i.status) for i in items)
+    return Report(
+        declarations=[],
+        generated_on=as_of,
+        as_of=as_of,
+        since=since,
+        milestones=milestones,
+        overall=overall,
+        pillars=_pillar_figures(
+            scope.pillars,
+            {
+                pid: Figures.of((i.kind, i.status) for i in lines)
+                for pid, lines in by_pillar.items()
+            },
+        ),
+        parties=[
+            PartyFigures(
+                party=p,
+                figures=Figures.of(
+                    (i.kind, i.party_status[p]) for i in items if p in i.party_status
+                ),
+            )
+            for p in scope.parties
+        ],
+        **item_lists(items, as_of, milestones, spec.rows)._asdict(),
+        changes=_changes(session, scope, since, as_of, spec),
+        heads_digest=heads_digest(map(operator.attrgetter("code", "chain_head"), items)),
+        open_items=_open_items(overall),
+    )
+
+
+def _open_items(figures: Figures) -> int:
+    """How many items, of every kind, are open (tracker.timeline.is_open)."""
+    return sum(n for status, n in figures.counts.items() if timeline.is_open(status))
 
 
 def _since(
@@ -648,9 +701,7 @@ def _since(
     return since
 
 
-# --- the summary: a report cut for a screen -----------------------------------------------------
-
-PLEDGED = [k.value for k in Kind if k.pledged]
+# --- a report cut for a screen, from the cached status ------------------------------------------
 
 
 def _cached_status_is_current(session: Session, as_of: dt.date) -> bool:
@@ -677,20 +728,15 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _list_conditions(
     as_of: dt.date, milestones: Sequence[Milestone]
 ) -> dict[str, ColumnElement[bool]]:
-    """Report.due_soon, overdue, stalled, pledges and outlook, as conditions on commitments
-    with their cached status."""
-    pledged = C.kind.in_(PLEDGED)
+    """The report's lists as conditions on commitments with their cached status: the SQL twins
+    of the rules _from_items applies to each item (tracker.timeline)."""
     upcoming = [m.date for m in milestones if m.days_left >= 0]
     return {
-        "due_soon": pledged
-        & C.status.in_([s.value for s in OPEN])
-        & C.target_date.between(as_of, min(upcoming))
-        if upcoming
-        else literal(False),
+        "due_soon": timeline.due_sql(C.status, as_of, min(upcoming) if upcoming else None),
         "overdue": timeline.overdue_sql(C.status, as_of),
-        "stalled": pledged & (C.status == Status.STALLED.value),
-        "pledges": pledged,
-        "outlook": ~pledged,
+        "stalled": timeline.stalled_sql(C.status),
+        "pledges": timeline.pledged_sql(),
+        "outlook": ~timeline.pledged_sql(),
     }
 
 
@@ -758,7 +804,7 @@ def _first_rows(
     """Each list's first `rows` items in the report's order (pledges first, then by
     declaration, pillar and place in it), read whole with their latest events."""
     order = (
-        case((C.kind.in_(PLEDGED), 0), else_=1),
+        case((timeline.pledged_sql(), 0), else_=1),
         C.declaration_id,
         pillars_table.c.position,
         C.position,
@@ -789,28 +835,12 @@ def _first_rows(
     return {name: [by_code[row.code] for row in listed] for name, listed in shown.items()}
 
 
-def _first_changes(
-    session: Session, scope: _Scope, since: dt.date, as_of: dt.date, rows: int
-) -> Cut[EventLine]:
-    changed = _change_query(scope.items, since, as_of)
-    result = session.execute(changed.limit(rows))
-    total = session.scalar(select(func.count()).select_from(changed.order_by(None).subquery()))
-    return Cut(list(_lines_of(session, list(result.keys()), result.all())), total or 0)
-
-
-def _summary(
-    session: Session,
-    scope: _Scope,
-    as_of: dt.date,
-    rows: int,
-    *,
-    since: dt.date | None,
-    default_since: bool,
-) -> Report:
+def _from_tallies(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpec) -> Report:
     """The report as a screen shows it, from the cached statuses (see
     _cached_status_is_current): figures from one GROUP BY over the items, each list's first
-    `rows` items by an ORDER BY ... LIMIT in the report's order, and only those items read
-    whole (with their latest events)."""
+    `spec.rows` items by an ORDER BY ... LIMIT in the report's order, and only those items
+    read whole (with their latest events)."""
+    assert spec.rows is not None
     milestones = _milestones(
         session.execute(
             select(C.target_label, C.target_date, func.max(C.target_label_ja))
@@ -821,10 +851,11 @@ def _summary(
         ),
         as_of,
     )
-    since = _since(since, default_since, milestones, scope.declarations, as_of)
+    since = _since(spec.since, spec.default_since, milestones, scope.declarations, as_of)
     conditions = _list_conditions(as_of, milestones)
     tally = _tally(session, scope, as_of, conditions)
-    first = _first_rows(session, scope, as_of, conditions, rows)
+    first = _first_rows(session, scope, as_of, conditions, spec.rows)
+    overall = Figures.tallied(tally.overall)
     cuts = {
         name: ItemCut(
             rows=first[name],
@@ -834,14 +865,23 @@ def _summary(
         )
         for name, counts in tally.lists.items()
     }
-    summary = Summary(
-        rows=rows,
+    return Report(
+        declarations=[],
+        generated_on=as_of,
+        as_of=as_of,
+        since=since,
+        milestones=milestones,
+        overall=overall,
+        pillars=_pillar_figures(
+            scope.pillars, {pid: Figures.tallied(t) for pid, t in tally.by_pillar.items()}
+        ),
+        parties=_party_figures(session, scope, as_of, tally.by_parties),
+        pledges=cuts["pledges"],
+        outlook=cuts["outlook"],
         due_soon=cuts["due_soon"],
         overdue=cuts["overdue"],
         stalled=cuts["stalled"],
-        pledges=cuts["pledges"],
-        outlook=cuts["outlook"],
-        changes=Cut([], 0) if since is None else _first_changes(session, scope, since, as_of, rows),
+        changes=_changes(session, scope, since, as_of, spec),
         # Plain tuples: heads_digest sorts them, and comparing Rows costs ten times as much.
         heads_digest=heads_digest(
             (code, head)
@@ -849,20 +889,7 @@ def _summary(
                 select(C.code, C.chain_head).where(_within(C.id, scope.items))
             ).all()
         ),
-    )
-    return Report(
-        declarations=[],
-        generated_on=as_of,
-        as_of=as_of,
-        since=since,
-        milestones=milestones,
-        overall=Figures.tallied(tally.overall),
-        pillars=_pillar_figures(
-            scope.pillars, {pid: Figures.tallied(t) for pid, t in tally.by_pillar.items()}
-        ),
-        parties=_party_figures(session, scope, as_of, tally.by_parties),
-        items=[],
-        summary=summary,
+        open_items=_open_items(overall),
     )
 
 
@@ -1008,7 +1035,7 @@ def _items(
             by_pillar[row.pillar_id].append(item)
 
     # The parties' pledges first, then the source's outlook: every format shows them apart.
-    items.sort(key=lambda i: not i.kind.pledged)
+    items.sort(key=lambda i: not timeline.is_pledged(i.kind))
     return items, by_pillar
 
 

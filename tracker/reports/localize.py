@@ -8,10 +8,11 @@ language. Only text changes here: titles (from the fixture's `title_ja`, else th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from tracker.i18n import DEFAULT, Language
-from tracker.reports.model import Cut, EventLine, ItemCut, ItemLine, Report, Summary
+from tracker.reports.model import Cut, EventLine, ItemCut, ItemLine, Report, Stream
 
 
 def _event(e: EventLine | None, lang: Language, titles: dict[str, str]) -> EventLine | None:
@@ -45,32 +46,21 @@ def _cut(cut: ItemCut, lang: Language) -> ItemCut:
     return replace(cut, rows=_items(list(cut.rows), lang))
 
 
-def _summary(summary: Summary, lang: Language) -> Summary:
-    """The cut lists in `lang`. A change's title comes from its item when that is listed too:
-    no screen shows a change's title, so the others are not looked up."""
-    due_soon, overdue, stalled, pledges, outlook = (
-        _cut(cut, lang)
-        for cut in (
-            summary.due_soon,
-            summary.overdue,
-            summary.stalled,
-            summary.pledges,
-            summary.outlook,
-        )
-    )
-    titles = {
-        i.code: i.title for cut in (due_soon, overdue, stalled, pledges, outlook) for i in cut.rows
-    }
-    changes = [_event(c, lang, titles) for c in summary.changes.rows]
-    return replace(
-        summary,
-        due_soon=due_soon,
-        overdue=overdue,
-        stalled=stalled,
-        pledges=pledges,
-        outlook=outlook,
-        changes=Cut([e for e in changes if e is not None], summary.changes.total),
-    )
+def _changes(
+    changes: Cut[EventLine] | Stream[EventLine], lang: Language, titles: dict[str, str]
+) -> Cut[EventLine] | Stream[EventLine]:
+    """The changes in `lang`: a change's title comes from its item when that is listed too
+    (a screen lists few items, and shows no change's title)."""
+
+    def each(rows: Iterable[EventLine]) -> Iterator[EventLine]:
+        for c in rows:
+            line = _event(c, lang, titles)
+            if line is not None:
+                yield line
+
+    if isinstance(changes, Stream):
+        return Stream(each(changes.rows))
+    return Cut(list(each(changes.rows)), changes.total)
 
 
 def title_of(report: Report, lang: Language) -> str:
@@ -87,8 +77,13 @@ def localized(report: Report, lang: Language) -> Report:
     """A copy of the report whose text is in `lang` (the report itself when it is English)."""
     if lang.code == DEFAULT:
         return report
-    items = _items(report.items, lang)
-    titles = {i.code: i.title for i in items}
+    pledges, outlook, due_soon, overdue, stalled = (
+        _cut(cut, lang)
+        for cut in (report.pledges, report.outlook, report.due_soon, report.overdue, report.stalled)
+    )
+    titles = {
+        i.code: i.title for cut in (pledges, outlook, due_soon, overdue, stalled) for i in cut.rows
+    }
     return replace(
         report,
         title=title_of(report, lang),
@@ -101,7 +96,10 @@ def localized(report: Report, lang: Language) -> Report:
         milestones=[replace(m, title=lang.text(m.title, m.title_ja)) for m in report.milestones],
         pillars=[replace(p, title=lang.text(p.title, p.title_ja)) for p in report.pillars],
         parties=[replace(p, party=lang.party(p.party)) for p in report.parties],
-        items=items,
-        changes=[e for e in (_event(c, lang, titles) for c in report.changes) if e is not None],
-        summary=None if report.summary is None else _summary(report.summary, lang),
+        pledges=pledges,
+        outlook=outlook,
+        due_soon=due_soon,
+        overdue=overdue,
+        stalled=stalled,
+        changes=_changes(report.changes, lang, titles),
     )

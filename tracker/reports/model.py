@@ -12,11 +12,12 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from operator import attrgetter
 from typing import Generic, TypeVar
 
-from tracker.chain import AnchorTuple, anchor_digest, heads_digest
-from tracker.statuses import CREDIT, N_, OPEN, SCORES, STATUSES, Kind, Status
+from tracker.chain import AnchorTuple, anchor_digest
+from tracker.statuses import CREDIT, N_, SCORES, STATUSES, Kind, Status
 
 SCHEMA_VERSION = 2
 
@@ -261,7 +262,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Cut(Generic[T]):
-    """A list as a screen shows it: its first rows, and how many it holds in all."""
+    """A list as a report shows it: its first rows, and how many it holds in all. A report of
+    everything is a cut at infinity: its rows are all of them."""
 
     rows: Sequence[T]
     total: int
@@ -273,6 +275,17 @@ class Cut(Generic[T]):
 
 
 @dataclass(frozen=True)
+class Stream(Generic[T]):
+    """Every row of a list too long to hold, read as it is iterated: the changes of a report
+    that writes them as it reads them (JSON). The command that built the report keeps the
+    session they come from open until its renderer is done; they are not counted."""
+
+    rows: Iterable[T]
+    total: None = None
+    more: int = 0
+
+
+@dataclass(frozen=True)
 class ItemCut(Cut[ItemLine]):
     """A list of items cut for a screen. The marks a footnote explains (overdue "!", inferred
     target "*") are looked for among all `total` items, not only the rows shown."""
@@ -281,54 +294,25 @@ class ItemCut(Cut[ItemLine]):
     any_inferred_target: bool = False
 
     @classmethod
-    def of(cls, items: Sequence[ItemLine], rows: int) -> ItemCut:
+    def of(cls, items: Sequence[ItemLine], rows: int | None = None) -> ItemCut:
+        """The first `rows` of `items` (None: all of them)."""
         return cls(
-            rows=list(items[:rows]),
+            rows=list(items if rows is None else items[:rows]),
             total=len(items),
             any_overdue=any(i.overdue for i in items),
             any_inferred_target=any("target" in i.inferred for i in items),
         )
 
-    def first(self, rows: int) -> ItemCut:
-        return replace(self, rows=list(self.rows[:rows]))
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a report for a screen lists: every attention and all-items list and the changes,
-    each cut at `rows` rows with its total, and the heads digest over every item reported.
-
-    A report built with the lists already cut (tracker.reports.build with `cut_at`) carries one
-    in place of its items; any other report makes one from its items (Report.summarised).
-    """
-
-    rows: int
-    due_soon: ItemCut
-    overdue: ItemCut
-    stalled: ItemCut
-    pledges: ItemCut
-    outlook: ItemCut
-    changes: Cut[EventLine]
-    heads_digest: str
-
-    def first(self, rows: int) -> Summary:
-        """The same lists cut at fewer rows."""
-        if rows > self.rows:
-            raise ValueError(f"the lists were cut at {self.rows} rows; {rows} asked for")
-        return replace(
-            self,
-            rows=rows,
-            due_soon=self.due_soon.first(rows),
-            overdue=self.overdue.first(rows),
-            stalled=self.stalled.first(rows),
-            pledges=self.pledges.first(rows),
-            outlook=self.outlook.first(rows),
-            changes=Cut(list(self.changes.rows[:rows]), self.changes.total),
-        )
-
 
 @dataclass(frozen=True)
 class Report:
+    """Every figure and list a report shows, as tracker.reports.build made it.
+
+    One shape whatever the format: each list is a Cut (a screen's first rows with its total; a
+    document's every row), the changes a Cut or, for the JSON report, a Stream. Which items
+    each list holds is decided by the rules of tracker.timeline, not here.
+    """
+
     declarations: list[DeclarationInfo]
     generated_on: dt.date
     as_of: dt.date
@@ -337,12 +321,19 @@ class Report:
     overall: Figures
     pillars: list[PillarFigures]
     parties: list[PartyFigures]
-    # Every item reported; none in a report whose lists come already cut (see `summary`).
-    items: list[ItemLine]
-    # Newest first. Left empty when they are too many to hold: tracker.reports.build's
-    # change_lines then streams them to the renderer that writes them (JSON), or when the
-    # report's `summary` holds the first of them.
-    changes: Sequence[EventLine] = ()
+    # What the parties said (commitments, priorities, ongoing cooperation), in report order.
+    pledges: ItemCut
+    # The source's own commentary or forecast: shown apart from the parties' pledges.
+    outlook: ItemCut
+    due_soon: ItemCut
+    overdue: ItemCut
+    stalled: ItemCut
+    # Newest first.
+    changes: Cut[EventLine] | Stream[EventLine]
+    # One digest over the chain heads of every item reported, as `tracker verify` prints it.
+    heads_digest: str
+    # How many items, of every kind, are open on the as-of date.
+    open_items: int
     filters: dict[str, str] = field(default_factory=dict)
     history: list[HistoryPoint] = field(default_factory=list)
     with_history: bool = True
@@ -354,29 +345,35 @@ class Report:
     # Where a reader finds the rows a cut list leaves out, as the program that made the report
     # says it (the command line names its own command); None: not said.
     every_row: str | None = None
-    # Set when the lists come already cut (the terminal's report at scale): `items` and
-    # `changes` are then empty, and the item lists below refuse to pretend otherwise.
-    summary: Summary | None = None
 
-    def summarised(self, rows: int) -> Summary:
-        """The lists a screen shows, each cut at `rows` rows with its total."""
-        if self.summary is not None:
-            return self.summary.first(rows)
-        return Summary(
-            rows=rows,
-            due_soon=ItemCut.of(self.due_soon, rows),
-            overdue=ItemCut.of(self.overdue, rows),
-            stalled=ItemCut.of(self.stalled, rows),
-            pledges=ItemCut.of(self.pledges, rows),
-            outlook=ItemCut.of(self.outlook, rows),
-            changes=Cut(list(self.changes[:rows]), len(self.changes)),
-            heads_digest=self.heads_digest,
+    def first(self, rows: int) -> Report:
+        """The same report with each list cut at `rows` rows at most (its totals kept)."""
+
+        def cut(items: ItemCut) -> ItemCut:
+            return replace(items, rows=list(items.rows[:rows]))
+
+        changes = self.changes
+        if isinstance(changes, Cut):
+            changes = Cut(list(changes.rows[:rows]), changes.total)
+        return replace(
+            self,
+            pledges=cut(self.pledges),
+            outlook=cut(self.outlook),
+            due_soon=cut(self.due_soon),
+            overdue=cut(self.overdue),
+            stalled=cut(self.stalled),
+            changes=changes,
         )
 
-    def _every_item(self) -> list[ItemLine]:
-        if self.summary is not None:
-            raise ValueError("this report holds its lists cut for a screen, not every item")
-        return self.items
+    @property
+    def complete(self) -> bool:
+        """Whether the item lists hold every item (a report of everything)."""
+        return not (self.pledges.more or self.outlook.more)
+
+    @cached_property
+    def items(self) -> list[ItemLine]:
+        """The items listed: the pledges, then the outlook (every item of a complete report)."""
+        return [*self.pledges.rows, *self.outlook.rows]
 
     @property
     def party_mean_score(self) -> float | None:
@@ -388,16 +385,6 @@ class Report:
     def party_scores(self) -> int:
         """How many (party, commitment) scores party_mean_score averages."""
         return sum(p.figures.commitments for p in self.parties)
-
-    @property
-    def pledges(self) -> list[ItemLine]:
-        """What the parties said (commitments, priorities, ongoing cooperation)."""
-        return [i for i in self._every_item() if i.kind.pledged]
-
-    @property
-    def outlook(self) -> list[ItemLine]:
-        """The source's own commentary or forecast: shown apart from the parties' pledges."""
-        return [i for i in self._every_item() if not i.kind.pledged]
 
     @property
     def display_title(self) -> str:
@@ -412,50 +399,19 @@ class Report:
         return max(past, key=lambda m: m.date) if past else None
 
     @property
-    def heads_digest(self) -> str:
-        """One digest over the chain heads of the items reported, as `tracker verify` prints."""
-        if self.summary is not None:
-            return self.summary.heads_digest
-        return heads_digest(map(attrgetter("code", "chain_head"), self.items))
-
-    def anchor_items(self) -> list[AnchorTuple]:
-        """Each item's chain end and content hash, as the JSON report writes them."""
-        return list(map(_anchor_of, self._every_item()))
-
-    def anchor_digest(self, items: list[AnchorTuple] | None = None) -> str:
-        """The anchor digest over the declarations and items reported; of an unfiltered
-        report, the one `tracker verify` prints."""
-        return anchor_digest(
-            ((d.slug, d.content_hash) for d in self.declarations),
-            self.anchor_items() if items is None else items,
-        )
-
-    @property
-    def overdue(self) -> list[ItemLine]:
-        return [i for i in self._every_item() if i.overdue]
-
-    @property
-    def open(self) -> list[ItemLine]:
-        return [i for i in self._every_item() if i.status in OPEN]
-
-    @property
-    def stalled(self) -> list[ItemLine]:
-        return [i for i in self.pledges if i.status is Status.STALLED]
-
-    @property
     def next_milestone(self) -> Milestone | None:
         upcoming = [m for m in self.milestones if m.days_left >= 0]
         return min(upcoming, key=lambda m: m.date) if upcoming else None
 
-    @property
-    def due_soon(self) -> list[ItemLine]:
-        milestone = self.next_milestone
-        if milestone is None:
-            return []
-        return [
-            i
-            for i in self.pledges
-            if i.status in OPEN
-            and i.target_date is not None
-            and self.as_of <= i.target_date <= milestone.date
-        ]
+    def anchor_items(self) -> list[AnchorTuple]:
+        """Each listed item's chain end and content hash, as the JSON report writes them (a
+        complete report's: every item)."""
+        return list(map(_anchor_of, self.items))
+
+    def anchor_digest(self, items: list[AnchorTuple] | None = None) -> str:
+        """The anchor digest over the declarations and items reported; of an unfiltered
+        complete report, the one `tracker verify` prints."""
+        return anchor_digest(
+            ((d.slug, d.content_hash) for d in self.declarations),
+            self.anchor_items() if items is None else items,
+        )
