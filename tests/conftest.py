@@ -121,18 +121,18 @@ def sqlite_url(tmp_path: Path) -> str:
 
 def tamper(url: str, statement: str, **params: object) -> None:
     """Run SQL as someone who can write to the database directly: the append-only guards
-    (tracker.guards) are dropped for the statement and put back, in one transaction, so a test
+    (tracker.triggers) are dropped for the statement and put back, in one transaction, so a test
     of what `verify` finds sees only the tampering it made."""
     from sqlalchemy import create_engine, text
 
-    from tracker import guards
+    from tracker import triggers
 
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            guards.remove(conn)
+            triggers.remove(conn)
             conn.execute(text(statement), params)
-            guards.install(conn)
+            triggers.install(conn)
     finally:
         engine.dispose()
 

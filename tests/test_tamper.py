@@ -22,7 +22,7 @@ from conftest import Cli, tamper
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from tracker import anchor, chain, guards
+from tracker import anchor, chain, triggers
 from tracker.db import HEAD_REVISION
 
 
@@ -617,9 +617,9 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
 
     with schema.migrating(empty_url) as conn:
         schema.upgrade(conn, empty_url)
-        assert guards.missing(conn) == []
-        guards.remove(conn)
-        assert len(guards.missing(conn)) == len(guards.expected(conn.dialect.name)) == 6
+        assert triggers.missing(conn) == []
+        triggers.remove(conn)
+        assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == 6
 
 
 def test_a_database_made_before_chain_builds_existed_gets_the_table(empty_url: str) -> None:
@@ -635,7 +635,7 @@ def test_a_database_made_before_chain_builds_existed_gets_the_table(empty_url: s
     with schema.migrating(empty_url) as conn:
         schema.upgrade(conn, empty_url)
         assert inspect(conn).has_table("chain_builds")
-        assert guards.missing(conn) == []
+        assert triggers.missing(conn) == []
     with schema.migrating(empty_url) as conn:
         schema.downgrade(conn, empty_url, "0006_japanese")
         conn.execute(text("DROP TABLE chain_builds"))

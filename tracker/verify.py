@@ -5,7 +5,7 @@ history is verified in bounded memory, as Core rows: the ORM's per-object work w
 the time at 1,000,000 events.
 
 Beyond the chains: the burn-up cache must be what the events give (tracker.burnup), the
-append-only guards (tracker.guards) must be in place, chains that an upgrade built over
+append-only guards (tracker.triggers) must be in place, chains that an upgrade built over
 existing events are reported as such (their hashes say nothing of what happened before), and
 the anchor digest covers every item's text and chain length and each
 declaration's source, for comparison with a saved copy (tracker.anchor).
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, burnup, chain, guards
+from tracker import anchor, burnup, chain, triggers
 from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
 from tracker.timeline import Timeline
 
@@ -133,7 +133,7 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
     """Check every chain, the guards and the cached statuses; compare with `saved` if given."""
     result = VerifyResult()
     connection = session.connection()
-    for trigger in guards.missing(connection):
+    for trigger in triggers.missing(connection):
         result.findings.append(
             Finding(
                 "database",

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from tracker import __version__
 from tracker.cli import database, integrity, items, report, setup, transfer
-from tracker.cli.guards import refuse_repeats, undecodable
+from tracker.cli.argv import refuse_repeats, undecodable
 from tracker.errors import FieldError, TrackerError
 
 # The flag that sets each field a domain error can name (tracker.errors.FieldError).

@@ -114,13 +114,13 @@ def guard(ctx: typer.Context) -> None:
 
     Example: tracker db guard
     """
-    from tracker import guards, schema
+    from tracker import schema, triggers
     from tracker.db import HEAD_REVISION, describe
 
     url = _existing_at_head(ctx)
     with schema.migrating(url) as connection:
-        missing = guards.missing(connection)
-        guards.install(connection)
+        missing = triggers.missing(connection)
+        triggers.install(connection)
     names = ", ".join(t.name for t in missing) or "none missing"
     typer.echo(f"Guards in place on {describe(url)} at {HEAD_REVISION} (restored: {names}).")
 
@@ -160,14 +160,14 @@ def grants(
 
     Example: tracker db grants recorder
     """
-    from tracker import guards, schema
+    from tracker import schema, triggers
     from tracker.db import check_revision, describe, require_existing
 
     url = database_url(ctx)
     require_existing(url)
     check_revision(schema.current_revision(url), describe(url))
     with schema.migrating(url) as connection:
-        statements = guards.grants(connection, role)
+        statements = triggers.grants(connection, role)
         if apply:
             from sqlalchemy import text
 

@@ -6,8 +6,10 @@ without first dropping a guard, which `tracker verify` then reports. They do not
 who owns the tables: the owner can drop a trigger. On PostgreSQL a recorder role that holds
 only SELECT and INSERT on them (`tracker db grants`) cannot.
 
-Migration 0007_append_only installs them through `install`; a later migration that rebuilds one
-of these tables on SQLite (batch mode) drops its triggers and must call `install` again.
+Migration 0007_append_only installed them with its own copy of this SQL (migrations stand
+alone); `install` here is `tracker db guard`'s, and `missing` what `tracker verify` checks. A
+later migration that rebuilds one of these tables on SQLite (batch mode) drops its triggers
+and must create them again, with its own copy of the SQL.
 """
 
 from __future__ import annotations
