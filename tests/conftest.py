@@ -1,5 +1,6 @@
 """Shared fixtures: a real database per test (a SQLite file, and a PostgreSQL schema when a server
-is there), the CLI runner, and isolation from the user's own tracker.
+is there), the CLI runner, and isolation from the user's own tracker. Helpers a test calls by
+name (Cli, record, tamper, ...) are in tests/support.py.
 
 PostgreSQL: TRACKER_TEST_POSTGRES_URL names a server database (default: the local server). The
 session creates one scratch database on it and gives every test its own schema there. Without a
@@ -14,12 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from tracker.cli import app
+from support import IN_CI, Cli, copy_database, pg_schema_url
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(autouse=True)
@@ -80,25 +78,6 @@ def pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-def _pg_schema_url(database_url: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in database_url else "?"
-    try:
-        yield f"{database_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        from tracker.db import dispose_engines
-
-        dispose_engines()
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
@@ -111,46 +90,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'tracker.db'}"
     else:
-        yield from _pg_schema_url(request.getfixturevalue("pg_database"))
+        yield from pg_schema_url(request.getfixturevalue("pg_database"))
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'tracker.db'}"
-
-
-def tamper(url: str, statement: str, **params: object) -> None:
-    """Run SQL as someone who can write to the database directly: the append-only guards
-    (tracker.triggers) are dropped for the statement and put back, in one transaction, so a test
-    of what `verify` finds sees only the tampering it made."""
-    from sqlalchemy import create_engine, text
-
-    from tracker import triggers
-
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            triggers.remove(conn)
-            conn.execute(text(statement), params)
-            triggers.install(conn)
-    finally:
-        engine.dispose()
-
-
-class Cli:
-    """Runs `tracker --db URL ...` in-process and returns the result."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, input: str | None = None):
-        return self.runner.invoke(app, ["--db", self.url, *args], input=input)
-
-    def ok(self, *args: str) -> str:
-        result = self(*args)
-        assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
-        return result.stdout
 
 
 @pytest.fixture
@@ -180,15 +125,6 @@ def initialised_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the one file
     connection.close()
     return path
-
-
-def copy_database(template: Path, target: Path) -> str:
-    """A copy of an initialised SQLite file (with its mode), and its URL."""
-    import shutil
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(template, target)
-    return f"sqlite:///{target}"
 
 
 @pytest.fixture(scope="session")

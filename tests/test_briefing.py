@@ -24,8 +24,7 @@ from typing import Any
 import pytest
 import yaml
 from browser import AXE_RUN, IN_CI, axe_source, chromium
-
-Cli = Any  # tests/conftest.py's runner
+from support import Cli, record
 
 ROOT = Path(__file__).resolve().parent
 AS_OF = "2026-06-01"
@@ -48,15 +47,9 @@ EVENTS: list[tuple[str, ...]] = [
 ]
 
 
-def _record(cli: Cli) -> Cli:
-    for event in EVENTS:
-        cli.ok("progress", *event)
-    return cli
-
-
 @pytest.fixture
 def briefed(cli_sqlite: Cli) -> Cli:
-    return _record(cli_sqlite)
+    return record(cli_sqlite, EVENTS)
 
 
 def _tool(name: str, package: str) -> str:

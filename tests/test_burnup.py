@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from bulk import NewEvent, append_events
-from conftest import Cli, tamper
 from histories import DECLARED, TODAY, day, declaration, histories, items, record
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
+from support import Cli, tamper
 
 from tracker import burnup
 from tracker.db import run_in_transaction, session_scope

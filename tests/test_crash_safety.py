@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Cli, _pg_schema_url
 from generated import PREFIX, SOURCE_CLAUSES, write_fixture
 from sqlalchemy import create_engine, inspect, text
+from support import Cli, pg_schema_url
 
 from tracker.db import dispose_engines, session_scope
 from tracker.progress import EvidenceSpec, record_progress
@@ -452,7 +452,7 @@ def pg_schemas(pg_database: str) -> Iterator[Callable[[], str]]:
     made = []
 
     def new() -> str:
-        gen = _pg_schema_url(pg_database)
+        gen = pg_schema_url(pg_database)
         made.append(gen)
         return next(gen)
 

@@ -264,7 +264,7 @@ TAMPERED = {
 def test_import_refuses_what_it_cannot_vouch_for(
     exported: dict[str, Any], empty_url: str, tmp_path: Path, case: str
 ) -> None:
-    from conftest import Cli
+    from support import Cli
 
     change, needle = TAMPERED[case]
     path = tmp_path / "tampered.json"
@@ -278,7 +278,7 @@ def test_import_refuses_what_it_cannot_vouch_for(
 def test_allow_unverified_imports_and_flags(
     exported: dict[str, Any], empty_url: str, tmp_path: Path
 ) -> None:
-    from conftest import Cli
+    from support import Cli
 
     path = tmp_path / "tampered.json"
     path.write_text(json.dumps(_cell(exported, "status_events", 0, "note", "edited")))
@@ -294,7 +294,7 @@ def test_allow_unverified_imports_and_flags(
 def test_an_untampered_export_imports_and_verifies(
     exported: dict[str, Any], empty_url: str, tmp_path: Path
 ) -> None:
-    from conftest import Cli
+    from support import Cli
 
     path = tmp_path / "good.json"
     path.write_text(json.dumps(exported, ensure_ascii=False, indent=1))
@@ -318,7 +318,7 @@ def test_import_reads_hostile_shapes_in_linear_time(
     """200 KB of `[` (once 24 GB and an OOM kill) and a 128 MB string (once 232 s) are refused
     by the pre-scan, before a parser builds anything. (No timed assertion: a regression shows
     as a test that takes minutes or is killed for memory.)"""
-    from conftest import Cli
+    from support import Cli
 
     path = tmp_path / "hostile.json"
     with path.open("w", encoding="utf-8") as out:
@@ -356,7 +356,7 @@ def test_shape_scan_handles_escapes_across_chunks(tmp_path: Path) -> None:
 
 
 def test_import_of_a_fifo_or_device_is_refused(empty_url: str, tmp_path: Path) -> None:
-    from conftest import Cli
+    from support import Cli
 
     fifo = tmp_path / "export.json"
     os.mkfifo(fifo)

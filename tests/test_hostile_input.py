@@ -145,8 +145,16 @@ def test_a_single_valued_option_given_twice_is_a_usage_error(cli, args: list[str
 
 
 def test_repeatable_options_still_repeat(cli) -> None:
-    cli.ok("list", "--all", "-s", "in_progress", "-s", "stalled")
-    cli.ok("progress", "CYB-01", "-s", "in_progress", "-e", "a", "-e", "b")
+    """Every value of a repeatable option counts, not only the last."""
+    cli.ok("progress", "CYB-02", "-s", "stalled", "--on", "2026-03-01")
+    cli.ok("progress", "CYB-01", "-s", "in_progress", "-e", "a", "-e", "b", "--on", "2026-03-02")
+    listed = json.loads(cli.ok("list", "--all", "-s", "in_progress", "-s", "stalled", "-f", "json"))
+    assert {(row["code"], row["status"]) for row in listed} == {
+        ("CYB-01", "in_progress"),
+        ("CYB-02", "stalled"),
+    }
+    event = json.loads(cli.ok("show", "CYB-01", "-f", "json"))["events"][-1]
+    assert event["evidence"] == ["a", "b"]
 
 
 # --- the database: revisions, URLs, folders, passwords ---------------------------------------

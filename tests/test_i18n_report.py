@@ -21,10 +21,9 @@ import pytest
 from browser import AXE_RUN, IN_CI, axe_source, chromium
 from hostile_helpers import HOSTILE_NOTE, UNSAFE
 from rich.cells import cell_len
+from support import Cli, record
 
 from tracker.cli.table import display_width
-
-Cli = Any  # tests/conftest.py's runner
 
 AS_OF = "2026-06-01"
 EVENTS: list[tuple[str, ...]] = [
@@ -36,9 +35,7 @@ EVENTS: list[tuple[str, ...]] = [
 
 @pytest.fixture
 def recorded(cli_sqlite: Cli) -> Cli:
-    for event in EVENTS:
-        cli_sqlite.ok("progress", *event)
-    return cli_sqlite
+    return record(cli_sqlite, EVENTS)
 
 
 def _title_ja(cli: Cli, code: str) -> str:

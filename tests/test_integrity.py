@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import tamper as _sql
+from support import record
+from support import tamper as _sql
 
 
 def _ids(cli, code: str) -> list[int]:
@@ -15,14 +16,15 @@ def _ids(cli, code: str) -> list[int]:
 @pytest.fixture
 def history(cli):
     """Three events on CYB-01, two on CYB-02."""
-    cli.ok("progress", "CYB-01", "-s", "in_progress", "--on", "2026-03-01", "-m", "one",
-           "-e", "https://a.example/1", "--evidence-kind", "news_report",
-           "--evidence-title", "Talks open", "--evidence-date", "2026-03-01")  # fmt: skip
-    cli.ok("progress", "CYB-01", "-s", "in_progress", "--on", "2026-04-01", "-m", "two")
-    cli.ok("progress", "CYB-01", "-s", "achieved", "--on", "2026-05-01", "-m", "three")
-    cli.ok("progress", "CYB-02", "-s", "in_progress", "--on", "2026-03-01")
-    cli.ok("progress", "CYB-02", "-s", "stalled", "--on", "2026-06-01")
-    return cli
+    return record(cli, [
+        ("CYB-01", "-s", "in_progress", "--on", "2026-03-01", "-m", "one",
+         "-e", "https://a.example/1", "--evidence-kind", "news_report",
+         "--evidence-title", "Talks open", "--evidence-date", "2026-03-01"),
+        ("CYB-01", "-s", "in_progress", "--on", "2026-04-01", "-m", "two"),
+        ("CYB-01", "-s", "achieved", "--on", "2026-05-01", "-m", "three"),
+        ("CYB-02", "-s", "in_progress", "--on", "2026-03-01"),
+        ("CYB-02", "-s", "stalled", "--on", "2026-06-01"),
+    ])  # fmt: skip
 
 
 def _verify_fails(cli, *needles: str) -> str:

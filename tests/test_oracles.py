@@ -14,7 +14,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import Cli
+from support import Cli, record
 
 # --- the rules, as a reader of the method section would apply them by hand --------------------
 
@@ -42,8 +42,8 @@ HISTORY = [
 
 
 def _record(cli: Cli) -> None:
-    for code, status, on, extra in HISTORY:
-        cli.ok("progress", code, "-s", status, "--on", on, "-m", f"{code} {status}", *extra)
+    record(cli, [(code, "-s", status, "--on", on, "-m", f"{code} {status}", *extra)
+                 for code, status, on, extra in HISTORY])  # fmt: skip
     # CYB-04's whole-item "achieved" was a misreading: corrected to stalled (same date).
     event = next(
         e["id"]

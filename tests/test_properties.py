@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Cli
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
+from support import Cli
 
 from tracker.errors import TrackerError
 from tracker.loading import CODE_PATTERN, read_fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import Cli
 from sqlalchemy import create_engine, text
+from support import Cli
 
 from tracker import chain, paths, schema
 

@@ -26,13 +26,11 @@ from typing import Any
 import pytest
 import yaml
 from rich.cells import cell_len
+from support import IN_CI, Cli, record
 
 from tracker.reports.as_markdown import esc
 from tracker.reports.presentation import PROGRESS_ORDER, pct, score_text
 from tracker.statuses import KINDS, STATUSES
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-Cli = Any  # tests/conftest.py's runner: cli(...) and cli.ok(...)
 
 AS_OF = "2026-11-01"
 SINCE = "2026-05-01"
@@ -125,9 +123,7 @@ def _record(cli: Cli, tmp_path: Path) -> Cli:
     spec = folder / "hostile-test.yaml"
     spec.write_text(yaml.safe_dump(HOSTILE, sort_keys=False, allow_unicode=True), "utf-8")
     cli.ok("load", str(spec))
-    for event in EVENTS:
-        cli.ok("progress", *event)
-    return cli
+    return record(cli, EVENTS)
 
 
 @pytest.fixture

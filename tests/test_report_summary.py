@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import create_engine, func, select
+from support import Cli, record
 
 from tracker.cli.report import EVERY_ROW
 from tracker.db import session_scope
@@ -27,8 +28,6 @@ from tracker.models import commitments_table, events_table
 from tracker.reports import as_terminal
 from tracker.reports.build import ReportSpec, build
 from tracker.reports.model import Report
-
-Cli = Any  # tests/conftest.py's runner: cli(...) and cli.ok(...)
 
 AS_OF = dt.date(2026, 11, 1)
 ROWS = 2
@@ -147,8 +146,10 @@ def history(cli: Cli, tmp_path: Path) -> Cli:
     spec = tmp_path / "summary-test.yaml"
     spec.write_text(yaml.safe_dump(SPEC, sort_keys=False), encoding="utf-8")
     cli.ok("load", str(spec))
-    for code, status, *rest in EVENTS:
-        cli.ok("progress", code, "-s", status, "-m", f"{code} {status}", *rest)
+    record(
+        cli,
+        [(code, "-s", status, "-m", f"{code} {status}", *rest) for code, status, *rest in EVENTS],
+    )
     # Corrections: SUM-05's achievement was only partial; Aland's SUM-06 was only under way.
     for code, status in (("SUM-05", "partially_achieved"), ("SUM-06", "in_progress")):
         wrong = _latest_event(cli.url, code)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, tamper
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
+from support import Cli, record, tamper
 
 from tracker import anchor, chain, triggers
 from tracker.db import HEAD_REVISION
@@ -71,26 +71,29 @@ def history(cli: Cli) -> Cli:
 @pytest.fixture
 def pg_history(pg_database: str) -> Iterator[Cli]:
     """The same history, on PostgreSQL only: for what only PostgreSQL has."""
-    from conftest import _pg_schema_url
+    from support import pg_schema_url
 
-    for url in _pg_schema_url(pg_database):
+    for url in pg_schema_url(pg_database):
         cli = Cli(url)
         cli.ok("init")
         yield _populate(cli)
 
 
+# Three events on CYB-01 (one with dated evidence, one per party), two on CYB-02.
+EVENTS = [
+    ("CYB-01", "-s", "in_progress", "--on", "2026-03-01", "-m", "one",
+     "-e", "https://a.example/1", "--evidence-kind", "news_report",
+     "--evidence-title", "Talks open", "--evidence-date", "2026-03-01", "-e", "a document"),
+    ("CYB-01", "-s", "stalled", "--on", "2026-04-01", "-m", "two", "--party", "UK",
+     "--by", "k.tanaka"),
+    ("CYB-01", "-s", "achieved", "--on", "2026-05-01", "-m", "three"),
+    ("CYB-02", "-s", "in_progress", "--on", "2026-03-01"),
+    ("CYB-02", "-s", "stalled", "--on", "2026-06-01"),
+]  # fmt: skip
+
+
 def _populate(cli: Cli) -> Cli:
-    """Three events on CYB-01 (one with dated evidence, one per party), two on CYB-02."""
-    cli.ok("progress", "CYB-01", "-s", "in_progress", "--on", "2026-03-01", "-m", "one",
-           "-e", "https://a.example/1", "--evidence-kind", "news_report",
-           "--evidence-title", "Talks open", "--evidence-date", "2026-03-01",
-           "-e", "a document")  # fmt: skip
-    cli.ok("progress", "CYB-01", "-s", "stalled", "--on", "2026-04-01", "-m", "two",
-           "--party", "UK", "--by", "k.tanaka")  # fmt: skip
-    cli.ok("progress", "CYB-01", "-s", "achieved", "--on", "2026-05-01", "-m", "three")
-    cli.ok("progress", "CYB-02", "-s", "in_progress", "--on", "2026-03-01")
-    cli.ok("progress", "CYB-02", "-s", "stalled", "--on", "2026-06-01")
-    return cli
+    return record(cli, EVENTS)
 
 
 def _ids(cli: Cli, code: str) -> list[int]:

@@ -14,12 +14,12 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from conftest import Cli
 from histories import DECLARED, ITEM_PARTIES, TODAY, day, declaration, histories, items, record
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from support import Cli
 
 from tracker import timeline
 from tracker.commitments import ListFilter, list_commitments

@@ -23,11 +23,11 @@ def populated(cli_sqlite):
 
 
 def test_sqlite_to_postgres_and_back_is_byte_identical(populated, tmp_path: Path, request) -> None:
-    from conftest import Cli, _pg_schema_url
+    from support import Cli, pg_schema_url
 
     first = tmp_path / "first.json"
     populated.ok("export", "--output", str(first))
-    pg_gen = _pg_schema_url(request.getfixturevalue("pg_database"))
+    pg_gen = pg_schema_url(request.getfixturevalue("pg_database"))
     pg = Cli(next(pg_gen))
     try:
         out = pg.ok("import", str(first))
@@ -88,7 +88,7 @@ def test_import_refuses_a_database_with_data(populated, tmp_path: Path) -> None:
      ('{"format": "tracker-export", "schema": 9}', "export schema 9")],
 )  # fmt: skip
 def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, needle) -> None:
-    from conftest import Cli
+    from support import Cli
 
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="utf-8")
@@ -114,7 +114,7 @@ def test_exports_of_a_revision_with_the_same_columns_import(
     """0007 added triggers (and a table older exports lack), 0008 a derived column and 0009 a
     derived table that no export carries (the import computes them): an export made at 0006,
     0007 or 0008 restores as is; one from before 0006's columns does not."""
-    from conftest import Cli
+    from support import Cli
 
     path = tmp_path / "e.json"
     populated.ok("export", "--output", str(path))
@@ -138,8 +138,8 @@ def test_an_export_cut_short_imports_nothing(populated, empty_url: str, tmp_path
     """The import reads the file as it inserts (a table at a time): a file that ends part-way
     through its rows is found out after some rows went in, and the transaction takes them back,
     on each engine; a new SQLite file is removed."""
-    from conftest import Cli
     from sqlalchemy import create_engine, inspect, text
+    from support import Cli
 
     path = tmp_path / "e.json"
     populated.ok("export", "--output", str(path))
@@ -167,7 +167,7 @@ def test_an_export_cut_short_imports_nothing(populated, empty_url: str, tmp_path
 
 
 def test_an_export_with_a_bad_date_is_a_one_line_error(populated, tmp_path: Path) -> None:
-    from conftest import Cli
+    from support import Cli
 
     path = tmp_path / "e.json"
     populated.ok("export", "--output", str(path))

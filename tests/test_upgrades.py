@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Cli
 from sqlalchemy import create_engine, text
+from support import Cli
 
 from tracker import chain, db
 
