@@ -106,6 +106,7 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
         ("0007_append_only", True),
         ("0008_content_hash", True),
         ("0005_provenance", False),
+        ("0002_event_party", False),
     ],
 )
 def test_exports_of_a_revision_with_the_same_columns_import(
@@ -113,7 +114,9 @@ def test_exports_of_a_revision_with_the_same_columns_import(
 ) -> None:
     """0007 added triggers (and a table older exports lack), 0008 a derived column and 0009 a
     derived table that no export carries (the import computes them): an export made at 0006,
-    0007 or 0008 restores as is; one from before 0006's columns does not."""
+    0007 or 0008 restores as is. One labelled 0005 is restored at 0005 (tests/test_upgrades.py),
+    so the head's columns in it are refused; one from before exports existed (0003) is not
+    read at all."""
     from support import Cli
 
     path = tmp_path / "e.json"
@@ -130,8 +133,11 @@ def test_exports_of_a_revision_with_the_same_columns_import(
         target.ok("export", "--output", str(again))
         assert json.loads(again.read_text(encoding="utf-8"))["tables"] == data["tables"]
     else:
-        assert result.exit_code == 1
-        assert f"exported at revision '{revision}'" in result.stderr
+        assert result.exit_code == 1 and result.stderr.count("\n") == 1
+        if revision == "0005_provenance":
+            assert "table declarations has columns" in result.stderr
+        else:
+            assert f"exported at revision '{revision}'" in result.stderr
 
 
 def test_an_export_cut_short_imports_nothing(populated, empty_url: str, tmp_path: Path) -> None:

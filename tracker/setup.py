@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tracker import schema
 from tracker.config import sqlite_path
-from tracker.db import dispose_engines, ensure_sqlite_file
+from tracker.db import dispose_engines, ensure_sqlite_file, stored_revision
+from tracker.errors import TrackerError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,15 +34,30 @@ def remove_sqlite_files(url: str) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def migrate_and_fill(url: str, fill: Callable[[Session], T]) -> tuple[T, bool]:
-    """Create the SQLite file if there is none, migrate to head and run `fill`, in one
-    transaction; returns what `fill` returned and whether the file was created."""
+def migrate_and_fill(
+    url: str, fill: Callable[[Session], T], revision: str = "head"
+) -> tuple[T, bool]:
+    """Create the SQLite file if there is none, migrate to `revision` (head, or an earlier one
+    for a fill that upgrades after it: an old export) and run `fill`, in one transaction;
+    returns what `fill` returned and whether the file was created."""
     from sqlalchemy.orm import Session
+
+    from tracker.db import REVISIONS
 
     created = ensure_sqlite_file(url)
     try:
         with schema.migrating(url) as connection:
-            schema.upgrade(connection, url)
+            stored = stored_revision(connection)
+            if (
+                revision in REVISIONS
+                and stored in REVISIONS
+                and REVISIONS.index(stored) > REVISIONS.index(revision)
+            ):
+                raise TrackerError(
+                    f"the database is at {stored}, past {revision}: data of {revision} is "
+                    "restored into a new database, then upgraded"
+                )
+            schema.upgrade(connection, url, revision)
             with Session(bind=connection) as session:
                 result = fill(session)
                 session.flush()

@@ -39,6 +39,10 @@ SCHEMA_VERSION = 1
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
 # 0008 a derived column and 0009 a derived table, which no export carries (see _columns).
 SAME_DATA = ("0006_japanese", "0007_append_only", "0008_content_hash", "0009_status_days")
+# Earlier revisions that exports were written at (export came with 0003): such an export is
+# restored at its own revision, with the columns it has, then upgraded to head in the same
+# transaction, as the database it came from would have been.
+EARLIER = ("0003_chain", "0004_party_index", "0005_provenance")
 BATCH = 2000
 # An export is a few levels deep (document, tables, a table, its rows, a row, a list in a cell):
 # anything deeper is not one, and is refused before a parser builds it.
@@ -211,6 +215,8 @@ class Export:
 
     path: Path
     heads_digest: str
+    # The schema revision it was written at: the head's data (SAME_DATA) or EARLIER.
+    revision: str = HEAD_REVISION
 
 
 def check_shape(path: Path) -> None:
@@ -305,17 +311,18 @@ def read_export(path: Path) -> Export:
     if schema != SCHEMA_VERSION:
         raise TrackerError(f"{path}: export schema {schema!r}; this tracker reads {SCHEMA_VERSION}")
     revision = _first(path, "revision")
-    if revision not in SAME_DATA:
+    if revision not in SAME_DATA + EARLIER:
         raise TrackerError(
             f"{path}: exported at revision {revision!r}; this tracker is at "
-            f"{HEAD_REVISION} (export and import with the same version)"
+            f"{HEAD_REVISION} and reads exports from {EARLIER[0]} on (import it with the "
+            "version that wrote it, or a newer one that knows its revision)"
         )
     digest = _first(path, "heads_digest")
     if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise TrackerError(
             f"{path}: no heads_digest (a SHA-256 in hex): the history cannot be checked"
         )
-    return Export(path=path, heads_digest=digest)
+    return Export(path=path, heads_digest=digest, revision=revision)
 
 
 def import_export(
@@ -330,22 +337,31 @@ def import_export(
     nothing: an error part-way (a file cut short) leaves no rows behind.
     """
     source = export.path
+    earlier = export.revision in EARLIER
+    present = _present_columns(session) if earlier else None
     for table in _tables():
-        if session.scalar(select(func.count()).select_from(table)):
+        if (present is None or table.name in present) and session.scalar(
+            select(func.count()).select_from(table)
+        ):
             raise TrackerError(
                 f"the database is not empty (table {table.name} has rows); "
                 "import needs a new database"
             )
     counts: dict[str, int] = {}
-    for table in _tables():
-        columns = _first(source, f"tables.{table.name}.columns")
+    for model in _tables():
+        columns = _first(source, f"tables.{model.name}.columns")
+        if columns is None and present is not None and model.name not in present:
+            continue  # a table its revision does not have
         if columns is None:
-            raise TrackerError(f"{source}: not a complete tracker export (no table {table.name})")
-        expected = [c.name for c in _columns(table)]
+            raise TrackerError(f"{source}: not a complete tracker export (no table {model.name})")
+        expected = [c.name for c in _columns(model)]
+        if present is not None:  # the columns the table had at the export's revision
+            expected = [name for name in expected if name in present.get(model.name, ())]
         if columns != expected:
             raise TrackerError(
-                f"{source}: table {table.name} has columns {_shown(columns)}, expected {expected}"
+                f"{source}: table {model.name} has columns {_shown(columns)}, expected {expected}"
             )
+        table = model if present is None else _as_at(model, columns)
         decoders = _decoder(table)
         checks = _column_checks(table)
         counts[table.name] = 0
@@ -396,9 +412,34 @@ def import_export(
             raise TrackerError(
                 f"{source}: table {broken[0]}, row {broken[1]}: refers to a missing {broken[2]} row"
             )
+    if earlier:
+        from tracker import schema
+
+        session.flush()
+        connection = session.connection()
+        schema.upgrade(connection, str(connection.engine.url.render_as_string(False)))
     store_content_hashes(session.connection())
     burnup.rebuild(session.connection())
     return ImportResult(counts, _verified(session, export, allow_unverified))
+
+
+def _present_columns(session: Session) -> dict[str, set[str]]:
+    """The tables and columns of the database as it is (at an earlier revision)."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(session.connection())
+    return {
+        name: {c["name"] for c in inspector.get_columns(name)}
+        for name in inspector.get_table_names()
+    }
+
+
+def _as_at(model: Table, columns: list[str]) -> Table:
+    """The head's table with only `columns` (those it had at an earlier revision), typed as
+    the head types them, for inserting rows into the table as it was then."""
+    from sqlalchemy import MetaData
+
+    return Table(model.name, MetaData(), *(model.c[name]._copy() for name in columns))
 
 
 @dataclass(frozen=True)
@@ -420,14 +461,15 @@ def restore(url: str, export: Export, *, allow_unverified: bool = False) -> Impo
     def fill(session: Session) -> ImportResult:
         return import_export(session, export, allow_unverified=allow_unverified)
 
+    revision = export.revision if export.revision in EARLIER else "head"
     target = sqlite_path(url)
     if target is None or target.exists():
-        return migrate_and_fill(url, fill)[0]
-    return _into_new_sqlite_file(url, target, fill)
+        return migrate_and_fill(url, fill, revision)[0]
+    return _into_new_sqlite_file(url, target, fill, revision)
 
 
 def _into_new_sqlite_file(
-    url: str, target: Path, fill: Callable[[Session], ImportResult]
+    url: str, target: Path, fill: Callable[[Session], ImportResult], revision: str = "head"
 ) -> ImportResult:
     """Fill a temporary file beside `target`, then move it into place: killed at any moment,
     this leaves no file at `target` (at worst a hidden temporary one)."""
@@ -442,7 +484,7 @@ def _into_new_sqlite_file(
     if not ensure_sqlite_file(temporary_url):
         raise TrackerError(f"cannot create a temporary database beside {target}")
     try:
-        result, _ = migrate_and_fill(temporary_url, fill)
+        result, _ = migrate_and_fill(temporary_url, fill, revision)
         dispose_engines()  # closes the connections: SQLite folds its WAL into the file
         wal = Path(f"{temporary}-wal")
         if wal.exists() and wal.stat().st_size:
