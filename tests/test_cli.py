@@ -323,7 +323,7 @@ def _probe(work: Callable[[Session], object]) -> typer.Typer:
     """The tracker app's edge (its group, --db) around one command running `work` in a session:
     what a database failure, or a bug, in any command meets."""
     from tracker.cli import TrackerGroup, main_callback
-    from tracker.cli.options import session
+    from tracker.cli.running import session
 
     probe = typer.Typer(cls=TrackerGroup)
     probe.callback()(main_callback)

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ijson
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tracker import chain
 from tracker.errors import FieldError, TrackerError
-from tracker.models import commitments_table, declarations_table, pillars_table
+from tracker.models import commitments_table, declarations_table, events_table, pillars_table
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -185,8 +186,6 @@ def read(value: str) -> Saved:
 
 
 def _items(path: Path, prefix: str) -> Iterator[Any]:
-    import ijson
-
     try:
         with path.open("rb") as handle:
             yield from ijson.items(handle, prefix, use_float=True)
@@ -410,7 +409,6 @@ def _as_exported(value: Any) -> Any:
 def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> list[Change]:
     """For each chain rewritten since an export, name its first event that differs from the
     export's copy, and the fields that differ. Reads only those items' events."""
-    from tracker.models import events_table
 
     rewritten = {c.code for c in changes if c.rewritten}
     if not rewritten:

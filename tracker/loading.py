@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tracker import anchor
+from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
+from tracker.fixture_input import load_yaml, read_bounded, read_source
 from tracker.models import Commitment, Declaration, Pillar, commitments_table
 from tracker.statuses import FORMER_KINDS, Kind
 
@@ -278,9 +281,6 @@ def _describe_error(path: Path, raw: Any, error: Any) -> str:
 
 def read_fixture(path: Path) -> Fixture:
     """Parse and validate a fixture file and check its quotes; raise TrackerError with one line."""
-    import yaml
-
-    from tracker.fixture_input import load_yaml, read_bounded, read_source
 
     # A regular file of bounded size: `tracker load /dev/zero` or a FIFO is refused, not read.
     text = read_bounded(path, MAX_FIXTURE_BYTES, f"cannot read fixture {path}", nul=True)
@@ -403,7 +403,6 @@ def _assign(obj: object, values: dict[str, Any]) -> list[str]:
 
 def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     """Bring the database in line with the fixture. Never deletes; never touches events."""
-    from tracker.concurrency import lock_for_load
 
     lock_for_load(session)
     spec = fixture.spec

@@ -14,18 +14,33 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tracker.db import make_engine, stored_revision
-from tracker.errors import SchemaError
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from tracker.concurrency import lock_for_migration
+from tracker.db import (
+    REVISIONS,
+    check_revision,
+    connection_error,
+    describe,
+    make_engine,
+    require_existing,
+    stored_revision,
+)
+from tracker.errors import SchemaError, TrackerError
 from tracker.paths import migrations_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
-    from sqlalchemy.engine import Connection
 
 
 def alembic_config(url: str, connection: Connection | None = None) -> Config:
-    from alembic.config import Config
-
     # Alembic binds its default stdout when first imported; name the current one explicitly.
     config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(migrations_dir()))
@@ -38,10 +53,6 @@ def alembic_config(url: str, connection: Connection | None = None) -> Config:
 @contextmanager
 def migrating(url: str) -> Iterator[Connection]:
     """One transaction with the schema open for changes."""
-    from sqlalchemy.exc import OperationalError
-
-    from tracker.concurrency import lock_for_migration
-    from tracker.db import connection_error
 
     engine = make_engine(url, write=True, foreign_keys=False)
     try:
@@ -56,10 +67,6 @@ def migrating(url: str) -> Iterator[Connection]:
 def _revisions_checked(connection: Connection, url: str, target: str) -> Iterator[None]:
     """Alembic's errors about revisions, as one line: the database's own revision unknown to
     this tracker (made by a newer one), or a target revision that does not exist."""
-    from alembic.script.revision import RevisionError
-    from alembic.util.exc import CommandError
-
-    from tracker.db import REVISIONS, check_revision, describe
 
     stored = stored_revision(connection)
     if stored is not None and stored not in REVISIONS:
@@ -74,15 +81,11 @@ def _revisions_checked(connection: Connection, url: str, target: str) -> Iterato
 
 
 def upgrade(connection: Connection, url: str, revision: str = "head") -> None:
-    from alembic import command
-
     with _revisions_checked(connection, url, revision):
         command.upgrade(alembic_config(url, connection), revision)
 
 
 def downgrade(connection: Connection, url: str, revision: str) -> None:
-    from alembic import command
-
     with _revisions_checked(connection, url, revision):
         command.downgrade(alembic_config(url, connection), revision)
 
@@ -96,7 +99,6 @@ class RevisionInfo:
 
 def history(url: str, current: str | None) -> list[RevisionInfo]:
     """Every revision, oldest first, marked applied up to the database's current one."""
-    from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config(url))
     ordered = list(reversed(list(script.walk_revisions())))
@@ -110,10 +112,6 @@ def history(url: str, current: str | None) -> list[RevisionInfo]:
 
 
 def current_revision(url: str) -> str | None:
-    from sqlalchemy.exc import OperationalError
-
-    from tracker.db import connection_error, require_existing
-
     require_existing(url)
     try:
         with make_engine(url).connect() as connection:
@@ -125,8 +123,6 @@ def current_revision(url: str) -> str | None:
 def resolve_downgrade(current: str | None, target: str) -> str | None:
     """The revision a downgrade to `target` ends at: a revision name, `base` (None), or `-N`
     (N revisions back from `current`). Refuses anything that is not older than `current`."""
-    from tracker.db import REVISIONS
-    from tracker.errors import TrackerError
 
     if current is None:
         raise TrackerError("the database is not initialised: nothing to downgrade")
@@ -157,9 +153,6 @@ def resolve_downgrade(current: str | None, target: str) -> str | None:
 def downgrade_losses(connection: Connection, current: str, target: str | None) -> list[str]:
     """What a downgrade from `current` to `target` (None: base) would drop, in words; empty when
     it drops no data. Each migration's downgrade runs from the newest down."""
-    from sqlalchemy import text
-
-    from tracker.db import REVISIONS
 
     def count(sql: str) -> int:
         return int(connection.execute(text(sql)).scalar_one())

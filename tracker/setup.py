@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tracker import schema
+from sqlalchemy.orm import Session
+
+from tracker import loading, schema
 from tracker.config import sqlite_path
-from tracker.db import dispose_engines, ensure_sqlite_file, stored_revision
+from tracker.db import REVISIONS, dispose_engines, ensure_sqlite_file, stored_revision
 from tracker.errors import TrackerError
+from tracker.loading import LoadResult
+from tracker.paths import bundled_fixture
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from tracker.loading import LoadResult
 
 T = TypeVar("T")
 
@@ -40,9 +43,6 @@ def migrate_and_fill(
     """Create the SQLite file if there is none, migrate to `revision` (head, or an earlier one
     for a fill that upgrades after it: an old export) and run `fill`, in one transaction;
     returns what `fill` returned and whether the file was created."""
-    from sqlalchemy.orm import Session
-
-    from tracker.db import REVISIONS
 
     created = ensure_sqlite_file(url)
     try:
@@ -78,10 +78,8 @@ class Initialised:
 def initialise(url: str, fixture: Path | None = None) -> Initialised:
     """Create the database (or upgrade it to head) and load a declaration fixture into it
     (the bundled declaration by default). Safe to run again: nothing is duplicated."""
-    from tracker.loading import read_fixture, sync_fixture
-    from tracker.paths import bundled_fixture
 
     # Read first: a fixture that does not parse creates nothing.
-    declaration = read_fixture(fixture or bundled_fixture())
-    loaded, created = migrate_and_fill(url, lambda s: sync_fixture(s, declaration))
+    declaration = loading.read_fixture(fixture or bundled_fixture())
+    loaded, created = migrate_and_fill(url, lambda s: loading.sync_fixture(s, declaration))
     return Initialised(created=created, loaded=loaded)

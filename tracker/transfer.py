@@ -14,23 +14,43 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import secrets
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, func, insert, select, text
+import ijson
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import burnup
+from tracker import burnup, schema
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import heads_digest
-from tracker.db import HEAD_REVISION
+from tracker.config import sqlite_path
+from tracker.db import HEAD_REVISION, dispose_engines, ensure_sqlite_file
 from tracker.errors import FieldError, TrackerError
 from tracker.models import Base, Commitment, UTCDateTime
 from tracker.progress import MAX_TEXT
+from tracker.setup import migrate_and_fill, remove_sqlite_files
+from tracker.verify import verify
 
 FORMAT = "tracker-export"
 SCHEMA_VERSION = 1
@@ -275,7 +295,6 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 def _items(path: Path, prefix: str) -> Generator[Any]:
     """The values at `prefix` in the file (ijson's dotted path), parsed one at a time."""
-    import ijson
 
     try:
         with path.open("rb") as handle:
@@ -413,8 +432,6 @@ def import_export(
                 f"{source}: table {broken[0]}, row {broken[1]}: refers to a missing {broken[2]} row"
             )
     if earlier:
-        from tracker import schema
-
         session.flush()
         connection = session.connection()
         schema.upgrade(connection, str(connection.engine.url.render_as_string(False)))
@@ -425,7 +442,6 @@ def import_export(
 
 def _present_columns(session: Session) -> dict[str, set[str]]:
     """The tables and columns of the database as it is (at an earlier revision)."""
-    from sqlalchemy import inspect
 
     inspector = inspect(session.connection())
     return {
@@ -437,7 +453,6 @@ def _present_columns(session: Session) -> dict[str, set[str]]:
 def _as_at(model: Table, columns: list[str]) -> Table:
     """The head's table with only `columns` (those it had at an earlier revision), typed as
     the head types them, for inserting rows into the table as it was then."""
-    from sqlalchemy import MetaData
 
     return Table(model.name, MetaData(), *(model.c[name]._copy() for name in columns))
 
@@ -455,8 +470,6 @@ def restore(url: str, export: Export, *, allow_unverified: bool = False) -> Impo
     A new SQLite file is built under a temporary name beside it and moved into place at the end,
     so an import that fails or is killed leaves no file.
     """
-    from tracker.config import sqlite_path
-    from tracker.setup import migrate_and_fill
 
     def fill(session: Session) -> ImportResult:
         return import_export(session, export, allow_unverified=allow_unverified)
@@ -473,11 +486,6 @@ def _into_new_sqlite_file(
 ) -> ImportResult:
     """Fill a temporary file beside `target`, then move it into place: killed at any moment,
     this leaves no file at `target` (at worst a hidden temporary one)."""
-    import os
-    import secrets
-
-    from tracker.db import dispose_engines, ensure_sqlite_file
-    from tracker.setup import migrate_and_fill, remove_sqlite_files
 
     temporary = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
     temporary_url = url.replace(str(target), str(temporary), 1)
@@ -513,7 +521,6 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]], source: 
 
 def _verified(session: Session, export: Export, allow_unverified: bool) -> list[str]:
     """Every chain and the heads digest checked, as `tracker verify` checks them."""
-    from tracker.verify import verify
 
     result = verify(session)
     problems = [f"{f.code}: {f.message}" for f in result.findings]

@@ -17,6 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import text
+
+from tracker.errors import TrackerError
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
@@ -54,7 +58,6 @@ def _sqlite_trigger(table: str, operation: str) -> str:
 
 def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
     """Create the guards of `tables` (idempotent: an existing one is replaced)."""
-    from sqlalchemy import text
 
     if connection.dialect.name == "postgresql":
         connection.execute(
@@ -84,7 +87,6 @@ def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
 
 def remove(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
     """Drop the guards of `tables` (those that exist)."""
-    from sqlalchemy import text
 
     postgres = connection.dialect.name == "postgresql"
     for trigger in expected(connection.dialect.name):
@@ -98,7 +100,6 @@ def remove(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
 def missing(connection: Connection) -> list[Trigger]:
     """The guards that are not there, disabled, or not what `install` made (a trigger of the
     same name that does nothing is no guard)."""
-    from sqlalchemy import text
 
     dialect = connection.dialect.name
     present: set[tuple[str, str]] = set()
@@ -131,9 +132,6 @@ def missing(connection: Connection) -> list[Trigger]:
 
 def grants(connection: Connection, role: str) -> list[str]:
     """GRANT statements for a PostgreSQL role that records progress and reads, and no more."""
-    from sqlalchemy import text
-
-    from tracker.errors import TrackerError
 
     if connection.dialect.name != "postgresql":
         raise TrackerError(

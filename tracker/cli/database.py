@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.options import database_url
+from tracker.cli.running import database_url
 from tracker.errors import TrackerError
 
 app = typer.Typer(

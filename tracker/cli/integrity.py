@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.options import session
+from tracker.cli.running import session
 
 app = typer.Typer()
 

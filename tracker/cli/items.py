@@ -30,13 +30,12 @@ from tracker.cli.options import (
     complete_party,
     complete_status,
     evidence_specs,
-    held_output,
     parse_date,
     parse_kinds,
     parse_statuses,
-    session,
-    transact,
 )
+from tracker.cli.output import held_output
+from tracker.cli.running import session, transact
 from tracker.i18n import DEFAULT, Language
 from tracker.i18n import resolve as resolve_language
 from tracker.statuses import LABELS, parse_status

@@ -1,4 +1,5 @@
-"""What the commands share: option aliases, date parsing, the session for this invocation.
+"""What the commands take: option aliases, completion, and parsing dates, statuses and
+evidence (the session is tracker.cli.running's, output tracker.cli.output's).
 
 Only Typer and the standard library are imported here, so `tracker --help` and shell completion
 stay fast; commands import the database layer inside their bodies.
@@ -6,17 +7,10 @@ stay fast; commands import the database layer inside their bodies.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -26,8 +20,6 @@ from tracker.statuses import KINDS, STATUSES, Kind, Status, parse_kind, parse_st
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from tracker.progress import EvidenceSpec
 
 
@@ -270,106 +262,3 @@ def parse_kinds(values: list[str] | None) -> list[Kind]:
         return [parse_kind(v) for v in values or []]
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
-
-
-def database_url(ctx: typer.Context) -> str:
-    from tracker.config import resolve_url
-
-    obj = ctx.find_root().obj or {}
-    return resolve_url(obj.get("db"))
-
-
-@contextmanager
-def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
-    from tracker.db import session_scope
-
-    with session_scope(database_url(ctx), write=write) as s:
-        yield s
-
-
-def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:
-    """Run a writing command's work in one transaction, retried on a conflict."""
-    from tracker.db import run_in_transaction
-
-    return run_in_transaction(database_url(ctx), work)
-
-
-# Past this size held output waits in a temporary file rather than in memory.
-HELD_IN_MEMORY = 8 * 2**20
-
-
-def pause_collector(ctx: typer.Context) -> None:
-    """Turn the cyclic garbage collector off until the command ends (it is turned back on when
-    its context closes, error or not). For a command that builds 100,000 report lines: they
-    hold no reference cycles (tests/test_gc.py counts what a collection finds at the end), yet
-    each pass of the collector walks every line made since the last, 0.15 s of a JSON report
-    at 100k."""
-    gc.disable()
-    ctx.call_on_close(gc.enable)
-
-
-@contextmanager
-def held_output() -> Iterator[IO[str]]:
-    """Somewhere to print while a transaction is open; it reaches stdout once the block ends.
-
-    Long listings are written as they are read, a block at a time, so they never sit whole in
-    memory; holding them here until the transaction has ended means that a slow reader (`| less`)
-    holds no transaction open (on PostgreSQL an idle transaction blocks `db upgrade`, and a
-    server may cut it off half-way), and that a command failing part-way prints nothing. Open it
-    before the session, so that the session ends first.
-    """
-    with tempfile.SpooledTemporaryFile(
-        max_size=HELD_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
-    ) as held:
-        yield held
-        held.seek(0)
-        shutil.copyfileobj(held, sys.stdout, 2**20)
-        sys.stdout.flush()
-
-
-def write_output(
-    text: str | bytes | Iterable[str],
-    output: Path | None,
-    *,
-    database: str | None = None,
-    new_mode: int | None = None,
-    stdout: IO[str] | None = None,
-) -> None:
-    """Print (to `stdout`, default sys.stdout), or write the file through tracker.outfile:
-    atomically, over a regular file only, never over the `database` in use or its companions.
-
-    A new file gets `new_mode` less the umask; by default that is what any program creates
-    (0666 less the umask), narrowed to the SQLite database's own permissions, so a report of an
-    owner-only database is owner-only too. An existing file keeps its mode: create the file with
-    the mode you want first to say otherwise. `text` may be a stream of chunks, written as they
-    come (large reports stay small in memory),
-    or bytes (a PDF).
-    """
-    if isinstance(text, bytes) and output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text)
-        sys.stdout.buffer.flush()
-        return
-    parts: Iterable[str] | bytes = [text] if isinstance(text, str) else text
-    if output is None:
-        assert not isinstance(parts, bytes)
-        out = sys.stdout if stdout is None else stdout
-        for part in parts:
-            out.write(part)
-        out.flush()
-        return
-    from tracker.outfile import sqlite_companions, write_file
-
-    protected: list[Path] = []
-    mode = 0o666 if new_mode is None else new_mode
-    if database is not None:
-        from tracker.config import sqlite_path
-
-        db_file = sqlite_path(database)
-        if db_file is not None:
-            protected = sqlite_companions(db_file)
-            # Read and write bits only: a report is never executable.
-            with contextlib.suppress(OSError):
-                mode &= os.stat(db_file).st_mode & 0o666
-    write_file(output, parts, new_mode=mode, protected=protected)
-    typer.echo(f"Wrote {output}", err=True)

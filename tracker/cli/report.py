@@ -18,18 +18,9 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from tracker.cli.options import (
-    DeclarationOpt,
-    OutputOpt,
-    PartyOpt,
-    PillarOpt,
-    database_url,
-    held_output,
-    parse_date,
-    pause_collector,
-    session,
-    write_output,
-)
+from tracker.cli.options import DeclarationOpt, OutputOpt, PartyOpt, PillarOpt, parse_date
+from tracker.cli.output import held_output, write_output
+from tracker.cli.running import database_url, pause_collector, session
 from tracker.i18n import Language
 from tracker.statuses import N_
 

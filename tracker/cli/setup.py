@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.cli.options import database_url, transact
+from tracker.cli.running import database_url, transact
 
 if TYPE_CHECKING:
     from tracker.loading import LoadResult

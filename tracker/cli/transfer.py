@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.options import database_url, session, write_output
+from tracker.cli.output import write_output
+from tracker.cli.running import database_url, session
 
 app = typer.Typer()
 

@@ -13,9 +13,15 @@ import io
 import re
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.cells import cell_len
+from rich.console import Console
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
 
 from tracker.i18n import DEFAULT, Language
+from tracker.reports.localize import localized
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
@@ -46,10 +52,6 @@ from tracker.statuses import Kind, Status
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
 # What a bar shows for items that are not scored (priorities, ongoing, outlook).
 UNSCORED_GLYPH = "-"
 # Blanks at the end of a line, before any closing style codes.
@@ -65,9 +67,6 @@ MAX_ROWS = 100
 
 
 def _table(*, expand: bool = False) -> Table:
-    from rich import box
-    from rich.table import Table
-
     return Table(
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -79,14 +78,10 @@ def _table(*, expand: bool = False) -> Table:
 
 
 def _glyph(status: Status) -> Text:
-    from rich.text import Text
-
     return Text(GLYPHS[status], style=COLOURS[status])
 
 
 def _bar(counts: Mapping[Status, int], width: int) -> Text:
-    from rich.text import Text
-
     bar = Text(no_wrap=True, overflow="crop")
     for status, cells in split_cells(counts, width):
         bar.append(GLYPHS[status] * cells, style=COLOURS[status])
@@ -100,8 +95,6 @@ def _status(status: Status, lang: Language) -> Text:
 
 
 def _legend(lang: Language) -> Text:
-    from rich.text import Text
-
     legend = Text()
     for n, status in enumerate(PROGRESS_ORDER):
         if n:
@@ -117,7 +110,6 @@ def _more(
     lang: Language,
 ) -> None:
     """Under a list cut at MAX_ROWS: how many rows are not shown, and where they all are."""
-    from rich.text import Text
 
     if cut.more > 0:
         text = (
@@ -133,8 +125,6 @@ def _more(
 def _section(console: Console, title: str, *, gap: bool = True) -> None:
     """A titled rule; `gap=False` leaves out the blank line above it (page one's lists, so
     that the headline and every attention list fit the first screen of a terminal)."""
-    from rich.rule import Rule
-    from rich.text import Text
 
     if gap:
         console.print()
@@ -144,8 +134,6 @@ def _section(console: Console, title: str, *, gap: bool = True) -> None:
 
 
 def _headline(console: Console, report: Report, lang: Language) -> None:
-    from rich.text import Text
-
     _ = lang._
     if report.marking:
         console.print(Text(one_line(report.marking), style="bold"), justify="center")
@@ -219,8 +207,6 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
 
 
 def _sides(console: Console, report: Report, lang: Language) -> None:
-    from rich.text import Text
-
     _ = lang._
     _section(console, sides_title(report, lang))
     table = _table()
@@ -267,9 +253,6 @@ def _sides(console: Console, report: Report, lang: Language) -> None:
 
 
 def _progress_bars(console: Console, report: Report, width: int, lang: Language) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     _ = lang._
     _section(console, _("Progress by pillar: scored commitments by status, then not scored"))
     legend = _legend(lang)
@@ -300,8 +283,6 @@ def _progress_bars(console: Console, report: Report, width: int, lang: Language)
 
 
 def _figures_table(first: str, rows: list[tuple[str, Figures, bool]], lang: Language) -> Table:
-    from rich.text import Text
-
     _ = lang._
     table = _table()
     # Numbers never wrap; on a narrow terminal the name column gives way (folds) instead.
@@ -327,8 +308,6 @@ def _figures_table(first: str, rows: list[tuple[str, Figures, bool]], lang: Lang
 
 
 def _figures(console: Console, report: Report, lang: Language) -> None:
-    from rich.text import Text
-
     _ = lang._
     _section(console, _("Figures by pillar"))
     console.print(_legend(lang))
@@ -356,8 +335,6 @@ def _figures(console: Console, report: Report, lang: Language) -> None:
 
 
 def _burnup(console: Console, points: list[HistoryPoint], width: int, lang: Language) -> None:
-    from rich.text import Text
-
     _ = lang._
     _section(console, _("Burn-up: items by status over time"))
     shown = sample(points, MAX_ROWS)
@@ -392,8 +369,6 @@ def _burnup(console: Console, points: list[HistoryPoint], width: int, lang: Lang
 def _item_list(
     console: Console, title: str, items: ItemCut, every_row: str | None, lang: Language
 ) -> None:
-    from rich.table import Table
-    from rich.text import Text
 
     if not items.total:
         # One line, no rule: page one must fit the first screen.
@@ -420,8 +395,6 @@ def _item_list(
 
 
 def _event_text(e: EventLine, lang: Language) -> Text:
-    from rich.text import Text
-
     _ = lang._
     text = Text()
     if e.party:
@@ -447,8 +420,6 @@ def _event_text(e: EventLine, lang: Language) -> Text:
 def _changes(
     console: Console, report: Report, changes: Cut[EventLine] | Stream[EventLine], lang: Language
 ) -> None:
-    from rich.table import Table
-    from rich.text import Text
 
     _ = lang._
     assert report.since is not None
@@ -482,7 +453,6 @@ def _commitments(
     width: int,
     lang: Language,
 ) -> None:
-    from rich.text import Text
 
     _ = lang._
     _section(console, _("{title} ({n})").format(title=title, n=items.total))
@@ -521,8 +491,6 @@ def _commitments(
 
 
 def _method(console: Console, lang: Language) -> None:
-    from rich.text import Text
-
     _section(console, lang._("How the figures are computed"))
     for name, text in METHOD.items():
         line = Text(lang._(METHOD_LABELS.get(name, name)), style="bold")
@@ -538,10 +506,6 @@ def render(
     In a language other than English the report's titles and names are its translations
     (localize.py) and every label comes from the catalog; rich measures each cell by its
     display width (East Asian wide characters take two columns), so the columns stay aligned."""
-    from rich.console import Console
-    from rich.text import Text
-
-    from tracker.reports.localize import localized
 
     lang = lang or Language(DEFAULT)
     _ = lang._
