@@ -1,8 +1,8 @@
 """The burn-up cache: per declaration and day, how the number of its items in each status moved.
 
 The report's burn-up series is the count of items in each status after every day with events.
-Derived from the history, it is a window over every live whole-item event (about 2 s at
-1,000,000 events, more than the rest of the terminal report); status_days keeps the per-day
+Derived from the history, it is a window over every live whole-item event, which at scale cost
+more than the rest of the terminal report (README, Performance); status_days keeps the per-day
 sums, so the series is a sum over a few thousand rows.
 
 Each live whole-item event moves its item from the status before it (the previous live

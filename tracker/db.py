@@ -71,10 +71,10 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
 
             @event.listens_for(engine, "connect")
             def _session_settings(dbapi_connection: Any, _record: Any) -> None:
-                # The report's one big query (100,000 items, each with a LIMIT 1 lookup of its
-                # latest event) is estimated costly enough that PostgreSQL JIT-compiles it: 1.2 s
-                # of compiling for 1.6 s of running (EXPLAIN ANALYZE, the benchmark's data).
-                # Our queries are index walks that JIT does not speed up.
+                # The report's one big query (every item, each with a LIMIT 1 lookup of its
+                # latest event) is estimated costly enough that PostgreSQL JIT-compiles it, which
+                # took nearly as long as running it (README, Performance). Our queries are index
+                # walks that JIT does not speed up.
                 cursor = dbapi_connection.cursor()
                 cursor.execute("SET jit = off")
                 # Times come back in UTC, as the model keeps them (models.UTCDateTime): psycopg

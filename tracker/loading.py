@@ -346,7 +346,7 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
     """
     d = spec.declaration
     # Items share a few owners, parties and dates, and a value absent from a long text costs a
-    # scan of all of it (10,000 items: 4 s): each distinct value is looked for once.
+    # scan of all of it: each distinct value is looked for once.
     in_text = functools.cache(text.__contains__)
     dmarks: dict[str, str] = {str(k): v for k, v in d.inferred.items()}
     checks: list[tuple[str, str, str | None, dict[str, str]]] = [

@@ -288,7 +288,7 @@ class StatusDay(Base):
 
 # The Core tables under the classes. Paths that need rows, not objects (list, report, bulk
 # writes), use these: a Core statement skips the ORM's compile step, mapper configuration and
-# per-row work (about 10 ms of a short command).
+# per-row work.
 commitments_table = cast(Table, Commitment.__table__)
 pillars_table = cast(Table, Pillar.__table__)
 declarations_table = cast(Table, Declaration.__table__)

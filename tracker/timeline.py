@@ -242,9 +242,9 @@ def latest_events(
     before as_of (its `columns` of status_events), and on what condition.
 
     SQLite looks the event up by the id latest_event_id finds, one index walk per commitment.
-    PostgreSQL given that join hashes all 1,000,000 events (and spills them to disk) to match
-    100,000 ids: 4.3 s where a LATERAL subquery, the same walk per commitment, takes a fraction
-    (EXPLAIN ANALYZE on the benchmark's data). SQLite has no LATERAL.
+    PostgreSQL given that join hashes every event (and spills them to disk) to match the ids,
+    many times slower than a LATERAL subquery, the same walk per commitment (README,
+    Performance). SQLite has no LATERAL.
     """
     if dialect == "postgresql":
         lateral = (

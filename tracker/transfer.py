@@ -7,7 +7,7 @@ and the hash chains survive the move.
 
 Both directions stream: an export is written a row at a time, and an import reads the file with
 an incremental parser (ijson), a table at a time, so a history of millions of events never sits
-whole in memory (json.load of a 1,000,000-event export took 1.7 GB).
+whole in memory (json.load of one would take gigabytes).
 """
 
 from __future__ import annotations

@@ -161,8 +161,8 @@ app.add_typer(database.app, name="db")
 def main() -> None:
     # A command's objects (rows, report lines, loaded items) hold no reference cycles
     # (tests/test_gc.py): the collector's default passes (one per 700 allocations, now and then
-    # a full one over every live row) find nothing. A 10,000-item load took 8.3 s of CPU with
-    # them, 6.1 s with this threshold and 6.3 s with the collector off, which buys nothing more;
+    # a full one over every live row) find nothing but cost a large load a quarter of its CPU;
+    # this threshold gives nearly all of what turning it off would (README, Performance), and
     # left on, the collector is a safety net for a cycle someone adds.
     gc.set_threshold(100_000, 50, 100)
     try:
@@ -190,8 +190,8 @@ def main() -> None:
 def leave(code: int) -> NoReturn:
     """End the process now that the command is done, skipping the interpreter's teardown.
 
-    Tearing down the modules and objects of SQLAlchemy, Typer and ours took 50-60 ms of every
-    call, a sixth of a short command. Nothing of ours needs it: each command has committed or
+    Tearing down the modules and objects of SQLAlchemy, Typer and ours took a sixth of a short
+    command (README, Performance). Nothing of ours needs it: each command has committed or
     rolled back and written its output by now, files are closed by their `with` blocks, and
     database connections are closed here, as teardown would have (cleanly: a PostgreSQL server
     sees a normal goodbye, a SQLite WAL is checkpointed).

@@ -43,9 +43,8 @@ def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:
 
 def pause_collector(ctx: typer.Context) -> None:
     """Turn the cyclic garbage collector off until the command ends (it is turned back on when
-    its context closes, error or not). For a command that builds 100,000 report lines: they
-    hold no reference cycles (tests/test_gc.py counts what a collection finds at the end), yet
-    each pass of the collector walks every line made since the last, 0.15 s of a JSON report
-    at 100k."""
+    its context closes, error or not). For a command that builds many report lines: they hold
+    no reference cycles (tests/test_gc.py counts what a collection finds at the end), yet each
+    pass of the collector walks every line made since the last (README, Performance)."""
     gc.disable()
     ctx.call_on_close(gc.enable)

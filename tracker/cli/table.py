@@ -1,8 +1,8 @@
 """A plain text table that fits the terminal, for `tracker list`.
 
 rich draws the report; the list is printed dozens of times a day, often piped, and importing
-rich costs it about 0.1 s. This needs only textwrap: short columns take their width (long
-values cut with an ellipsis), one flexible column wraps in what is left.
+rich would be a third of its start-up. This needs only textwrap: short columns take their width
+(long values cut with an ellipsis), one flexible column wraps in what is left.
 """
 
 from __future__ import annotations

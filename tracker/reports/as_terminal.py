@@ -60,9 +60,9 @@ MIN_BAR = 10
 # Tables: a blank divider and one cell of (collapsed) padding between columns, no outer edge.
 GAP = 2
 # A terminal report is read, not searched: a list longer than this shows its first rows and
-# says how many more there are and where every one is (each other format lists them all). At
-# 100,000 items the full tables took rich 40 seconds and 600 MB to lay out. The CLI builds the
-# report with its lists already cut here (tracker.reports.build's `cut_at`).
+# says how many more there are and where every one is (each other format lists them all):
+# rich lays a table out whole, which at scale took longer than anyone waits. The CLI builds the
+# report with its lists already cut here (tracker.reports.build.ReportSpec's `rows`).
 MAX_ROWS = 100
 
 

@@ -955,8 +955,8 @@ def _items(
     items: list[ItemLine] = []
     by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
     # Items share a few party-status maps, lists of names and provenance maps: one object per
-    # distinct value, not one per item (the model types them read-only). At 100,000 items that
-    # was 60 MB of the HTML report's peak.
+    # distinct value, not one per item (the model types them read-only), which at scale is much
+    # of the HTML report's peak memory.
     shared_status: dict[tuple[tuple[str, Status], ...], dict[str, Status]] = {}
     plain_status: dict[tuple[Status, str | None], dict[str, Status]] = {}
     own = {commitment_id for commitment_id, _party in party_events}
@@ -971,8 +971,8 @@ def _items(
             found = shared_maps[raw] = _decode_map(raw)
         return found
 
-    # Read a block of rows at a time: the rows of 100,000 items are never all held beside the
-    # lines made from them (that was 40 MB of peak memory).
+    # Read a block of rows at a time: the rows of every item are never all held beside the
+    # lines made from them.
     query = _item_query(session, item_filter, as_of, with_guidelines)
     result = session.execute(query.execution_options(yield_per=ROW_BLOCK))
     keys = list(result.keys())

@@ -86,8 +86,8 @@ def change_text(old: str, new: str, lang: Language) -> str:
 
 
 # Documents (Markdown, HTML) list the first TABLE_ROWS commitments in their all-items table and
-# say where the rest are (Report.every_row): at 100,000 items the whole table is a 60 MB page
-# nobody reads.
+# say where the rest are (Report.every_row): at scale the whole table is a page of tens of
+# megabytes that nobody reads.
 TABLE_ROWS = 1000
 
 
