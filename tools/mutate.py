@@ -334,7 +334,7 @@ def pytest_outcome(work: Path, tests: list[str], timeout: float) -> tuple[str, s
     env = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-n", "0",
              "-k", "not postgres", *tests],
             cwd=work, env=env, capture_output=True, text=True, check=False, timeout=timeout,
         )  # fmt: skip
