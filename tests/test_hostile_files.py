@@ -341,18 +341,18 @@ def test_import_reads_hostile_shapes_in_linear_time(
 def test_shape_scan_handles_escapes_across_chunks(tmp_path: Path) -> None:
     """Backslashes and quotes that straddle the scanner's chunk boundary are read right: a legal
     file passes whatever the chunk size."""
-    from tracker import transfer
+    from tracker import jsonfile
 
     text = json.dumps({"a": ["\\" * 7 + '"' + "x" * 50, [[{"b": '\\"'}]]]})
     path = tmp_path / "t.json"
     path.write_text(text)
-    original = transfer.SCAN_CHUNK
+    original = jsonfile.SCAN_CHUNK
     try:
         for size in range(1, 12):
-            transfer.SCAN_CHUNK = size
-            transfer.check_shape(path)
+            jsonfile.SCAN_CHUNK = size
+            jsonfile.check_shape(path)
     finally:
-        transfer.SCAN_CHUNK = original
+        jsonfile.SCAN_CHUNK = original
 
 
 def test_import_of_a_fifo_or_device_is_refused(empty_url: str, tmp_path: Path) -> None:

@@ -545,8 +545,11 @@ def test_against_a_filtered_report_compares_only_its_items(history: Cli, tmp_pat
     ("content", "needle"),
     [
         (None, "not a digest (64 hex digits) nor a readable file"),
-        ("not json", "not valid JSON"),
+        ("not json", "not a saved JSON report or export (invalid JSON"),
         ('{"hello": 1}', "neither a JSON report"),
+        # The limits an import holds an export to, before anything parses it.
+        ("[" * 100_000, "nested deeper than 8 levels"),
+        ('{"schema": "' + "x" * (6 * 4 * 2**20 + 1) + '"}', "a string longer than"),
         (
             '{"schema": 1, "heads_digest": "x", "commitments": [{"code": "A"}]}',
             "carry no chain_length or content_hash",

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ijson
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from tracker import chain
+from tracker import chain, jsonfile
 from tracker.errors import FieldError, TrackerError
 from tracker.models import commitments_table, declarations_table, events_table, pillars_table
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
+SAVED = "a saved JSON report or export"
 
 # The columns of a commitment that its content hash covers, with the pillar's slug.
 ITEM_COLUMNS = (
@@ -178,6 +178,8 @@ def read(value: str) -> Saved:
         raise FieldError(
             f"{{against}} {value!r}: not a digest (64 hex digits) nor a readable file", "against"
         )
+    # The limits `import` holds an export to: a hostile file is refused before it is parsed.
+    jsonfile.check_shape(path, SAVED)
     if _first(path, "format") == "tracker-export":
         return _read_export(path)
     if _first(path, "schema") is not None and _first(path, "heads_digest") is not None:
@@ -186,21 +188,11 @@ def read(value: str) -> Saved:
 
 
 def _items(path: Path, prefix: str) -> Iterator[Any]:
-    try:
-        with path.open("rb") as handle:
-            yield from ijson.items(handle, prefix, use_float=True)
-    except OSError as exc:
-        raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ijson.JSONError:
-        raise TrackerError(f"{path}: not valid JSON") from None
+    return jsonfile.items(path, prefix, SAVED)
 
 
 def _first(path: Path, prefix: str) -> Any:
-    values = _items(path, prefix)
-    try:
-        return next(values, None)
-    finally:
-        values.close()  # type: ignore[attr-defined]
+    return jsonfile.first(path, prefix, SAVED)
 
 
 def _text_or_none(value: Any) -> str | None:

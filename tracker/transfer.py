@@ -17,12 +17,11 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ijson
 from sqlalchemy import (
     JSON,
     Column,
@@ -47,6 +46,7 @@ from tracker.chain import heads_digest
 from tracker.config import sqlite_path
 from tracker.db import HEAD_REVISION, dispose_engines, ensure_sqlite_file
 from tracker.errors import FieldError, TrackerError
+from tracker.jsonfile import MAX_SOURCE_CHARS, check_shape, first, items
 from tracker.models import Base, Commitment, UTCDateTime
 from tracker.progress import MAX_TEXT
 from tracker.setup import migrate_and_fill, remove_sqlite_files
@@ -64,18 +64,6 @@ SAME_DATA = ("0006_japanese", "0007_append_only", "0008_content_hash", "0009_sta
 # transaction, as the database it came from would have been.
 EARLIER = ("0003_chain", "0004_party_index", "0005_provenance")
 BATCH = 2000
-# An export is a few levels deep (document, tables, a table, its rows, a row, a list in a cell):
-# anything deeper is not one, and is refused before a parser builds it.
-MAX_DEPTH = 8
-# The longest text a cell may hold: a declaration's source text (see loading.MAX_SOURCE_BYTES);
-# every other text column is held to the CLI's limits (progress.MAX_TEXT, the column lengths).
-MAX_SOURCE_CHARS = 4 * 2**20
-# In the file a character takes at most 6 bytes (\uXXXX): longer raw strings are refused while
-# scanning, before the parser sees them (its cost grows with the square of a string's length).
-MAX_RAW_STRING = 6 * MAX_SOURCE_CHARS
-SCAN_CHUNK = 2**20
-# ijson reads this much at a time: a long string costs its parser a rescan per read.
-READ_SIZE = 2**20
 
 
 def _tables() -> list[Table]:
@@ -239,82 +227,6 @@ class Export:
     revision: str = HEAD_REVISION
 
 
-def check_shape(path: Path) -> None:
-    """Refuse a file nested deeper than an export can be, or holding a string longer than any
-    cell may, in one linear pass at C speed, before any parser reads it.
-
-    A parser given 200 KB of `[` builds a path per level (24 GB before it was killed); one given
-    a 128 MB string rescans it on every read (232 s). The scan needs no parser: escaped pairs
-    (a backslash and the next byte) are masked first, so every `"` left opens or closes a
-    string; between strings only brackets count towards the depth.
-    """
-    depth = 0
-    inside = False  # within a string at the start of this chunk
-    run = 0  # bytes of the current string so far
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(SCAN_CHUNK):
-                # Never cut an escape in two: a chunk ends on a byte that is not a backslash.
-                while chunk.endswith(b"\\"):
-                    more = handle.read(1)
-                    if not more:
-                        break
-                    chunk += more
-                masked = chunk.replace(b"\\\\", b"xx").replace(b'\\"', b"xx")
-                parts = masked.split(b'"')
-                # The parts alternate between outside and inside a string: list slices and
-                # C-level len/max/join, no Python step per string (an export has millions).
-                strings = parts[0::2] if inside else parts[1::2]
-                between = parts[1::2] if inside else parts[0::2]
-                if inside:
-                    run += len(parts[0])
-                if max(run, max(map(len, strings), default=0)) > MAX_RAW_STRING:
-                    raise TrackerError(
-                        f"{path}: not a tracker export (a string longer than "
-                        f"{MAX_RAW_STRING} bytes)"
-                    )
-                still_inside = inside != (len(parts) % 2 == 0)
-                if still_inside and not (inside and len(parts) == 1):
-                    run = len(parts[-1])
-                elif not still_inside:
-                    run = 0
-                inside = still_inside
-                for bracket in b"".join(between).translate(None, _NOT_BRACKETS):
-                    depth += 1 if bracket in _OPENING else -1
-                    if depth > MAX_DEPTH:
-                        raise TrackerError(
-                            f"{path}: not a tracker export (nested deeper than {MAX_DEPTH} levels)"
-                        )
-    except OSError as exc:
-        raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-_OPENING = frozenset(b"[{")
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def _items(path: Path, prefix: str) -> Generator[Any]:
-    """The values at `prefix` in the file (ijson's dotted path), parsed one at a time."""
-
-    try:
-        with path.open("rb") as handle:
-            yield from ijson.items(handle, prefix, use_float=True, buf_size=READ_SIZE)
-    except OSError as exc:
-        raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ijson.JSONError as exc:
-        # The parser's message, without the excerpt and pointer lines it draws below it.
-        message = str(exc).removeprefix("b'").split("\n")[0].split("\\n")[0].rstrip(".")
-        raise TrackerError(f"{path}: not a tracker export (invalid JSON: {message})") from None
-
-
-def _first(path: Path, prefix: str) -> Any:
-    values = _items(path, prefix)
-    try:
-        return next(values, None)
-    finally:
-        values.close()
-
-
 def read_export(path: Path) -> Export:
     """Check the shape and header of an export (format, schema, revision, heads digest) before
     anything is written."""
@@ -324,19 +236,19 @@ def read_export(path: Path) -> Export:
     except OSError as exc:
         raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
     check_shape(path)
-    if _first(path, "format") != FORMAT:
+    if first(path, "format") != FORMAT:
         raise TrackerError(f'{path}: not a tracker export (no "format": "{FORMAT}")')
-    schema = _first(path, "schema")
+    schema = first(path, "schema")
     if schema != SCHEMA_VERSION:
         raise TrackerError(f"{path}: export schema {schema!r}; this tracker reads {SCHEMA_VERSION}")
-    revision = _first(path, "revision")
+    revision = first(path, "revision")
     if revision not in SAME_DATA + EARLIER:
         raise TrackerError(
             f"{path}: exported at revision {revision!r}; this tracker is at "
             f"{HEAD_REVISION} and reads exports from {EARLIER[0]} on (import it with the "
             "version that wrote it, or a newer one that knows its revision)"
         )
-    digest = _first(path, "heads_digest")
+    digest = first(path, "heads_digest")
     if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise TrackerError(
             f"{path}: no heads_digest (a SHA-256 in hex): the history cannot be checked"
@@ -368,7 +280,7 @@ def import_export(
             )
     counts: dict[str, int] = {}
     for model in _tables():
-        columns = _first(source, f"tables.{model.name}.columns")
+        columns = first(source, f"tables.{model.name}.columns")
         if columns is None and present is not None and model.name not in present:
             continue  # a table its revision does not have
         if columns is None:
@@ -385,7 +297,7 @@ def import_export(
         checks = _column_checks(table)
         counts[table.name] = 0
         chunk: list[dict[str, Any]] = []
-        for raw in _items(source, f"tables.{table.name}.rows.item"):
+        for raw in items(source, f"tables.{table.name}.rows.item"):
             if not isinstance(raw, list) or len(raw) != len(columns):
                 raise TrackerError(
                     f"{source}: table {table.name} has a malformed row: {_shown(raw)}"
