@@ -15,6 +15,9 @@ from tracker.reports.presentation import (
     TABLE_ROWS,
     change_text,
     completion_text,
+    countdown_text,
+    dates_text,
+    filters_text,
     is_web_link,
     more_items_text,
     pct,
@@ -193,12 +196,7 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
             parties=esc(_(", ").join(d.parties)),
         )
         out.append(f"*{esc(d.title)} — {place}{_('.')}*")
-    line = _("Status as of {as_of} · report date {date}").format(
-        as_of=lang.date(report.as_of), date=lang.date(report.generated_on)
-    )
-    if report.prepared_by:
-        line += " · " + _("prepared by {name}").format(name=esc(report.prepared_by))
-    out += ["", line]
+    out += ["", dates_text(report, lang, esc)]
     if lang.code != DEFAULT:
         out += [
             "",
@@ -207,21 +205,17 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
                 "declaration is the source."
             ),
         ]
-    if report.filters:
-        shown = ", ".join(f"{k} = {esc(v)}" for k, v in report.filters.items())
-        out += ["", _("Filters: {filters}").format(filters=shown)]
+    filters = filters_text(report, lang, esc)
+    if filters is not None:
+        out += ["", filters]
     f = report.overall
     milestone = report.next_milestone
     out.append("")
+    countdown = countdown_text(report, lang, esc)
     if milestone is not None:
-        headline = _("{days} days to the {milestone} ({date})").format(
-            days=milestone.days_left,
-            milestone=esc(milestone.title),
-            date=lang.date(milestone.date),
-        )
-        out.append(f"**{headline}{_('.')}**")
-    elif report.milestones:
-        out.append(f"**{_('No upcoming milestone.')}**")
+        out.append(f"**{countdown}{_('.')}**")
+    elif countdown is not None:
+        out.append(f"**{countdown}**")
     out += [
         "",
         _(

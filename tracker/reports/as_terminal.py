@@ -39,6 +39,9 @@ from tracker.reports.presentation import (
     GLYPHS,
     PROGRESS_ORDER,
     completion_text,
+    countdown_text,
+    dates_text,
+    filters_text,
     one_line,
     pct,
     sample,
@@ -147,12 +150,7 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
             parties=_(", ").join(d.parties),
         )
         console.print(Text(one_line(place)))
-    dates = _("Status as of {as_of} · report date {date}").format(
-        as_of=lang.date(report.as_of), date=lang.date(report.generated_on)
-    )
-    if report.prepared_by:
-        dates += " · " + _("prepared by {name}").format(name=report.prepared_by)
-    console.print(Text(one_line(dates)))
+    console.print(Text(one_line(dates_text(report, lang))))
     if lang.code != DEFAULT:
         console.print(
             Text(
@@ -163,25 +161,12 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
                 style="dim",
             )
         )
-    if report.filters:
-        shown = ", ".join(f"{k} = {v}" for k, v in report.filters.items())
-        console.print(Text(one_line(_("Filters: {filters}").format(filters=shown))))
-    upcoming = report.next_milestone
-    if upcoming is not None:
-        console.print(
-            Text(
-                one_line(
-                    _("{days} days to the {milestone} ({date})").format(
-                        days=upcoming.days_left,
-                        milestone=upcoming.title,
-                        date=lang.date(upcoming.date),
-                    )
-                ),
-                style="bold",
-            )
-        )
-    elif report.milestones:
-        console.print(Text(_("No upcoming milestone."), style="bold"))
+    filters = filters_text(report, lang)
+    if filters is not None:
+        console.print(Text(one_line(filters)))
+    countdown = countdown_text(report, lang)
+    if countdown is not None:
+        console.print(Text(one_line(countdown), style="bold"))
     f = report.overall
     for line in (
         _(

@@ -13,7 +13,7 @@ the page.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tracker import scrub
@@ -95,6 +95,36 @@ def more_items_text(report: Report, shown: int) -> str:
     """Under an all-items table cut at `shown` rows: how many are not shown, and where they are."""
     more = f"… and {len(report.items) - shown} more not shown"
     return f"{more}; {report.every_row} lists every one." if report.every_row else f"{more}."
+
+
+def dates_text(report: Report, lang: Language, text: Callable[[str], str] = str) -> str:
+    """The headline's dates and who prepared it (`text` makes a user's words safe for the
+    format: Markdown escapes them)."""
+    line = lang._("Status as of {as_of} · report date {date}").format(
+        as_of=lang.date(report.as_of), date=lang.date(report.generated_on)
+    )
+    if report.prepared_by:
+        line += " · " + lang._("prepared by {name}").format(name=text(report.prepared_by))
+    return line
+
+
+def filters_text(report: Report, lang: Language, text: Callable[[str], str] = str) -> str | None:
+    """The filters a report was made with, in one line; None when there are none."""
+    if not report.filters:
+        return None
+    shown = ", ".join(f"{k} = {text(v)}" for k, v in report.filters.items())
+    return lang._("Filters: {filters}").format(filters=shown)
+
+
+def countdown_text(report: Report, lang: Language, text: Callable[[str], str] = str) -> str | None:
+    """Days to the next milestone; "No upcoming milestone." when every one has passed; None
+    when the report has none."""
+    upcoming = report.next_milestone
+    if upcoming is not None:
+        return lang._("{days} days to the {milestone} ({date})").format(
+            days=upcoming.days_left, milestone=text(upcoming.title), date=lang.date(upcoming.date)
+        )
+    return lang._("No upcoming milestone.") if report.milestones else None
 
 
 def completion_text(report: Report, lang: Language) -> str:
