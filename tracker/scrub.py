@@ -13,7 +13,10 @@ library only: `tracker list` imports this on its fast path.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable, Iterator, Sequence
 
 REPLACEMENT = "\ufffd"
 
@@ -80,6 +83,25 @@ def csv_row(cells: list[str]) -> list[str]:
     if _UNSAFE_CLASS.search("".join(cells)) is None:
         return ["'" + c if c.startswith(FORMULA_START) else c for c in cells]
     return [csv_cell(c) for c in cells]
+
+
+def csv_blocks(
+    header: Sequence[str], rows: Iterable[Sequence[str | int]], block: int = 2000
+) -> Iterator[str]:
+    """CSV text (a header, then the rows, `\\n` line ends), a block of rows at a time: a
+    listing of 100,000 rows is never held whole as text, nor written a row per call. The rows'
+    cells must already be safe (csv_row)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for n, cells in enumerate(rows, 1):
+        writer.writerow(cells)
+        if n % block == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 _JSON_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\u0085"}

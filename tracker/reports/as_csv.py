@@ -16,12 +16,10 @@ neutralised: the score stays the number -1, 0 or 1.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 from tracker.reports.model import ItemLine, Report
-from tracker.scrub import csv_cell, csv_row
+from tracker.scrub import csv_blocks, csv_cell, csv_row
 
 FIXED_BEFORE = [
     "code",
@@ -82,19 +80,7 @@ def render(report: Report) -> str:
     return "".join(chunks(report))
 
 
-BLOCK = 2000
-
-
 def chunks(report: Report) -> Iterator[str]:
     """The CSV text a block of rows at a time: a large report is never held whole as text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header(report))
     parties = [p.party for p in report.parties]
-    for start in range(0, len(report.items), BLOCK):
-        writer.writerows(row(i, parties) for i in report.items[start : start + BLOCK])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    return csv_blocks(header(report), (row(i, parties) for i in report.items))
