@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from support import Cli, record
@@ -164,3 +165,34 @@ def test_changes_since_the_last_meeting_on_the_meeting_day() -> None:
     after = meeting + dt.timedelta(days=1)
     assert since_default(milestones, [declared], after) == meeting  # type: ignore[list-item]
     assert since_default([], [], dt.date(2026, 3, 1)) == dt.date(2026, 1, 30)
+
+
+def test_overdue_and_due_on_a_declaration_with_targets(cli: Cli, tmp_path: Path) -> None:
+    """Targets in the past and ahead, kinds that can and cannot fall due, corrections: the
+    overdue and due lists by the rules above, at dates on either side of each target."""
+    from test_report_summary import record_history
+
+    recorded = record_history(cli, tmp_path)
+    targets = {
+        c["code"]: c
+        for c in json.loads(recorded.ok("list", "--all", "--format", "json"))
+        if c["code"].startswith("SUM-")
+    }
+    for as_of in ("2026-04-30", "2026-05-01", "2026-11-01"):
+        report = json.loads(recorded.ok("report", "-f", "json", "--as-of", as_of,
+                                        "--declaration", "summary-test"))  # fmt: skip
+        whole, _ = _statuses(recorded, as_of)
+        milestone = min((m["date"] for m in report["milestones"] if m["date"] >= as_of),
+                        default=None)  # fmt: skip
+        overdue, due = [], []
+        for code, c in sorted(targets.items()):
+            status, target = whole.get(code, "not_started"), c["target"]
+            pledged = c["kind"] != "outlook"
+            if pledged and target is not None and target < as_of and status != "achieved":
+                overdue.append(code)
+            if (pledged and status in OPEN and target is not None and milestone is not None
+                    and as_of <= target <= milestone):  # fmt: skip
+                due.append(code)
+        assert sorted(report["overdue"]) == overdue, as_of
+        assert sorted(report["due_soon"]) == due, as_of
+        assert overdue or due  # each date has something to find

@@ -142,6 +142,11 @@ def _latest_event(url: str, code: str) -> int:
 @pytest.fixture
 def history(cli: Cli, tmp_path: Path) -> Cli:
     """The bundled declaration and the one above, with the history above, on each engine."""
+    return record_history(cli, tmp_path)
+
+
+def record_history(cli: Cli, tmp_path: Path) -> Cli:
+    """Load the declaration above and record the history above (with two corrections)."""
     (tmp_path / "summary-test.txt").write_text(SOURCE, encoding="utf-8")
     spec = tmp_path / "summary-test.yaml"
     spec.write_text(yaml.safe_dump(SPEC, sort_keys=False), encoding="utf-8")
