@@ -243,3 +243,111 @@ def test_a_burnup_over_years_prints_no_matplotlib_advice() -> None:
         for narrow in (False, True):
             assert charts.burnup(report, narrow=narrow)
     assert [str(w.message) for w in caught] == []
+
+
+# --- the model's own arithmetic, against values worked out here -------------------------------
+
+SCORE = {"achieved": 1, "partially_achieved": 0, "in_progress": 0,
+         "not_started": -1, "stalled": -1, "dropped": -1}  # fmt: skip
+CREDIT = {"achieved": 1.0, "partially_achieved": 0.5}
+
+
+def test_figures_tally_every_count_and_rate() -> None:
+    from collections import Counter
+
+    tally = Counter({
+        (Kind.COMMITMENT, Status.ACHIEVED): 2,
+        (Kind.COMMITMENT, Status.PARTIALLY_ACHIEVED): 1,
+        (Kind.COMMITMENT, Status.STALLED): 1,
+        (Kind.PRIORITY, Status.STALLED): 3,
+        (Kind.ONGOING, Status.ACHIEVED): 1,
+        (Kind.OUTLOOK, Status.NOT_STARTED): 2,
+    })  # fmt: skip
+    f = Figures.tallied(tally)
+    assert f.items == 10
+    assert f.counts == {
+        Status.NOT_STARTED: 2, Status.IN_PROGRESS: 0, Status.STALLED: 4,
+        Status.PARTIALLY_ACHIEVED: 1, Status.ACHIEVED: 3, Status.DROPPED: 0,
+    }  # fmt: skip
+    assert f.kinds == {Kind.COMMITMENT: 4, Kind.PRIORITY: 3, Kind.ONGOING: 1, Kind.OUTLOOK: 2}
+    assert f.scored_counts == {
+        Status.NOT_STARTED: 0, Status.IN_PROGRESS: 0, Status.STALLED: 1,
+        Status.PARTIALLY_ACHIEVED: 1, Status.ACHIEVED: 2, Status.DROPPED: 0,
+    }  # fmt: skip
+    scored = ["achieved", "achieved", "partially_achieved", "stalled"]
+    assert (f.commitments, f.achieved) == (4, 2)
+    assert f.completion_rate == 2 / 4
+    assert f.completion_rate_partial == sum(CREDIT.get(s, 0) for s in scored) / 4
+    assert f.score_sum == sum(SCORE[s] for s in scored) == 1
+    assert f.mean_score == 1 / 4
+    assert Figures.of([(Kind.PRIORITY, Status.ACHIEVED)]).mean_score is None  # nothing scored
+    assert Figures.of([]) == Figures.tallied({})
+
+
+def test_cuts_count_what_they_leave_out() -> None:
+    cut = Cut([1, 2], 5)
+    assert cut.more == 3
+    plain = _item("A-1", Kind.PRIORITY, Status.NOT_STARTED)
+    late = _item("A-2", Kind.COMMITMENT, Status.STALLED, overdue=True)
+    guessed = _item("A-3", Kind.COMMITMENT, Status.STALLED, inferred={"target": "analyst"})
+    assert ItemCut.of([plain, late, guessed], 1) == ItemCut(
+        rows=[plain], total=3, any_overdue=True, any_inferred_target=True
+    )
+    assert ItemCut.of([plain]) == ItemCut(rows=[plain], total=1)
+    assert not ItemCut.of([plain, guessed]).any_overdue
+    assert not ItemCut.of([plain, late]).any_inferred_target
+
+
+def test_first_cuts_every_list_and_keeps_totals() -> None:
+    report = hand_made()
+    assert report.complete and [i.code for i in report.items] == [
+        "CYB-01", "CYB-02", "CYB-03", "OUT-01"
+    ]  # fmt: skip
+    one = report.first(1)
+    assert [i.code for i in one.pledges.rows] == ["CYB-01"] and one.pledges.total == 3
+    assert [i.code for i in one.overdue.rows] == ["CYB-02"] and one.overdue.total == 1
+    assert isinstance(one.changes, Cut)
+    assert [e.id for e in one.changes.rows] == [8] and one.changes.total == 2
+    assert not one.complete and [i.code for i in one.items] == ["CYB-01", "OUT-01"]
+    assert one.first(5) == one
+    streamed = replace(report, changes=Stream(iter(())))
+    assert streamed.first(1).changes is streamed.changes  # a stream is not cut
+
+
+def test_the_report_s_own_properties() -> None:
+    report = hand_made()
+    assert report.party_scores == 4  # two parties, two commitments each
+    assert report.party_mean_score == (
+        sum(SCORE[s] for s in ("achieved", "in_progress", "achieved", "stalled")) / 4
+    )
+    assert replace(report, parties=[]).party_mean_score is None
+    assert report.display_title == "Status report: A hand-made declaration"
+    two = [report.declarations[0], replace(report.declarations[0], title="Another")]
+    assert replace(report, declarations=two).display_title == (
+        "Status report: A hand-made declaration; Another"
+    )
+    assert replace(report, declarations=[]).display_title == "Status report: No declaration loaded"
+    assert replace(report, title="Brief").display_title == "Brief"
+    assert report.previous_milestone is not None
+    assert report.previous_milestone.title == "Spring review"
+    assert report.next_milestone is not None and report.next_milestone.title == "Summit"
+    today = [Milestone("Today", AS_OF, 0), Milestone("Later", dt.date(2026, 7, 1), 30)]
+    assert replace(report, milestones=today).next_milestone == today[0]  # its own day: not past
+    assert replace(report, milestones=today).previous_milestone is None
+    assert [a[0] for a in report.anchor_items()] == ["CYB-01", "CYB-02", "CYB-03", "OUT-01"]
+    assert report.anchor_items()[0] == ("CYB-01", 0, "0" * 64, "")
+    item, event = report.items[0], report.items[0].last_event
+    assert item.scored and not report.items[2].scored
+    assert event is not None and event.effective_on == event.on
+
+
+def test_method_names_every_figure_it_explains() -> None:
+    """The keys are the JSON report's `method` keys (documented in the README): each text has
+    its label, and no key is missing or renamed."""
+    from tracker.reports.model import METHOD, METHOD_LABELS
+
+    keys = ["kinds", "counts", "completion_rate", "completion_rate_partial", "mean_score",
+            "per_party", "party_mean_score", "overdue", "due_soon", "changes", "status_as_of",
+            "inferred"]  # fmt: skip
+    assert list(METHOD) == keys and list(METHOD_LABELS) == keys
+    assert json.loads(as_json.render(hand_made()))["method"].keys() == set(keys)
