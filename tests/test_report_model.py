@@ -351,3 +351,14 @@ def test_method_names_every_figure_it_explains() -> None:
             "inferred"]  # fmt: skip
     assert list(METHOD) == keys and list(METHOD_LABELS) == keys
     assert json.loads(as_json.render(hand_made()))["method"].keys() == set(keys)
+
+
+def test_the_anchor_digest_covers_the_declarations_and_every_item() -> None:
+    from tracker.chain import anchor_digest
+
+    report = hand_made()
+    declarations = [("hand-made", "")]
+    items = [(code, 0, "0" * 64, "") for code in ("CYB-01", "CYB-02", "CYB-03", "OUT-01")]
+    assert report.anchor_digest() == anchor_digest(declarations, items)
+    assert report.anchor_digest(items[:1]) == anchor_digest(declarations, items[:1])
+    assert report.anchor_digest() != report.anchor_digest(items[:1])
