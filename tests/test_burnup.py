@@ -117,6 +117,12 @@ def _history(cli: Cli) -> None:
     cli.ok("correct", str(last), "--reason", "wrong day", "--on", "2026-02-20")
 
 
+def _described(url: str) -> str:
+    from tracker.db import describe
+
+    return describe(url)
+
+
 def test_verify_catches_a_changed_cache_and_db_rebuild_repairs_it(cli: Cli) -> None:
     _history(cli)
     assert cli.ok("verify").startswith("verify: OK")
@@ -132,8 +138,13 @@ def test_verify_catches_a_changed_cache_and_db_rebuild_repairs_it(cli: Cli) -> N
     # A row removed: the first day that differs is named.
     tamper(cli.url, "DELETE FROM status_days WHERE day = '2026-02-20'")
     assert "history from 2026-02-20 on" in cli("verify").stderr
-    assert "Rebuilt the burn-up cache" in cli.ok("db", "rebuild")
+    rebuilt = cli.ok("db", "rebuild")
     assert cli.ok("verify").startswith("verify: OK")
+    # It says how many rows the cache now holds.
+    assert (
+        f"Rebuilt the burn-up cache of {_described(cli.url)} ({len(_rows(cli.url))} row(s))."
+        in (rebuilt)
+    )
 
 
 def test_export_leaves_the_cache_out_and_import_rebuilds_it(cli: Cli, tmp_path: Path) -> None:
