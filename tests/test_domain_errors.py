@@ -110,3 +110,14 @@ def test_the_cli_says_fields_as_flags(cli_sqlite, args: list[str], said: str) ->
     result = cli_sqlite(*args)
     assert result.exit_code != 0
     assert result.stderr.strip() == said
+
+
+def test_a_value_with_braces_is_quoted_as_it_is(cli_sqlite, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A path that looks like a placeholder is not read as one."""
+    folder = tmp_path / "x{output}{against}"
+    folder.mkdir()
+    result = cli_sqlite("report", "-f", "md", "-o", str(folder))
+    assert result.exit_code != 0
+    assert f"refusing to write {folder}: it is a directory; --output replaces" in result.stderr
+    result = cli_sqlite("verify", "--against", "{against}")
+    assert "--against '{against}': not a digest" in result.stderr

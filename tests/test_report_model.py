@@ -362,3 +362,18 @@ def test_the_anchor_digest_covers_the_declarations_and_every_item() -> None:
     assert report.anchor_digest() == anchor_digest(declarations, items)
     assert report.anchor_digest(items[:1]) == anchor_digest(declarations, items[:1])
     assert report.anchor_digest() != report.anchor_digest(items[:1])
+
+
+def test_a_renderer_refuses_a_report_it_cannot_show_whole() -> None:
+    """JSON and CSV list every item; the formats for people count the changes."""
+    import pytest
+
+    cut = hand_made().first(1)
+    with pytest.raises(ValueError, match="lists every item"):
+        "".join(as_json.chunks(cut))
+    with pytest.raises(ValueError, match="lists every item"):
+        as_csv.render(cut)
+    streamed = replace(hand_made(), changes=Stream(iter(())))
+    for render in (as_markdown.render, as_html.render, as_terminal.render):
+        with pytest.raises(ValueError, match="counts the changes"):
+            render(streamed)

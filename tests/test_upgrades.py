@@ -162,9 +162,12 @@ def test_frozen_hashes_match_the_live_ones() -> None:
     assert m0008.item_hash(item) == chain.item_hash(content)  # type: ignore[attr-defined]
 
 
-def _export_as_written_at(url: str, revision: str, path: Path) -> None:
+def _export_as_written_at(
+    url: str, revision: str, path: Path, *, label: str | None = None, chain_builds: bool = False
+) -> None:
     """An export of a database at an earlier revision, as `tracker export` of that revision
-    wrote it: each table it had, with the columns it had, rows by id."""
+    wrote it: each table it had, with the columns it had, rows by id; without chain_builds,
+    which exports carried only from the append-only revision on (then named `label`)."""
     from sqlalchemy import inspect, select
 
     from tracker import transfer
@@ -177,7 +180,7 @@ def _export_as_written_at(url: str, revision: str, path: Path) -> None:
             names = set(schema_then.get_table_names())
             tables = {}
             for model in transfer._tables():
-                if model.name not in names:
+                if model.name not in names or (model.name == "chain_builds" and not chain_builds):
                     continue
                 had = {c["name"] for c in schema_then.get_columns(model.name)}
                 columns = [c.name for c in transfer._columns(model) if c.name in had]
@@ -193,16 +196,25 @@ def _export_as_written_at(url: str, revision: str, path: Path) -> None:
     document = {
         "format": "tracker-export",
         "schema": 1,
-        "revision": revision,
+        "revision": label or revision,
         "heads_digest": chain.heads_digest(heads),
         "tables": tables,
     }
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
 
 
-@pytest.mark.parametrize("revision", ["0003_chain", "0004_party_index", "0005_provenance"])
+@pytest.mark.parametrize(
+    ("revision", "label"),
+    [
+        ("0003_chain", None),
+        ("0004_party_index", None),
+        ("0005_provenance", None),
+        # The append-only revision's exports, under its first name, with chain_builds.
+        ("0005_provenance", "0006_append_only"),
+    ],
+)
 def test_an_export_written_at_an_earlier_revision_imports(
-    cli: Cli, revision: str, tmp_path: Path
+    cli: Cli, revision: str, label: str | None, tmp_path: Path
 ) -> None:
     """Restored at its own revision, then upgraded: every event and status comes back, and
     the history verifies against the export's heads digest."""
@@ -210,7 +222,7 @@ def test_an_export_written_at_an_earlier_revision_imports(
     cli.ok("db", "downgrade", revision, "--yes")
     before = _events(cli.url)
     export = tmp_path / "old-export.json"
-    _export_as_written_at(cli.url, revision, export)
+    _export_as_written_at(cli.url, revision, export, label=label, chain_builds=bool(label))
     cli.ok("db", "upgrade")
     statuses = _statuses(cli)
 

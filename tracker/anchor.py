@@ -176,7 +176,9 @@ def read(value: str) -> Saved:
     path = Path(value)
     if not path.is_file():
         raise FieldError(
-            f"{{against}} {value!r}: not a digest (64 hex digits) nor a readable file", "against"
+            "{against} {value!r}: not a digest (64 hex digits) nor a readable file",
+            "against",
+            value=value,
         )
     # The limits `import` holds an export to: a hostile file is refused before it is parsed.
     jsonfile.check_shape(path, SAVED)

@@ -27,39 +27,40 @@ class InputError(TrackerError):
 class FieldError(TrackerError):
     """A value given for one of the domain's fields cannot be right, or is missing.
 
-    The message names fields as `{field}` placeholders (effective_on, reason, actor, ...): read
-    as a string it says them in words (WORDS); the command line says them as the flags that set
-    them (tracker.cli.flags), so the domain never speaks of options it does not have.
+    The message is a str.format template naming fields as `{field}` (effective_on, reason,
+    actor, ...) and the values it quotes as `{name}` given by keyword: read as a string it says
+    the fields in words (WORDS); the command line says them as the flags that set them
+    (tracker.cli.FLAGS), so the domain never speaks of options it does not have. Values are
+    substituted, never read as a template: a path with braces in it is quoted as it is.
     """
 
-    def __init__(self, template: str, *fields: str) -> None:
+    def __init__(self, template: str, *fields: str, **values: object) -> None:
         self.template = template
         self.fields = fields
+        self.values = values
         super().__init__(self.render(WORDS))
 
     def render(self, names: dict[str, str]) -> str:
-        # Replaced, not str.format: the rest of the message may quote a value with braces.
-        message = self.template
-        for name in self.fields:
-            message = message.replace(f"{{{name}}}", names.get(name, name))
-        return message
+        return self.template.format(**self.values, **{f: names.get(f, f) for f in self.fields})
 
 
 class MissingReason(FieldError):
     """A move that re-opens a settled assessment, or a correction, without a reason."""
 
-    def __init__(self, template: str) -> None:
-        super().__init__(template, "reason")
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template, "reason", **values)
 
 
 class DateOutOfRange(FieldError):
     """A date after today, or before the declaration it is about (a usage error, exit 2,
     unless said otherwise)."""
 
-    def __init__(self, template: str, field: str, *others: str, exit_code: int = 2) -> None:
+    def __init__(
+        self, template: str, field: str, *others: str, exit_code: int = 2, **values: object
+    ) -> None:
         self.field = field
         self.exit_code = exit_code
-        super().__init__(template, field, *others)
+        super().__init__(template, field, *others, **values)
 
 
 # How a field reads where no command line is involved (a script calling the functions).

@@ -58,9 +58,10 @@ def check_target(path: Path, protected: Sequence[Path] = ()) -> Path:
         raise TrackerError(f"cannot write {path}: {exc.strerror or exc}") from None
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise FieldError(
-            f"refusing to write {path}: it is {_kind(info.st_mode)}; "
-            "{output} replaces only a regular file",
+            "refusing to write {path}: it is {kind}; {output} replaces only a regular file",
             "output",
+            path=path,
+            kind=_kind(info.st_mode),
         )
     for guarded in protected:
         guarded_real = Path(os.path.realpath(guarded))

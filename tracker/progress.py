@@ -105,9 +105,9 @@ def status_on(
 def _clean(text: str | None, field: str) -> str:
     value = text or ""
     if "\x00" in value:
-        raise FieldError(f"{{{field}}} contains a NUL character", field)
+        raise FieldError("{" + field + "} contains a NUL character", field)
     if len(value) > MAX_TEXT:
-        raise FieldError(f"{{{field}}} is longer than {MAX_TEXT} characters", field)
+        raise FieldError("{" + field + "} is longer than {limit} characters", field, limit=MAX_TEXT)
     return value
 
 
@@ -124,9 +124,9 @@ def _evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[Evide
             )
         if item.published_on is not None and item.published_on > today:
             raise DateOutOfRange(
-                f"{{published_on}} {item.published_on.isoformat()} is in the future; "
-                "evidence is published before it is cited",
+                "{published_on} {day} is in the future; evidence is published before it is cited",
                 "published_on",
+                day=item.published_on.isoformat(),
             )
         title = _clean(item.title, "evidence_title").strip() or None
         cleaned.append(EvidenceSpec(reference, item.kind, title, item.published_on))
@@ -175,7 +175,7 @@ def record_progress(
         if code is not None and get_commitment(session, code).id != target.id:
             raise TrackerError(f"event #{corrects} belongs to {target.code}, not {code.upper()}")
         if reason_text is None:
-            raise MissingReason(f"correcting event #{corrects} needs {{reason}}")
+            raise MissingReason("correcting event #{event} needs {reason}", event=corrects)
         party = corrected.party
         status = status or Status(corrected.to_status)
         on = on or corrected.effective_on
@@ -198,10 +198,10 @@ def record_progress(
     on = on or today
     if on > today:
         raise DateOutOfRange(
-            f"{{effective_on}} {on.isoformat()} is in the future; progress is recorded as it "
-            "happens",
+            "{effective_on} {day} is in the future; progress is recorded as it happens",
             "effective_on",
             exit_code=1,
+            day=on.isoformat(),
         )
     assert status is not None
     declared = target.declaration.date
@@ -211,11 +211,13 @@ def record_progress(
         and (corrected is None or on != corrected.effective_on)
     ):
         raise DateOutOfRange(
-            f"{{effective_on}} {on.isoformat()} is before the declaration "
-            f"{target.declaration.slug} ({declared.isoformat()}); if that is a genuine earlier "
-            "fact, say so with {before_declaration}",
+            "{effective_on} {day} is before the declaration {slug} ({declared}); if that is a "
+            "genuine earlier fact, say so with {before_declaration}",
             "effective_on",
             "before_declaration",
+            day=on.isoformat(),
+            slug=target.declaration.slug,
+            declared=declared.isoformat(),
         )
     commitment = lock_commitment(session, target.id)
     if party is not None and corrected is None:
@@ -238,7 +240,9 @@ def record_progress(
         try:
             check_transition(old, status, reason_text)
         except ReasonRequired as exc:
-            raise MissingReason(f"{commitment.code}: {exc}; give {{reason}}") from None
+            raise MissingReason(
+                "{code}: {problem}; give {reason}", code=commitment.code, problem=str(exc)
+            ) from None
 
     # The commitment row is locked, so its chain end is current.
     seq, previous = commitment.chain_length, commitment.chain_head

@@ -63,6 +63,12 @@ SAME_DATA = ("0006_japanese", "0007_append_only", "0008_content_hash", "0009_sta
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.
 EARLIER = ("0003_chain", "0004_party_index", "0005_provenance")
+# Revisions renamed since exports named them: the append-only revision was 0006 until the
+# translations' revision was put before it; its exports hold 0005's columns and chain_builds.
+RENAMED = {"0006_append_only": "0005_provenance"}
+# Tables an export of an earlier revision may lack though its schema has them: chain_builds was
+# exported only from the append-only revision on (0003 created it later, for upgrades).
+NOT_YET_EXPORTED = ("chain_builds",)
 BATCH = 2000
 
 
@@ -242,6 +248,7 @@ def read_export(path: Path) -> Export:
     if schema != SCHEMA_VERSION:
         raise TrackerError(f"{path}: export schema {schema!r}; this tracker reads {SCHEMA_VERSION}")
     revision = first(path, "revision")
+    revision = RENAMED.get(revision, revision) if isinstance(revision, str) else revision
     if revision not in SAME_DATA + EARLIER:
         raise TrackerError(
             f"{path}: exported at revision {revision!r}; this tracker is at "
@@ -281,8 +288,12 @@ def import_export(
     counts: dict[str, int] = {}
     for model in _tables():
         columns = first(source, f"tables.{model.name}.columns")
-        if columns is None and present is not None and model.name not in present:
-            continue  # a table its revision does not have
+        if (
+            columns is None
+            and present is not None
+            and (model.name not in present or model.name in NOT_YET_EXPORTED)
+        ):
+            continue  # a table its revision does not have, or that its exports did not carry
         if columns is None:
             raise TrackerError(f"{source}: not a complete tracker export (no table {model.name})")
         expected = [c.name for c in _columns(model)]
@@ -444,8 +455,11 @@ def _verified(session: Session, export: Export, allow_unverified: bool) -> list[
     if problems and not allow_unverified:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise FieldError(
-            f"{export.path}: the history does not verify: {problems[0]}{more}; nothing was "
-            "imported ({allow_unverified} imports it anyway, flagged)",
+            "{path}: the history does not verify: {problem}{more}; nothing was imported "
+            "({allow_unverified} imports it anyway, flagged)",
             "allow_unverified",
+            path=export.path,
+            problem=problems[0],
+            more=more,
         )
     return problems

@@ -307,7 +307,10 @@ def report(
     pause_collector(ctx)
     with held_output() as held, session(ctx) as s:
         model = build(s, spec)
-        model = replace(model, every_row=language._(EVERY_ROW[fmt is ReportFormat.terminal]))
+        # The terminal says it in its language; the documents' sentence around it is English.
+        terminal = fmt is ReportFormat.terminal
+        every_row = language._(EVERY_ROW[True]) if terminal else EVERY_ROW[False]
+        model = replace(model, every_row=every_row)
         if spec.stream_changes:
             write_output(
                 RENDERERS[fmt](model, how), output, database=database_url(ctx), stdout=held

@@ -82,5 +82,7 @@ def render(report: Report) -> str:
 
 def chunks(report: Report) -> Iterator[str]:
     """The CSV text a block of rows at a time: a large report is never held whole as text."""
+    if not report.complete:
+        raise ValueError("a CSV report lists every item: build it without `rows`")
     parties = [p.party for p in report.parties]
     return csv_blocks(header(report), (row(i, parties) for i in report.items))

@@ -31,6 +31,7 @@ from tracker.reports.presentation import (
     is_web_link,
     more_items_text,
     pct,
+    require_counted,
     score_text,
     sides_title,
     since_label,
@@ -235,6 +236,7 @@ def chunks(
 
     from tracker.reports.localize import localized, title_of
 
+    require_counted(report)
     lang = lang or Language(DEFAULT)
     bilingual = bilingual and lang.code != DEFAULT
     english = Language(DEFAULT)

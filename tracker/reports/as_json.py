@@ -169,6 +169,8 @@ def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
     per line, a block of lines at a time. `changes` goes where the schema puts it (before
     history and heads_digest), so the head is split around it.
     """
+    if not report.complete:
+        raise ValueError("a JSON report lists every item: build it without `rows`")
     head = to_data(report, lang=lang)
     tail_keys = [k for k in ("history", "heads_digest", "anchor_digest") if k in head]
     yield "{\n"

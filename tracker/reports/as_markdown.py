@@ -21,6 +21,7 @@ from tracker.reports.presentation import (
     is_web_link,
     more_items_text,
     pct,
+    require_counted,
     score_text,
     sides_title,
     since_label,
@@ -173,6 +174,7 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
     first TABLE_ROWS rows in all unless `full`; every figure and attention list is whole."""
     from tracker.reports.localize import localized
 
+    require_counted(report)
     lang = lang or Language(DEFAULT)
     _ = lang._
     report = localized(report, lang)

@@ -44,6 +44,7 @@ from tracker.reports.presentation import (
     filters_text,
     one_line,
     pct,
+    require_counted,
     sample,
     score_text,
     sides_title,
@@ -491,7 +492,7 @@ def render(
     In a language other than English the report's titles and names are its translations
     (localize.py) and every label comes from the catalog; rich measures each cell by its
     display width (East Asian wide characters take two columns), so the columns stay aligned."""
-
+    require_counted(report)
     lang = lang or Language(DEFAULT)
     _ = lang._
     report = localized(report, lang)

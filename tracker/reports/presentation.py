@@ -97,6 +97,12 @@ def more_items_text(report: Report, shown: int) -> str:
     return f"{more}; {report.every_row} lists every one." if report.every_row else f"{more}."
 
 
+def require_counted(report: Report) -> None:
+    """A format for people counts the changes: a Stream (the JSON report's) is not for it."""
+    if report.changes.total is None:
+        raise ValueError("this format counts the changes: build the report without stream_changes")
+
+
 def dates_text(report: Report, lang: Language, text: Callable[[str], str] = str) -> str:
     """The headline's dates and who prepared it (`text` makes a user's words safe for the
     format: Markdown escapes them)."""
