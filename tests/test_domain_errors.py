@@ -121,3 +121,12 @@ def test_a_value_with_braces_is_quoted_as_it_is(cli_sqlite, tmp_path) -> None:  
     assert f"refusing to write {folder}: it is a directory; --output replaces" in result.stderr
     result = cli_sqlite("verify", "--against", "{against}")
     assert "--against '{against}': not a digest" in result.stderr
+
+
+def test_every_field_the_domain_names_has_a_flag_and_words() -> None:
+    from tracker.cli import FLAGS
+    from tracker.errors import WORDS
+
+    assert set(FLAGS) == set(WORDS)
+    assert all(flag.startswith("--") for flag in FLAGS.values())
+    assert not any(word.startswith("--") for word in WORDS.values())
