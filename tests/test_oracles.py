@@ -195,4 +195,7 @@ def test_overdue_and_due_on_a_declaration_with_targets(cli: Cli, tmp_path: Path)
                 due.append(code)
         assert sorted(report["overdue"]) == overdue, as_of
         assert sorted(report["due_soon"]) == due, as_of
+        # The source's outlook is listed apart, and nothing else is.
+        outlook = sorted(code for code, c in targets.items() if c["kind"] == "outlook")
+        assert sorted(report["outlook"]) == outlook == ["SUM-10", "SUM-11", "SUM-12"]
         assert overdue or due  # each date has something to find

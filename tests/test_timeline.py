@@ -27,7 +27,7 @@ from tracker.db import run_in_transaction, session_scope
 from tracker.models import Commitment, commitments_table, declarations_table, events_table
 from tracker.reports.build import ReportSpec, build
 from tracker.statuses import DEFAULT_STATUS, STATUSES, Kind
-from tracker.timeline import Timeline, is_due, is_open, is_overdue, is_stalled
+from tracker.timeline import Timeline, is_due, is_open, is_overdue, is_pledged, is_stalled
 
 
 def _timelines(s: Session, codes: list[str]) -> dict[str, tuple[Commitment, Timeline[Any]]]:
@@ -97,7 +97,7 @@ def test_sql_and_pure_rules_agree(
             for code, (c, events) in pure.items():
                 kind, status = Kind(c.kind), events.status(on)
                 assert sql[code] == {
-                    "pledged": kind.pledged,
+                    "pledged": is_pledged(kind),
                     "open": is_open(status),
                     "stalled": is_stalled(kind, status),
                     "due": is_due(kind, c.target_date, status, on, milestone),
