@@ -163,3 +163,30 @@ def test_export_leaves_the_cache_out_and_import_rebuilds_it(cli: Cli, tmp_path: 
         on = dt.date(2026, 11, 30)
         spec = ReportSpec(as_of=on, today=on)
         assert build(s, spec).history == build(t, spec).history
+
+
+def test_the_cache_counts_items_moving_together_and_forgets_an_emptied_day(cli: Cli) -> None:
+    """Two items making the same move on one day are one row counting both; a correction that
+    moves a day's only event away leaves no row for that day; rebuilding gives the same rows."""
+    for code in ("CYB-03", "CYB-04"):
+        cli.ok("progress", code, "-s", "in_progress", "--on", "2026-03-01")
+    out = cli.ok("progress", "CYB-02", "-s", "in_progress", "--on", "2026-03-07")
+    only = out.split("event #")[1].split(")")[0]
+    before = [row[1:] for row in _rows(cli.url)]
+    assert before == [
+        (dt.date(2026, 3, 1), "in_progress", 2, 2),
+        (dt.date(2026, 3, 1), "not_started", -2, 2),
+        (dt.date(2026, 3, 7), "in_progress", 1, 1),
+        (dt.date(2026, 3, 7), "not_started", -1, 1),
+    ]
+    cli.ok("correct", only, "--on", "2026-03-08", "--reason", "a day late")
+    after = [row[1:] for row in _rows(cli.url)]
+    assert after == [
+        (dt.date(2026, 3, 1), "in_progress", 2, 2),
+        (dt.date(2026, 3, 1), "not_started", -2, 2),
+        (dt.date(2026, 3, 8), "in_progress", 1, 1),
+        (dt.date(2026, 3, 8), "not_started", -1, 1),
+    ]
+    assert cli.ok("verify").startswith("verify: OK")
+    cli.ok("db", "rebuild")
+    assert [row[1:] for row in _rows(cli.url)] == after
