@@ -199,3 +199,17 @@ def test_overdue_and_due_on_a_declaration_with_targets(cli: Cli, tmp_path: Path)
         outlook = sorted(code for code, c in targets.items() if c["kind"] == "outlook")
         assert sorted(report["outlook"]) == outlook == ["SUM-10", "SUM-11", "SUM-12"]
         assert overdue or due  # each date has something to find
+
+
+def test_a_correction_starts_from_the_status_before_what_it_corrects(cli: Cli) -> None:
+    """The event it replaces no longer counts: its move starts where that event's did."""
+    record(cli, [
+        ("CYB-03", "-s", "in_progress", "--on", "2026-03-01"),
+        ("CYB-03", "-s", "achieved", "--on", "2026-04-01"),
+    ])  # fmt: skip
+    wrong = json.loads(cli.ok("log", "--code", "CYB-03", "--format", "json"))[0]
+    assert (wrong["from_status"], wrong["to_status"]) == ("in_progress", "achieved")
+    cli.ok("correct", str(wrong["id"]), "-s", "stalled", "--reason", "misread")
+    fix = json.loads(cli.ok("log", "--code", "CYB-03", "--format", "json"))[0]
+    assert fix["corrects"] == wrong["id"]
+    assert (fix["from_status"], fix["to_status"]) == ("in_progress", "stalled")
