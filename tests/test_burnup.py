@@ -170,24 +170,31 @@ def test_the_cache_counts_items_moving_together_and_forgets_an_emptied_day(cli: 
     moves a day's only event away leaves no row for that day; rebuilding gives the same rows."""
     for code in ("CYB-03", "CYB-04"):
         cli.ok("progress", code, "-s", "in_progress", "--on", "2026-03-01")
-    # A third item the same day, from the same status to another: a row of its own.
+    # A third item the same day, from the same status to another: a row of its own; and a
+    # fourth from another status to that one.
     cli.ok("progress", "CYB-01", "-s", "stalled", "--on", "2026-03-01")
+    cli.ok("progress", "SEC-01", "-s", "in_progress", "--on", "2026-02-15")
+    cli.ok("progress", "SEC-01", "-s", "stalled", "--on", "2026-03-01")
     out = cli.ok("progress", "CYB-02", "-s", "in_progress", "--on", "2026-03-07")
     only = out.split("event #")[1].split(")")[0]
     before = [row[1:] for row in _rows(cli.url)]
     assert before == [
-        (dt.date(2026, 3, 1), "in_progress", 2, 2),
+        (dt.date(2026, 2, 15), "in_progress", 1, 1),
+        (dt.date(2026, 2, 15), "not_started", -1, 1),
+        (dt.date(2026, 3, 1), "in_progress", 1, 3),
         (dt.date(2026, 3, 1), "not_started", -3, 3),
-        (dt.date(2026, 3, 1), "stalled", 1, 1),
+        (dt.date(2026, 3, 1), "stalled", 2, 2),
         (dt.date(2026, 3, 7), "in_progress", 1, 1),
         (dt.date(2026, 3, 7), "not_started", -1, 1),
     ]
     cli.ok("correct", only, "--on", "2026-03-08", "--reason", "a day late")
     after = [row[1:] for row in _rows(cli.url)]
     assert after == [
-        (dt.date(2026, 3, 1), "in_progress", 2, 2),
+        (dt.date(2026, 2, 15), "in_progress", 1, 1),
+        (dt.date(2026, 2, 15), "not_started", -1, 1),
+        (dt.date(2026, 3, 1), "in_progress", 1, 3),
         (dt.date(2026, 3, 1), "not_started", -3, 3),
-        (dt.date(2026, 3, 1), "stalled", 1, 1),
+        (dt.date(2026, 3, 1), "stalled", 2, 2),
         (dt.date(2026, 3, 8), "in_progress", 1, 1),
         (dt.date(2026, 3, 8), "not_started", -1, 1),
     ]
