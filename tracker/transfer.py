@@ -357,7 +357,7 @@ def import_export(
     if earlier:
         session.flush()
         connection = session.connection()
-        schema.upgrade(connection, str(connection.engine.url.render_as_string(False)))
+        schema.upgrade(connection, connection.engine.url.render_as_string(False))
     store_content_hashes(session.connection())
     burnup.rebuild(session.connection())
     return ImportResult(counts, _verified(session, export, allow_unverified))

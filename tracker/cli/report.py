@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -303,22 +303,25 @@ def report(
         # hundreds of thousands), into held output; the other formats render from memory
         # after the transaction has ended.
         stream_changes=fmt is ReportFormat.json,
+        # The terminal says it in its language; the documents' sentence around it is English.
+        every_row=language._(EVERY_ROW[True]) if fmt is ReportFormat.terminal else EVERY_ROW[False],
     )
     pause_collector(ctx)
     with held_output() as held, session(ctx) as s:
         model = build(s, spec)
-        # The terminal says it in its language; the documents' sentence around it is English.
-        terminal = fmt is ReportFormat.terminal
-        every_row = language._(EVERY_ROW[True]) if terminal else EVERY_ROW[False]
-        model = replace(model, every_row=every_row)
         if spec.stream_changes:
             write_output(
                 RENDERERS[fmt](model, how), output, database=database_url(ctx), stdout=held
             )
             return
     rendered = RENDERERS[fmt](model, how)
-    long = isinstance(rendered, str) and rendered.count("\n") >= screen_height(sys.stdout) > 0
-    if to_screen and pager and long and page(str(rendered)):
+    if (
+        to_screen
+        and pager
+        and isinstance(rendered, str)
+        and rendered.count("\n") >= screen_height(sys.stdout) > 0
+        and page(rendered)
+    ):
         return
     write_output(rendered, output, database=database_url(ctx))
 

@@ -550,6 +550,8 @@ class ReportSpec:
     title: str | None = None
     prepared_by: str | None = None
     marking: str | None = None
+    # Where the rows a cut list leaves out are, as the caller names its own command.
+    every_row: str | None = None
     rows: int | None = None
     stream_changes: bool = False
     today: dt.date | None = None
@@ -592,6 +594,7 @@ def build(session: Session, spec: ReportSpec) -> Report:
         title=spec.title or None,
         prepared_by=spec.prepared_by or None,
         marking=spec.marking or None,
+        every_row=spec.every_row,
     )
 
 
