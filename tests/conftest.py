@@ -10,12 +10,14 @@ server the PostgreSQL variants skip with the reason, except under CI=true, where
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from support import IN_CI, Cli, copy_database, pg_schema_url
+from sqlalchemy import Engine
+from support import IN_CI, Build, Cli, copy_database, pg_schema_url
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -111,19 +113,12 @@ def cli_empty(empty_url: str) -> Cli:
 @pytest.fixture(scope="session")
 def initialised_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file after `tracker init`, to be copied (copy_database), never opened."""
-    import sqlite3
-
-    from tracker.db import dispose_engines
-
     path = tmp_path_factory.mktemp("initialised") / "tracker.db"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("XDG_DATA_HOME", str(path.parent / "data"))
         env.delenv("TRACKER_DATABASE_URL", raising=False)
         Cli(f"sqlite:///{path}").ok("init")
-    dispose_engines()
-    connection = sqlite3.connect(path)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the one file
-    connection.close()
+    _checkpointed(path)
     return path
 
 
@@ -150,7 +145,7 @@ def initialised_postgres(pg_database: str) -> Iterator[str]:
         admin.dispose()
 
 
-def _pg_copy_url(pg_database: str, template: str) -> Iterator[str]:
+def _pg_copy_url(pg_database: str, template: str) -> Generator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -209,3 +204,120 @@ def alembic_engine(empty_url: str) -> Iterator[object]:
         yield engine
     finally:
         engine.dispose()
+
+
+# A history recorded (or a declaration loaded) by a test module's fixture is made once per
+# session and engine, then copied for each test, like the initialised database above: recording
+# the same events again for every test was a quarter of the suite's set-up time.
+
+
+def _checkpointed(path: Path) -> None:
+    """Close every connection and fold the WAL into the file, so that a plain copy is whole."""
+    from tracker.db import dispose_engines
+
+    dispose_engines()
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+
+
+class Templates:
+    """Initialised databases with a module's history on them, one per build step and engine."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sqlite_made: dict[str, Path] = {}
+        self.postgres_made: dict[str, str] = {}
+
+    @staticmethod
+    def key(build: Build) -> str:
+        return f"{build.__module__}.{build.__qualname__}"
+
+    def sqlite(self, build: Build, initialised: Path) -> Path:
+        key = self.key(build)
+        if key not in self.sqlite_made:
+            folder = self.folder / f"sqlite-{len(self.sqlite_made)}"
+            build(Cli(copy_database(initialised, folder / "t.db")), folder)
+            _checkpointed(folder / "t.db")
+            self.sqlite_made[key] = folder / "t.db"
+        return self.sqlite_made[key]
+
+    def postgres(self, build: Build, pg_database: str, initialised: str) -> str:
+        from sqlalchemy import text
+        from sqlalchemy.engine import make_url
+
+        from tracker.db import dispose_engines
+
+        key = self.key(build)
+        if key not in self.postgres_made:
+            name = f"tracker_tpl_{uuid.uuid4().hex[:10]}"
+            admin = self._admin()
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{initialised}"'))
+            admin.dispose()
+            self.postgres_made[key] = name  # dropped at the end even if the step fails
+            folder = self.folder / f"postgres-{len(self.postgres_made)}"
+            folder.mkdir()
+            build(Cli(make_url(pg_database).set(database=name).render_as_string(False)), folder)
+            dispose_engines()  # a template must be unused to be copied
+        return self.postgres_made[key]
+
+    def _admin(self) -> Engine:
+        from sqlalchemy import create_engine
+
+        # The server's own database: the session's scratch one may be gone by the end.
+        return create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+
+    def close(self) -> None:
+        from sqlalchemy import text
+
+        from tracker.db import dispose_engines
+
+        if not self.postgres_made:
+            return
+        dispose_engines()
+        admin = self._admin()
+        with admin.connect() as conn:
+            for name in self.postgres_made.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=ENGINES)
+def built(
+    request: pytest.FixtureRequest, tmp_path: Path, templates: Templates
+) -> Callable[[Build], Cli]:
+    """`built(step)`: a CLI on a copy of an initialised database after `step`, on each engine
+    (the step runs once per session and engine; a test may change its copy freely)."""
+
+    def make(build: Build) -> Cli:
+        if request.param == "sqlite":
+            template = templates.sqlite(build, request.getfixturevalue("initialised_sqlite"))
+            return Cli(copy_database(template, tmp_path / "tracker.db"))
+        pg_database = request.getfixturevalue("pg_database")
+        initialised = request.getfixturevalue("initialised_postgres")
+        copies = _pg_copy_url(pg_database, templates.postgres(build, pg_database, initialised))
+        request.addfinalizer(copies.close)
+        return Cli(next(copies))
+
+    return make
+
+
+@pytest.fixture
+def built_sqlite(
+    tmp_path: Path, templates: Templates, initialised_sqlite: Path
+) -> Callable[[Build], Cli]:
+    """`built` on SQLite only."""
+
+    def make(build: Build) -> Cli:
+        template = templates.sqlite(build, initialised_sqlite)
+        return Cli(copy_database(template, tmp_path / "tracker.db"))
+
+    return make

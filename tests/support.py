@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -33,6 +33,12 @@ class Cli:
         result = self(*args)
         assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
         return result.stdout
+
+
+# A step that builds a test database's content (a history recorded, a declaration loaded) on
+# the CLI it is given, writing any files it needs to the folder it is given; conftest's `built`
+# runs each step once per session and engine and hands every test a copy.
+Build = Callable[[Cli, Path], object]
 
 
 def record(cli: Cli, events: Iterable[Sequence[str]]) -> Cli:

@@ -18,13 +18,14 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from browser import AXE_RUN, IN_CI, axe_source, chromium
-from support import Cli, record
+from support import Build, Cli, record
 
 ROOT = Path(__file__).resolve().parent
 AS_OF = "2026-06-01"
@@ -47,9 +48,13 @@ EVENTS: list[tuple[str, ...]] = [
 ]
 
 
+def _briefed(cli: Cli, _: Path) -> Cli:
+    return record(cli, EVENTS)
+
+
 @pytest.fixture
-def briefed(cli_sqlite: Cli) -> Cli:
-    return record(cli_sqlite, EVENTS)
+def briefed(built_sqlite: Callable[[Build], Cli]) -> Cli:
+    return built_sqlite(_briefed)
 
 
 def _tool(name: str, package: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,14 @@ RUNS = 25
 CODES = ["CYB-01", "CYB-02", "CYB-03", "CYB-04", "SEC-01"]
 
 WORKER = r"""
-import json, sys, time
+import json, os, sys, time
 from tracker.cli import app
 
 url, worker, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-start, codes = float(sys.argv[4]), sys.argv[5].split(",")
+go, codes = sys.argv[4], sys.argv[5].split(",")
 statuses = ["in_progress", "stalled", "not_started"]
-while time.time() < start:
+print("ready", flush=True)
+while not os.path.exists(go):
     time.sleep(0.001)
 codes_out = []
 for n in range(runs):
@@ -46,19 +46,28 @@ print(json.dumps(codes_out))
 """
 
 
+def released_together(procs: list[subprocess.Popen[str]], go: Path) -> None:
+    """Wait until every process has imported and says it is ready, then release them all at
+    once (they poll for the `go` file), so their commands really overlap."""
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n", proc.communicate()
+    go.touch()
+
+
 def _run_crowd(url: str, tmp_path: Path) -> list[list[int]]:
-    script = tmp_path / "worker.py"
+    script, go = tmp_path / "worker.py", tmp_path / "go"
     script.write_text(WORKER, encoding="utf-8")
-    start = time.time() + 4.0  # every process imported and waiting by then
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), url, str(w), str(RUNS), str(start), ",".join(CODES)],
+            [sys.executable, str(script), url, str(w), str(RUNS), str(go), ",".join(CODES)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for w in range(WORKERS)
     ]
+    released_together(procs, go)
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=600)
@@ -83,10 +92,11 @@ def test_no_lost_updates_under_concurrent_progress(cli, tmp_path: Path) -> None:
 
 
 LOADER = r"""
-import sys, time
+import os, sys, time
 from tracker.cli import app
-url, start = sys.argv[1], float(sys.argv[2])
-while time.time() < start:
+url, go = sys.argv[1], sys.argv[2]
+print("ready", flush=True)
+while not os.path.exists(go):
     time.sleep(0.001)
 try:
     app(["--db", url, "init"])
@@ -97,18 +107,18 @@ except SystemExit as exc:
 
 @pytest.mark.slow
 def test_two_loads_at_once_leave_one_copy(cli_empty, tmp_path: Path) -> None:
-    script = tmp_path / "loader.py"
+    script, go = tmp_path / "loader.py", tmp_path / "go"
     script.write_text(LOADER, encoding="utf-8")
-    start = time.time() + 3.0
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), cli_empty.url, str(start)],
+            [sys.executable, str(script), cli_empty.url, str(go)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(2)
     ]
+    released_together(procs, go)
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err

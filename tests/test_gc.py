@@ -97,6 +97,13 @@ def _tracker(tmp_path: Path, items: int) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def trackers(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A small and a large tracker, shared: the commands measured here only read."""
+    folder = tmp_path_factory.mktemp("gc")
+    return _tracker(folder, 20), _tracker(folder, 1000)
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -109,8 +116,10 @@ def _tracker(tmp_path: Path, items: int) -> str:
     ],
     ids=["report-json", "report-md-as-of", "list-csv", "verify", "log-json", "log-text"],
 )
-def test_garbage_does_not_grow_with_the_data(tmp_path: Path, args: tuple[str, ...]) -> None:
-    small, large = _tracker(tmp_path, 20), _tracker(tmp_path, 1000)
+def test_garbage_does_not_grow_with_the_data(
+    trackers: tuple[str, str], args: tuple[str, ...]
+) -> None:
+    small, large = trackers
     # A cycle per item or per event would leave thousands more here; imports and compiled
     # statements leave the same few hundred whatever the size.
     assert _garbage(large, *args) - _garbage(small, *args) < 300

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pytest
 from browser import AXE_RUN, IN_CI, axe_source, chromium
 from hostile_helpers import HOSTILE_NOTE, UNSAFE
 from rich.cells import cell_len
-from support import Cli, record
+from support import Build, Cli, record
 
 from tracker.cli.table import display_width
 
@@ -33,9 +34,13 @@ EVENTS: list[tuple[str, ...]] = [
 ]
 
 
+def _recorded(cli: Cli, _: Path) -> Cli:
+    return record(cli, EVENTS)
+
+
 @pytest.fixture
-def recorded(cli_sqlite: Cli) -> Cli:
-    return record(cli_sqlite, EVENTS)
+def recorded(built_sqlite: Callable[[Build], Cli]) -> Cli:
+    return built_sqlite(_recorded)
 
 
 def _title_ja(cli: Cli, code: str) -> str:

@@ -14,7 +14,11 @@ def _ids(cli, code: str) -> list[int]:
 
 
 @pytest.fixture
-def history(cli):
+def history(built):
+    return built(_history)
+
+
+def _history(cli, _):
     """Three events on CYB-01, two on CYB-02."""
     return record(cli, [
         ("CYB-01", "-s", "in_progress", "--on", "2026-03-01", "-m", "one",

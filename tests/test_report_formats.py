@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 from rich.cells import cell_len
-from support import IN_CI, Cli, record
+from support import IN_CI, Build, Cli, record
 
 from tracker.reports.as_markdown import esc
 from tracker.reports.presentation import PROGRESS_ORDER, pct, score_text
@@ -127,14 +128,14 @@ def _record(cli: Cli, tmp_path: Path) -> Cli:
 
 
 @pytest.fixture
-def recorded(cli: Cli, tmp_path: Path) -> Cli:
+def recorded(built: Callable[[Build], Cli]) -> Cli:
     """Both declarations with a history, on each engine."""
-    return _record(cli, tmp_path)
+    return built(_record)
 
 
 @pytest.fixture
-def recorded_sqlite(cli_sqlite: Cli, tmp_path: Path) -> Cli:
-    return _record(cli_sqlite, tmp_path)
+def recorded_sqlite(built_sqlite: Callable[[Build], Cli]) -> Cli:
+    return built_sqlite(_record)
 
 
 def report(cli: Cli, fmt: str, *extra: str) -> str:

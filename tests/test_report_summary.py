@@ -12,6 +12,7 @@ than the cut.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import create_engine, func, select
-from support import Cli, record
+from support import Build, Cli, record
 
 from tracker.cli.report import EVERY_ROW
 from tracker.db import session_scope
@@ -140,9 +141,9 @@ def _latest_event(url: str, code: str) -> int:
 
 
 @pytest.fixture
-def history(cli: Cli, tmp_path: Path) -> Cli:
+def history(built: Callable[[Build], Cli]) -> Cli:
     """The bundled declaration and the one above, with the history above, on each engine."""
-    return record_history(cli, tmp_path)
+    return built(record_history)
 
 
 def record_history(cli: Cli, tmp_path: Path) -> Cli:

@@ -13,14 +13,14 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
-from support import Cli, record, tamper
+from support import Build, Cli, record, tamper
 
 from tracker import anchor, chain, triggers
 from tracker.db import HEAD_REVISION
@@ -64,8 +64,8 @@ def _snapshot(url: str) -> list[Any]:
 
 
 @pytest.fixture
-def history(cli: Cli) -> Cli:
-    return _populate(cli)
+def history(built: Callable[[Build], Cli]) -> Cli:
+    return built(_populate)
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ EVENTS = [
 ]  # fmt: skip
 
 
-def _populate(cli: Cli) -> Cli:
+def _populate(cli: Cli, _: Path | None = None) -> Cli:
     return record(cli, EVENTS)
 
 
