@@ -394,7 +394,9 @@ def test_history_starts_at_the_declaration_in_date_order(briefed: Cli) -> None:
     assert data["history"][0]["counts"]["achieved"] == 1
 
 
-def test_a_correction_keeps_the_note_and_evidence(briefed: Cli) -> None:
+def test_a_correction_keeps_the_evidence_but_not_the_wrong_note(briefed: Cli) -> None:
+    """The documents usually stand (it was their reading that was wrong), so the evidence
+    carries over; the note said what was wrong ("Talks begun" under stalled), so it does not."""
     briefed.ok(
         "progress", "CYB-02", "-s", "in_progress", "--on", "2026-04-01", "-m", "Talks begun",
         "-e", "https://www.ncsc.gov.uk/x",
@@ -404,7 +406,8 @@ def test_a_correction_keeps_the_note_and_evidence(briefed: Cli) -> None:
     data = json.loads(briefed.ok("report", "-f", "json", "--as-of", AS_OF))
     last = next(c for c in data["commitments"] if c["code"] == "CYB-02")["last_event"]
     assert last["corrects"] == wrong and last["to_status"] == "stalled"
-    assert last["note"] == "Talks begun" and last["evidence"] == ["https://www.ncsc.gov.uk/x"]
+    assert last["note"] == "" and last["evidence"] == ["https://www.ncsc.gov.uk/x"]
+    assert "Talks begun" not in briefed.ok("report", "-f", "md", "--as-of", AS_OF)
 
 
 def test_since_defaults_to_the_last_meeting(briefed: Cli) -> None:

@@ -117,6 +117,11 @@ def test_correction_supersedes_without_rewriting(history) -> None:
     assert f"[corrected by #{fix['id']}]" in text_out
     assert f"[correction of #{wrong}]" in text_out
     assert f"[correction of #{wrong}]" in history.ok("log")
+    # The correction says nothing of its own (no -m): the wrong event's note ("three") is not
+    # repeated under the right status, and show says there is none.
+    assert original["note"] == "three" and fix["note"] == ""
+    after_fix = text_out.split(f"[correction of #{wrong}]", 1)[1]
+    assert after_fix.splitlines()[1].strip() == "(no note of its own)"
     report = json.loads(history.ok("report", "--format", "json"))
     item = next(c for c in report["commitments"] if c["code"] == "CYB-01")
     assert item["status"] == "partially_achieved"

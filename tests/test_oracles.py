@@ -52,6 +52,10 @@ def _record(cli: Cli) -> None:
         if e["party"] is None
     )
     cli.ok("correct", str(event), "-s", "stalled", "--reason", "misread the readout")
+    # MIN-02 never moved: an entry made against the wrong item, retracted.
+    wrong = record(cli, [("MIN-02", "-s", "in_progress", "--on", "2026-05-20", "-m", "wrong item")])
+    event = json.loads(wrong.ok("log", "--code", "MIN-02", "--format", "json"))[0]["id"]
+    cli.ok("correct", str(event), "-s", "not_started", "--reason", "recorded on the wrong item")
 
 
 def _statuses(cli: Cli, as_of: str) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
@@ -125,13 +129,41 @@ def test_completion_and_scores_overall_and_per_party(recorded: Cli) -> None:
         assert c["score"] == (SCORE[status[code]] if c["kind"] == SCORED_KIND else None), code
 
 
+def test_open_counts_pledges_and_the_outlook_apart(recorded: Cli) -> None:
+    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF))
+    whole, _ = _statuses(recorded, AS_OF)
+    kinds = {c["code"]: c["kind"] for c in report["commitments"]}
+    status = {code: whole.get(code, "not_started") for code in kinds}
+    outlook = [code for code, kind in kinds.items() if kind == "outlook"]
+    open_pledges = [c for c, kind in kinds.items() if kind != "outlook" and status[c] in OPEN]
+    assert outlook and any(status[c] in OPEN for c in outlook)  # the outlook would change it
+    md = recorded.ok("report", "-f", "md", "--as-of", AS_OF)
+    assert f"- Open pledges: {len(open_pledges)}; " in md
+    assert f"; and {len(outlook)} outlook items followed apart" in md
+
+
 def test_changes_since_a_date_are_the_live_events_in_the_window(recorded: Cli) -> None:
     since = "2026-05-01"  # an event falls on the day itself: it is in the window
     report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF, "--since", since))
     events = json.loads(recorded.ok("log", "--format", "json", "--limit", "1000"))
-    expected = {e["id"] for e in events if since <= e["on"] <= AS_OF}
+    corrected = {e["corrects"] for e in events if e["corrects"] is not None}
+    # What stands: no corrected event, and no correction that puts back the status from before
+    # the event it retracts (the item did not change after all).
+    changes = [
+        e
+        for e in events
+        if e["id"] not in corrected and not (e["corrects"] and e["from_status"] == e["to_status"])
+    ]
+    expected = {e["id"] for e in changes if since <= e["on"] <= AS_OF}
     assert {c["id"] for c in report["changes"]} == expected
     assert any(e["on"] == since for e in events if e["id"] in expected)
+    # The history has both kinds of correction inside the window, as meant.
+    in_window = [e for e in events if since <= e["on"] <= AS_OF]
+    assert any(e["id"] in corrected for e in in_window)
+    assert any(e["corrects"] and e["from_status"] == e["to_status"] for e in in_window)
+    # The count a reader sees says the same.
+    md = recorded.ok("report", "-f", "md", "--as-of", AS_OF, "--since", since)
+    assert f"## Changes since {since}: {len(expected)}\n" in md
 
 
 def test_due_by_the_next_milestone(recorded: Cli) -> None:

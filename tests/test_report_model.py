@@ -137,7 +137,7 @@ def hand_made() -> Report:
         stalled=ItemCut.of([]),
         changes=Cut([stalled, achieved], 2),
         heads_digest=heads_digest((i.code, i.chain_head) for i in items),
-        open_items=3,
+        open_pledges=3,
         history=[
             HistoryPoint(dt.date(2026, 1, 1), dict.fromkeys(STATUSES, 0) | {Status.NOT_STARTED: 4}),
             HistoryPoint(AS_OF, {s: overall.counts[s] for s in STATUSES}),

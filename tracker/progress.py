@@ -179,10 +179,9 @@ def record_progress(
         party = corrected.party
         status = status or Status(corrected.to_status)
         on = on or corrected.effective_on
-        # A correction supersedes the event whole: what it does not restate (the note, the
-        # evidence) carries over, or the report's "last update" would lose them.
-        if not note_text.strip():
-            note_text = corrected.note
+        # A correction keeps its own note: a copy of the corrected one would repeat what was
+        # wrong ("exercise held") under the right status. The evidence carries over unless
+        # restated: the documents usually stand, it is their reading that was wrong.
         if not specs:
             specs = [
                 EvidenceSpec(

@@ -12,6 +12,8 @@ corrects, and from then on only the correction counts. So:
   own latest live event, else the item's status (a joint pledge can be kept by one side only);
 - an item is *overdue* on a date when its target date is before that date, it is not achieved,
   and it is a pledge of the parties (the source's outlook is nobody's pledge);
+- a *change* (what a report lists as changed in a window) is a live event, except a correction
+  that puts back the status from before the event it retracts (nothing changed after all);
 - the lists a report shows: the *pledges* (every kind but the source's outlook), the *open*
   items (not started, in progress, stalled), the *stalled* pledges, and the pledges *due by* the
   next milestone (open, with a target date from the as-of date to the milestone's date).
@@ -27,7 +29,18 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, FromClause, Select, exists, false, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
@@ -183,6 +196,11 @@ class Live(ColumnElement[bool]):
 
 def is_live() -> ColumnElement[bool]:
     return Live()
+
+
+def is_change() -> ColumnElement[bool]:
+    """Events a report lists as changes (in a window the caller adds)."""
+    return and_(is_live(), or_(E.corrects_id.is_(None), E.from_status != E.to_status))
 
 
 def _not_in() -> ColumnElement[bool]:

@@ -94,6 +94,8 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         )
         if e["note"]:
             lines += ["      " + line for line in text_lines(e["note"])]
+        elif e["corrects"]:
+            lines.append("      " + _("(no note of its own)"))
         if e["reason"]:
             reason = _("reason: {reason}").format(reason=e["reason"])
             lines += ["      " + line for line in text_lines(reason)]

@@ -243,8 +243,14 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
             n=report.party_scores,
         ),
         "- "
-        + _("Open: {open}; overdue: {overdue}; stalled: {stalled}").format(
-            open=report.open_items, overdue=report.overdue.total, stalled=report.stalled.total
+        + _(
+            "Open pledges: {open}; overdue: {overdue}; stalled: {stalled}; and {outlook} outlook "
+            "items followed apart"
+        ).format(
+            open=report.open_pledges,
+            overdue=report.overdue.total,
+            stalled=report.stalled.total,
+            outlook=report.outlook.total,
         ),
         "",
     ]

@@ -23,7 +23,7 @@ import json
 import operator
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -301,6 +301,7 @@ def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[
             true() if condition is None else condition,
             E.effective_on >= since,
             E.effective_on <= as_of,
+            timeline.is_change(),
         )
         .order_by(*timeline.NEWEST_FIRST)
     )
@@ -574,9 +575,6 @@ def build(session: Session, spec: ReportSpec) -> Report:
         report = _from_items(session, scope, as_of, spec)
     return replace(
         report,
-        open_items=sum(
-            n for status, n in report.overall.counts.items() if timeline.is_open(status)
-        ),
         declarations=[_declaration_info(d) for d in scope.declarations],
         generated_on=today,
         filters=scope.filters,
@@ -683,13 +681,17 @@ def _from_items(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpe
         **item_lists(items, as_of, milestones, spec.rows)._asdict(),
         changes=_changes(session, scope, since, as_of, spec),
         heads_digest=heads_digest(map(operator.attrgetter("code", "chain_head"), items)),
-        open_items=_open_items(overall),
+        open_pledges=_open_pledges(Counter((i.kind, i.status) for i in items)),
     )
 
 
-def _open_items(figures: Figures) -> int:
-    """How many items, of every kind, are open (tracker.timeline.is_open)."""
-    return sum(n for status, n in figures.counts.items() if timeline.is_open(status))
+def _open_pledges(tally: Mapping[tuple[Kind, Status], int]) -> int:
+    """How many pledges (every kind but the source's outlook) are open."""
+    return sum(
+        n
+        for (kind, status), n in tally.items()
+        if timeline.is_pledged(kind) and timeline.is_open(status)
+    )
 
 
 def _since(
@@ -892,7 +894,7 @@ def _from_tallies(session: Session, scope: _Scope, as_of: dt.date, spec: ReportS
                 select(C.code, C.chain_head).where(_within(C.id, scope.items))
             ).all()
         ),
-        open_items=_open_items(overall),
+        open_pledges=_open_pledges(tally.overall),
     )
 
 

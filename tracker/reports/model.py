@@ -332,8 +332,8 @@ class Report:
     changes: Cut[EventLine] | Stream[EventLine]
     # One digest over the chain heads of every item reported, as `tracker verify` prints it.
     heads_digest: str
-    # How many items, of every kind, are open on the as-of date.
-    open_items: int
+    # How many pledges (the outlook apart: nobody's pledge) are open on the as-of date.
+    open_pledges: int
     filters: dict[str, str] = field(default_factory=dict)
     history: list[HistoryPoint] = field(default_factory=list)
     with_history: bool = True
