@@ -80,3 +80,16 @@ def test_the_generator_reaches_tables_bodies_arithmetic_and_returns(
 
 def test_the_six_changes_still_apply(mutate: ModuleType) -> None:
     assert len(list(mutate.six())) == 6
+
+
+def test_postgres_variants_run_only_when_asked(mutate: ModuleType, project: Path) -> None:
+    """A mutant only the PostgreSQL variant catches is a survivor of the SQLite run, and a
+    kill with --postgres."""
+    (project / "test_engines.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.parametrize('engine', ['sqlite', 'postgres'])\n"
+        "def test_rule(engine):\n    assert engine == 'sqlite'\n"
+    )
+    assert mutate.pytest_outcome(project, ["test_engines.py"], timeout=120)[0] == "survived"
+    got, detail = mutate.pytest_outcome(project, ["test_engines.py"], 120, postgres=True)
+    assert (got, detail) == ("killed", "test_engines.py::test_rule[postgres]")
