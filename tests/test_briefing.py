@@ -310,8 +310,8 @@ def three(cli: Cli, tmp_path: Path) -> Cli:
     cli.ok("load", str(spec))
     for code, row in TABLE.items():
         for party, status in row.items():
-            if status != "not_started":
-                cli.ok("progress", code, "-s", status, "--party", party, "--on", "2026-03-01")
+            # Not started too: the analyst assessed it so (unrecorded, it is not yet assessed).
+            cli.ok("progress", code, "-s", status, "--party", party, "--on", "2026-03-01")
     # The ongoing item moves too, and must stay out of every score.
     cli.ok("progress", "TRI-06", "-s", "achieved", "--on", "2026-03-01")
     return cli
@@ -368,7 +368,10 @@ def test_italy_appears_in_every_format(briefed: Cli, tmp_path: Path) -> None:
 def test_unscored_items_are_never_minus_one(briefed: Cli) -> None:
     data = json.loads(briefed.ok("report", "-f", "json", "--as-of", AS_OF))
     for c in data["commitments"]:
-        assert (c["score"] is None) == (c["kind"] != "commitment"), c["code"]
+        # A commitment nobody has assessed has no score yet either (before the cut-off).
+        unscored = c["kind"] != "commitment" or not c["assessed"]
+        assert (c["score"] is None) == unscored, c["code"]
+    assert any(c["score"] is not None for c in data["commitments"])
     kinds = data["summary"]["kinds"]
     assert sum(kinds.values()) == data["summary"]["items"]
     assert data["outlook"] == [c["code"] for c in data["commitments"] if c["kind"] == "outlook"]

@@ -637,16 +637,20 @@ def test_report_markdown_and_json(cli, tmp_path) -> None:
     md = cli.ok("report")
     assert md.startswith("# Status report: Japan–UK")
     assert "## By pillar" in md and "## The parties' pledges" in md
-    assert "Completion rate: 25% (1 of 4 commitments achieved)" in md
+    # Only MIN-01 is assessed: the other three commitments have no score yet (before the
+    # cut-off), so the rate is over one.
+    assert "1 of 4 commitments assessed" in md
+    assert "Completion rate: 100% (1 of 1 assessed commitments achieved)" in md
     assert "[https://a.example/2plus2](<https://a.example/2plus2>)" in md
     target = tmp_path / "out" / "report.json"
     cli.ok("report", "--format", "json", "--output", str(target))
     data = json.loads(target.read_text(encoding="utf-8"))
-    assert data["schema"] == 2
+    assert data["schema"] == 3
     summary = data["summary"]
-    assert summary["commitments"] == 4 and summary["achieved"] == 1
-    # 1 achieved (+1), 3 not started (-1); CYB-01, in progress, is a priority: not scored
-    assert summary["mean_score"] == round(-2 / 4, 4)
+    assert summary["commitments"] == 4 and summary["achieved"] == 1 and summary["assessed"] == 1
+    # 1 achieved (+1), 3 not yet assessed (no score); CYB-01, in progress, is a priority: not
+    # scored
+    assert summary["mean_score"] == 1.0
     codes = {c["code"]: c for c in data["commitments"]}
     assert codes["MIN-01"]["status"] == "achieved" and codes["MIN-01"]["score"] == 1
     assert codes["CYB-01"]["status"] == "in_progress" and codes["CYB-01"]["score"] is None

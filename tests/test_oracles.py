@@ -245,3 +245,55 @@ def test_a_correction_starts_from_the_status_before_what_it_corrects(cli: Cli) -
     fix = json.loads(cli.ok("log", "--code", "CYB-03", "--format", "json"))[0]
     assert fix["corrects"] == wrong["id"]
     assert (fix["from_status"], fix["to_status"]) == ("in_progress", "stalled")
+
+
+# --- not yet assessed, and the final assessment -----------------------------------------------
+
+CUTOFF = "2026-12-31"  # the bundled declaration's, in fixtures/japan-uk-2026.yaml
+
+
+def test_a_fresh_database_has_no_score_before_anyone_assessed(cli: Cli) -> None:
+    data = json.loads(cli.ok("report", "-f", "json"))
+    summary = data["summary"]
+    assert (summary["commitments"], summary["assessed"]) == (4, 0)
+    assert summary["mean_score"] is None and summary["completion_rate"] is None
+    assert summary["party_mean_score"] is None and summary["party_scores"] == 0
+    assert summary["cutoff"] == CUTOFF and summary["final"] is False
+    assert all(p["mean_score"] is None and p["assessed"] == 0 for p in data["parties"])
+    assert all(c["score"] is None and not c["assessed"] for c in data["commitments"])
+    for fmt in ("md", "terminal", "html"):
+        text = cli.ok("report", "-f", fmt)
+        assert "0 of 4 commitments assessed" in text, fmt
+        assert "-1.00" not in text and "−1.00" not in text, fmt
+
+
+def test_after_the_cut_off_an_unassessed_commitment_counts_minus_one(cli: Cli) -> None:
+    record(
+        cli,
+        [
+            ("CYB-02", "-s", "achieved", "--on", "2026-05-01", "-m", "done"),
+            ("CYB-03", "-s", "in_progress", "--party", "UK", "--on", "2026-06-01"),
+        ],
+    )
+    before = json.loads(cli.ok("report", "-f", "json", "--as-of", CUTOFF))["summary"]
+    after = json.loads(cli.ok("report", "-f", "json", "--as-of", "2027-01-15"))
+    summary = after["summary"]
+    whole, own = _statuses(cli, CUTOFF)
+    scored = [c["code"] for c in after["commitments"] if c["kind"] == SCORED_KIND]
+    # Until the cut-off (its own day included): over the assessed ones only. CYB-03 has an
+    # event (for the UK), so the item is assessed, as not started on the whole.
+    assessed = [code for code in scored if code in whole or any(k[0] == code for k in own)]
+    assert before["final"] is False and before["assessed"] == len(assessed) == 2
+    expected = _figures([whole.get(code, "not_started") for code in assessed])
+    assert _close(before["mean_score"], expected["mean_score"])
+    # After it: every commitment, the unassessed ones as not started (-1), and it says final.
+    assert summary["final"] is True and summary["assessed"] == summary["commitments"] == 4
+    expected = _figures([whole.get(code, "not_started") for code in scored])
+    for name, value in expected.items():
+        assert _close(summary[name], value), (name, summary[name], value)
+    assert all(c["score"] is not None for c in after["commitments"] if c["kind"] == SCORED_KIND)
+    # Japan assessed nothing of its own: after the cut-off it counts on every commitment.
+    japan = next(p for p in after["parties"] if p["party"] == "Japan")
+    assert japan["assessed"] == 4
+    md = cli.ok("report", "-f", "md", "--as-of", "2027-01-15")
+    assert "Final assessment at the cut-off, 2026-12-31" in md

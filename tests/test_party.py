@@ -56,9 +56,15 @@ def test_report_per_party_figures(cli) -> None:
     parties = {p["party"]: p for p in data["parties"]}
     assert parties["UK"]["achieved"] == 1
     assert parties["Japan"]["achieved"] == 0
-    # Four commitments. UK: 1 achieved, 3 not started -> (1 - 3) / 4; Japan: 1 in progress -> -3 / 4
-    assert parties["UK"]["mean_score"] == round(-2 / 4, 4)
-    assert parties["Japan"]["mean_score"] == round(-3 / 4, 4)
+    # Four commitments, one assessed per party (the other three have no score yet): UK 1
+    # achieved -> 1 / 1; Japan 1 in progress -> 0 / 1.
+    assert parties["UK"]["mean_score"] == 1.0 and parties["UK"]["assessed"] == 1
+    assert parties["Japan"]["mean_score"] == 0.0
+    # The final assessment, after the cut-off: the three count as not started.
+    final = json.loads(cli.ok("report", "--format", "json", "--as-of", "2027-01-15"))
+    after = {p["party"]: p for p in final["parties"]}
+    assert after["UK"]["mean_score"] == round(-2 / 4, 4)
+    assert after["Japan"]["mean_score"] == round(-3 / 4, 4)
     assert data["summary"]["achieved"] == 0
     item = next(c for c in data["commitments"] if c["code"] == "MIN-01")
     assert item["party_status"] == {"Japan": "in_progress", "UK": "achieved"}

@@ -778,7 +778,7 @@ def test_report_json_objects_read_back_as_the_fields(
     expected_item = {
         "code": code, "title": title, "pillar": note, "kind": "ongoing", "parties": names,
         "owners": names[::-1], "target": target.isoformat() if target else None,
-        "target_label": label, "status": status.value, "score": None,
+        "target_label": label, "status": status.value, "score": None, "assessed": True,
         "party_status": dict.fromkeys(names, status.value), "overdue": bool(target),
         "last_event": expected_event, "chain_head": "ab" * 32,
         "chain_length": 0, "content_hash": item.content_hash, "basis": note,

@@ -219,7 +219,10 @@ def html_rows(page: str, table_id: str) -> dict[str, list[str]]:
 
 def csv_figures(rows: list[dict[str, str]], kinds: dict[str, str]) -> dict[str, Any]:
     """Figures recomputed from csv rows alone, the way the README defines them."""
-    scored = [r for r in rows if kinds[r["code"]] == "commitment"]
+    # Before the cut-off, the figures are over the commitments someone has assessed.
+    scored = [
+        r for r in rows if kinds[r["code"]] == "commitment" and r["score"] != "not yet assessed"
+    ]
     n = len(scored)
     achieved = sum(r["status"] == "achieved" for r in scored)
     partial = sum(r["status"] == "partially_achieved" for r in scored)
@@ -256,8 +259,12 @@ def test_every_format_shows_the_same_figures(recorded: Cli) -> None:
     for c, r in zip(data["commitments"], table, strict=True):
         assert r["status"] == c["status"]
         # Not scored is "not scored" in csv and null in json, never -1 (issue 11).
-        assert (None if r["score"] == "not scored" else int(r["score"])) == c["score"]
-        assert (c["score"] is None) == (c["kind"] != "commitment")
+        unscored = ("not scored", "not yet assessed")
+        assert (None if r["score"] in unscored else int(r["score"])) == c["score"]
+        assert (c["score"] is None) == (c["kind"] != "commitment" or not c["assessed"])
+        assert (r["score"] == "not yet assessed") == (
+            c["kind"] == "commitment" and not c["assessed"]
+        )
         assert r["overdue"] == ("true" if c["overdue"] else "false")
         assert r["kind"] == c["kind"] and r["pillar"] == c["pillar"]
     keys = ("items", "counts", "kinds", "achieved", "completion_rate", "completion_rate_partial")
@@ -298,13 +305,15 @@ def test_every_format_shows_the_same_figures(recorded: Cli) -> None:
     # The headline figures, worded the same way in the formats for people.
     completion = (
         f"{pct(summary['completion_rate'])} ({summary['achieved']} of "
-        f"{summary['commitments']} commitments achieved)"
+        f"{summary['assessed']} assessed commitments achieved)"
     )
+    assessed = f"{summary['assessed']} of {summary['commitments']} commitments assessed"
+    assert assessed in md and assessed in term and assessed in page
     mean = f"Mean compliance score: {score_text(summary['mean_score'])}"
     assert f"Completion rate: {completion}" in md
     assert f"Completion rate: {completion}" in term
     assert mean in md and mean in term
-    assert f"completion rate ({summary['achieved']} of {summary['commitments']}" in page
+    assert f"completion rate ({summary['achieved']} of {summary['assessed']} assessed" in page
     assert score_text(summary["mean_score"]) in page
 
     # Lists agree too.
@@ -389,7 +398,13 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
     # scored (ongoing: SEC-03, HOS-03) says so rather than -1.
     assert by_code["HOS-02"]["score"] == "-1"
     assert by_code["SEC-03"]["score"] == by_code["HOS-03"]["score"] == "not scored"
-    assert {r["score"] for r in by_code.values()} <= {"-1", "0", "1", "not scored"}
+    assert {r["score"] for r in by_code.values()} <= {
+        "-1",
+        "0",
+        "1",
+        "not scored",
+        "not yet assessed",
+    }
     # Party columns: each party's own status, empty where the item is not its pledge.
     assert by_code["CYB-02"]["status_UK"] == "achieved"
     assert by_code["CYB-02"]["status_Japan"] == "not_started"

@@ -157,7 +157,7 @@ def test_leaving_early_keeps_exit_codes_output_and_a_clean_database(cli_sqlite) 
     assert _tracker("--db", cli_sqlite.url, "list", "--bogus").returncode == 2
     assert _tracker("--version").stdout.startswith("tracker ")
     report = _tracker("--db", cli_sqlite.url, "report", "--format", "json")
-    assert json.loads(report.stdout)["schema"] == 2  # a long output, flushed whole
+    assert json.loads(report.stdout)["schema"] == 3  # a long output, flushed whole
 
 
 def test_leave_closes_every_connection_first(cli_sqlite, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -233,7 +233,9 @@ def test_downgrade_asks_on_a_terminal(history: Cli, monkeypatch: pytest.MonkeyPa
 
 
 def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> None:
-    # The --help example, and one step further: a derived table, then a derived column.
+    # A column the fixture fills again, a derived table, then a derived column.
+    out = history.ok("db", "downgrade", "-1")
+    assert "0010_cutoff -> 0009_status_days." in out
     out = history.ok("db", "downgrade", "-1")
     assert "0009_status_days -> 0008_content_hash." in out
     out = history.ok("db", "downgrade", "-1")

@@ -33,6 +33,7 @@ REVISIONS: tuple[str, ...] = (
     "0007_append_only",
     "0008_content_hash",
     "0009_status_days",
+    "0010_cutoff",
 )
 HEAD_REVISION = REVISIONS[-1]
 

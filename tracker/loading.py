@@ -163,6 +163,18 @@ class DeclarationSpec(_Strict):
     source: Annotated[str, Field(min_length=1)]
     source_file: Annotated[str, Field(min_length=1)]
     inferred: dict[Literal["date", "place", "parties"], Origin] = {}
+    # The end of the compliance period (G7 Research Group practice): until then a commitment
+    # nobody has assessed is "not yet assessed"; after it, the final assessment.
+    cutoff: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _cutoff_after_date(self) -> DeclarationSpec:
+        if self.cutoff is not None and self.cutoff < self.date:
+            raise ValueError(
+                f"field 'cutoff': {self.cutoff.isoformat()} is before the declaration's date "
+                f"({self.date.isoformat()})"
+            )
+        return self
 
 
 class FixtureSpec(_Strict):
@@ -419,6 +431,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         "source_text": fixture.source_text,
         "inferred": dict(d.inferred),
         "title_ja": d.title_ja,
+        "cutoff": d.cutoff,
     }
     if declaration is None:
         declaration = Declaration(slug=d.slug, **values)

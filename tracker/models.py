@@ -119,6 +119,8 @@ class Declaration(Base):
     source_text: Mapped[str] = mapped_column(Text)
     # Fields whose value the source text does not give, each with where it comes from instead.
     inferred: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    # The end of the compliance period: after it, the final assessment (tracker.statuses).
+    cutoff: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Pillar(Base):

@@ -129,9 +129,18 @@ def parse_kind(text: str) -> Kind:
         raise TransitionError(f"invalid kind {text!r}; valid kinds: {valid}") from None
 
 
-def item_score(kind: Kind, status: Status) -> int | None:
-    """An item's compliance score, or None when its kind is not scored (never -1 for it)."""
-    return SCORES[status] if kind in SCORED_KINDS else None
+def item_score(kind: Kind, status: Status | None) -> int | None:
+    """An item's compliance score, or None when its kind is not scored (never -1 for it) or
+    nobody has assessed it yet (see assessed_status)."""
+    return SCORES[status] if status is not None and kind in SCORED_KINDS else None
+
+
+def assessed_status(status: Status, assessed: bool, final: bool) -> Status | None:
+    """The status a figure counts: None ("not yet assessed": no score, in no mean) for an item
+    nobody has assessed, until the declaration's cut-off; in the final assessment after it, the
+    status as it stands (so an unassessed commitment counts as not started, -1: the G7 Research
+    Group's rule). An explicitly recorded status, not started included, is an assessment."""
+    return status if assessed or final else None
 
 
 def needs_reason(old: Status, new: Status) -> bool:

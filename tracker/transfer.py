@@ -44,7 +44,7 @@ from tracker import burnup, schema
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import heads_digest
 from tracker.config import sqlite_path
-from tracker.db import HEAD_REVISION, dispose_engines, ensure_sqlite_file
+from tracker.db import HEAD_REVISION, REVISIONS, dispose_engines, ensure_sqlite_file
 from tracker.errors import FieldError, TrackerError
 from tracker.jsonfile import MAX_SOURCE_CHARS, check_shape, first, items
 from tracker.models import Base, Commitment, UTCDateTime
@@ -57,12 +57,13 @@ SCHEMA_VERSION = 1
 # Revisions whose tables hold the same columns as the head's: an export from any of them imports
 # as is. 0006 added columns, so earlier exports do not; 0007 added triggers and the chain_builds
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
-# 0008 a derived column and 0009 a derived table, which no export carries (see _columns).
-SAME_DATA = ("0006_japanese", "0007_append_only", "0008_content_hash", "0009_status_days")
+# 0008 a derived column and 0009 a derived table, which no export carries (see _columns); 0010
+# added a column.
+SAME_DATA = ("0010_cutoff",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.
-EARLIER = ("0003_chain", "0004_party_index", "0005_provenance")
+EARLIER = REVISIONS[REVISIONS.index("0003_chain") : REVISIONS.index(SAME_DATA[0])]
 # Revisions renamed since exports named them: the append-only revision was 0006 until the
 # translations' revision was put before it; its exports hold 0005's columns and chain_builds.
 RENAMED = {"0006_append_only": "0005_provenance"}

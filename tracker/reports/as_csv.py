@@ -3,7 +3,8 @@
 Columns, in this order: code, title, pillar, kind, parties, owners, target, status, score,
 overdue, inferred, basis, one status_<party> column per party of the report (a third party such
 as Italy once it has an assessment), last_update_on, last_note, last_evidence. `score` is
-`not scored` for an item whose kind is not scored; `inferred` names the fields (owners, target,
+`not scored` for an item whose kind is not scored, `not yet assessed` for a commitment nobody
+has assessed before the cut-off; `inferred` names the fields (owners, target,
 parties) whose values the source text does not give. Rows: the parties' pledges, then the
 source's outlook items. UTF-8 (no byte-order mark), a header row, `\\n` line ends as `tracker list
 --format csv` writes; lists are `; `-joined, dates ISO 8601, booleans `true`/`false`, and a cell
@@ -38,6 +39,7 @@ FIXED_BEFORE = [
 FIXED_AFTER = ["last_update_on", "last_note", "last_evidence"]
 Cell = str | int
 NOT_SCORED = "not scored"
+NOT_ASSESSED = "not yet assessed"
 
 # Formula guard and control characters: the one helper every CSV of ours uses.
 neutralise = csv_cell
@@ -69,7 +71,7 @@ def row(item: ItemLine, parties: list[str]) -> list[Cell]:
     first = len(text_cells)
     return [
         *safe[:first],
-        NOT_SCORED if item.score is None else item.score,
+        item.score if item.score is not None else NOT_SCORED if not item.scored else NOT_ASSESSED,
         "true" if item.overdue else "false",
         "; ".join(sorted(item.inferred)),
         *safe[first:],

@@ -27,6 +27,7 @@ from tracker.reports.presentation import (
     GLYPHS,
     PROGRESS_ORDER,
     TABLE_ROWS,
+    assessment_text,
     change_text,
     is_web_link,
     more_items_text,
@@ -163,10 +164,9 @@ _FIELD_NAMES = {"place": N_("place"), "date": N_("date")}
 
 
 def _declaration_inferred(d: DeclarationInfo, lang: Language) -> str:
+    """Each inferred field with its own origin (the date's and the place's differ): said in the
+    method section; the header only marks them, so page one keeps its room for the brief."""
     marked = [name for name in ("place", "date") if name in d.inferred]
-    if not marked:
-        return ""
-    # Each inferred field with its own origin (the date's and the place's differ).
     return "".join(
         lang._(" ({fields} from {source}, not the source text)").format(
             fields=lang._(_FIELD_NAMES[name]), source=d.inferred[name]
@@ -298,6 +298,7 @@ def chunks(
         css=_print_strings(shown, lang),
         declaration_inferred=lambda d: _declaration_inferred(d, lang),
         since_label=since_label(shown, lang),
+        assessed_line=assessment_text(shown, lang),
         sides_title=sides_title(shown, lang),
         guided=[i for i in shown.items if i.scored and i.guidelines],
         method_labels={k: lang._(v) for k, v in METHOD_LABELS.items()},

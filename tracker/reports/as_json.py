@@ -1,9 +1,12 @@
-"""The report as JSON: versioned (`"schema": 2`), keys in a fixed order, dates in ISO 8601.
+"""The report as JSON: versioned (`"schema": 3`), keys in a fixed order, dates in ISO 8601.
 
 The shape is documented in the README and in report.schema.json; add keys freely, but bump
 SCHEMA_VERSION to remove or change one. Schema 2: `score` is null for an item that is not scored
 (it was -1), figures count items by `kinds`, the summary carries the all-parties average, items
 carry `basis` and `inferred`, and `outlook` lists the items that are the source's commentary.
+Schema 3: `score` is also null for a commitment nobody has assessed yet (it was -1 before the
+cut-off), items carry `assessed`, every figures object `assessed` (the commitments its rates and
+mean are over), and the summary `cutoff` and `final`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ def figures(f: Figures) -> dict[str, Any]:
         "counts": {status.value: n for status, n in f.counts.items()},
         "kinds": {kind.value: n for kind, n in f.kinds.items()},
         "commitments": f.commitments,
+        "assessed": f.assessed,
         "achieved": f.achieved,
         "completion_rate": _rate(f.completion_rate),
         "completion_rate_partial": _rate(f.completion_rate_partial),
@@ -75,6 +79,7 @@ def item(i: ItemLine) -> str:
             "target_label": i.target_label,
             "status": i.status,
             "score": i.score,
+            "assessed": i.assessed,
             "party_status": i.party_status,
             "overdue": i.overdue,
             "last_event": None if last is None else event_data(last),
@@ -135,6 +140,8 @@ def to_data(
             **figures(report.overall),
             "party_mean_score": _rate(report.party_mean_score),
             "party_scores": report.party_scores,
+            "cutoff": report.cutoff.isoformat() if report.cutoff else None,
+            "final": report.final,
         },
         "pillars": [
             {"slug": p.slug, "title": p.title, **figures(p.figures)} for p in report.pillars

@@ -13,6 +13,7 @@ from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
 from tracker.reports.presentation import (
     TABLE_ROWS,
+    assessment_text,
     change_text,
     completion_text,
     countdown_text,
@@ -123,7 +124,9 @@ def _item_list(items: list[ItemLine], lang: Language) -> list[str]:
 
 
 def _score(i: ItemLine, lang: Language) -> str:
-    return lang._("not scored") if i.score is None else f"{i.score:+d}"
+    if i.score is not None:
+        return f"{i.score:+d}"
+    return lang._("not scored") if not i.scored else lang._("not yet assessed")
 
 
 def _status(i: ItemLine, lang: Language) -> str:
@@ -232,6 +235,7 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
             outlook=f.kinds[Kind.OUTLOOK],
         ),
         "",
+        "- " + assessment_text(report, lang),
         "- " + completion_text(report, lang),
         "- "
         + _(

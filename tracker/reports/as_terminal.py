@@ -38,6 +38,7 @@ from tracker.reports.presentation import (
     COLOURS,
     GLYPHS,
     PROGRESS_ORDER,
+    assessment_text,
     completion_text,
     countdown_text,
     dates_text,
@@ -180,6 +181,7 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
             ongoing=f.kinds[Kind.ONGOING],
             outlook=f.kinds[Kind.OUTLOOK],
         ),
+        assessment_text(report, lang),
         completion_text(report, lang),
         _(
             "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} scores"
@@ -459,7 +461,11 @@ def _commitments(
         if i.overdue:
             target.append("!", style="bold red")
             target.stylize("red")
-        score = Text(_("not scored"), style="dim") if i.score is None else Text(f"{i.score:+d}")
+        score = (
+            Text(f"{i.score:+d}")
+            if i.score is not None
+            else Text(_("not scored") if not i.scored else _("not yet assessed"), style="dim")
+        )
         cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status, lang), score]
         cells.append(target)
         if wide:

@@ -27,7 +27,19 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Label, Select, Text, case, cast, func, literal, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Label,
+    Select,
+    Text,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from tracker import burnup, timeline
@@ -72,6 +84,7 @@ from tracker.statuses import (
     STATUSES,
     Kind,
     Status,
+    assessed_status,
     item_score,
 )
 
@@ -392,13 +405,22 @@ class ItemRow(NamedTuple):
     guidelines: str | None
     # The references of the latest event (see _evidence_array and _references).
     evidence: str | list[str] | None
+    # Whether any event assesses it on as_of (see _item_query).
+    assessed: Any
 
 
 def _item_query(
-    session: Session, items: Select[Any], as_of: dt.date, with_guidelines: bool
+    session: Session, items: Select[Any], as_of: dt.date, with_guidelines: bool, current: bool
 ) -> Select[Any]:
-    """Each item reported with its latest live whole-item event on as_of (timeline)."""
+    """Each item reported with its latest live whole-item event on as_of (timeline), and
+    whether any live event (for the whole or a party) assesses it by then: when the cached
+    status is current (_cached_status_is_current), whether it has any event at all."""
     last, on_last = timeline.latest_events(session.get_bind().dialect.name, as_of, _EVENT_COLUMNS)
+    assessed = (
+        C.chain_length > 0
+        if current
+        else exists().where(E.commitment_id == C.id, E.effective_on <= as_of, timeline.is_live())
+    )
     return (
         select(
             C.id,
@@ -421,6 +443,7 @@ def _item_query(
             (cast(C.guidelines, Text) if with_guidelines else literal(None)).label("guidelines"),
             *_labelled(last.c),
             _evidence_array(session, last.c.id).label("evidence"),
+            assessed.label("assessed"),
         )
         .join(pillars_table, C.pillar_id == pillars_table.c.id)
         .outerjoin(last, on_last)
@@ -569,12 +592,26 @@ def build(session: Session, spec: ReportSpec) -> Report:
     today = spec.today or dt.date.today()
     as_of = spec.as_of or today
     scope = _scope(session, spec.declaration, spec.pillar, spec.party)
-    if spec.rows is not None and _cached_status_is_current(session, as_of):
-        report = _from_tallies(session, scope, as_of, spec)
+    current = _cached_status_is_current(session, as_of)
+    cutoff = _cutoff(scope.declarations)
+    final = cutoff is not None and as_of > cutoff
+    if spec.rows is not None and current:
+        report = _from_tallies(session, scope, as_of, spec, final=final)
     else:
-        report = _from_items(session, scope, as_of, spec)
+        report = _from_items(session, scope, as_of, spec, final=final, current=current)
+    if final:
+        assert cutoff is not None
+        # The final assessment: every figure from each item's status on the cut-off date.
+        assessed = _from_items(
+            session, scope, cutoff, replace(spec, rows=None, stream_changes=False), final=True
+        )
+        report = replace(
+            report, overall=assessed.overall, pillars=assessed.pillars, parties=assessed.parties
+        )
     return replace(
         report,
+        cutoff=cutoff,
+        final=final,
         declarations=[_declaration_info(d) for d in scope.declarations],
         generated_on=today,
         filters=scope.filters,
@@ -594,6 +631,15 @@ def build(session: Session, spec: ReportSpec) -> Report:
         marking=spec.marking or None,
         every_row=spec.every_row,
     )
+
+
+def _cutoff(declarations: Sequence[Declaration]) -> dt.date | None:
+    """The end of the compliance period of the declarations reported: the latest of their
+    cut-offs, when every one has one (figures per declaration are a later change)."""
+    cutoffs = [d.cutoff for d in declarations]
+    if not cutoffs or any(c is None for c in cutoffs):
+        return None
+    return max(c for c in cutoffs if c is not None)
 
 
 def _changes(
@@ -645,16 +691,32 @@ def item_lists(
     )
 
 
-def _from_items(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpec) -> Report:
-    """The report from every item read as of its date, each list cut at `spec.rows`."""
+def _from_items(
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    spec: ReportSpec,
+    *,
+    final: bool = False,
+    current: bool = False,
+) -> Report:
+    """The report from every item read as of its date, each list cut at `spec.rows`; `final`:
+    the figures of the final assessment (an unassessed commitment as not started)."""
     items, by_pillar = _items(
-        session, scope.items, scope.pillars, scope.parties, as_of, spec.with_guidelines
+        session,
+        scope.items,
+        scope.pillars,
+        scope.parties,
+        as_of,
+        spec.with_guidelines,
+        final=final,
+        current=current,
     )
     milestones = _milestones(
         ((i.target_label, i.target_date, i.target_label_ja) for i in items), as_of
     )
     since = _since(spec.since, spec.default_since, milestones, scope.declarations, as_of)
-    overall = Figures.of((i.kind, i.status) for i in items)
+    overall = Figures.of((i.kind, assessed_status(i.status, i.assessed, final)) for i in items)
     return Report(
         declarations=[],
         generated_on=as_of,
@@ -665,7 +727,9 @@ def _from_items(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpe
         pillars=_pillar_figures(
             scope.pillars,
             {
-                pid: Figures.of((i.kind, i.status) for i in lines)
+                pid: Figures.of(
+                    (i.kind, assessed_status(i.status, i.assessed, final)) for i in lines
+                )
                 for pid, lines in by_pillar.items()
             },
         ),
@@ -673,7 +737,12 @@ def _from_items(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpe
             PartyFigures(
                 party=p,
                 figures=Figures.of(
-                    (i.kind, i.party_status[p]) for i in items if p in i.party_status
+                    (
+                        i.kind,
+                        assessed_status(i.party_status[p], p not in i.unassessed_parties, final),
+                    )
+                    for i in items
+                    if p in i.party_status
                 ),
             )
             for p in scope.parties
@@ -685,12 +754,13 @@ def _from_items(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpe
     )
 
 
-def _open_pledges(tally: Mapping[tuple[Kind, Status], int]) -> int:
-    """How many pledges (every kind but the source's outlook) are open."""
+def _open_pledges(tally: Mapping[tuple[Kind, Status | None], int]) -> int:
+    """How many pledges (every kind but the source's outlook) are open (not yet assessed: not
+    started)."""
     return sum(
         n
         for (kind, status), n in tally.items()
-        if timeline.is_pledged(kind) and timeline.is_open(status)
+        if timeline.is_pledged(kind) and timeline.is_open(status or Status.NOT_STARTED)
     )
 
 
@@ -750,9 +820,9 @@ class _Tally(NamedTuple):
     each list, how many items it holds and how many of them are overdue or have an inferred
     target (the marks the terminal's footnotes explain)."""
 
-    overall: Counter[tuple[Kind, Status]]
-    by_pillar: dict[int, Counter[tuple[Kind, Status]]]
-    by_parties: dict[str | None, Counter[tuple[Kind, Status]]]
+    overall: Counter[tuple[Kind, Status | None]]
+    by_pillar: dict[int, Counter[tuple[Kind, Status | None]]]
+    by_parties: dict[str | None, Counter[tuple[Kind, Status | None]]]
     lists: dict[str, Counter[str]]
 
 
@@ -761,6 +831,7 @@ def _tally(
     scope: _Scope,
     as_of: dt.date,
     conditions: dict[str, ColumnElement[bool]],
+    final: bool,
 ) -> _Tally:
     """One GROUP BY over the items reported: by pillar, kind, cached status, parties, and the
     two marks (grouped on, so each is worked out once per item: the inferred target reads
@@ -768,6 +839,7 @@ def _tally(
     parties_text = cast(C.parties, Text)
     overdue = timeline.overdue_sql(C.status, as_of)
     inferred = _has_key(session, C.inferred, "target")
+    assessed = C.chain_length > 0  # any event at all: the cached status is current
     result = session.execute(
         select(
             C.pillar_id,
@@ -776,18 +848,19 @@ def _tally(
             parties_text.label("parties"),
             overdue.label("overdue"),
             inferred.label("inferred"),
+            assessed.label("assessed"),
             func.count().label("n"),
             *(_count_if(condition).label(f"in_{name}") for name, condition in conditions.items()),
         )
         .where(_within(C.id, scope.items))
-        .group_by(C.pillar_id, C.kind, C.status, parties_text, overdue, inferred)
+        .group_by(C.pillar_id, C.kind, C.status, parties_text, overdue, inferred, assessed)
     )
     position = {key: n for n, key in enumerate(result.keys())}
     tally = _Tally(Counter(), defaultdict(Counter), defaultdict(Counter), {})
     for name in conditions:
         tally.lists[name] = Counter()
     for row in result:
-        key = _KIND[row.kind], STATUS_BY_VALUE[row.status]
+        key = _KIND[row.kind], assessed_status(STATUS_BY_VALUE[row.status], row.assessed, final)
         tally.overall[key] += row.n
         tally.by_pillar[row.pillar_id][key] += row.n
         tally.by_parties[row.parties][key] += row.n
@@ -805,6 +878,7 @@ def _first_rows(
     as_of: dt.date,
     conditions: dict[str, ColumnElement[bool]],
     rows: int,
+    final: bool,
 ) -> dict[str, list[ItemLine]]:
     """Each list's first `rows` items in the report's order (pledges first, then by
     declaration, pillar and place in it), read whole with their latest events."""
@@ -835,12 +909,16 @@ def _first_rows(
         as_of,
         False,
         among=ids,
+        final=final,
+        current=True,
     )
     by_code = {i.code: i for i in lines}
     return {name: [by_code[row.code] for row in listed] for name, listed in shown.items()}
 
 
-def _from_tallies(session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpec) -> Report:
+def _from_tallies(
+    session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpec, *, final: bool = False
+) -> Report:
     """The report as a screen shows it, from the cached statuses (see
     _cached_status_is_current): figures from one GROUP BY over the items, each list's first
     `spec.rows` items by an ORDER BY ... LIMIT in the report's order, and only those items
@@ -858,8 +936,8 @@ def _from_tallies(session: Session, scope: _Scope, as_of: dt.date, spec: ReportS
     )
     since = _since(spec.since, spec.default_since, milestones, scope.declarations, as_of)
     conditions = _list_conditions(as_of, milestones)
-    tally = _tally(session, scope, as_of, conditions)
-    first = _first_rows(session, scope, as_of, conditions, spec.rows)
+    tally = _tally(session, scope, as_of, conditions, final)
+    first = _first_rows(session, scope, as_of, conditions, spec.rows, final)
     overall = Figures.tallied(tally.overall)
     cuts = {
         name: ItemCut(
@@ -880,7 +958,7 @@ def _from_tallies(session: Session, scope: _Scope, as_of: dt.date, spec: ReportS
         pillars=_pillar_figures(
             scope.pillars, {pid: Figures.tallied(t) for pid, t in tally.by_pillar.items()}
         ),
-        parties=_party_figures(session, scope, as_of, tally.by_parties),
+        parties=_party_figures(session, scope, as_of, tally.by_parties, final),
         pledges=cuts["pledges"],
         outlook=cuts["outlook"],
         due_soon=cuts["due_soon"],
@@ -902,12 +980,13 @@ def _party_figures(
     session: Session,
     scope: _Scope,
     as_of: dt.date,
-    by_parties: dict[str | None, Counter[tuple[Kind, Status]]],
+    by_parties: dict[str | None, Counter[tuple[Kind, Status | None]]],
+    final: bool,
 ) -> list[PartyFigures]:
     """Each party's figures from the items' (kind, status) counts by list of parties: every item
     a party is party to counts with the item's status, except where the party has an
     assessment of its own (timeline.party_status), which few items have."""
-    tallies: dict[str, Counter[tuple[Kind, Status]]] = {p: Counter() for p in scope.parties}
+    tallies: dict[str, Counter[tuple[Kind, Status | None]]] = {p: Counter() for p in scope.parties}
     for text, counts in by_parties.items():
         for p in decode_names(text):
             if p in tallies:
@@ -942,6 +1021,22 @@ def _party_figures(
         kind, whole = _KIND[item.kind], STATUS_BY_VALUE[item.status]
         tallies[p][kind, whole] -= 1
         tallies[p][kind, timeline.party_status(events[event_id], whole)] += 1
+    if not final:
+        # An item assessed for some party only: the other parties are not yet assessed (the
+        # tallies counted them with the item, which has events). Few items have such events.
+        whole_event = exists().where(E.commitment_id == C.id, E.party.is_(None))
+        for row in session.execute(
+            select(C.id, C.kind, C.status, cast(C.parties, Text).label("parties")).where(
+                C.id.in_(select(E.commitment_id).where(E.party.is_not(None))),
+                _within(C.id, scope.items),
+                ~whole_event,
+            )
+        ):
+            kind, whole = _KIND[row.kind], STATUS_BY_VALUE[row.status]
+            for p in decode_names(row.parties):
+                if p in tallies and (row.id, p) not in own:
+                    tallies[p][kind, whole] -= 1
+                    tallies[p][kind, None] += 1
     return [PartyFigures(party=p, figures=Figures.tallied(tallies[p])) for p in scope.parties]
 
 
@@ -953,9 +1048,13 @@ def _items(
     as_of: dt.date,
     with_guidelines: bool,
     among: Collection[int] | None = None,
+    *,
+    final: bool = False,
+    current: bool = False,
 ) -> tuple[list[ItemLine], dict[int, list[ItemLine]]]:
     """The items reported, in the order every format lists them, and by pillar id (`among`:
-    the ids item_filter selects, when there are few, spares reading other items' events)."""
+    the ids item_filter selects, when there are few, spares reading other items' events;
+    `final`: scored as the final assessment; `current`: the cached status is the as-of one)."""
     party_events = _party_latest(session, parties, as_of, among)
     items: list[ItemLine] = []
     by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
@@ -978,7 +1077,7 @@ def _items(
 
     # Read a block of rows at a time: the rows of every item are never all held beside the
     # lines made from them.
-    query = _item_query(session, item_filter, as_of, with_guidelines)
+    query = _item_query(session, item_filter, as_of, with_guidelines, current)
     result = session.execute(query.execution_options(yield_per=ROW_BLOCK))
     keys = list(result.keys())
     read_item, read_event = _reader(keys, ItemRow), _event_reader(keys)
@@ -1010,6 +1109,16 @@ def _items(
                     plain_status[status, row.parties] = party_status
             pillar_slug, pillar_title, pillar_title_ja = pillar_names[row.pillar_id]
             kind = _KIND[row.kind]
+            assessed = bool(row.assessed)
+            # Parties nobody has assessed: none when the whole item has an event (it assesses
+            # every party without one of its own).
+            unassessed: Sequence[str] = ()
+            if event is None:
+                unassessed = (
+                    item_parties
+                    if row.id not in own
+                    else tuple(p for p in item_parties if (row.id, p) not in party_events)
+                )
             target = read_date(row.target_date)
             item = ItemLine(
                 code=row.code,
@@ -1022,7 +1131,7 @@ def _items(
                 target_date=target,
                 target_label=row.target_label and sys.intern(row.target_label),
                 status=status,
-                score=item_score(kind, status),
+                score=item_score(kind, assessed_status(status, assessed, final)),
                 overdue=timeline.is_overdue(kind, target, status, as_of),
                 last_event=newest,
                 party_status=party_status,
@@ -1035,6 +1144,8 @@ def _items(
                 basis=sys.intern(row.basis or ""),  # a few texts, shared by many items
                 inferred=mapping(row.inferred),
                 guidelines=mapping(row.guidelines) or None,
+                assessed=assessed,
+                unassessed_parties=unassessed,
             )
             items.append(item)
             by_pillar[row.pillar_id].append(item)

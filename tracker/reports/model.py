@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from tracker.chain import AnchorTuple, anchor_digest
 from tracker.statuses import CREDIT, N_, SCORES, STATUSES, Kind, Status
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # What each figure means, keyed by the name JSON uses; METHOD_LABELS names them for people.
 METHOD = {
@@ -149,6 +149,11 @@ class ItemLine:
     inferred: Mapping[str, str] = field(default_factory=dict)
     # Scoring guidelines {"-1", "0", "+1"} -> text, read only when the report prints them.
     guidelines: Mapping[str, str] | None = None
+    # Whether anyone has assessed it (an event for it on or before the as-of date), and the
+    # parties nobody has assessed (no event of their own nor one for the whole item): before the
+    # cut-off these have no score (tracker.statuses.assessed_status). Read-only, shared.
+    assessed: bool = True
+    unassessed_parties: Sequence[str] = ()
 
     @property
     def scored(self) -> bool:
@@ -164,6 +169,9 @@ class Figures:
     # The scored items (commitments) by status: what a progress bar colours as scored.
     scored_counts: dict[Status, int]
     commitments: int
+    # The commitments someone has assessed (all of them in a final assessment): the figures
+    # below are over these; the rest are "not yet assessed".
+    assessed: int
     achieved: int
     completion_rate: float | None
     completion_rate_partial: float | None
@@ -172,8 +180,10 @@ class Figures:
     score_sum: int = 0
 
     @classmethod
-    def of(cls, assessed: Iterable[tuple[Kind, Status]]) -> Figures:
-        """Figures over (kind, status) pairs: one per item, with the status being scored.
+    def of(cls, assessed: Iterable[tuple[Kind, Status | None]]) -> Figures:
+        """Figures over (kind, status) pairs: one per item, with the status being scored, None
+        for an item not yet assessed (statuses.assessed_status): counted as not started, but
+        in no figure.
 
         The pairs are tallied once (in C, by Counter); everything else works on the at most
         eighteen distinct pairs, so 100,000 items cost one pass.
@@ -181,19 +191,23 @@ class Figures:
         return cls.tallied(Counter(assessed))
 
     @classmethod
-    def tallied(cls, tally: Mapping[tuple[Kind, Status], int]) -> Figures:
+    def tallied(cls, tally: Mapping[tuple[Kind, Status | None], int]) -> Figures:
         """Figures over (kind, status) pairs already counted (a database's GROUP BY)."""
         counts = dict.fromkeys(STATUSES, 0)
         kinds = dict.fromkeys(Kind, 0)
         scored_counts = dict.fromkeys(STATUSES, 0)
-        n = achieved = 0
+        commitments = n = achieved = 0
         credit = 0.0
         score = 0
-        for (kind, status), k in tally.items():
+        for (kind, assessed), k in tally.items():
+            status = Status.NOT_STARTED if assessed is None else assessed
             counts[status] += k
             kinds[kind] += k
             if kind.scored:
                 scored_counts[status] += k
+                commitments += k
+                if assessed is None:
+                    continue
                 n += k
                 achieved += k if status is Status.ACHIEVED else 0
                 credit += CREDIT[status] * k
@@ -203,7 +217,8 @@ class Figures:
             counts=counts,
             kinds=kinds,
             scored_counts=scored_counts,
-            commitments=n,
+            commitments=commitments,
+            assessed=n,
             achieved=achieved,
             completion_rate=achieved / n if n else None,
             completion_rate_partial=credit / n if n else None,
@@ -345,6 +360,10 @@ class Report:
     # Where a reader finds the rows a cut list leaves out, as the program that made the report
     # says it (the command line names its own command); None: not said.
     every_row: str | None = None
+    # The end of the compliance period (None: none set); after it the figures are the final
+    # assessment, each item's status on the cut-off date, unassessed commitments at -1.
+    cutoff: dt.date | None = None
+    final: bool = False
 
     def first(self, rows: int) -> Report:
         """The same report with each list cut at `rows` rows at most (its totals kept)."""
@@ -383,8 +402,8 @@ class Report:
 
     @property
     def party_scores(self) -> int:
-        """How many (party, commitment) scores party_mean_score averages."""
-        return sum(p.figures.commitments for p in self.parties)
+        """How many (party, commitment) scores party_mean_score averages: the assessed ones."""
+        return sum(p.figures.assessed for p in self.parties)
 
     @property
     def display_title(self) -> str:

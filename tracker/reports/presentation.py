@@ -133,16 +133,36 @@ def countdown_text(report: Report, lang: Language, text: Callable[[str], str] = 
     return lang._("No upcoming milestone.") if report.milestones else None
 
 
+def assessment_text(report: Report, lang: Language) -> str:
+    """How many commitments the figures are over: before the cut-off, the assessed ones (an
+    unassessed commitment has no score yet); after it, all of them, as the final assessment."""
+    f = report.overall
+    if report.final and report.cutoff is not None:
+        return lang._(
+            "Final assessment at the cut-off, {date}: each of the {n} commitments' status that "
+            "day; one never assessed counts as not started (−1)"
+        ).format(date=lang.date(report.cutoff), n=f.commitments)
+    if report.cutoff is not None:
+        return lang._(
+            "{assessed} of {n} commitments assessed; the rest are not yet assessed and have no "
+            "score until they are (cut-off {date})"
+        ).format(assessed=f.assessed, n=f.commitments, date=lang.date(report.cutoff))
+    return lang._(
+        "{assessed} of {n} commitments assessed; the rest are not yet assessed and have no "
+        "score until they are"
+    ).format(assessed=f.assessed, n=f.commitments)
+
+
 def completion_text(report: Report, lang: Language) -> str:
     """The headline's completion figure, worded once for every format for people."""
     f = report.overall
     return lang._(
-        "Completion rate: {rate} ({achieved} of {n} commitments achieved); with partial "
-        "credit: {partial}"
+        "Completion rate: {rate} ({achieved} of {n} assessed commitments achieved); with "
+        "partial credit: {partial}"
     ).format(
         rate=pct(f.completion_rate),
         achieved=f.achieved,
-        n=f.commitments,
+        n=f.assessed,
         partial=pct(f.completion_rate_partial),
     )
 
