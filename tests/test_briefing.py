@@ -588,3 +588,42 @@ def test_every_id_in_the_page_is_unique_and_every_reference_lands(html_report: P
     described = re.findall(r'<svg [^>]*aria-describedby="([^"]+)"', page)
     assert sorted(described) == sorted(["pillar-chart-data"] * 2 + ["burnup-data"] * 2)
     assert set(described) <= set(ids)
+
+
+# --- page one alone (--brief) ---------------------------------------------------------------
+
+
+def test_brief_is_page_one_alone_in_every_format_for_people(briefed: Cli) -> None:
+    md = briefed.ok("report", "-f", "md", "--as-of", AS_OF)
+    brief = briefed.ok("report", "-f", "md", "--as-of", AS_OF, "--brief")
+    assert md.startswith(brief.rstrip("\n")) and len(brief) < len(md) / 2
+    assert "Japan, UK and Italy side by side" in brief and "## By pillar" not in brief
+    for part in (
+        "Changes since 2026-01-31 (the declaration): 3",
+        "First cyber dialogue",
+        "## Overdue: 0",
+        "## Stalled: 1",
+        "| **All-parties average** |",
+    ):
+        assert part in brief, part
+
+    term = briefed.ok("report", "-f", "terminal", "--as-of", AS_OF, "--no-history")
+    short = briefed.ok("report", "-f", "terminal", "--as-of", AS_OF, "--brief")
+    assert term.startswith(short) and "Japan, UK and Italy side by side" in short
+    assert "Figures by pillar" not in short and "Heads digest" not in short
+
+    page = briefed.ok("report", "-f", "html", "--as-of", AS_OF, "--brief")
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    assert {"briefing", "provenance", "headline"} <= ids
+    assert not {"charts", "figures", "items", "method", "guidelines"} & ids
+    # Every link inside the page lands (the header's sources link included).
+    assert set(re.findall(r'href="#([^"]+)"', page)) <= ids
+    assert "<svg" not in page  # no chart drawn for page one alone
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "pdf"])
+def test_brief_in_a_format_for_programs_is_a_one_line_error(briefed: Cli, fmt: str) -> None:
+    result = briefed("report", "-f", fmt, "--brief", "-o", "/dev/null")
+    assert result.exit_code == 2
+    assert "--brief is page one alone" in result.stderr
+    assert result.stderr.count("\n") == 1

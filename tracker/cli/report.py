@@ -176,6 +176,13 @@ def report(
             "[default: the first 1,000, then where the rest are].",
         ),
     ] = False,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            help="terminal, md and html: page one alone (the briefing), for email and chat.",
+        ),
+    ] = False,
     history: Annotated[
         bool | None,
         typer.Option(
@@ -276,13 +283,20 @@ def report(
     if fmt is None:
         on_terminal = output is None and _is_tty(sys.stdout)
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
+    if brief and fmt not in BRIEF_FORMATS:
+        raise typer.BadParameter(
+            "--brief is page one alone, for people: give --format terminal, md or html",
+            param_hint="--brief",
+        )
     if history is None:
-        history = fmt in (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf)
+        # Page one alone draws no burn-up.
+        history = not brief and fmt in (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf)
     to_screen = fmt is ReportFormat.terminal and output is None
     how = Rendering(
         lang=language,
         bilingual=bilingual,
         full=full,
+        brief=brief,
         width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
         color=to_screen and use_color(sys.stdout),
     )
@@ -290,7 +304,7 @@ def report(
         as_of=as_of_date,
         since=since_date,
         default_since=True,
-        with_guidelines=fmt in (ReportFormat.html, ReportFormat.pdf),
+        with_guidelines=not brief and fmt in (ReportFormat.html, ReportFormat.pdf),
         title=_clean(title),
         prepared_by=_clean(prepared_by),
         marking=_clean(marking),
@@ -345,6 +359,7 @@ class Rendering:
     full: bool
     width: int
     color: bool
+    brief: bool = False
 
 
 Rendered = str | bytes | Iterable[str]
@@ -354,19 +369,23 @@ Rendered = str | bytes | Iterable[str]
 def _terminal(report: Report, how: Rendering) -> Rendered:
     from tracker.reports import as_terminal
 
-    return as_terminal.render(report, lang=how.lang, width=how.width, color=how.color)
+    return as_terminal.render(
+        report, lang=how.lang, width=how.width, color=how.color, brief=how.brief
+    )
 
 
 def _markdown(report: Report, how: Rendering) -> Rendered:
     from tracker.reports import as_markdown
 
-    return as_markdown.chunks(report, lang=how.lang, full=how.full)
+    return as_markdown.chunks(report, lang=how.lang, full=how.full, brief=how.brief)
 
 
 def _html(report: Report, how: Rendering) -> Rendered:
     from tracker.reports import as_html
 
-    return as_html.chunks(report, lang=how.lang, bilingual=how.bilingual, full=how.full)
+    return as_html.chunks(
+        report, lang=how.lang, bilingual=how.bilingual, full=how.full, brief=how.brief
+    )
 
 
 def _pdf(report: Report, how: Rendering) -> Rendered:
@@ -387,6 +406,9 @@ def _csv(report: Report, how: Rendering) -> Rendered:
 
     return as_csv.chunks(report)
 
+
+# The formats that have a page one of their own to print alone (--brief).
+BRIEF_FORMATS = (ReportFormat.terminal, ReportFormat.md, ReportFormat.html)
 
 RENDERERS: dict[ReportFormat, Callable[[Report, Rendering], Rendered]] = {
     ReportFormat.terminal: _terminal,

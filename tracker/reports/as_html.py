@@ -214,11 +214,14 @@ def render(
     lang: Language | None = None,
     bilingual: bool = False,
     full: bool = False,
+    brief: bool = False,
 ) -> str:
     """The report as an HTML document in `lang` (English by default); `charts=False` leaves
     out the SVG charts. `bilingual` gives each heading, label and item title in English too,
     under the `lang` text (a page for a meeting of both delegations)."""
-    return "".join(chunks(report, charts=charts, lang=lang, bilingual=bilingual, full=full))
+    return "".join(
+        chunks(report, charts=charts, lang=lang, bilingual=bilingual, full=full, brief=brief)
+    )
 
 
 def chunks(
@@ -228,10 +231,11 @@ def chunks(
     lang: Language | None = None,
     bilingual: bool = False,
     full: bool = False,
+    brief: bool = False,
 ) -> Iterator[str]:
     """The document as it is rendered, piece by piece (never held whole). The item tables
     (pledges, then outlook) show their first TABLE_ROWS rows in all unless `full`; every other
-    list is whole."""
+    list is whole. `brief`: page one alone (the briefing, then the sources), for email."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from tracker.reports.localize import localized, title_of
@@ -306,7 +310,9 @@ def chunks(
         labels={s: lang.status(s) for s in Status},
         colours={s.value: c for s, c in COLOURS.items()},
         glyphs=GLYPHS,
-        charts=_charts(shown, charts, lang),
+        # Page one alone (`brief`) has no charts: they are not drawn at all.
+        charts=_charts(shown, charts and not brief, lang),
+        brief=brief,
         history=sorted(shown.history, key=lambda p: p.on),
         pillar_rows=[
             (p.slug, both(p.title, english_pillars.get(p.slug, p.title)), p.figures)

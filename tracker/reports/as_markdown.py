@@ -167,14 +167,19 @@ def _items_table(items: list[ItemLine], lang: Language) -> list[str]:
     return [*out, ""]
 
 
-def render(report: Report, *, lang: Language | None = None, full: bool = False) -> str:
+def render(
+    report: Report, *, lang: Language | None = None, full: bool = False, brief: bool = False
+) -> str:
     """The report as Markdown in `lang` (English by default; titles and names localized)."""
-    return "".join(chunks(report, lang=lang, full=full))
+    return "".join(chunks(report, lang=lang, full=full, brief=brief))
 
 
-def chunks(report: Report, *, lang: Language | None = None, full: bool = False) -> Iterator[str]:
+def chunks(
+    report: Report, *, lang: Language | None = None, full: bool = False, brief: bool = False
+) -> Iterator[str]:
     """The document a section at a time. The item tables (pledges, then outlook) show their
-    first TABLE_ROWS rows in all unless `full`; every figure and attention list is whole."""
+    first TABLE_ROWS rows in all unless `full`; every figure and attention list is whole.
+    `brief`: page one alone (up to the parties side by side), for email and chat."""
     from tracker.reports.localize import localized
 
     require_counted(report)
@@ -311,6 +316,9 @@ def chunks(report: Report, *, lang: Language | None = None, full: bool = False) 
             f"{score_text(report.party_mean_score)} |"
         )
         out.append("")
+    if brief:
+        yield "\n".join(out).rstrip("\n") + "\n"
+        return
     out += [
         "## " + _("By pillar"),
         "",

@@ -491,7 +491,12 @@ def _method(console: Console, lang: Language) -> None:
 
 
 def render(
-    report: Report, *, width: int = 80, color: bool = False, lang: Language | None = None
+    report: Report,
+    *,
+    width: int = 80,
+    color: bool = False,
+    lang: Language | None = None,
+    brief: bool = False,
 ) -> str:
     """The report as terminal text `width` columns wide; ANSI styles only when `color`.
 
@@ -536,6 +541,8 @@ def render(
     _item_list(console, _("Stalled"), lists.stalled, report.every_row, lang)
     if report.parties:
         _sides(console, report, lang)
+    if brief:  # page one alone
+        return _lines(buffer)
     if report.pillars:
         _progress_bars(console, report, width, lang)
         _figures(console, report, lang)
@@ -555,5 +562,9 @@ def render(
     _method(console, lang)
     console.print()
     console.print(Text(_("Heads digest: {digest}").format(digest=report.heads_digest), style="dim"))
+    return _lines(buffer)
+
+
+def _lines(buffer: io.StringIO) -> str:
     # Tables pad every line to their width; trailing blanks only get in the way of a pager.
     return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buffer.getvalue().splitlines())
