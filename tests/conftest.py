@@ -16,10 +16,17 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 from sqlalchemy import Engine
 from support import IN_CI, Build, Cli, copy_database, pg_schema_url
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# tools/mutate.py runs the tests with this profile: a failing example is reported as found, not
+# shrunk (shrinking took minutes per killed mutant, and a kill needs no minimal example).
+settings.register_profile(
+    "mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], deadline=None
+)
 
 
 @pytest.fixture(autouse=True)

@@ -327,6 +327,15 @@ def six() -> Iterator[Mutant]:
 KILLED, SURVIVED, TIMEOUT, ERROR = "killed", "survived", "timeout", "error"
 
 
+def profile(work: Path) -> list[str]:
+    """The project's hypothesis profile for mutation runs (tests/conftest.py), where it has one:
+    no shrinking."""
+    conftest = work / "tests" / "conftest.py"
+    if conftest.exists() and '"mutation"' in conftest.read_text(encoding="utf-8"):
+        return ["--hypothesis-profile=mutation"]
+    return []
+
+
 def pytest_outcome(
     work: Path, tests: list[str], timeout: float, postgres: bool = False
 ) -> tuple[str, str]:
@@ -342,7 +351,7 @@ def pytest_outcome(
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-n", "0",
-             *engines, *tests],
+             *profile(work), *engines, *tests],
             cwd=work, env=env, capture_output=True, text=True, check=False, timeout=timeout,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
