@@ -561,7 +561,9 @@ class ReportSpec:
     JSON report), so the session must stay open until the report is rendered. With no `since`
     and `default_since`, the changes are those since the last meeting (see since_default).
     `with_history=False` skips the burn-up series, the one figure that reads every event.
-    `with_guidelines` reads each item's scoring guidelines (the HTML appendix prints them)."""
+    `with_guidelines` reads each item's scoring guidelines (the HTML appendix prints them).
+    `with_since` reads since when each overdue and stalled item has its status, and why (the
+    formats for people print it; JSON and CSV do not)."""
 
     as_of: dt.date | None = None
     since: dt.date | None = None
@@ -571,6 +573,7 @@ class ReportSpec:
     declaration: str | None = None
     with_history: bool = True
     with_guidelines: bool = False
+    with_since: bool = True
     title: str | None = None
     prepared_by: str | None = None
     marking: str | None = None
@@ -599,11 +602,12 @@ def build(session: Session, spec: ReportSpec) -> Report:
         report = _from_tallies(session, scope, as_of, spec, final=final)
     else:
         report = _from_items(session, scope, as_of, spec, final=final, current=current)
-    report = replace(
-        report,
-        overdue=_with_since(session, report.overdue, as_of),
-        stalled=_with_since(session, report.stalled, as_of),
-    )
+    if spec.with_since:
+        report = replace(
+            report,
+            overdue=_with_since(session, report.overdue, as_of),
+            stalled=_with_since(session, report.stalled, as_of),
+        )
     if final:
         assert cutoff is not None
         # The final assessment: every figure from each item's status on the cut-off date.
