@@ -291,6 +291,10 @@ def test_a_fresh_database_has_no_score_before_anyone_assessed(cli: Cli) -> None:
         text = cli.ok("report", "-f", fmt)
         assert "0 of 4 commitments assessed" in text, fmt
         assert "-1.00" not in text and "−1.00" not in text, fmt
+    # show says the same of one commitment.
+    assert "Status:      not started (not yet assessed)" in cli.ok("show", "MIN-01")
+    shown = json.loads(cli.ok("show", "MIN-01", "--format", "json"))
+    assert shown["score"] is None and shown["assessed"] is False
 
 
 def test_after_the_cut_off_an_unassessed_commitment_counts_minus_one(cli: Cli) -> None:

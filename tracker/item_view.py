@@ -7,6 +7,7 @@ come from tracker.timeline, like every other path's.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.commitments import get_commitment, ordered_fields
 from tracker.models import Commitment, Evidence, StatusEvent
-from tracker.statuses import Kind, Status, item_score
+from tracker.statuses import Kind, Status, assessed_status, item_score
 from tracker.timeline import CHRONOLOGICAL, Timeline, party_status
 
 
@@ -69,6 +70,11 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
     # The current status is the cached one, as shown beside it; each party's own is read from
     # the live events (tracker verify checks that the cache agrees with them).
     whole = Status(c.status)
+    # Scored as the report scores it today: no score until someone assesses it, unless the
+    # declaration's cut-off has passed (tracker.statuses.assessed_status).
+    cutoff = c.declaration.cutoff
+    final = cutoff is not None and dt.date.today() > cutoff
+    assessed = bool(events)
     corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
     return {
         "code": c.code,
@@ -85,7 +91,8 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
         "target_label": c.target_label,
         "target_label_ja": c.target_label_ja,
         "status": c.status,
-        "score": item_score(Kind(c.kind), whole),
+        "score": item_score(Kind(c.kind), assessed_status(whole, assessed, final)),
+        "assessed": assessed,
         "party_status": {p: party_status(history.latest(party=p), whole).value for p in c.parties},
         "description": c.description,
         "description_ja": c.description_ja,

@@ -32,7 +32,7 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
             label = lang.text(label, data.get("target_label_ja"))
         target = f"{label} ({target})"
     if data["score"] is None:
-        score = _("not scored")
+        score = _("not scored") if not Kind(data["kind"]).scored else _("not yet assessed")
     else:
         score = _("score {score}").format(score=f"{data['score']:+d}")
     kind = lang.kind(data["kind"])
