@@ -84,3 +84,29 @@ def test_decoded_names_are_the_callers_own() -> None:
     first[0] = "changed"
     assert decode_names('["Japan", "UK"]') == ["Japan", "UK"]
     assert decode_names(None) == [] and decode_names('{"not": "a list"}') == []
+
+
+def test_two_assessments_of_a_party_on_one_day_the_later_recorded_stands(cli) -> None:
+    """Events of one day are in the order they were recorded (timeline.order_key's tie-break):
+    the second assessment of the UK's part that day is its status, in every view."""
+    cli.ok("progress", "CYB-02", "-s", "in_progress", "--party", "UK", "--on", "2026-03-01")
+    cli.ok("progress", "CYB-02", "-s", "achieved", "--party", "UK", "--on", "2026-03-01")
+    data = json.loads(cli.ok("report", "--format", "json"))
+    item = next(c for c in data["commitments"] if c["code"] == "CYB-02")
+    assert item["party_status"]["UK"] == "achieved"
+    shown = json.loads(cli.ok("show", "CYB-02", "--format", "json"))
+    assert shown["party_status"]["UK"] == "achieved"
+    listed = json.loads(cli.ok("list", "--party", "UK", "-s", "achieved", "-f", "json"))
+    assert [r["code"] for r in listed] == ["CYB-02"]
+
+
+def test_no_parties_have_no_assessments(cli) -> None:
+    import datetime as dt
+
+    from tracker.db import session_scope
+    from tracker.timeline import latest_party_events
+
+    cli.ok("progress", "CYB-02", "-s", "in_progress", "--party", "UK")
+    with session_scope(cli.url, write=False) as s:
+        assert latest_party_events(s, [], dt.date(2027, 1, 1)) == {}
+        assert len(latest_party_events(s, ["UK"], dt.date(2027, 1, 1))) == 1
