@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,28 @@ def test_due_by_the_next_milestone(recorded: Cli) -> None:
     )
     assert sorted(report["due_soon"]) == expected == ["MIN-01"]
     assert report["overdue"] == []  # no target before the as-of date
+
+
+def test_due_on_a_screen_is_counted_by_the_database(recorded: Cli) -> None:
+    """The terminal report after the last event reads the cached statuses and counts its lists
+    in SQL (timeline.due_sql): the same due list, worked out here from the events."""
+    as_of = "2026-11-15"  # after every event: the screen's SQL path
+    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", as_of))
+    whole, _ = _statuses(recorded, as_of)
+    milestone = min(m["date"] for m in report["milestones"] if m["date"] >= as_of)
+    expected = sorted(
+        c["code"]
+        for c in report["commitments"]
+        if c["kind"] != "outlook"
+        and whole.get(c["code"], "not_started") in OPEN
+        and c["target"] is not None
+        and as_of <= c["target"] <= milestone
+    )
+    assert expected == ["MIN-01"]
+    term = recorded.ok("report", "-f", "terminal", "--as-of", as_of, "--no-history")
+    due = term.split("Due by the ", 1)[1].split("\nOverdue", 1)[0]
+    assert f"({len(expected)})" in due.splitlines()[0]
+    assert sorted(re.findall(r"^([A-Z]+-\d+) ", due, re.M)) == expected
 
 
 def test_changes_since_the_last_meeting_on_the_meeting_day() -> None:
