@@ -98,6 +98,11 @@ def test_two_assessments_of_a_party_on_one_day_the_later_recorded_stands(cli) ->
     assert shown["party_status"]["UK"] == "achieved"
     listed = json.loads(cli.ok("list", "--party", "UK", "-s", "achieved", "-f", "json"))
     assert [r["code"] for r in listed] == ["CYB-02"]
+    # One row per item, with the party's latest status, whatever its earlier ones.
+    every = json.loads(cli.ok("list", "--party", "UK", "--all", "-f", "json"))
+    codes = [r["code"] for r in every]
+    assert len(codes) == len(set(codes)) and codes.count("CYB-02") == 1
+    assert next(r for r in every if r["code"] == "CYB-02")["status"] == "achieved"
 
 
 def test_no_parties_have_no_assessments(cli) -> None:

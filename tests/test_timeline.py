@@ -143,3 +143,22 @@ def test_sql_and_pure_rules_agree(
                 for code, (c, events) in pure.items()
                 if party in c.parties
             }
+
+
+def test_last_update_reads_only_the_parties_asked_for() -> None:
+    """A report of some parties shows as an item's last update the latest event of the whole or
+    of one of those parties, never another party's."""
+    from types import SimpleNamespace
+
+    def event(id: int, on: str, party: str | None) -> SimpleNamespace:
+        return SimpleNamespace(
+            id=id, effective_on=dt.date.fromisoformat(on), party=party,
+            to_status="in_progress", corrects_id=None,
+        )  # fmt: skip
+
+    whole, uk = event(1, "2026-03-01", None), event(2, "2026-04-01", "UK")
+    history = Timeline([whole, uk])
+    assert history.last_update(parties=["Japan"]) is whole
+    assert history.last_update(parties=["UK"]) is uk
+    assert history.last_update() is uk
+    assert history.last_update(on=dt.date(2026, 3, 15)) is whole
