@@ -143,32 +143,6 @@ def test_open_counts_pledges_and_the_outlook_apart(recorded: Cli) -> None:
     assert f"; and {len(outlook)} outlook items followed apart" in md
 
 
-def test_stalled_items_say_since_when_and_why(recorded: Cli) -> None:
-    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF))
-    assert report["stalled"]  # the history has one, as meant
-    events = json.loads(recorded.ok("log", "--format", "json", "--limit", "1000"))
-    corrected = {e["corrects"] for e in events if e["corrects"] is not None}
-    md = recorded.ok("report", "-f", "md", "--as-of", AS_OF)
-    term = recorded.ok("report", "-f", "terminal", "--as-of", AS_OF)
-    page = recorded.ok("report", "-f", "html", "--as-of", AS_OF)
-    for code in report["stalled"]:
-        # The live whole-item event that moved it to its status: the last change of status.
-        live = sorted(
-            (e for e in events if e["code"] == code and e["party"] is None
-             and e["id"] not in corrected and e["on"] <= AS_OF),
-            key=lambda e: (e["on"], e["id"]),
-        )  # fmt: skip
-        moves = [
-            e for n, e in enumerate(live) if n == 0 or live[n - 1]["to_status"] != e["to_status"]
-        ]
-        since, why = moves[-1]["on"], moves[-1]["reason"] or moves[-1]["note"].splitlines()[0]
-        stalled = md.split("## Stalled", 1)[1].splitlines()
-        line = next(x for x in stalled if x.startswith(f"- **{code}**"))
-        assert f"stalled since {since}" in line and line.endswith(f" — {why}"), line
-        assert f"since {since}" in term.split("Stalled (", 1)[1] and why in term
-        assert f"since {since}</span>" in page and f'<span class="why">{why}</span>' in page
-
-
 def test_changes_since_a_date_are_the_live_events_in_the_window(recorded: Cli) -> None:
     since = "2026-05-01"  # an event falls on the day itself: it is in the window
     report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF, "--since", since))

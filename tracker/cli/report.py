@@ -305,7 +305,6 @@ def report(
         since=since_date,
         default_since=True,
         with_guidelines=not brief and fmt in (ReportFormat.html, ReportFormat.pdf),
-        with_since=fmt not in (ReportFormat.json, ReportFormat.csv),
         title=_clean(title),
         prepared_by=_clean(prepared_by),
         marking=_clean(marking),

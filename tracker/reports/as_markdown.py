@@ -117,9 +117,7 @@ def _item_list(items: list[ItemLine], lang: Language) -> list[str]:
         return [lang._("None."), ""]
     lines = [
         f"- **{i.code}** {esc(i.title)} — {lang.status(i.status)}"
-        + (lang._(" since {date}").format(date=lang.date(i.status_since)) if i.status_since else "")
         + (lang._(", target {date}").format(date=_target(i, lang)) if i.target_date else "")
-        + (f" — {esc(i.status_why)}" if i.status_why else "")
         for i in items
     ]
     return [*lines, ""]

@@ -369,20 +369,14 @@ def _item_list(
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
     for i in items.rows:
-        status = _status(i.status, lang)
-        if i.status_since:
-            status.append(" " + lang._("since {date}").format(date=lang.date(i.status_since)))
-        named = Text(one_line(i.title))
-        if i.status_why:
-            named.append(" — " + one_line(i.status_why))
         grid.add_row(
             Text(i.code, style="bold"),
-            status,
+            _status(i.status, lang),
             Text(
                 lang.date(i.target_date) if i.target_date else "",
                 style="red" if i.overdue else "",
             ),
-            named,
+            Text(one_line(i.title)),
         )
     console.print(grid)
     _more(console, items, every_row, lang)

@@ -561,9 +561,7 @@ class ReportSpec:
     JSON report), so the session must stay open until the report is rendered. With no `since`
     and `default_since`, the changes are those since the last meeting (see since_default).
     `with_history=False` skips the burn-up series, the one figure that reads every event.
-    `with_guidelines` reads each item's scoring guidelines (the HTML appendix prints them).
-    `with_since` reads since when each overdue and stalled item has its status, and why (the
-    formats for people print it; JSON and CSV do not)."""
+    `with_guidelines` reads each item's scoring guidelines (the HTML appendix prints them)."""
 
     as_of: dt.date | None = None
     since: dt.date | None = None
@@ -573,7 +571,6 @@ class ReportSpec:
     declaration: str | None = None
     with_history: bool = True
     with_guidelines: bool = False
-    with_since: bool = True
     title: str | None = None
     prepared_by: str | None = None
     marking: str | None = None
@@ -602,12 +599,6 @@ def build(session: Session, spec: ReportSpec) -> Report:
         report = _from_tallies(session, scope, as_of, spec, final=final)
     else:
         report = _from_items(session, scope, as_of, spec, final=final, current=current)
-    if spec.with_since:
-        report = replace(
-            report,
-            overdue=_with_since(session, report.overdue, as_of),
-            stalled=_with_since(session, report.stalled, as_of),
-        )
     if final:
         assert cutoff is not None
         # The final assessment: every figure from each item's status on the cut-off date.
@@ -640,39 +631,6 @@ def build(session: Session, spec: ReportSpec) -> Report:
         marking=spec.marking or None,
         every_row=spec.every_row,
     )
-
-
-def _with_since(session: Session, cut: ItemCut, as_of: dt.date) -> ItemCut:
-    """The cut's rows with the date each came to its status on as_of and why: the live
-    whole-item event that moved it there (tracker.timeline's order), read for these rows only."""
-    codes = [i.code for i in cut.rows]
-    moved: dict[str, tuple[Any, ...]] = {}
-    for start in range(0, len(codes), ID_BLOCK):
-        previous: dict[str, str] = {}
-        for row in session.execute(
-            select(C.code, E.effective_on, E.to_status, E.reason, E.note)
-            .join(commitments_table, E.commitment_id == C.id)
-            .where(
-                C.code.in_(codes[start : start + ID_BLOCK]),
-                E.party.is_(None),
-                E.effective_on <= as_of,
-                timeline.is_live(),
-            )
-            .order_by(C.code, *timeline.CHRONOLOGICAL)
-        ):
-            if previous.get(row.code) != row.to_status:  # a move, not a note on the same status
-                moved[row.code] = tuple(row)
-            previous[row.code] = row.to_status
-    rows = []
-    for i in cut.rows:
-        found = moved.get(i.code)
-        if found is None or found[2] != i.status.value:
-            rows.append(i)
-            continue
-        _code, on, _status, reason, note = found
-        why = (reason or "").strip() or next(iter(note.strip().splitlines()), "") or None
-        rows.append(replace(i, status_since=read_date(on), status_why=why))
-    return replace(cut, rows=rows)
 
 
 def _cutoff(declarations: Sequence[Declaration]) -> dt.date | None:

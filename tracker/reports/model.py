@@ -154,10 +154,6 @@ class ItemLine:
     # cut-off these have no score (tracker.statuses.assessed_status). Read-only, shared.
     assessed: bool = True
     unassessed_parties: Sequence[str] = ()
-    # On the overdue and stalled lists: since when it has had its status (the event that moved
-    # it there) and why, in one line (that event's reason, else the first line of its note).
-    status_since: dt.date | None = None
-    status_why: str | None = None
 
     @property
     def scored(self) -> bool:
