@@ -167,18 +167,24 @@ def test_changes_since_a_date_are_the_live_events_in_the_window(recorded: Cli) -
     assert f"## Changes since {since}: {len(expected)}\n" in md
 
 
-def test_due_by_the_next_milestone(recorded: Cli) -> None:
-    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF))
-    whole, _ = _statuses(recorded, AS_OF)
-    milestone = min(m["date"] for m in report["milestones"] if m["date"] >= AS_OF)
-    expected = sorted(
+def _due(cli: Cli, report: dict, as_of: str) -> list[str]:
+    """The pledges due by the next milestone on `as_of`, by hand: open, with a target from
+    `as_of` to the milestone's date."""
+    whole, _ = _statuses(cli, as_of)
+    milestone = min(m["date"] for m in report["milestones"] if m["date"] >= as_of)
+    return sorted(
         c["code"]
         for c in report["commitments"]
         if c["kind"] != "outlook"
         and whole.get(c["code"], "not_started") in OPEN
         and c["target"] is not None
-        and AS_OF <= c["target"] <= milestone
+        and as_of <= c["target"] <= milestone
     )
+
+
+def test_due_by_the_next_milestone(recorded: Cli) -> None:
+    report = json.loads(recorded.ok("report", "-f", "json", "--as-of", AS_OF))
+    expected = _due(recorded, report, AS_OF)
     assert sorted(report["due_soon"]) == expected == ["MIN-01"]
     assert report["overdue"] == []  # no target before the as-of date
 
@@ -188,16 +194,7 @@ def test_due_on_a_screen_is_counted_by_the_database(recorded: Cli) -> None:
     in SQL (timeline.due_sql): the same due list, worked out here from the events."""
     as_of = "2026-11-15"  # after every event: the screen's SQL path
     report = json.loads(recorded.ok("report", "-f", "json", "--as-of", as_of))
-    whole, _ = _statuses(recorded, as_of)
-    milestone = min(m["date"] for m in report["milestones"] if m["date"] >= as_of)
-    expected = sorted(
-        c["code"]
-        for c in report["commitments"]
-        if c["kind"] != "outlook"
-        and whole.get(c["code"], "not_started") in OPEN
-        and c["target"] is not None
-        and as_of <= c["target"] <= milestone
-    )
+    expected = _due(recorded, report, as_of)
     assert expected == ["MIN-01"]
     term = recorded.ok("report", "-f", "terminal", "--as-of", as_of, "--no-history")
     due = term.split("Due by the ", 1)[1].split("\nOverdue", 1)[0]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.commitments import get_commitment, ordered_fields
 from tracker.models import Commitment, Evidence, StatusEvent
-from tracker.statuses import Kind, Status, assessed_status, item_score
+from tracker.statuses import Kind, Status, assessed_status, is_final, item_score
 from tracker.timeline import CHRONOLOGICAL, Timeline, party_status
 
 
@@ -72,8 +72,7 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
     whole = Status(c.status)
     # Scored as the report scores it today: no score until someone assesses it, unless the
     # declaration's cut-off has passed (tracker.statuses.assessed_status).
-    cutoff = c.declaration.cutoff
-    final = cutoff is not None and dt.date.today() > cutoff
+    final = is_final(c.declaration.cutoff, dt.date.today())
     assessed = bool(events)
     corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
     return {

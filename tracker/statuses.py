@@ -9,6 +9,7 @@ under way, -1 no compliance (nothing done yet, stalled, or abandoned).
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 
@@ -133,6 +134,17 @@ def item_score(kind: Kind, status: Status | None) -> int | None:
     """An item's compliance score, or None when its kind is not scored (never -1 for it) or
     nobody has assessed it yet (see assessed_status)."""
     return SCORES[status] if status is not None and kind in SCORED_KINDS else None
+
+
+def is_final(cutoff: dt.date | None, on: dt.date) -> bool:
+    """Whether figures as of `on` are the final assessment: the cut-off, if any, has passed."""
+    return cutoff is not None and on > cutoff
+
+
+def unscored_label(kind: Kind) -> str:
+    """Why an item has no score (the message; each format words it): its kind is not scored,
+    or, for a commitment, nobody has assessed it yet."""
+    return N_("not yet assessed") if kind.scored else N_("not scored")
 
 
 def assessed_status(status: Status, assessed: bool, final: bool) -> Status | None:

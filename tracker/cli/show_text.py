@@ -15,7 +15,7 @@ from tracker.i18n import Language
 from tracker.reports.presentation import change_text
 from tracker.scrub import lines as text_lines
 from tracker.scrub import one_line
-from tracker.statuses import Kind
+from tracker.statuses import Kind, unscored_label
 
 
 def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
@@ -32,7 +32,7 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
             label = lang.text(label, data.get("target_label_ja"))
         target = f"{label} ({target})"
     if data["score"] is None:
-        score = _("not scored") if not Kind(data["kind"]).scored else _("not yet assessed")
+        score = _(unscored_label(Kind(data["kind"])))
     else:
         score = _("score {score}").format(score=f"{data['score']:+d}")
     kind = lang.kind(data["kind"])

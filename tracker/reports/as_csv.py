@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from tracker.reports.model import ItemLine, Report
 from tracker.scrub import csv_blocks, csv_cell, csv_row
+from tracker.statuses import unscored_label
 
 FIXED_BEFORE = [
     "code",
@@ -38,8 +39,6 @@ FIXED_BEFORE = [
 ]
 FIXED_AFTER = ["last_update_on", "last_note", "last_evidence"]
 Cell = str | int
-NOT_SCORED = "not scored"
-NOT_ASSESSED = "not yet assessed"
 
 # Formula guard and control characters: the one helper every CSV of ours uses.
 neutralise = csv_cell
@@ -71,7 +70,7 @@ def row(item: ItemLine, parties: list[str]) -> list[Cell]:
     first = len(text_cells)
     return [
         *safe[:first],
-        item.score if item.score is not None else NOT_SCORED if not item.scored else NOT_ASSESSED,
+        unscored_label(item.kind) if item.score is None else item.score,
         "true" if item.overdue else "false",
         "; ".join(sorted(item.inferred)),
         *safe[first:],

@@ -28,7 +28,7 @@ from tracker.reports.presentation import (
     since_label,
 )
 from tracker.scrub import one_line
-from tracker.statuses import N_, STATUSES, Kind, Status
+from tracker.statuses import N_, STATUSES, Kind, Status, unscored_label
 
 # Inline markup and table syntax. Text never starts a line here (it follows a code or sits in a
 # cell), so block syntax (#, -, 1.) needs no escape and plain prose stays readable in mail.
@@ -124,9 +124,7 @@ def _item_list(items: list[ItemLine], lang: Language) -> list[str]:
 
 
 def _score(i: ItemLine, lang: Language) -> str:
-    if i.score is not None:
-        return f"{i.score:+d}"
-    return lang._("not scored") if not i.scored else lang._("not yet assessed")
+    return lang._(unscored_label(i.kind)) if i.score is None else f"{i.score:+d}"
 
 
 def _status(i: ItemLine, lang: Language) -> str:

@@ -52,7 +52,7 @@ from tracker.reports.presentation import (
     since_label,
     split_cells,
 )
-from tracker.statuses import Kind, Status
+from tracker.statuses import Kind, Status, unscored_label
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -462,9 +462,9 @@ def _commitments(
             target.append("!", style="bold red")
             target.stylize("red")
         score = (
-            Text(f"{i.score:+d}")
-            if i.score is not None
-            else Text(_("not scored") if not i.scored else _("not yet assessed"), style="dim")
+            Text(_(unscored_label(i.kind)), style="dim")
+            if i.score is None
+            else Text(f"{i.score:+d}")
         )
         cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status, lang), score]
         cells.append(target)

@@ -85,6 +85,7 @@ from tracker.statuses import (
     Kind,
     Status,
     assessed_status,
+    is_final,
     item_score,
 )
 
@@ -594,17 +595,19 @@ def build(session: Session, spec: ReportSpec) -> Report:
     scope = _scope(session, spec.declaration, spec.pillar, spec.party)
     current = _cached_status_is_current(session, as_of)
     cutoff = _cutoff(scope.declarations)
-    final = cutoff is not None and as_of > cutoff
+    final = is_final(cutoff, as_of)
     if spec.rows is not None and current:
         report = _from_tallies(session, scope, as_of, spec, final=final)
     else:
         report = _from_items(session, scope, as_of, spec, final=final, current=current)
     if final:
         assert cutoff is not None
-        # The final assessment: every figure from each item's status on the cut-off date.
-        assessed = _from_items(
-            session, scope, cutoff, replace(spec, rows=None, stream_changes=False), final=True
+        # The final assessment: every figure from each item's status on the cut-off date (its
+        # figures only: no changes are read for it).
+        figures_only = replace(
+            spec, rows=None, stream_changes=False, since=None, default_since=False
         )
+        assessed = _from_items(session, scope, cutoff, figures_only, final=True)
         report = replace(
             report, overall=assessed.overall, pillars=assessed.pillars, parties=assessed.parties
         )
