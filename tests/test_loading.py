@@ -665,3 +665,26 @@ def test_quotes_in_any_order_and_repeated_are_found(tmp_path: Path) -> None:
     items["TST-03"]["quote"] = "Ministers will meet again in 2028"
     with pytest.raises(TrackerError, match="item TST-03: field 'quote': not found verbatim"):
         read_fixture(write_fixture(tmp_path / "bad", spec))
+
+
+@pytest.mark.parametrize(
+    ("cutoff", "needle"),
+    [
+        ("2025-01-01", "field 'declaration.cutoff': 2025-01-01 is before the declaration's date"),
+        ("soon", "field 'declaration.cutoff': Input should be a valid date"),
+    ],
+)
+def test_a_cutoff_before_the_declaration_or_not_a_date_is_one_line(
+    tmp_path: Path, cutoff: str, needle: str
+) -> None:
+    from tracker.paths import fixtures_dir
+
+    for name in ("japan-uk-2026.yaml", "japan-uk-2026.txt"):
+        (tmp_path / name).write_bytes((fixtures_dir() / name).read_bytes())
+    spec = tmp_path / "japan-uk-2026.yaml"
+    text_in = spec.read_text(encoding="utf-8")
+    assert "  cutoff: 2026-12-31\n" in text_in
+    spec.write_text(text_in.replace("  cutoff: 2026-12-31\n", f"  cutoff: {cutoff}\n"), "utf-8")
+    with pytest.raises(TrackerError) as caught:
+        read_fixture(spec)
+    assert needle in str(caught.value) and "\n" not in str(caught.value)

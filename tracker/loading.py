@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -167,14 +175,15 @@ class DeclarationSpec(_Strict):
     # nobody has assessed is "not yet assessed"; after it, the final assessment.
     cutoff: dt.date | None = None
 
-    @model_validator(mode="after")
-    def _cutoff_after_date(self) -> DeclarationSpec:
-        if self.cutoff is not None and self.cutoff < self.date:
+    @field_validator("cutoff")
+    @classmethod
+    def _cutoff_after_date(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        declared = info.data.get("date")
+        if value is not None and declared is not None and value < declared:
             raise ValueError(
-                f"field 'cutoff': {self.cutoff.isoformat()} is before the declaration's date "
-                f"({self.date.isoformat()})"
+                f"{value.isoformat()} is before the declaration's date ({declared.isoformat()})"
             )
-        return self
+        return value
 
 
 class FixtureSpec(_Strict):
