@@ -219,7 +219,9 @@ def test_japanese_terminal_report_keeps_its_columns_at_80(recorded: Cli) -> None
     assert titles >= 10  # the titles are the Japanese ones
     # The side-by-side table: its numbers end in the same display column as their headers.
     sides = lines.index(next(x for x in lines if x.startswith("日本、英国とイタリアの比較")))
-    head, japan = lines[sides + 1], lines[sides + 3]
+    # The totals, under the matrix of commitments by party.
+    totals = next(n for n in range(sides, len(lines)) if lines[n].startswith("当事国"))
+    head, japan = lines[totals], lines[totals + 2]
     assert japan.startswith("日本")
     assert display_width(head) == display_width(japan)
 

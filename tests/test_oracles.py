@@ -164,7 +164,10 @@ def test_changes_since_a_date_are_the_live_events_in_the_window(recorded: Cli) -
     assert any(e["corrects"] and e["from_status"] == e["to_status"] for e in in_window)
     # The count a reader sees says the same.
     md = recorded.ok("report", "-f", "md", "--as-of", AS_OF, "--since", since)
-    assert f"## Changes since {since}: {len(expected)}\n" in md
+    assert f"## Annex: every change since {since}: {len(expected)}\n" in md
+    # Page one: one line per item with a change.
+    items = {e["code"] for e in changes if e["id"] in expected}
+    assert f"## What changed since {since}: {len(items)} items\n" in md
 
 
 def _due(cli: Cli, report: dict, as_of: str) -> list[str]:

@@ -728,7 +728,9 @@ def test_nul_in_fixture_text_is_refused_on_every_engine(tmp_path: Path) -> None:
     reason=st.none() | texts(),
     party=st.none() | texts(1, 30),
     names=st.lists(texts(0, 20), max_size=4),
-    evidence=st.lists(texts(1, 80), max_size=3),
+    evidence=st.lists(
+        st.tuples(texts(1, 80), st.none() | texts(0, 40), st.none() | st.dates()), max_size=3
+    ),
     label=st.none() | texts(0, 40),
     target=st.none() | st.dates(),
     status=st.sampled_from(STATUSES),
@@ -741,7 +743,7 @@ def test_report_json_objects_read_back_as_the_fields(
     reason: str | None,
     party: str | None,
     names: list[str],
-    evidence: list[str],
+    evidence: list[tuple[str, str | None, dt.date | None]],
     label: str | None,
     target: dt.date | None,
     status: Any,
@@ -750,19 +752,24 @@ def test_report_json_objects_read_back_as_the_fields(
     """Commitments and events are written one per line by orjson (for speed); any text reads
     back exactly, and the text is what json.dumps writes, compact, for the same object."""
     from tracker.reports import as_json
-    from tracker.reports.model import EventLine, ItemLine
+    from tracker.reports.model import EventLine, ItemLine, Source
     from tracker.statuses import Kind
 
     recorded = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
     line = EventLine(
         id=7, code=code, title=title, on=dt.date(2026, 3, 1), recorded_at=recorded,
         from_status=STATUSES[0], to_status=status, note=note, reason=reason, actor=title,
-        evidence=evidence, party=party, corrects_id=corrects,
+        evidence=[Source(*e) for e in evidence], party=party, corrects_id=corrects,
     )  # fmt: skip
     expected_event = {
         "id": 7, "code": code, "on": "2026-03-01", "party": party,
         "from_status": STATUSES[0].value, "to_status": status.value, "note": note,
-        "reason": reason, "evidence": evidence, "actor": title,
+        "reason": reason, "evidence": [ref for ref, _title, _on in evidence],
+        "evidence_details": [
+            {"reference": ref, "title": title, "published_on": on and on.isoformat()}
+            for ref, title, on in evidence
+        ],
+        "actor": title,
         "recorded_at": recorded.isoformat(), "corrects": corrects,
     }  # fmt: skip
     text = as_json.event(line)

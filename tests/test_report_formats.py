@@ -377,6 +377,7 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
         "last_update_on",
         "last_note",
         "last_evidence",
+        "last_evidence_titles",
     ]
     assert all(len(r) == len(header) for r in rows)
     by_code = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
@@ -524,7 +525,8 @@ def test_terminal_fits_80_columns_without_escapes(recorded_sqlite: Cli) -> None:
         "Overdue (1) ─",
         "Due by the 2026 foreign and defence ministers' meeting (2+2)",
         "Stalled (1) ─",
-        f"Changes since {SINCE} (",
+        f"What changed since {SINCE}: ",
+        f"Annex: every change since {SINCE} (",
         "The parties' pledges (",
         "Outlook: the source's commentary, not scored (",
         "How the figures are computed ─",
@@ -564,9 +566,9 @@ def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
         f"… and {pledged - 3} more not shown in the terminal; the same report with "
         "`--format md --full` (or csv, json, html --full) lists every one." in flat
     )
-    changes = text.split(f"Changes since {SINCE} (", 1)[1]
+    changes = text.split(f"Annex: every change since {SINCE} (", 1)[1]
     total = int(changes.split(")", 1)[0])
-    assert total > 3 and f"… and {total - 3} more not shown" in changes.split("Due by")[0]
+    assert total > 3 and f"… and {total - 3} more not shown" in changes.split("How the")[0]
     # Lists no longer than the cut are whole, with no note.
     overdue = text.split("Overdue (1)", 1)[1].split("Stalled (", 1)[0]
     assert "more not shown" not in overdue

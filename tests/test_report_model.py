@@ -32,6 +32,7 @@ from tracker.reports.model import (
     PartyFigures,
     PillarFigures,
     Report,
+    Source,
     Stream,
 )
 from tracker.statuses import STATUSES, Kind, Status
@@ -54,7 +55,7 @@ def _event(
         note=f"note {event_id}",
         reason=None,
         actor="analyst",
-        evidence=["https://example.org/a", "Hansard, col. 12"],
+        evidence=[Source("https://example.org/a"), Source("Hansard, col. 12")],
         party=party,
     )
 

@@ -317,6 +317,7 @@ def report(
         # hundreds of thousands), into held output; the other formats render from memory
         # after the transaction has ended.
         stream_changes=fmt is ReportFormat.json,
+        page_one=fmt not in (ReportFormat.json, ReportFormat.csv),
         # The terminal says it in its language; the documents' sentence around it is English.
         every_row=language._(EVERY_ROW[True]) if fmt is ReportFormat.terminal else EVERY_ROW[False],
     )

@@ -2,10 +2,11 @@
 
 Columns, in this order: code, title, pillar, kind, parties, owners, target, status, score,
 overdue, inferred, basis, one status_<party> column per party of the report (a third party such
-as Italy once it has an assessment), last_update_on, last_note, last_evidence. `score` is
-`not scored` for an item whose kind is not scored, `not yet assessed` for a commitment nobody
-has assessed before the cut-off; `inferred` names the fields (owners, target,
-parties) whose values the source text does not give. Rows: the parties' pledges, then the
+as Italy once it has an assessment), last_update_on, last_note, last_evidence (the references),
+last_evidence_titles (each source by its title, else a local file's name, else the reference).
+`score` is `not scored` for an item whose kind is not scored, `not yet assessed` for a commitment
+nobody has assessed before the cut-off; `inferred` names the fields (owners, target, parties)
+whose values the source text does not give. Rows: the parties' pledges, then the
 source's outlook items. UTF-8 (no byte-order mark), a header row, `\\n` line ends as `tracker list
 --format csv` writes; lists are `; `-joined, dates ISO 8601, booleans `true`/`false`, and a cell
 is empty where there is nothing (no target, no event, a party the item does not involve).
@@ -37,7 +38,7 @@ FIXED_BEFORE = [
     "inferred",
     "basis",
 ]
-FIXED_AFTER = ["last_update_on", "last_note", "last_evidence"]
+FIXED_AFTER = ["last_update_on", "last_note", "last_evidence", "last_evidence_titles"]
 Cell = str | int
 
 # Formula guard and control characters: the one helper every CSV of ours uses.
@@ -64,7 +65,8 @@ def row(item: ItemLine, parties: list[str]) -> list[Cell]:
     last_cells = [
         last.on.isoformat() if last else "",
         last.note if last else "",
-        "; ".join(last.evidence) if last else "",
+        "; ".join(src.reference for src in last.evidence) if last else "",
+        "; ".join(src.name for src in last.evidence) if last else "",
     ]
     safe = csv_row([*text_cells, item.basis, *party_cells, *last_cells])
     first = len(text_cells)

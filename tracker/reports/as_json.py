@@ -51,7 +51,11 @@ def event_data(e: EventLine) -> dict[str, Any]:
         "to_status": e.to_status,
         "note": e.note,
         "reason": e.reason,
-        "evidence": e.evidence,
+        "evidence": [source.reference for source in e.evidence],
+        "evidence_details": [
+            {"reference": src.reference, "title": src.title, "published_on": src.published_on}
+            for src in e.evidence
+        ],
         "actor": e.actor,
         "recorded_at": e.recorded_at,
         "corrects": e.corrects_id,

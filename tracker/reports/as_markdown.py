@@ -10,22 +10,41 @@ import re
 from collections.abc import Iterator
 
 from tracker.i18n import DEFAULT, Language
-from tracker.reports.model import METHOD, METHOD_LABELS, EventLine, Figures, ItemLine, Report
+from tracker.reports.model import (
+    METHOD,
+    METHOD_LABELS,
+    PAGE_ONE_ROWS,
+    Cut,
+    EventLine,
+    Figures,
+    ItemLine,
+    Move,
+    Report,
+    Source,
+)
 from tracker.reports.presentation import (
     TABLE_ROWS,
     assessment_text,
+    cell_text,
     change_text,
     completion_text,
     countdown_text,
     dates_text,
     filters_text,
     is_web_link,
+    matrix_note,
     more_items_text,
+    more_text,
+    move_text,
+    moves_title,
+    overdue_text,
     pct,
     require_counted,
     score_text,
     sides_title,
     since_label,
+    source_text,
+    stalled_text,
 )
 from tracker.scrub import one_line
 from tracker.statuses import N_, STATUSES, Kind, Status, unscored_label
@@ -46,10 +65,12 @@ def esc(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", flat)
 
 
-def evidence_md(ref: str) -> str:
-    if is_web_link(ref):
-        return f"[{esc(ref)}](<{ref.strip()}>)"
-    return esc(ref)
+def evidence_md(src: Source, lang: Language) -> str:
+    """A source by its title and date, linked when it is a web address."""
+    shown = source_text(src, lang, esc)
+    if is_web_link(src.reference):
+        return f"[{shown}](<{src.reference.strip()}>)"
+    return shown
 
 
 # Wide tables are split so that each fits a GitHub page (about 7 columns of short cells).
@@ -94,7 +115,7 @@ def _event_text(e: EventLine, lang: Language) -> str:
     if e.reason:
         parts.append(_("reason: {reason}").format(reason=esc(e.reason)))
     if e.evidence:
-        refs = ", ".join(evidence_md(r) for r in e.evidence)
+        refs = ", ".join(evidence_md(r, lang) for r in e.evidence)
         parts.append(_("evidence: {refs}").format(refs=refs))
     parts.append(_("by {actor}").format(actor=esc(e.actor)))
     if e.corrects_id is not None:
@@ -112,15 +133,95 @@ def _target(i: ItemLine, lang: Language) -> str:
     return lang.date(i.target_date) + _marked(i, "target", lang)
 
 
-def _item_list(items: list[ItemLine], lang: Language) -> list[str]:
-    if not items:
-        return [lang._("None."), ""]
+def _item_list(items: Cut[ItemLine], lang: Language, rows: int = PAGE_ONE_ROWS) -> list[str]:
     lines = [
         f"- **{i.code}** {esc(i.title)} — {lang.status(i.status)}"
         + (lang._(", target {date}").format(date=_target(i, lang)) if i.target_date else "")
-        for i in items
+        for i in items.rows[:rows]
     ]
+    return _listed(lines, Cut(items.rows[:rows], items.total), lang)
+
+
+def _listed(lines: list[str], cut: Cut[ItemLine], lang: Language) -> list[str]:
+    """A page-one list's lines, "None." for an empty one, and how many more the annex has."""
+    if not cut.total:
+        return [lang._("None."), ""]
+    more = cut.total - len(lines)
+    if more > 0:
+        lines = [*lines, more_text(more, lang._("the annex"), lang)]
     return [*lines, ""]
+
+
+def _move(m: Move, lang: Language) -> str:
+    """One line of page one's changes: the item, its net change, when, and its latest source."""
+    line = f"- **{m.code}** {esc(m.title)} — {move_text(m, lang, esc)} — {lang.date(m.on)}"
+    if m.evidence is not None:
+        line += " — " + lang._("evidence: {refs}").format(refs=evidence_md(m.evidence, lang))
+    return line
+
+
+def _matrix(report: Report, lang: Language) -> list[str]:
+    """The scored commitments × parties, the differences marked ≠."""
+    if not report.matrix.rows:
+        return []
+    parties = [p.party for p in report.parties]
+    out = [
+        "| " + " | ".join([lang._("Commitment"), *map(esc, parties), "≠"]) + " |",
+        "|---|" + "---|" * len(parties) + ":-:|",
+    ]
+    for r in report.matrix.rows:
+        cells = [cell_text(r.cell(p), lang) for p in parties]
+        mark = "≠" if r.differs else ""
+        out.append(f"| **{r.code}** {esc(r.title)} | " + " | ".join(cells) + f" | {mark} |")
+    return [*out, "", matrix_note(report, lang), ""]
+
+
+def _annex(report: Report, lang: Language) -> list[str]:
+    """Every change in the report's window, and the attention lists page one cut short."""
+    _ = lang._
+    out: list[str] = []
+    if report.since is not None:
+        since = lang.date(report.since)
+        label = since_label(report, lang)
+        if label:
+            since = _("{date} ({label})").format(date=since, label=esc(label))
+        title = _("Annex: every change since {since}").format(since=since)
+        out += ["## " + _("{title}: {n}").format(title=title, n=report.changes.total), ""]
+        out += [f"- **{e.code}** {_event_text(e, lang)}" for e in report.changes.rows] or [
+            _("None.")
+        ]
+        out.append("")
+    for name, listed in (
+        (_("Annex: every item due by the next milestone"), report.due_soon),
+        (_("Annex: every overdue item"), report.overdue),
+        (_("Annex: every stalled item"), report.stalled),
+    ):
+        if listed.total > PAGE_ONE_ROWS:
+            count = _("{title}: {n}").format(title=name, n=listed.total)
+            out += [f"## {count}", "", *_item_list(listed, lang, listed.total)]
+    return out
+
+
+def _sources(report: Report, lang: Language) -> list[str]:
+    """Where each declaration comes from, each inferred value with its own origin."""
+    _ = lang._
+    out = []
+    for d in report.declarations:
+        inferred = [n for n in ("place", "date") if n in d.inferred]
+        note = "".join(
+            _(" ({fields} inferred: {source})").format(
+                fields=_(FIELD_NAMES[n]), source=esc(d.inferred[n])
+            )
+            for n in inferred
+        )
+        place = _("{place}, {date}{inferred}; parties: {parties}").format(
+            place=esc(d.place),
+            date=lang.date(d.date),
+            inferred=note,
+            parties=esc(_(", ").join(d.parties)),
+        )
+        out.append(f"- **{_('Source')}**{_(': {text}').format(text=f'{esc(d.title)} — {place}')}")
+    return out
 
 
 def _score(i: ItemLine, lang: Language) -> str:
@@ -188,23 +289,7 @@ def chunks(
     if report.marking:
         out += [f"**{esc(report.marking)}**", ""]
     out += [f"# {esc(report.display_title)}", ""]
-    for d in report.declarations:
-        inferred = [n for n in ("place", "date") if n in d.inferred]
-        # Each inferred field with its own origin (the date's and the place's differ).
-        note = "".join(
-            _(" ({fields} inferred: {source})").format(
-                fields=_(FIELD_NAMES[n]), source=esc(d.inferred[n])
-            )
-            for n in inferred
-        )
-        place = _("{place}, {date}{inferred}; parties: {parties}").format(
-            place=esc(d.place),
-            date=lang.date(d.date),
-            inferred=note,
-            parties=esc(_(", ").join(d.parties)),
-        )
-        out.append(f"*{esc(d.title)} — {place}{_('.')}*")
-    out += ["", dates_text(report, lang, esc)]
+    out += [dates_text(report, lang, esc)]
     if lang.code != DEFAULT:
         out += [
             "",
@@ -262,23 +347,27 @@ def chunks(
         "",
     ]
     if report.since is not None:
-        label = since_label(report, lang)
-        since = lang.date(report.since)
-        if label:
-            since = _("{date} ({label})").format(date=since, label=esc(label))
-        title = _("Changes since {since}").format(since=since)
-        out += ["## " + _("{title}: {n}").format(title=title, n=report.changes.total), ""]
-        out += [f"- **{e.code}** {_event_text(e, lang)}" for e in report.changes.rows] or [
-            _("None.")
-        ]
+        out += ["## " + moves_title(report, lang, esc), ""]
+        out += [_move(m, lang) for m in report.moves.rows] or [_("None.")]
+        if report.moves.more:
+            out.append(more_text(report.moves.more, _("the annex"), lang))
         out.append("")
     if milestone is not None:
         title = _("Due by the {milestone}").format(milestone=esc(milestone.title))
         count = _("{title}: {n}").format(title=title, n=report.due_soon.total)
-        out += [f"## {count}", "", *_item_list(list(report.due_soon.rows), lang)]
-    for name, listed in ((_("Overdue"), report.overdue), (_("Stalled"), report.stalled)):
-        count = _("{title}: {n}").format(title=name, n=listed.total)
-        out += [f"## {count}", "", *_item_list(list(listed.rows), lang)]
+        out += [f"## {count}", "", *_item_list(report.due_soon, lang)]
+    count = _("{title}: {n}").format(title=_("Overdue"), n=report.overdue.total)
+    lines = [
+        f"- **{i.code}** {esc(i.title)} — {overdue_text(i, lang, esc)}"
+        for i in report.overdue.rows[:PAGE_ONE_ROWS]
+    ]
+    out += [f"## {count}", "", *_listed(lines, report.overdue, lang)]
+    count = _("{title}: {n}").format(title=_("Stalled"), n=report.stalled.total)
+    lines = [
+        f"- **{i.code}** {esc(i.title)} — {stalled_text(report.why.get(i.code), lang, esc)}"
+        for i in report.stalled.rows[:PAGE_ONE_ROWS]
+    ]
+    out += [f"## {count}", "", *_listed(lines, report.stalled, lang)]
     if report.parties:
         header = [
             _("Party"),
@@ -289,9 +378,8 @@ def chunks(
             _("Completion"),
             _("Mean score"),
         ]
+        out += [f"## {esc(sides_title(report, lang))}", "", *_matrix(report, lang)]
         out += [
-            f"## {esc(sides_title(report, lang))}",
-            "",
             _(
                 "Scored commitments only; each party's own assessment where one was recorded, "
                 "else the item's as a whole."
@@ -356,11 +444,13 @@ def chunks(
     rows_listed = len(pledge_rows) + len(outlook_rows)
     if rows_listed < len(report.items):
         out += [more_items_text(report, rows_listed), ""]
+    out += _annex(report, lang)
     out += ["## " + _("How the figures are computed"), ""]
     out += [
         f"- **{_(METHOD_LABELS.get(name, name))}**{_(': {text}').format(text=_(text))}"
         for name, text in METHOD.items()
     ]
+    out += ["", *_sources(report, lang)]
     footer = _("Generated by tracker on {date}; status as of {as_of}").format(
         date=lang.date(report.generated_on), as_of=lang.date(report.as_of)
     )

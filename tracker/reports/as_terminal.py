@@ -25,6 +25,7 @@ from tracker.reports.localize import localized
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
+    PAGE_ONE_ROWS,
     Cut,
     EventLine,
     Figures,
@@ -32,6 +33,7 @@ from tracker.reports.model import (
     ItemCut,
     ItemLine,
     Report,
+    Source,
     Stream,
 )
 from tracker.reports.presentation import (
@@ -39,28 +41,36 @@ from tracker.reports.presentation import (
     GLYPHS,
     PROGRESS_ORDER,
     assessment_text,
+    cell_text,
     completion_text,
     countdown_text,
     dates_text,
     filters_text,
+    more_text,
+    move_text,
+    moves_title,
     one_line,
+    overdue_text,
     pct,
     require_counted,
     sample,
     score_text,
     sides_title,
     since_label,
+    source_text,
     split_cells,
+    stalled_text,
 )
 from tracker.statuses import Kind, Status, unscored_label
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 # What a bar shows for items that are not scored (priorities, ongoing, outlook).
 UNSCORED_GLYPH = "-"
 # Blanks at the end of a line, before any closing style codes.
-_TRAILING = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
+_TRAILING = re.compile(r"(?:\s|\x1b\[[0-9;]*m)+$")
+_CODE = re.compile(r"\x1b\[[0-9;]*m")
 MIN_BAR = 10
 # Tables: a blank divider and one cell of (collapsed) padding between columns, no outer edge.
 GAP = 2
@@ -143,15 +153,6 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
     if report.marking:
         console.print(Text(one_line(report.marking), style="bold"), justify="center")
     console.print(Text(one_line(report.display_title), style="bold"))
-    for d in report.declarations:
-        inferred = _(" (date and place from public reporting)") if d.inferred else ""
-        place = _("{place}, {date}{inferred}; parties: {parties}").format(
-            place=d.place,
-            date=lang.date(d.date),
-            inferred=inferred,
-            parties=_(", ").join(d.parties),
-        )
-        console.print(Text(one_line(place)))
     console.print(Text(one_line(dates_text(report, lang))))
     if lang.code != DEFAULT:
         console.print(
@@ -197,6 +198,7 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
 def _sides(console: Console, report: Report, lang: Language) -> None:
     _ = lang._
     _section(console, sides_title(report, lang))
+    _matrix(console, report, lang)
     table = _table()
     table.add_column(_("Party"), max_width=20, overflow="fold")
     for name in (
@@ -355,9 +357,14 @@ def _burnup(console: Console, points: list[HistoryPoint], width: int, lang: Lang
 
 
 def _item_list(
-    console: Console, title: str, items: ItemCut, every_row: str | None, lang: Language
+    console: Console,
+    title: str,
+    items: ItemCut,
+    lang: Language,
+    detail: Callable[[ItemLine], str] | None = None,
 ) -> None:
-
+    """A page-one list: its first PAGE_ONE_ROWS items, each with its status and target, or
+    with `detail` (since when and why) under its title."""
     if not items.total:
         # One line, no rule: page one must fit the first screen.
         console.print(Text(one_line(lang._("{title}: none.").format(title=title)), style="bold"))
@@ -365,21 +372,80 @@ def _item_list(
     _section(console, lang._("{title} ({n})").format(title=title, n=items.total), gap=False)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
-    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for i in items.rows[:PAGE_ONE_ROWS]:
+        line = Text(one_line(i.title))
+        if detail is not None:
+            line.append(" — " + one_line(detail(i)), style="bold")
+        else:
+            line.append(" — ")
+            line.append_text(_status(i.status, lang))
+            if i.target_date:
+                target = lang._(", target {date}").format(date=lang.date(i.target_date))
+                line.append(target, style="red" if i.overdue else "")
+        grid.add_row(Text(i.code, style="bold"), line)
+    console.print(grid)
+    more = items.total - min(len(items.rows), PAGE_ONE_ROWS)
+    if more > 0:
+        console.print(Text(more_text(more, lang._("the full tables"), lang), style="dim"))
+
+
+def _moves(console: Console, report: Report, lang: Language) -> None:
+    """Page one's changes: each changed item's net change, when, and its latest source."""
+    _section(console, moves_title(report, lang), gap=False)
+    if not report.moves.total:
+        console.print(Text(lang._("None.")))
+        return
+    grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
-    for i in items.rows:
-        grid.add_row(
-            Text(i.code, style="bold"),
-            _status(i.status, lang),
-            Text(
-                lang.date(i.target_date) if i.target_date else "",
-                style="red" if i.overdue else "",
-            ),
-            Text(one_line(i.title)),
-        )
+    for m in report.moves.rows:
+        line = Text(one_line(m.title) + " — ")
+        line.append(one_line(move_text(m, lang)), style="bold")
+        line.append(" — " + lang.date(m.on))
+        if m.evidence is not None:
+            line.append(" — " + one_line(source_text(m.evidence, lang)), style="dim")
+        grid.add_row(Text(m.code, style="bold"), line)
     console.print(grid)
-    _more(console, items, every_row, lang)
+    if report.moves.more:
+        console.print(Text(more_text(report.moves.more, lang._("the annex"), lang), style="dim"))
+
+
+def _matrix(console: Console, report: Report, lang: Language) -> None:
+    """The scored commitments × parties, the differences marked ≠."""
+    if not report.matrix.rows:
+        return
+    table = _table()
+    table.add_column(lang._("Commitment"), no_wrap=True)
+    parties = [p.party for p in report.parties]
+    for party in parties:
+        table.add_column(Text(one_line(party)), overflow="fold")
+    table.add_column("≠", no_wrap=True)
+    for r in report.matrix.rows:
+        cells: list[Text | str] = [Text(r.code, style="bold")]
+        for party in parties:
+            c = r.cell(party)
+            if c is None or c.status is None:
+                cells.append(Text(cell_text(c, lang), style="dim"))
+                continue
+            cell = _status(c.status, lang)
+            if c.score is not None:
+                cell.append(f" {c.score:+d}")
+            if not c.own:
+                cell.append(" *", style="dim")
+            cells.append(cell)
+        cells.append(Text("≠", style="bold red") if r.differs else "")
+        table.add_row(*cells)
+    console.print(table)
+    console.print(
+        Text(
+            lang._(
+                "* as the item: no assessment of its own. The parties differ on {d} of {n} "
+                "scored commitments (≠)."
+            ).format(d=report.differences, n=report.matrix.total),
+            style="dim",
+        )
+    )
 
 
 def _event_text(e: EventLine, lang: Language) -> Text:
@@ -397,12 +463,21 @@ def _event_text(e: EventLine, lang: Language) -> Text:
         text.append(" — " + _("reason: {reason}").format(reason=one_line(e.reason)))
     if e.evidence:
         text.append(
-            " — " + _("evidence: {refs}").format(refs=", ".join(one_line(r) for r in e.evidence))
+            " — "
+            + _("evidence: {refs}").format(
+                refs=", ".join(one_line(_source(r, lang)) for r in e.evidence)
+            )
         )
     text.append(" — " + _("by {actor}").format(actor=one_line(e.actor)), style="dim")
     if e.corrects_id is not None:
         text.append(" " + _("(correction of #{id})").format(id=e.corrects_id), style="dim")
     return text
+
+
+def _source(src: Source, lang: Language) -> str:
+    """A source by its title and date, with its address after it when it has a title."""
+    text = source_text(src, lang)
+    return f"{text} <{src.reference}>" if src.title else text
 
 
 def _changes(
@@ -416,9 +491,7 @@ def _changes(
     if label:
         since = _("{date}, {label}").format(date=since, label=label)
     _section(
-        console,
-        _("Changes since {since} ({n})").format(since=since, n=changes.total),
-        gap=False,
+        console, _("Annex: every change since {since} ({n})").format(since=since, n=changes.total)
     )
     if not changes.total:
         console.print(Text(_("None.")))
@@ -482,11 +555,23 @@ def _commitments(
         console.print(Text(_("* inferred: the target is not in the source text."), style="dim"))
 
 
-def _method(console: Console, lang: Language) -> None:
-    _section(console, lang._("How the figures are computed"))
+def _method(console: Console, report: Report, lang: Language) -> None:
+    _ = lang._
+    _section(console, _("How the figures are computed"))
     for name, text in METHOD.items():
-        line = Text(lang._(METHOD_LABELS.get(name, name)), style="bold")
-        line.append(lang._(": {text}").format(text=lang._(text)))
+        line = Text(_(METHOD_LABELS.get(name, name)), style="bold")
+        line.append(_(": {text}").format(text=_(text)))
+        console.print(line)
+    for d in report.declarations:
+        inferred = _(" (date and place from public reporting)") if d.inferred else ""
+        place = _("{place}, {date}{inferred}; parties: {parties}").format(
+            place=d.place,
+            date=lang.date(d.date),
+            inferred=inferred,
+            parties=_(", ").join(d.parties),
+        )
+        line = Text(_("Source"), style="bold")
+        line.append(_(": {text}").format(text=one_line(f"{d.title} — {place}")))
         console.print(line)
 
 
@@ -527,18 +612,23 @@ def render(
     # Page one: the headline and what needs attention, then the parties side by side.
     _headline(console, report, lang)
     if report.since is not None:
-        _changes(console, report, lists.changes, lang)
+        _moves(console, report, lang)
     milestone = report.next_milestone
     if milestone is not None:
         _item_list(
             console,
             _("Due by the {milestone}").format(milestone=milestone.title),
             lists.due_soon,
-            report.every_row,
             lang,
         )
-    _item_list(console, _("Overdue"), lists.overdue, report.every_row, lang)
-    _item_list(console, _("Stalled"), lists.stalled, report.every_row, lang)
+    _item_list(console, _("Overdue"), lists.overdue, lang, lambda i: overdue_text(i, lang))
+    _item_list(
+        console,
+        _("Stalled"),
+        lists.stalled,
+        lang,
+        lambda i: stalled_text(report.why.get(i.code), lang),
+    )
     if report.parties:
         _sides(console, report, lang)
     if brief:  # page one alone
@@ -559,7 +649,9 @@ def render(
             width,
             lang,
         )
-    _method(console, lang)
+    if report.since is not None:
+        _changes(console, report, lists.changes, lang)
+    _method(console, report, lang)
     console.print()
     console.print(Text(_("Heads digest: {digest}").format(digest=report.heads_digest), style="dim"))
     return _lines(buffer)
@@ -567,4 +659,7 @@ def render(
 
 def _lines(buffer: io.StringIO) -> str:
     # Tables pad every line to their width; trailing blanks only get in the way of a pager.
-    return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buffer.getvalue().splitlines())
+    def strip(match: re.Match[str]) -> str:
+        return "".join(_CODE.findall(match.group()))
+
+    return "".join(_TRAILING.sub(strip, line) + "\n" for line in buffer.getvalue().splitlines())

@@ -64,6 +64,7 @@ from tracker.models import (
     read_utc,
     status_days_table,
 )
+from tracker.reports import page_one
 from tracker.reports.model import (
     Cut,
     DeclarationInfo,
@@ -76,6 +77,7 @@ from tracker.reports.model import (
     PartyFigures,
     PillarFigures,
     Report,
+    Source,
     Stream,
 )
 from tracker.statuses import (
@@ -158,7 +160,7 @@ def _event_reader(keys: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, .
     return operator.itemgetter(*[list(keys).index(name) for name in EventRow._fields])
 
 
-def _event_line(columns: tuple[Any, ...], evidence: Sequence[str]) -> EventLine:
+def _event_line(columns: tuple[Any, ...], evidence: Sequence[Source]) -> EventLine:
     """The EventLine of an event's columns (see _event_reader)."""
     (event_id, on, recorded_at, from_status, to_status, note, reason, actor, party, corrects, code,
      title) = columns  # fmt: skip
@@ -179,49 +181,51 @@ def _event_line(columns: tuple[Any, ...], evidence: Sequence[str]) -> EventLine:
     )
 
 
-def _evidence_of(session: Session, event_ids: list[int]) -> dict[int, list[str]]:
-    """The evidence references of the given events, by event id."""
-    found: dict[int, list[str]] = defaultdict(list)
+def _evidence_of(session: Session, event_ids: list[int]) -> dict[int, list[Source]]:
+    """The evidence of the given events, by event id, in order."""
+    found: dict[int, list[Source]] = defaultdict(list)
     for start in range(0, len(event_ids), ID_BLOCK):
         for row in session.execute(
-            select(V.event_id, V.reference)
+            select(V.event_id, V.reference, V.title, plain(V.published_on))
             .where(V.event_id.in_(event_ids[start : start + ID_BLOCK]))
             .order_by(V.event_id, V.position)
         ):
-            found[row.event_id].append(row.reference)
+            found[row[0]].append(Source(row[1], row[2], read_date(row[3])))
     return found
 
 
 def _evidence_array(session: Session, event_id: Any) -> Any:
-    """The references of the event whose id is `event_id` (a column of the enclosing query), in
-    order, as one JSON array per row (decode with _references): the latest events of 100,000
-    items get their evidence in the item query itself, where a lookup by lists of ids cost a
-    tenth of the report (mostly in building the lists' parameters)."""
+    """The evidence of the event whose id is `event_id` (a column of the enclosing query), in
+    order, as one JSON array of [reference, title, date] per row (decode with _sources): the
+    latest events of 100,000 items get their evidence in the item query itself, where a lookup
+    by lists of ids cost a tenth of the report (mostly in building the lists' parameters)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+        entry = func.json_build_array(V.reference, V.title, V.published_on)
         return (
-            select(func.json_agg(aggregate_order_by(V.reference, V.position)))
+            select(func.json_agg(aggregate_order_by(entry, V.position)))
             .where(V.event_id == event_id)
             .scalar_subquery()
         )
     # Correlated by hand: SQLAlchemy does not correlate a subquery in a FROM clause.
     ordered = (
-        select(V.reference)
+        select(func.json_array(V.reference, V.title, V.published_on).label("entry"))
         .where(V.event_id == event_id)
         .order_by(V.position)
         .correlate(event_id.table)
         .subquery()
     )
-    return select(func.json_group_array(ordered.c.reference)).scalar_subquery()
+    return select(func.json_group_array(func.json(ordered.c.entry))).scalar_subquery()
 
 
-def _references(raw: str | list[str] | None) -> Sequence[str]:
+def _sources(raw: str | list[list[Any]] | None) -> Sequence[Source]:
     """_evidence_array's value: a JSON array as text (SQLite; '[]' when there is none) or
     already decoded (PostgreSQL's driver; NULL when there is none)."""
     if raw is None or raw == "[]":
         return ()
-    return json.loads(raw) if isinstance(raw, str) else raw
+    entries = json.loads(raw) if isinstance(raw, str) else raw
+    return [Source(ref, title, read_date(on)) for ref, title, on in entries]
 
 
 def _event_rows() -> Select[Any]:
@@ -404,8 +408,8 @@ class ItemRow(NamedTuple):
     basis: str | None
     inferred: str | None
     guidelines: str | None
-    # The references of the latest event (see _evidence_array and _references).
-    evidence: str | list[str] | None
+    # The evidence of the latest event (see _evidence_array and _sources).
+    evidence: str | list[list[Any]] | None
     # Whether any event assesses it on as_of (see _item_query).
     assessed: Any
 
@@ -580,6 +584,8 @@ class ReportSpec:
     rows: int | None = None
     stream_changes: bool = False
     today: dt.date | None = None
+    # Page one's lists (tracker.reports.page_one): the formats for people print them.
+    page_one: bool = True
 
 
 def build(session: Session, spec: ReportSpec) -> Report:
@@ -611,6 +617,8 @@ def build(session: Session, spec: ReportSpec) -> Report:
         report = replace(
             report, overall=assessed.overall, pillars=assessed.pillars, parties=assessed.parties
         )
+    if spec.page_one:
+        report = _page_one(session, scope, report, cutoff if final and cutoff else as_of, final)
     return replace(
         report,
         cutoff=cutoff,
@@ -633,6 +641,30 @@ def build(session: Session, spec: ReportSpec) -> Report:
         prepared_by=spec.prepared_by or None,
         marking=spec.marking or None,
         every_row=spec.every_row,
+    )
+
+
+def _page_one(
+    session: Session, scope: _Scope, report: Report, standing_on: dt.date, final: bool
+) -> Report:
+    """The report with page one's lists: each changed item's net change, since when and why the
+    first stalled items are stalled, and the scored commitments party by party (as of
+    `standing_on`: the cut-off date in a final assessment, as the figures)."""
+    rows = page_one.PAGE_ONE_ROWS
+    moves = (
+        page_one.moves(session, scope.items, report.since, report.as_of, rows)
+        if report.since is not None
+        else Cut((), 0)
+    )
+    matrix, differences = page_one.matrix(
+        session, scope.items, scope.parties, standing_on, rows, final=final
+    )
+    return replace(
+        report,
+        moves=moves,
+        why=page_one.stalled_why(session, report.stalled.rows[:rows], report.as_of),
+        matrix=matrix,
+        differences=differences,
     )
 
 
@@ -1090,7 +1122,7 @@ def _items(
             row = read_item(raw)
             item_parties, owners = names(row.parties), names(row.owners)
             event = (
-                _event_line(read_event(raw), _references(row.evidence))
+                _event_line(read_event(raw), _sources(row.evidence))
                 if raw[event_id] is not None
                 else None
             )

@@ -102,4 +102,26 @@ def localized(report: Report, lang: Language) -> Report:
         overdue=overdue,
         stalled=stalled,
         changes=_changes(report.changes, lang, titles),
+        moves=Cut(
+            [
+                replace(
+                    m,
+                    title=lang.text(m.title, m.title_ja),
+                    parties=[(lang.party(p), a, b) for p, a, b in m.parties],
+                )
+                for m in report.moves.rows
+            ],
+            report.moves.total,
+        ),
+        matrix=Cut(
+            [
+                replace(
+                    r,
+                    title=lang.text(r.title, r.title_ja),
+                    cells=[replace(c, party=lang.party(c.party)) for c in r.cells],
+                )
+                for r in report.matrix.rows
+            ],
+            report.matrix.total,
+        ),
     )

@@ -14,12 +14,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from operator import attrgetter
-from typing import Generic, TypeVar
+from pathlib import PurePath
+from typing import Generic, NamedTuple, TypeVar
 
 from tracker.chain import AnchorTuple, anchor_digest
 from tracker.statuses import CREDIT, N_, SCORES, STATUSES, Kind, Status
 
 SCHEMA_VERSION = 3
+
+# Rows of each of page one's lists (changes, attention lists, the party matrix); the rest are in
+# the annex or the full tables.
+PAGE_ONE_ROWS = 8
+
+
+def reason_line(reason: str | None, note: str) -> str | None:
+    """An event's one-line why: its recorded reason, else the first line of its note."""
+    for text in (reason, note):
+        first = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+        if first:
+            return first
+    return None
+
 
 # What each figure means, keyed by the name JSON uses; METHOD_LABELS names them for people.
 METHOD = {
@@ -89,6 +104,25 @@ METHOD_LABELS = {
 _anchor_of = attrgetter("code", "chain_length", "chain_head", "content_hash")
 
 
+class Source(NamedTuple):
+    """A piece of evidence as a report cites it: by its title and date, the reference as the
+    link (or, for a local file, its name)."""
+
+    reference: str
+    title: str | None = None
+    published_on: dt.date | None = None
+
+    @property
+    def name(self) -> str:
+        """What a reader sees: the title, else a local file's name, else the reference."""
+        if self.title:
+            return self.title
+        ref = self.reference.strip()
+        if "://" in ref:
+            return ref
+        return PurePath(ref).name or ref
+
+
 @dataclass(slots=True)
 class EventLine:
     id: int
@@ -101,7 +135,7 @@ class EventLine:
     note: str
     reason: str | None
     actor: str
-    evidence: Sequence[str]  # read-only: events without evidence share one empty tuple
+    evidence: Sequence[Source]  # read-only: events without evidence share one empty tuple
     party: str | None = None
     corrects_id: int | None = None
 
@@ -249,6 +283,69 @@ class HistoryPoint:
     counts: dict[Status, int]
 
 
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One item's net change over a report's window (page one): its status the day before
+    `since` and on the as-of date, the parties whose own status moved otherwise, and the latest
+    evidence recorded in the window."""
+
+    code: str
+    title: str
+    # The date of its latest change in the window, and how many changes the window holds.
+    on: dt.date
+    changes: int
+    from_status: Status
+    to_status: Status
+    # (party, from, to) of each party whose own status differs from the item's at either end.
+    parties: Sequence[tuple[str, Status, Status]] = ()
+    evidence: Source | None = None
+    title_ja: str | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.from_status is not self.to_status
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Since when an item on page one's stalled or overdue list has been so, and the one-line
+    reason recorded (the event's reason, else the first line of its note; None: none)."""
+
+    since: dt.date
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartyCell:
+    """One party's standing on a scored commitment: its status (None: not yet assessed), score,
+    and the date of the assessment it follows; `own`: an assessment of its own, not the
+    item's as a whole."""
+
+    party: str
+    status: Status | None
+    score: int | None
+    on: dt.date | None
+    own: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    """A scored commitment with each of its parties' standing (the side-by-side matrix)."""
+
+    code: str
+    title: str
+    cells: Sequence[PartyCell]
+    title_ja: str | None = None
+
+    @property
+    def differs(self) -> bool:
+        """Whether the parties stand differently on it."""
+        return len({c.status for c in self.cells}) > 1
+
+    def cell(self, party: str) -> PartyCell | None:
+        return next((c for c in self.cells if c.party == party), None)
+
+
 @dataclass(frozen=True)
 class Milestone:
     title: str
@@ -364,6 +461,14 @@ class Report:
     # assessment, each item's status on the cut-off date, unassessed commitments at -1.
     cutoff: dt.date | None = None
     final: bool = False
+    # Page one: each changed item's net change (the newest first; all the changes are the
+    # annex's), since when and why the first stalled and overdue items are so (by code), and the
+    # scored commitments by party (the differences first).
+    moves: Cut[Move] = field(default_factory=lambda: Cut((), 0))
+    why: Mapping[str, Why] = field(default_factory=dict)
+    matrix: Cut[MatrixRow] = field(default_factory=lambda: Cut((), 0))
+    # How many scored commitments the parties stand on differently (the matrix's first rows).
+    differences: int = 0
 
     def first(self, rows: int) -> Report:
         """The same report with each list cut at `rows` rows at most (its totals kept)."""
@@ -374,13 +479,15 @@ class Report:
         changes = self.changes
         if isinstance(changes, Cut):
             changes = Cut(list(changes.rows[:rows]), changes.total)
+        stalled = cut(self.stalled)
         return replace(
             self,
+            why={i.code: self.why[i.code] for i in stalled.rows if i.code in self.why},
             pledges=cut(self.pledges),
             outlook=cut(self.outlook),
             due_soon=cut(self.due_soon),
             overdue=cut(self.overdue),
-            stalled=cut(self.stalled),
+            stalled=stalled,
             changes=changes,
         )
 

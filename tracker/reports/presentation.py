@@ -22,7 +22,15 @@ from tracker.statuses import Status
 
 if TYPE_CHECKING:
     # Annotations only: `tracker show` and `log` use the text helpers without the model.
-    from tracker.reports.model import HistoryPoint, Report
+    from tracker.reports.model import (
+        HistoryPoint,
+        ItemLine,
+        Move,
+        PartyCell,
+        Report,
+        Source,
+        Why,
+    )
 
 # Left to right in a bar, bottom to top in the burn-up: delivered first, then work under way,
 # then what has not moved, so the "done" share grows from one edge.
@@ -142,6 +150,12 @@ def assessment_text(report: Report, lang: Language) -> str:
             "Final assessment at the cut-off, {date}: each of the {n} commitments' status that "
             "day; one never assessed counts as not started (−1)"
         ).format(date=lang.date(report.cutoff), n=f.commitments)
+    if f.commitments and f.assessed == f.commitments:
+        return lang._("All {n} commitments assessed").format(n=f.commitments) + (
+            lang._(" (cut-off {date})").format(date=lang.date(report.cutoff))
+            if report.cutoff is not None
+            else ""
+        )
     if report.cutoff is not None:
         return lang._(
             "{assessed} of {n} commitments assessed; the rest are not yet assessed and have no "
@@ -242,3 +256,100 @@ def sides_title(report: Report, lang: Language | None = None) -> str:
     return lang._("{parties} and {last} side by side").format(
         parties=lang._(", ").join(names[:-1]), last=names[-1]
     )
+
+
+# --- page one ---------------------------------------------------------------------------------
+
+
+def moves_title(report: Report, lang: Language, text: Callable[[str], str] = str) -> str:
+    """The heading of page one's changes: since when, and how many items changed."""
+    assert report.since is not None
+    since = lang.date(report.since)
+    label = since_label(report, lang)
+    if label:
+        since = lang._("{date} ({label})").format(date=since, label=text(label))
+    return lang._("What changed since {since}: {n} items").format(since=since, n=report.moves.total)
+
+
+def move_text(m: Move, lang: Language, text: Callable[[str], str] = str) -> str:
+    """An item's net change: from → to (or its status, updated), then each party whose own
+    status moved otherwise, and how many changes it took."""
+    if m.moved:
+        line = change_text(m.from_status, m.to_status, lang)
+    else:
+        line = lang._("{status}, updated").format(status=lang.status(m.to_status))
+    for party, before, after in m.parties:
+        line += lang._("; {party}: {change}").format(
+            party=text(party), change=change_text(before, after, lang)
+        )
+    if m.changes > 1:
+        line += lang._(" ({n} changes)").format(n=m.changes)
+    return line
+
+
+def source_text(src: Source, lang: Language, text: Callable[[str], str] = str) -> str:
+    """A piece of evidence by its title (else a file's name, else the reference) and date."""
+    if src.published_on is None:
+        return text(src.name)
+    return lang._("{title}, {date}").format(title=text(src.name), date=lang.date(src.published_on))
+
+
+def more_text(n: int, where: str, lang: Language) -> str:
+    """Under a page-one list cut short: how many more, and where they are."""
+    return lang._("… and {n} more in {where}.").format(n=n, where=where)
+
+
+def stalled_text(why: Why | None, lang: Language, text: Callable[[str], str] = str) -> str:
+    """Since when a stalled item has been stalled, and why (as recorded)."""
+    if why is None:
+        return lang.status("stalled")
+    line = lang._("stalled since {date}").format(date=lang.date(why.since))
+    if why.text:
+        line += lang._(": {text}").format(text=text(why.text))
+    return line
+
+
+def overdue_text(i: ItemLine, lang: Language, text: Callable[[str], str] = str) -> str:
+    """An overdue item: its target, its status, and its latest recorded word."""
+    from tracker.reports.model import reason_line
+
+    assert i.target_date is not None
+    line = lang._("{status}; target {date} passed").format(
+        status=lang.status(i.status), date=lang.date(i.target_date)
+    )
+    last = i.last_event
+    why = reason_line(last.reason, last.note) if last is not None else None
+    if last is not None and why:
+        line += lang._("; latest ({date}): {text}").format(date=lang.date(last.on), text=text(why))
+    return line
+
+
+def cell_text(c: PartyCell | None, lang: Language) -> str:
+    """A party's standing on a commitment in the side-by-side matrix."""
+    if c is None:
+        return lang._("not a party")
+    if c.status is None:
+        return lang._("not yet assessed")
+    line = f"{lang.status(c.status)} ({c.score:+d})" if c.score is not None else ""
+    if c.on is not None:
+        line += ", " + lang.date(c.on)
+    if not c.own:
+        line += " *"
+    return line
+
+
+def matrix_note(report: Report, lang: Language) -> str:
+    """What the matrix shows, and where the parties differ."""
+    n, total = len(report.matrix.rows), report.matrix.total
+    shown = (
+        lang._("The {total} scored commitments").format(total=total)
+        if n == total
+        else lang._(
+            "{n} of {total} scored commitments, those where the parties differ first"
+        ).format(n=n, total=total)
+    )
+    return lang._(
+        "{shown}: each party's status and score, and the date of the assessment it follows "
+        "(* as the item: the party has no assessment of its own). The parties differ on {d} "
+        "(marked ≠)."
+    ).format(shown=shown, d=report.differences)
