@@ -82,7 +82,7 @@ def _flat(text: str) -> str:
 
 def _assert_page_one(text: str) -> None:
     flat = _flat(text)
-    assert "days to the 2026 foreign and defence ministers' meeting (2+2)" in flat
+    assert "2026 foreign and defence ministers' meeting (2+2): deadline (no date announced)" in flat
     assert "15 firm commitments (scored)" in flat or "firm commitments (scored)" in flat
     assert "What changed since 2026-01-31 (the declaration): 3 items" in flat
     assert "CYB-01" in flat and "not started → in progress" in flat
@@ -516,7 +516,7 @@ def test_print_footer_cannot_break_out_of_the_style(briefed: Cli) -> None:
 def test_terminal_first_screen_is_the_briefing(briefed: Cli) -> None:
     text = briefed.ok("report", "-f", "terminal", "--as-of", AS_OF)
     first = "\n".join(text.splitlines()[:24])
-    assert "days to the 2026 foreign and defence ministers' meeting (2+2)" in _flat(first)
+    assert "meeting (2+2): deadline (no date announced): 2026-12-31" in _flat(first)
     assert "What changed since 2026-01-31 (the declaration): 3 items" in first
     assert "Due by the 2026 foreign and defence ministers' meeting (2+2) (1)" in first
     assert "Overdue: none." in first and "Stalled (1)" in first

@@ -49,7 +49,7 @@ def _fields(text: str) -> set[str]:
 def test_the_template_is_extracted() -> None:
     extracted = _extracted()
     assert "Briefing" in extracted  # a heading
-    assert "%(days)s days to the %(milestone)s (%(date)s)." in extracted  # a sentence
+    assert "Due by the %(milestone)s: %(n)s" in extracted  # a sentence
 
 
 def test_every_message_has_a_japanese_translation_with_its_placeholders() -> None:

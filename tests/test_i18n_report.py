@@ -108,7 +108,7 @@ def test_japanese_page_has_japanese_headings_titles_statuses_and_dates(
     assert "日本" in text and "英国" in text and "イタリア" in text  # parties
     assert "日英外務・防衛閣僚会合（2+2）" in text  # the 2+2 as the headline names it
     assert "非公式訳" in text  # the titles say whose translation they are
-    assert re.search(r"2026年12月31日）まで残り\d+日", text)  # the headline
+    assert re.search(r"期限 2026年12月31日（開催日は未発表）まで残り\d+日", text)  # the headline
 
 
 def test_an_item_without_a_japanese_title_shows_the_english_marked(

@@ -533,7 +533,10 @@ def test_terminal_fits_80_columns_without_escapes(recorded_sqlite: Cli) -> None:
     ):
         assert heading in text, heading
     flat = " ".join(text.split())
-    assert "60 days to the 2026 foreign and defence ministers' meeting (2+2)" in flat
+    assert (
+        "2026 foreign and defence ministers' meeting (2+2): deadline (no date announced): "
+        "2026-12-31, in 60 days"
+    ) in flat
     assert SCRIPT_NOTE in text  # plain text on a terminal, shown as written
     assert "screen �[2J�[31mred� cleared" in text
     # One line per item: the parties' pledges, then the source's outlook, apart.

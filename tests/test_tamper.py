@@ -233,7 +233,10 @@ def test_downgrade_asks_on_a_terminal(history: Cli, monkeypatch: pytest.MonkeyPa
 
 
 def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> None:
-    # A column the fixture fills again, a derived table, then a derived column.
+    # Milestones without announcements and a column the fixture fills again, a column the
+    # fixture fills again, a derived table, then a derived column.
+    out = history.ok("db", "downgrade", "-1")
+    assert "0011_milestones -> 0010_cutoff." in out
     out = history.ok("db", "downgrade", "-1")
     assert "0010_cutoff -> 0009_status_days." in out
     out = history.ok("db", "downgrade", "-1")
@@ -597,8 +600,14 @@ def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
                     "-e", "https://x.example/")  # fmt: skip
         recorder.ok("correct", str(_ids(history, "CYB-03")[0]), "--reason", "typo",
                     "-m", "fixed")  # fmt: skip
+        # ... and announce a milestone's date and move the cut-off, chained like any event.
+        recorder.ok("milestone", "set", "ministers-2026", "2026-12-15", "-m", "London")
+        recorder.ok("cutoff", "set", "2027-01-31", "--reason", "the 2+2 slipped")
         assert recorder.ok("verify").startswith("verify: OK")
         for statement in (
+            "UPDATE milestone_events SET date = '2026-12-01'",
+            "DELETE FROM milestone_events",
+            "UPDATE milestones SET date = '2026-12-01'",
             "UPDATE status_events SET note = 'x'",
             "DELETE FROM evidence",
             "UPDATE commitments SET title = 'x'",
@@ -627,7 +636,7 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
         schema.upgrade(conn, empty_url)
         assert triggers.missing(conn) == []
         triggers.remove(conn)
-        assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == 6
+        assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == 8
 
 
 def test_a_database_made_before_chain_builds_existed_gets_the_table(empty_url: str) -> None:

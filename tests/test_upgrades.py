@@ -251,3 +251,30 @@ def test_an_earlier_export_needs_a_new_database(cli: Cli, tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "past 0005_provenance" in result.stderr and result.stderr.count("\n") == 1
     assert db.HEAD_REVISION in target.ok("db", "current")
+
+
+def test_the_milestones_upgrade_gives_each_named_target_a_milestone(cli: Cli) -> None:
+    """0011 makes one milestone per declaration and target label from the items' copies (a slug
+    from the label), points the items at it, and keeps their target dates (no content hash
+    moves); `load` of the fixture then adds the fixture's own slug and points them there."""
+    cli.ok("progress", "MIN-01", "-s", "in_progress", "--on", "2026-11-12")
+    cli.ok("db", "downgrade", "0010_cutoff", "--yes")
+    cli.ok("db", "upgrade")
+    listed = json.loads(cli.ok("milestone", "list", "--json"))
+    assert [(m["slug"], m["title"], m["date"], m["announcements"]) for m in listed] == [
+        (
+            "2026-foreign-and-defence-ministers-meeting-2-2",
+            "2026 foreign and defence ministers' meeting (2+2)",
+            "2026-12-31",
+            [],
+        )
+    ]
+    assert cli.ok("verify").startswith("verify: OK")
+    slug = "2026-foreign-and-defence-ministers-meeting-2-2"
+    cli.ok("milestone", "set", slug, "2026-12-15", "--on", "2026-11-12")
+    assert "target 2026-12-15" in cli.ok("report", "-f", "md", "--as-of", "2026-11-30")
+    cli.ok("load", str(MIGRATIONS.parent.parent / "fixtures" / "japan-uk-2026.yaml"))
+    slugs = [m["slug"] for m in json.loads(cli.ok("milestone", "list", "--json"))]
+    assert "ministers-2026" in slugs
+    md = cli.ok("report", "-f", "md", "--as-of", "2026-11-30", "--brief")
+    assert "deadline (no date announced): 2026-12-31" in md

@@ -80,7 +80,7 @@ SIX: list[tuple[str, str, str]] = [
     ("drop actor", '        ("actor", _text(event.actor)),\n', ""),
     (
         "drop evidence date",
-        "                    e.published_on.isoformat() if e.published_on else None,\n",
+        "            e.published_on.isoformat() if e.published_on else None,\n",
         "",
     ),
     ("previous hash not fed", '    digest.update(previous.encode("ascii"))\n', ""),

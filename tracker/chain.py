@@ -144,27 +144,67 @@ def canonical(event: EventContent) -> bytes:
         ("effective_on", event.effective_on.isoformat()),
         ("recorded_at", _utc(event.recorded_at)),
         ("corrects_seq", event.corrects_seq),
-        (
-            "evidence",
-            [
-                [
-                    _text(e.reference),
-                    e.kind,
-                    _text(e.title),
-                    e.published_on.isoformat() if e.published_on else None,
-                ]
-                for e in event.evidence
-            ],
-        ),
+        ("evidence", _sources(event.evidence)),
     ]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def event_hash(previous: str, event: EventContent) -> str:
+def _sources(evidence: Iterable[EvidenceContent]) -> list[list[object]]:
+    """Evidence in the canonical form: reference, kind, title, date."""
+    return [
+        [
+            _text(e.reference),
+            e.kind,
+            _text(e.title),
+            e.published_on.isoformat() if e.published_on else None,
+        ]
+        for e in evidence
+    ]
+
+
+def _linked(previous: str, content: bytes) -> str:
+    """A link of a chain: the digest of the previous link's hash and this content."""
     digest = hashlib.sha256()
     digest.update(previous.encode("ascii"))
-    digest.update(canonical(event))
+    digest.update(content)
     return digest.hexdigest()
+
+
+def event_hash(previous: str, event: EventContent) -> str:
+    return _linked(previous, canonical(event))
+
+
+@dataclass(frozen=True)
+class AnnouncementContent:
+    """What a milestone announcement's hash covers (tracker.milestones): names, not ids."""
+
+    declaration: str
+    milestone: str
+    seq: int
+    date: dt.date
+    announced_on: dt.date
+    note: str
+    actor: str
+    recorded_at: dt.datetime
+    evidence: Sequence[EvidenceContent]
+
+
+def announcement_hash(previous: str, a: AnnouncementContent) -> str:
+    """An announcement's link in its milestone's chain, in the canonical form of events."""
+    fields: list[tuple[str, object]] = [
+        ("format", FORMAT),
+        ("announcement", [_text(a.declaration), _text(a.milestone)]),
+        ("seq", a.seq),
+        ("date", a.date.isoformat()),
+        ("announced_on", a.announced_on.isoformat()),
+        ("note", _text(a.note)),
+        ("actor", _text(a.actor)),
+        ("recorded_at", _utc(a.recorded_at)),
+        ("evidence", _sources(a.evidence)),
+    ]
+    return _linked(
+        previous, json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
 
 
 def heads_digest(heads: Iterable[tuple[str, str]]) -> str:

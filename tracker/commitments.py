@@ -131,8 +131,12 @@ def name_lists() -> Callable[[str | None], list[str]]:
 
 def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     """The listed columns (see list_commitments), with the party's own status under --party."""
+    from tracker import milestones as meeting_dates
+
     status: ColumnElement[str]
     c, p = commitments_table.c, pillars_table.c
+    # A milestone's announced date is its items' target, as in the report.
+    target = meeting_dates.target_sql(meeting_dates.known_on(session, dt.date.today()))
     columns = (
         c.code,
         c.title,
@@ -140,7 +144,7 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.kind,
         cast(c.parties, Text),
         cast(c.owners, Text),
-        plain(c.target_date),  # read_date: SQLite's Date parses with a regular expression
+        plain(target),  # read_date: SQLite's Date parses with a regular expression
         c.target_label,
         c.declaration_id,
         cast(c.inferred, Text),
@@ -175,9 +179,9 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     if flt.kinds:
         query = query.where(c.kind.in_([k.value for k in flt.kinds]))
     if flt.overdue_on is not None:
-        query = query.where(overdue_sql(status, flt.overdue_on))
+        query = query.where(overdue_sql(status, flt.overdue_on, target))
     if flt.due_before is not None:
-        query = query.where(c.target_date < flt.due_before)
+        query = query.where(target < flt.due_before)
     if flt.search:
         pattern = f"%{flt.search.strip().lower()}%"
         query = query.where(

@@ -27,6 +27,17 @@ def _advisory_lock(executor: Session | Connection, key: int) -> None:
     executor.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+ANNOUNCE_LOCK_KEY = 0x7472_6B61  # "trka"
+
+
+def lock_for_announcement(session: Session) -> None:
+    """Two announcements at once would both read the same chain end: the second waits. An
+    advisory lock, as a recorder role may not SELECT ... FOR UPDATE (it cannot UPDATE); SQLite
+    takes one writer at a time anyway."""
+    if _is_postgres(session):
+        _advisory_lock(session, ANNOUNCE_LOCK_KEY)
+
+
 def lock_for_load(session: Session) -> None:
     if _is_postgres(session):
         _advisory_lock(session, LOAD_LOCK_KEY)

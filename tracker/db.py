@@ -34,6 +34,7 @@ REVISIONS: tuple[str, ...] = (
     "0008_content_hash",
     "0009_status_days",
     "0010_cutoff",
+    "0011_milestones",
 )
 HEAD_REVISION = REVISIONS[-1]
 

@@ -72,7 +72,14 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
     whole = Status(c.status)
     # Scored as the report scores it today: no score until someone assesses it, unless the
     # declaration's cut-off has passed (tracker.statuses.assessed_status).
-    final = is_final(c.declaration.cutoff, dt.date.today())
+    from tracker import milestones as meeting_dates
+
+    today = dt.date.today()
+    known = meeting_dates.known_on(session, today, [c.declaration_id])
+    final = is_final(meeting_dates.cutoff_on(known, c.declaration), today)
+    meetings = meeting_dates.meetings(known)
+    target = meeting_dates.effective_target(meetings, c.declaration_id, c.milestone, c.target_date)
+    milestone = meetings.get((c.declaration_id, c.milestone)) if c.milestone else None
     assessed = bool(events)
     corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
     return {
@@ -86,8 +93,17 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
         "kind": c.kind,
         "parties": list(c.parties),
         "owners": list(c.owners),
-        "target": c.target_date.isoformat() if c.target_date else None,
+        "target": target.isoformat() if target else None,
         "target_label": c.target_label,
+        # The milestone the target names: its slug, the deadline the text implies, and the day
+        # its date was announced (None: not announced; the target is the deadline).
+        "milestone": {
+            "slug": milestone.slug,
+            "deadline": milestone.deadline.isoformat(),
+            "announced_on": milestone.announced_on.isoformat() if milestone.announced_on else None,
+        }
+        if milestone is not None
+        else None,
         "target_label_ja": c.target_label_ja,
         "status": c.status,
         "score": item_score(Kind(c.kind), assessed_status(whole, assessed, final)),

@@ -33,7 +33,7 @@ from tracker import anchor
 from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
 from tracker.fixture_input import load_yaml, read_bounded, read_source
-from tracker.models import Commitment, Declaration, Pillar, commitments_table
+from tracker.models import Commitment, Declaration, Milestone, Pillar, commitments_table
 from tracker.statuses import FORMER_KINDS, Kind
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
@@ -412,6 +412,31 @@ def _target(
     return milestone.date, milestone.title, milestone.title_ja
 
 
+def _sync_milestones(
+    session: Session, declaration: Declaration, spec: FixtureSpec, result: LoadResult
+) -> None:
+    """The fixture's milestones: added, or their title, date and rule brought in line (the
+    dates announced for them are events, never touched here)."""
+    existing = {
+        m.slug: m
+        for m in session.scalars(
+            select(Milestone).where(
+                Milestone.declaration_id == declaration.id, Milestone.kind == "meeting"
+            )
+        )
+    }
+    for slug, m in spec.milestones.items():
+        values = {"title": m.title, "title_ja": m.title_ja, "date": m.date, "rule": m.rule or ""}
+        found = existing.get(slug)
+        if found is None:
+            session.add(
+                Milestone(declaration_id=declaration.id, slug=slug, kind="meeting", **values)
+            )
+        elif changed := _assign(found, values):
+            result.changed[f"milestone {slug}"] = changed
+    session.flush()
+
+
 def _assign(obj: object, values: dict[str, Any]) -> list[str]:
     """Set the attributes that differ; return their names."""
     changed = []
@@ -452,6 +477,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
             ["source text"] if "source_text" in changed else []
         )
 
+    _sync_milestones(session, declaration, spec, result)
     pillars = {
         p.slug: p
         for p in session.scalars(select(Pillar).where(Pillar.declaration_id == declaration.id))
@@ -514,6 +540,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
                 "target_date": target_date,
                 "target_label": target_label,
                 "target_label_ja": target_label_ja,
+                "milestone": item.target if isinstance(item.target, str) else None,
                 "title_ja": item.title_ja.strip() if item.title_ja else None,
                 "description_ja": item.description_ja.strip() if item.description_ja else None,
                 "basis": item.basis.strip(),

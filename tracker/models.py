@@ -162,6 +162,9 @@ class Commitment(Base):
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     target_label: Mapped[str | None] = mapped_column(String(200))
     target_label_ja: Mapped[str | None] = mapped_column(String(200))
+    # The slug of the declaration's milestone its target names (tracker.milestones): an
+    # announced date for it is the item's target in reports.
+    milestone: Mapped[str | None] = mapped_column(String(80))
     # Why the item has its kind, naming the operative words of the text.
     basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Fields whose value the source text does not give, each with where it comes from instead.
@@ -251,6 +254,50 @@ class Evidence(Base):
     published_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class Milestone(Base):
+    """A meeting the items' targets name, or a declaration's cut-off (kind `cutoff`), with the
+    date the text gives or implies (a deadline until a date is announced: Announcement)."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        UniqueConstraint("declaration_id", "slug"),
+        CheckConstraint("kind IN ('meeting', 'cutoff')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    slug: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20), default="meeting", server_default="meeting")
+    title: Mapped[str] = mapped_column(String(200))
+    title_ja: Mapped[str | None] = mapped_column(String(200))
+    date: Mapped[dt.date] = mapped_column(Date)
+    # How the date follows from the text when the text gives none ("in 2026": 31 December).
+    rule: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Announcement(Base):
+    """A date announced for a milestone, with its evidence. Rows are inserted, never updated
+    or deleted; each milestone's announcements form a hash chain (tracker.chain)."""
+
+    __tablename__ = "milestone_events"
+    __table_args__ = (UniqueConstraint("milestone_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    # The date announced, and the day it was announced (a report as of an earlier day uses
+    # the date known then).
+    date: Mapped[dt.date] = mapped_column(Date)
+    announced_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # [{reference, kind, title, published_on}], in order: covered by the hash.
+    evidence: Mapped[list[dict[str, str | None]]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class ChainBuild(Base):
     """A chain computed by a migration over events that existed before it: their hashes show
     changes made after `built_at`, not before. Inserted by the upgrade that builds it (0003),
@@ -298,3 +345,5 @@ events_table = cast(Table, StatusEvent.__table__)
 evidence_table = cast(Table, Evidence.__table__)
 chain_builds_table = cast(Table, ChainBuild.__table__)
 status_days_table = cast(Table, StatusDay.__table__)
+milestones_table = cast(Table, Milestone.__table__)
+announcements_table = cast(Table, Announcement.__table__)

@@ -102,7 +102,8 @@ def status_on(
     return history.status(on) if party is None else history.party_status(party, on)
 
 
-def _clean(text: str | None, field: str) -> str:
+def clean_text(text: str | None, field: str) -> str:
+    """User text for `field`, refused when it holds a NUL or is too long."""
     value = text or ""
     if "\x00" in value:
         raise FieldError("{" + field + "} contains a NUL character", field)
@@ -111,11 +112,12 @@ def _clean(text: str | None, field: str) -> str:
     return value
 
 
-def _evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[EvidenceSpec]:
+def clean_evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[EvidenceSpec]:
+    """The evidence given, checked: not empty, a known kind, not published in the future."""
     cleaned = []
     for spec in specs:
         item = EvidenceSpec(spec) if isinstance(spec, str) else spec
-        reference = _clean(item.reference, "evidence").strip()
+        reference = clean_text(item.reference, "evidence").strip()
         if not reference:
             raise TrackerError("evidence must not be empty")
         if item.kind not in EVIDENCE_KINDS:
@@ -128,7 +130,7 @@ def _evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[Evide
                 "published_on",
                 day=item.published_on.isoformat(),
             )
-        title = _clean(item.title, "evidence_title").strip() or None
+        title = clean_text(item.title, "evidence_title").strip() or None
         cleaned.append(EvidenceSpec(reference, item.kind, title, item.published_on))
     return cleaned
 
@@ -161,10 +163,10 @@ def record_progress(
     A date before the declaration's own is refused (a 2025-for-2026 typo would skew every
     history) unless `before_declaration` says it is a genuine earlier fact."""
     today = today or dt.date.today()
-    specs = _evidence(evidence, today)
-    note_text = _clean(note, "note")
-    reason_text = _clean(reason, "reason").strip() or None
-    who = _clean(actor, "actor").strip() if actor is not None else default_actor()
+    specs = clean_evidence(evidence, today)
+    note_text = clean_text(note, "note")
+    reason_text = clean_text(reason, "reason").strip() or None
+    who = clean_text(actor, "actor").strip() if actor is not None else default_actor()
     if not who:
         raise FieldError("{actor} must not be empty", "actor")
 

@@ -171,6 +171,13 @@ def downgrade_losses(connection: Connection, current: str, target: str | None) -
             ]
         return []
     losses = []
+    if "0011_milestones" in undone:
+        announced = count("SELECT COUNT(*) FROM milestone_events")
+        if announced:
+            losses.append(
+                f"{announced} milestone announcement(s) (dates announced for meetings and "
+                "cut-offs moved, with their evidence and hash chains)"
+            )
     if "0006_japanese" in undone:
         translated = count("SELECT COUNT(*) FROM commitments WHERE title_ja IS NOT NULL")
         if translated:

@@ -333,9 +333,13 @@ def pledged_sql() -> ColumnElement[bool]:
     return C.kind.in_(PLEDGED)
 
 
-def overdue_sql(status: ColumnElement[str], on: dt.date) -> ColumnElement[bool]:
-    """is_overdue in SQL, for a query over commitments with the item's `status` column."""
-    return (C.target_date < on) & (status != Status.ACHIEVED.value) & pledged_sql()
+def overdue_sql(
+    status: ColumnElement[str], on: dt.date, target: ColumnElement[Any] | None = None
+) -> ColumnElement[bool]:
+    """is_overdue in SQL, for a query over commitments with the item's `status` column and its
+    `target` date (its target_date unless a milestone's announced date replaces it)."""
+    target = C.target_date if target is None else target
+    return (target < on) & (status != Status.ACHIEVED.value) & pledged_sql()
 
 
 def open_sql(status: ColumnElement[str]) -> ColumnElement[bool]:
@@ -349,12 +353,17 @@ def stalled_sql(status: ColumnElement[str]) -> ColumnElement[bool]:
 
 
 def due_sql(
-    status: ColumnElement[str], on: dt.date, milestone: dt.date | None
+    status: ColumnElement[str],
+    on: dt.date,
+    milestone: dt.date | None,
+    target: ColumnElement[Any] | None = None,
 ) -> ColumnElement[bool]:
-    """is_due in SQL, for a query over commitments with the item's `status` column."""
+    """is_due in SQL, for a query over commitments with the item's `status` column (and its
+    `target` date: see overdue_sql)."""
     if milestone is None:
         return false()
-    return pledged_sql() & open_sql(status) & C.target_date.between(on, milestone)
+    target = C.target_date if target is None else target
+    return pledged_sql() & open_sql(status) & target.between(on, milestone)
 
 
 def whole_transitions(

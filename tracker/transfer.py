@@ -47,7 +47,7 @@ from tracker.config import sqlite_path
 from tracker.db import HEAD_REVISION, REVISIONS, dispose_engines, ensure_sqlite_file
 from tracker.errors import FieldError, TrackerError
 from tracker.jsonfile import MAX_SOURCE_CHARS, check_shape, first, items
-from tracker.models import Base, Commitment, UTCDateTime
+from tracker.models import EVIDENCE_KINDS, Base, Commitment, UTCDateTime
 from tracker.progress import MAX_TEXT
 from tracker.setup import migrate_and_fill, remove_sqlite_files
 from tracker.verify import verify
@@ -58,8 +58,8 @@ SCHEMA_VERSION = 1
 # as is. 0006 added columns, so earlier exports do not; 0007 added triggers and the chain_builds
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
 # 0008 a derived column and 0009 a derived table, which no export carries (see _columns); 0010
-# added a column.
-SAME_DATA = ("0010_cutoff",)
+# added a column; 0011 the milestones, their announcements and the items' milestone slugs.
+SAME_DATA = ("0011_milestones",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.
@@ -147,12 +147,38 @@ def _check_guidelines(value: Any) -> str | None:
     return None if value is None else _check_mapping(value)
 
 
+def _check_sources(value: Any) -> str | None:
+    """An announcement's evidence (tracker.milestones): what `tracker milestone set` writes."""
+    if not isinstance(value, list):
+        return "is not a list of sources"
+    for source in value:
+        if (
+            not isinstance(source, dict)
+            or set(source) != {"reference", "kind", "title", "published_on"}
+            or not isinstance(source["reference"], str)
+            or not source["reference"].strip()
+            or source["kind"] not in EVIDENCE_KINDS
+            or any(
+                v is not None and (not isinstance(v, str) or len(v) > MAX_TEXT or "\x00" in v)
+                for v in source.values()
+            )
+        ):
+            return "holds a source that is not {reference, kind, title, published_on}"
+        if source["published_on"] is not None:
+            try:
+                dt.date.fromisoformat(source["published_on"])
+            except ValueError:
+                return "holds a source whose date is not a date"
+    return None
+
+
 # JSON columns: what each must hold (the CLI and the loader only ever write these shapes).
 _JSON_CHECKS = {
     "parties": _check_names,
     "owners": _check_names,
     "inferred": _check_mapping,
     "guidelines": _check_guidelines,
+    "evidence": _check_sources,
 }
 CODE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+")
 

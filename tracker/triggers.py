@@ -1,15 +1,16 @@
 """History is append-only in the database itself, not only in the tool's code.
 
-Triggers make `status_events`, `evidence` and `chain_builds` refuse UPDATE and DELETE (and, on
-PostgreSQL, TRUNCATE), so a stray SQL statement or another program cannot rewrite history
-without first dropping a guard, which `tracker verify` then reports. They do not stop someone
-who owns the tables: the owner can drop a trigger. On PostgreSQL a recorder role that holds
-only SELECT and INSERT on them (`tracker db grants`) cannot.
+Triggers make `status_events`, `evidence`, `chain_builds` and `milestone_events` (from 0011)
+refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE), so a stray SQL statement or another
+program cannot rewrite history without first dropping a guard, which `tracker verify` then
+reports. They do not stop someone who owns the tables: the owner can drop a trigger. On
+PostgreSQL a recorder role that holds only SELECT and INSERT on them (`tracker db grants`)
+cannot.
 
-Migration 0007_append_only installed them with its own copy of this SQL (migrations stand
-alone); `install` here is `tracker db guard`'s, and `missing` what `tracker verify` checks. A
-later migration that rebuilds one of these tables on SQLite (batch mode) drops its triggers
-and must create them again, with its own copy of the SQL.
+Migrations 0007_append_only and 0011_milestones installed them with their own copy of this SQL
+(migrations stand alone); `install` here is `tracker db guard`'s, and `missing` what `tracker
+verify` checks. A later migration that rebuilds one of these tables on SQLite (batch mode)
+drops its triggers and must create them again, with its own copy of the SQL.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tracker.errors import TrackerError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-GUARDED = ("status_events", "evidence", "chain_builds")
+GUARDED = ("status_events", "evidence", "chain_builds", "milestone_events")
 PG_FUNCTION = "tracker_append_only"
 
 
@@ -108,8 +109,9 @@ def missing(connection: Connection) -> list[Trigger]:
             text(
                 "SELECT c.relname, t.tgname, t.tgtype FROM pg_trigger t "
                 "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
-                "WHERE c.oid = ANY(ARRAY[to_regclass('status_events'), to_regclass('evidence'), "
-                "to_regclass('chain_builds')]::oid[]) AND NOT t.tgisinternal "
+                "WHERE c.oid = ANY(ARRAY["
+                + ", ".join(f"to_regclass('{table}')" for table in GUARDED)
+                + "]::oid[]) AND NOT t.tgisinternal "
                 "AND t.tgenabled <> 'D' AND p.proname = :function AND p.prosrc = :body"
             ),
             {"function": PG_FUNCTION, "body": _PG_BODY},
@@ -162,7 +164,7 @@ def grants(connection: Connection, role: str) -> list[str]:
         connection.execute(
             text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
         ).scalar_one()
-        for table in ("status_events", "evidence")
+        for table in ("status_events", "evidence", "milestone_events", "milestones")
     ]
     who, where = quote(role), quote(schema)
     return [
@@ -170,6 +172,9 @@ def grants(connection: Connection, role: str) -> list[str]:
         f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {who}",
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {where} FROM {who}",
         f"GRANT INSERT ON {where}.status_events, {where}.evidence TO {who}",
+        # Announcements of a milestone's date or a cut-off (tracker.milestones), and the
+        # cut-off's milestone row that the first `tracker cutoff set` adds.
+        f"GRANT INSERT ON {where}.milestone_events, {where}.milestones TO {who}",
         # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status and
         # chain end; nothing else of it.
         f"GRANT UPDATE (status, chain_length, chain_head) ON {where}.commitments TO {who}",

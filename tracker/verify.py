@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, burnup, chain, triggers
+from tracker import anchor, burnup, chain, milestones, triggers
 from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
 from tracker.timeline import Timeline
 
@@ -40,6 +40,8 @@ class Finding:
 class VerifyResult:
     commitments: int = 0
     events: int = 0
+    # Milestone announcements (tracker.milestones), each chain checked like an item's.
+    announcements: int = 0
     findings: list[Finding] = field(default_factory=list)
     heads: list[tuple[str, str]] = field(default_factory=list)
     # Facts that are not tampering but limit what the hashes prove (chains built after the fact).
@@ -196,6 +198,8 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
                 at = [e.hash for e in history if e.seq == length]
                 current.hash_at_saved[code] = at[0] if at else None
     result.findings += _burnup(session)
+    result.findings += [Finding(who, what) for who, what in milestones.check_chains(session)]
+    result.announcements = milestones.count_announcements(session)
     current.heads_digest = result.digest
     current.anchor_digest = chain.anchor_digest(
         current.declarations.items(), current.items.values()

@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from tracker import __version__
-from tracker.cli import database, integrity, items, report, setup, transfer
+from tracker.cli import database, integrity, items, report, schedule, setup, transfer
 from tracker.cli.argv import refuse_repeats, undecodable
 from tracker.errors import FieldError, TrackerError
 
@@ -155,6 +155,8 @@ app.callback()(main_callback)
 # name, add_typer lists them at the top level, in this order.
 for commands in (setup.app, items.app, report.app, integrity.app, transfer.app):
     app.add_typer(commands)
+app.add_typer(schedule.app, name="milestone")
+app.add_typer(schedule.cutoff_app, name="cutoff")
 app.add_typer(database.app, name="db")
 
 

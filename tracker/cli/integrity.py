@@ -60,6 +60,8 @@ def verify(
         if result.findings:
             parts.append(
                 f"{len(result.findings)} problem(s) in {bad} of {result.commitments} commitments"
+                if all(not f.code.startswith("milestone ") for f in result.findings)
+                else f"{len(result.findings)} problem(s)"
             )
         suspicious = sum(c.suspicious for c in result.changes)
         if suspicious:
@@ -72,6 +74,8 @@ def verify(
             added = len(result.changes)
             since = f"; {'unchanged' if not added else f'{added} addition(s)'} since {saved.source}"
         typer.echo(
-            f"verify: OK, {result.commitments} commitments, {result.events} events; "
+            f"verify: OK, {result.commitments} commitments, {result.events} events"
+            + (f", {result.announcements} announcements" if result.announcements else "")
+            + "; "
             f"heads digest {result.digest}; anchor digest {result.anchor_digest}{since}"
         )

@@ -31,6 +31,14 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         if lang.code != "en":
             label = lang.text(label, data.get("target_label_ja"))
         target = f"{label} ({target})"
+        milestone = data.get("milestone")
+        if milestone and milestone["announced_on"]:
+            target += " " + _("announced {date}; the text's deadline was {deadline}").format(
+                date=lang.date_text(milestone["announced_on"]),
+                deadline=lang.date_text(milestone["deadline"]),
+            )
+        elif milestone and milestone["deadline"] == data["target"]:
+            target += " " + _("deadline: no date announced")
     if data["score"] is None:
         score = _(unscored_label(Kind(data["kind"])))
     else:

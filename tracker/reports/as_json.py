@@ -136,7 +136,14 @@ def to_data(
             for d in report.declarations
         ],
         "milestones": [
-            {"title": m.title, "date": m.date.isoformat(), "days_left": m.days_left}
+            {
+                "slug": m.slug,
+                "title": m.title,
+                "date": m.date.isoformat(),
+                "days_left": m.days_left,
+                "announced_on": m.announced_on.isoformat() if m.announced_on else None,
+                "deadline": m.deadline,
+            }
             for m in report.milestones
         ],
         "method": {key: lang._(text) for key, text in METHOD.items()},

@@ -66,8 +66,6 @@ from tracker.statuses import Kind, Status, unscored_label
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-# What a bar shows for items that are not scored (priorities, ongoing, outlook).
-UNSCORED_GLYPH = "-"
 # Blanks at the end of a line, before any closing style codes.
 _TRAILING = re.compile(r"(?:\s|\x1b\[[0-9;]*m)+$")
 _CODE = re.compile(r"\x1b\[[0-9;]*m")
@@ -246,7 +244,7 @@ def _progress_bars(console: Console, report: Report, width: int, lang: Language)
     _ = lang._
     _section(console, _("Progress by pillar: scored commitments by status, then not scored"))
     legend = _legend(lang)
-    legend.append(" " + UNSCORED_GLYPH + " " + _("not scored"), style="dim")
+    legend.append(" " + _("(dimmed: not scored)"), style="dim")
     console.print(legend)
     rows = [(p.slug, p.figures, "") for p in report.pillars]
     rows.append((_("All"), report.overall, "bold"))
@@ -262,7 +260,10 @@ def _progress_bars(console: Console, report: Report, width: int, lang: Language)
     for name, figures, style in rows:
         scored_w = round(bar_w * figures.commitments / (figures.items or 1))
         bar = _bar(figures.scored_counts, scored_w)
-        bar.append(UNSCORED_GLYPH * (bar_w - bar.cell_len), style="dim")
+        # The items that are not scored, by status: the same glyphs, dimmed.
+        unscored = {s: figures.counts[s] - figures.scored_counts[s] for s in PROGRESS_ORDER}
+        for status, cells in split_cells(unscored, bar_w - bar.cell_len):
+            bar.append(GLYPHS[status] * cells, style="dim")
         grid.add_row(
             Text(one_line(name), style=style),
             bar,

@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tracker import burnup, timeline
+from tracker import milestones as meeting_dates
 from tracker.chain import DeclarationContent, declaration_hash, heads_digest
 from tracker.commitments import (
     decode_names,
@@ -400,6 +401,8 @@ class ItemRow(NamedTuple):
     owners: str | None
     target_date: str | dt.date | None  # read_date
     target_label: str | None
+    declaration_id: int
+    milestone: str | None
     chain_head: str
     chain_length: int
     content_hash: str
@@ -438,6 +441,8 @@ def _item_query(
             cast(C.owners, Text).label("owners"),
             plain(C.target_date).label("target_date"),
             C.target_label,
+            C.declaration_id,
+            C.milestone,
             C.chain_head,
             C.chain_length,
             C.content_hash,
@@ -513,21 +518,37 @@ def _scope(
     return _Scope(declarations, item_filter, filters, parties, pillars)
 
 
+def _known(session: Session, scope: _Scope, as_of: dt.date) -> list[meeting_dates.MilestoneDate]:
+    """The milestones of the declarations reported, with their dates as known on as_of."""
+    return meeting_dates.known_on(session, as_of, [d.id for d in scope.declarations])
+
+
 def _milestones(
-    targets: Iterable[tuple[str | None, dt.date | None, str | None]], as_of: dt.date
+    session: Session, scope: _Scope, known: Sequence[meeting_dates.MilestoneDate], as_of: dt.date
 ) -> list[Milestone]:
-    """The milestones named by the items' (target label, target date, label in Japanese), in
-    date order; of differing translations of one label, the greatest."""
-    labels_ja: dict[tuple[str, dt.date], str | None] = {}
-    for label, date, label_ja in targets:
-        if label is None or date is None:
-            continue
-        known = labels_ja.get((label, date))
-        labels_ja[(label, date)] = max(known, label_ja) if known and label_ja else known or label_ja
-    return [
-        Milestone(title=label, date=date, days_left=(date - as_of).days, title_ja=label_ja)
-        for (label, date), label_ja in sorted(labels_ja.items(), key=lambda m: (m[0][1], m[0][0]))
+    """The meetings the reported items' targets name, in date order, each with its date as
+    known on as_of: the announced one, else the deadline the text gives or implies."""
+    named = set(
+        session.execute(
+            select(C.declaration_id, C.milestone)
+            .where(_within(C.id, scope.items), C.milestone.is_not(None))
+            .distinct()
+        ).all()
+    )
+    found = [
+        Milestone(
+            title=m.title,
+            date=m.date,
+            days_left=(m.date - as_of).days,
+            title_ja=m.title_ja,
+            announced_on=m.announced_on,
+            deadline=bool(m.rule) and not m.announced,
+            slug=m.slug,
+        )
+        for key, m in meeting_dates.meetings(known).items()
+        if key in named
     ]
+    return sorted(found, key=lambda m: (m.date, m.title))
 
 
 def _declaration_info(d: Declaration) -> DeclarationInfo:
@@ -600,7 +621,7 @@ def build(session: Session, spec: ReportSpec) -> Report:
     as_of = spec.as_of or today
     scope = _scope(session, spec.declaration, spec.pillar, spec.party)
     current = _cached_status_is_current(session, as_of)
-    cutoff = _cutoff(scope.declarations)
+    cutoff = _cutoff(scope.declarations, meeting_dates.known_on(session, as_of))
     final = is_final(cutoff, as_of)
     if spec.rows is not None and current:
         report = _from_tallies(session, scope, as_of, spec, final=final)
@@ -668,10 +689,13 @@ def _page_one(
     )
 
 
-def _cutoff(declarations: Sequence[Declaration]) -> dt.date | None:
-    """The end of the compliance period of the declarations reported: the latest of their
-    cut-offs, when every one has one (figures per declaration are a later change)."""
-    cutoffs = [d.cutoff for d in declarations]
+def _cutoff(
+    declarations: Sequence[Declaration], known: Sequence[meeting_dates.MilestoneDate]
+) -> dt.date | None:
+    """The end of the compliance period of the declarations reported, as known on the as-of
+    date (`tracker cutoff set` moves it): the latest of their cut-offs, when every one has one
+    (figures per declaration are a later change)."""
+    cutoffs = [meeting_dates.cutoff_on(known, d) for d in declarations]
     if not cutoffs or any(c is None for c in cutoffs):
         return None
     return max(c for c in cutoffs if c is not None)
@@ -737,6 +761,7 @@ def _from_items(
 ) -> Report:
     """The report from every item read as of its date, each list cut at `spec.rows`; `final`:
     the figures of the final assessment (an unassessed commitment as not started)."""
+    known = _known(session, scope, as_of)
     items, by_pillar = _items(
         session,
         scope.items,
@@ -746,18 +771,17 @@ def _from_items(
         spec.with_guidelines,
         final=final,
         current=current,
+        targets=meeting_dates.meetings(known),
     )
-    milestones = _milestones(
-        ((i.target_label, i.target_date, i.target_label_ja) for i in items), as_of
-    )
-    since = _since(spec.since, spec.default_since, milestones, scope.declarations, as_of)
+    reported = _milestones(session, scope, known, as_of)
+    since = _since(spec.since, spec.default_since, reported, scope.declarations, as_of)
     overall = Figures.of((i.kind, assessed_status(i.status, i.assessed, final)) for i in items)
     return Report(
         declarations=[],
         generated_on=as_of,
         as_of=as_of,
         since=since,
-        milestones=milestones,
+        milestones=reported,
         overall=overall,
         pillars=_pillar_figures(
             scope.pillars,
@@ -782,7 +806,7 @@ def _from_items(
             )
             for p in scope.parties
         ],
-        **item_lists(items, as_of, milestones, spec.rows)._asdict(),
+        **item_lists(items, as_of, reported, spec.rows)._asdict(),
         changes=_changes(session, scope, since, as_of, spec),
         heads_digest=heads_digest(map(operator.attrgetter("code", "chain_head"), items)),
         open_pledges=_open_pledges(Counter((i.kind, i.status) for i in items)),
@@ -836,14 +860,14 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _list_conditions(
-    as_of: dt.date, milestones: Sequence[Milestone]
+    as_of: dt.date, milestones: Sequence[Milestone], target: ColumnElement[Any]
 ) -> dict[str, ColumnElement[bool]]:
     """The report's lists as conditions on commitments with their cached status: the SQL twins
     of the rules _from_items applies to each item (tracker.timeline)."""
     upcoming = [m.date for m in milestones if m.days_left >= 0]
     return {
-        "due_soon": timeline.due_sql(C.status, as_of, min(upcoming) if upcoming else None),
-        "overdue": timeline.overdue_sql(C.status, as_of),
+        "due_soon": timeline.due_sql(C.status, as_of, min(upcoming) if upcoming else None, target),
+        "overdue": timeline.overdue_sql(C.status, as_of, target),
         "stalled": timeline.stalled_sql(C.status),
         "pledges": timeline.pledged_sql(),
         "outlook": ~timeline.pledged_sql(),
@@ -867,12 +891,13 @@ def _tally(
     as_of: dt.date,
     conditions: dict[str, ColumnElement[bool]],
     final: bool,
+    target: ColumnElement[Any],
 ) -> _Tally:
     """One GROUP BY over the items reported: by pillar, kind, cached status, parties, and the
     two marks (grouped on, so each is worked out once per item: the inferred target reads
     JSON), with how many of each group every list holds."""
     parties_text = cast(C.parties, Text)
-    overdue = timeline.overdue_sql(C.status, as_of)
+    overdue = timeline.overdue_sql(C.status, as_of, target)
     inferred = _has_key(session, C.inferred, "target")
     assessed = C.chain_length > 0  # any event at all: the cached status is current
     result = session.execute(
@@ -914,6 +939,7 @@ def _first_rows(
     conditions: dict[str, ColumnElement[bool]],
     rows: int,
     final: bool,
+    targets: Mapping[tuple[int, str], meeting_dates.MilestoneDate],
 ) -> dict[str, list[ItemLine]]:
     """Each list's first `rows` items in the report's order (pledges first, then by
     declaration, pillar and place in it), read whole with their latest events."""
@@ -946,6 +972,7 @@ def _first_rows(
         among=ids,
         final=final,
         current=True,
+        targets=targets,
     )
     by_code = {i.code: i for i in lines}
     return {name: [by_code[row.code] for row in listed] for name, listed in shown.items()}
@@ -959,20 +986,15 @@ def _from_tallies(
     `spec.rows` items by an ORDER BY ... LIMIT in the report's order, and only those items
     read whole (with their latest events)."""
     assert spec.rows is not None
-    milestones = _milestones(
-        session.execute(
-            select(C.target_label, C.target_date, func.max(C.target_label_ja))
-            .where(
-                _within(C.id, scope.items), C.target_label.is_not(None), C.target_date.is_not(None)
-            )
-            .group_by(C.target_label, C.target_date)
-        ),
-        as_of,
+    known = _known(session, scope, as_of)
+    reported = _milestones(session, scope, known, as_of)
+    since = _since(spec.since, spec.default_since, reported, scope.declarations, as_of)
+    target = meeting_dates.target_sql(known)
+    conditions = _list_conditions(as_of, reported, target)
+    tally = _tally(session, scope, as_of, conditions, final, target)
+    first = _first_rows(
+        session, scope, as_of, conditions, spec.rows, final, meeting_dates.meetings(known)
     )
-    since = _since(spec.since, spec.default_since, milestones, scope.declarations, as_of)
-    conditions = _list_conditions(as_of, milestones)
-    tally = _tally(session, scope, as_of, conditions, final)
-    first = _first_rows(session, scope, as_of, conditions, spec.rows, final)
     overall = Figures.tallied(tally.overall)
     cuts = {
         name: ItemCut(
@@ -988,7 +1010,7 @@ def _from_tallies(
         generated_on=as_of,
         as_of=as_of,
         since=since,
-        milestones=milestones,
+        milestones=reported,
         overall=overall,
         pillars=_pillar_figures(
             scope.pillars, {pid: Figures.tallied(t) for pid, t in tally.by_pillar.items()}
@@ -1086,11 +1108,14 @@ def _items(
     *,
     final: bool = False,
     current: bool = False,
+    targets: Mapping[tuple[int, str], meeting_dates.MilestoneDate] | None = None,
 ) -> tuple[list[ItemLine], dict[int, list[ItemLine]]]:
     """The items reported, in the order every format lists them, and by pillar id (`among`:
     the ids item_filter selects, when there are few, spares reading other items' events;
-    `final`: scored as the final assessment; `current`: the cached status is the as-of one)."""
+    `final`: scored as the final assessment; `current`: the cached status is the as-of one;
+    `targets`: the meetings as known on as_of, whose announced dates are their items' targets)."""
     party_events = _party_latest(session, parties, as_of, among)
+    targets = targets or {}
     items: list[ItemLine] = []
     by_pillar: dict[int, list[ItemLine]] = defaultdict(list)
     # Items share a few party-status maps, lists of names and provenance maps: one object per
@@ -1155,6 +1180,10 @@ def _items(
                     else tuple(p for p in item_parties if (row.id, p) not in party_events)
                 )
             target = read_date(row.target_date)
+            if row.milestone is not None and targets:
+                target = meeting_dates.effective_target(
+                    targets, row.declaration_id, row.milestone, target
+                )
             item = ItemLine(
                 code=row.code,
                 title=row.title,

@@ -32,8 +32,9 @@ from tracker.reports.presentation import (
     COLOURS,
     HATCHES,
     LABEL_COLOUR,
+    MUTED,
+    MUTED_LABEL,
     PROGRESS_ORDER,
-    UNSCORED_COLOUR,
     UNSCORED_EDGE,
     one_line,
 )
@@ -162,15 +163,15 @@ def _legend(ax: Any, handles: list[Any], ncols: int, below: float) -> None:
     )
 
 
-def _patch(status: Status | None, lang: Language) -> Any:
+def _patch(status: Status, lang: Language, *, muted: bool = False) -> Any:
     from matplotlib.patches import Patch
 
-    if status is None:
+    if muted:
         patch = Patch(
-            facecolor=UNSCORED_COLOUR,
+            facecolor=MUTED[status],
             edgecolor=UNSCORED_EDGE,
-            hatch="..",
-            label=lang._("not scored (priority, ongoing, outlook)"),
+            hatch=HATCHES[status],
+            label=lang._("{status}, not scored").format(status=lang.status(status)),
         )
         patch.set_hatchcolor(UNSCORED_EDGE)
         return patch
@@ -186,7 +187,8 @@ def pillar_bars(
     report: Report, *, narrow: bool = False, lang: Language | None = None
 ) -> str | None:
     """Items per pillar as horizontal bars: the scored commitments stacked by status in colour,
-    then the items that are not scored as one white segment; None without pillars.
+    then the items that are not scored by status in pale tints (the legend says which); None
+    without pillars.
 
     `narrow` draws it for a phone (about 360 CSS pixels) so that its labels stay legible there,
     rather than shrinking the wide one.
@@ -210,7 +212,7 @@ def pillar_bars(
         ax = fig.add_subplot()
         left = [0] * len(names)
         rows = list(range(len(names)))
-        shown: list[Status | None] = []
+        shown: list[Status] = []
         for status in PROGRESS_ORDER:
             counts = [p.figures.scored_counts.get(status, 0) for p in report.pillars]
             if not any(counts):
@@ -236,35 +238,43 @@ def pillar_bars(
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": COLOURS[status], "lw": 0},
             )
             left = [a + b for a, b in zip(left, counts, strict=True)]
-        unscored = [p.figures.items - p.figures.commitments for p in report.pillars]
-        if any(unscored):
-            shown.append(None)
+        # Then the items that are not scored (priorities, ongoing, outlook), by status, muted.
+        muted: list[Status] = []
+        for status in PROGRESS_ORDER:
+            counts = [
+                p.figures.counts.get(status, 0) - p.figures.scored_counts.get(status, 0)
+                for p in report.pillars
+            ]
+            if not any(counts):
+                continue
+            muted.append(status)
             bars = ax.barh(
                 rows,
-                unscored,
+                counts,
                 left=left,
-                color=UNSCORED_COLOUR,
+                color=MUTED[status],
                 edgecolor=UNSCORED_EDGE,
-                hatch="..",
+                hatch=HATCHES[status],
                 linewidth=0.8,
             )
             for bar in bars:
                 bar.set_hatchcolor(UNSCORED_EDGE)
             ax.bar_label(
                 bars,
-                labels=[str(n) if n else "" for n in unscored],
+                labels=[str(n) if n else "" for n in counts],
                 label_type="center",
                 fontsize=10,
-                color="#1A1A1A",
+                color=MUTED_LABEL,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "lw": 0},
             )
+            left = [a + b for a, b in zip(left, counts, strict=True)]
         ax.set_yticks(rows, labels=names)
         ax.invert_yaxis()
         ax.set_xlabel(lang._("Items"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         _legend(
             ax,
-            [_patch(s, lang) for s in shown],
+            [_patch(s, lang) for s in shown] + [_patch(s, lang, muted=True) for s in muted],
             ncols=1 if narrow else 3,
             below=-0.25 / max(1, len(names)) - 0.1,
         )
@@ -272,7 +282,7 @@ def pillar_bars(
             fig,
             lang._(
                 "Bar chart: items per pillar, the scored commitments by status and the items "
-                "that are not scored; the table that follows gives every number"
+                "that are not scored by status; the table that follows gives every number"
             ),
             "pn-" if narrow else "pw-",
         )

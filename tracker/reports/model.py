@@ -348,10 +348,18 @@ class MatrixRow:
 
 @dataclass(frozen=True)
 class Milestone:
+    """A meeting the items' targets name, with its date as known on the as-of date."""
+
     title: str
     date: dt.date
     days_left: int
     title_ja: str | None = None
+    # The day its date was announced (tracker milestone set); None: not announced.
+    announced_on: dt.date | None = None
+    # Whether `date` is only the deadline the text implies ("in 2026": 31 December), no
+    # meeting date having been announced.
+    deadline: bool = False
+    slug: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from tracker import timeline
@@ -100,42 +100,51 @@ def moves(
     session: Session, items: Select[Any], since: dt.date, as_of: dt.date, rows: int
 ) -> Cut[Move]:
     """The items with changes from `since` to `as_of` (tracker.timeline's changes), the latest
-    changed first: each one's net change, its first `rows` in full and how many in all."""
+    changed first: each one's net change, its first `rows` in full and how many in all.
+
+    A busy year holds a million changes: the items are counted with one index probe each (the
+    first change in the window ends it) and found by walking the changes newest first until
+    `rows` items have appeared, never by grouping every change."""
     condition = items.whereclause
-    last_on = func.max(E.effective_on).label("last_on")
-    last_id = func.max(E.id).label("last_id")
-    changed = (
-        select(E.commitment_id, last_on, last_id, func.count().label("n"))
-        .join(commitments_table, E.commitment_id == C.id)
-        .where(
-            true() if condition is None else condition,
-            E.effective_on >= since,
-            E.effective_on <= as_of,
-            timeline.is_change(),
-        )
-        .group_by(E.commitment_id)
+    within = true() if condition is None else condition
+    window = (E.effective_on >= since, E.effective_on <= as_of, timeline.is_change())
+    changed = exists().where(E.commitment_id == C.id, *window)
+    total = (
+        session.scalar(select(func.count()).select_from(commitments_table).where(within, changed))
+        or 0
     )
-    total = session.scalar(select(func.count()).select_from(changed.subquery())) or 0
-    first = session.execute(changed.order_by(last_on.desc(), last_id.desc()).limit(rows)).all()
-    if not first:
+    newest = (
+        select(E.commitment_id, plain(E.effective_on))
+        .join(commitments_table, E.commitment_id == C.id)
+        .where(within, *window)
+        .order_by(*timeline.NEWEST_FIRST)
+    )
+    last_on: dict[int, dt.date] = {}
+    offset, block = 0, 64
+    while len(last_on) < min(rows, total):
+        batch = session.execute(newest.limit(block).offset(offset)).all()
+        if not batch:
+            break
+        for cid, on in batch:
+            if cid not in last_on and len(last_on) < rows:
+                last_on[cid] = _read_date(on)  # type: ignore[assignment]
+        offset, block = offset + block, block * 4
+    if not last_on:
         return Cut((), total)
-    ids = [row.commitment_id for row in first]
+    ids = list(last_on)
     titles = {
         row.id: row
         for row in session.execute(select(C.id, C.code, C.title, C.title_ja).where(C.id.in_(ids)))
     }
     timelines = _timelines(session, ids)
     before = since - dt.timedelta(days=1)
-    latest_with_evidence: dict[int, list[_Event]] = {}
-    for cid, line in timelines.items():
-        window = [e for e in line.live if since <= e.effective_on <= as_of and _is_change(e)]
-        latest_with_evidence[cid] = window[::-1]
-    sources = _first_source(
-        session, [e.id for events in latest_with_evidence.values() for e in events]
-    )
+    in_window = {
+        cid: [e for e in line.live if since <= e.effective_on <= as_of and _is_change(e)][::-1]
+        for cid, line in timelines.items()
+    }
+    sources = _first_source(session, [e.id for events in in_window.values() for e in events])
     lines: list[Move] = []
-    for row in first:
-        cid = row.commitment_id
+    for cid in ids:
         line = timelines[cid]
         whole = (line.status(before), line.status(as_of))
         parties: list[tuple[str, Status, Status]] = []
@@ -143,18 +152,17 @@ def moves(
             own = (line.party_status(party, before), line.party_status(party, as_of))
             if own != whole:
                 parties.append((party, *own))
-        evidence = next((sources[e.id] for e in latest_with_evidence[cid] if e.id in sources), None)
         item = titles[cid]
         lines.append(
             Move(
                 code=item.code,
                 title=item.title,
-                on=_read_date(row.last_on),  # type: ignore[arg-type]
-                changes=row.n,
+                on=last_on[cid],
+                changes=len(in_window[cid]),
                 from_status=whole[0],
                 to_status=whole[1],
                 parties=parties,
-                evidence=evidence,
+                evidence=next((sources[e.id] for e in in_window[cid] if e.id in sources), None),
                 title_ja=item.title_ja,
             )
         )

@@ -51,9 +51,21 @@ COLOURS: dict[Status, str] = {
     Status.NOT_STARTED: "#6B6B6B",  # 5.3:1
     Status.DROPPED: "#333333",  # 12.6:1
 }
-# What a chart or bar shows for items that are not scored (priorities, ongoing, outlook).
-UNSCORED_COLOUR = "#FFFFFF"
+# The outline of what a chart shows for items that are not scored (priorities, ongoing,
+# outlook): 5.3:1 against white.
 UNSCORED_EDGE = "#6B6B6B"
+# The items that are not scored, by status, in pale tints of the same hues: told apart from
+# the scored commitments at a glance, each segment outlined in UNSCORED_EDGE (4.5:1 against
+# white) and hatched like its status, its label in dark text.
+MUTED: dict[Status, str] = {
+    Status.ACHIEVED: "#B3DDD2",
+    Status.PARTIALLY_ACHIEVED: "#B0CFE8",
+    Status.IN_PROGRESS: "#E5CDA8",
+    Status.STALLED: "#EDB9B4",
+    Status.NOT_STARTED: "#F2F2F2",
+    Status.DROPPED: "#C7C7C7",
+}
+MUTED_LABEL = "#1A1A1A"
 # Every fill above takes white text (each >= 4.5:1).
 LABEL_COLOUR = "#FFFFFF"
 # Hatches tell the statuses apart without colour (print, colour blindness).
@@ -131,9 +143,21 @@ def filters_text(report: Report, lang: Language, text: Callable[[str], str] = st
 
 
 def countdown_text(report: Report, lang: Language, text: Callable[[str], str] = str) -> str | None:
-    """Days to the next milestone; "No upcoming milestone." when every one has passed; None
-    when the report has none."""
+    """Days to the next milestone (its announced date, or the deadline the text implies, said
+    as such); "No upcoming milestone." when every one has passed; None when the report has
+    none."""
     upcoming = report.next_milestone
+    if upcoming is not None and upcoming.deadline:
+        return lang._("{milestone}: deadline (no date announced): {date}, in {days} days").format(
+            days=upcoming.days_left, milestone=text(upcoming.title), date=lang.date(upcoming.date)
+        )
+    if upcoming is not None and upcoming.announced_on is not None:
+        return lang._("{days} days to the {milestone} ({date}, announced {announced})").format(
+            days=upcoming.days_left,
+            milestone=text(upcoming.title),
+            date=lang.date(upcoming.date),
+            announced=lang.date(upcoming.announced_on),
+        )
     if upcoming is not None:
         return lang._("{days} days to the {milestone} ({date})").format(
             days=upcoming.days_left, milestone=text(upcoming.title), date=lang.date(upcoming.date)
