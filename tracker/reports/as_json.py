@@ -41,7 +41,16 @@ def figures(f: Figures) -> dict[str, Any]:
 
 def event_data(e: EventLine) -> dict[str, Any]:
     """One event's keys, in schema order (orjson writes dates, times and statuses as ISO text
-    and plain strings)."""
+    and plain strings). Most events cite nothing: they share one empty tuple for both lists
+    (a busy year's report writes a million events)."""
+    refs: Any = ()
+    details: Any = ()
+    if e.evidence:
+        refs = [src.reference for src in e.evidence]
+        details = [
+            {"reference": src.reference, "title": src.title, "published_on": src.published_on}
+            for src in e.evidence
+        ]
     return {
         "id": e.id,
         "code": e.code,
@@ -51,11 +60,8 @@ def event_data(e: EventLine) -> dict[str, Any]:
         "to_status": e.to_status,
         "note": e.note,
         "reason": e.reason,
-        "evidence": [source.reference for source in e.evidence],
-        "evidence_details": [
-            {"reference": src.reference, "title": src.title, "published_on": src.published_on}
-            for src in e.evidence
-        ],
+        "evidence": refs,
+        "evidence_details": details,
         "actor": e.actor,
         "recorded_at": e.recorded_at,
         "corrects": e.corrects_id,
