@@ -77,7 +77,7 @@ def known_on(
         latest[event.milestone_id] = event
     found = []
     for m in milestones:
-        event = latest.get(m.id)
+        last = latest.get(m.id)
         found.append(
             MilestoneDate(
                 declaration_id=m.declaration_id,
@@ -87,8 +87,8 @@ def known_on(
                 title_ja=m.title_ja,
                 deadline=m.date,
                 rule=m.rule,
-                date=event.date if event is not None else m.date,
-                announced_on=event.announced_on if event is not None else None,
+                date=last.date if last is not None else m.date,
+                announced_on=last.announced_on if last is not None else None,
             )
         )
     return found
@@ -325,8 +325,8 @@ def content(
         recorded_at=event.recorded_at,
         evidence=[
             chain.EvidenceContent(
-                e["reference"],
-                e["kind"],
+                str(e["reference"]),
+                str(e["kind"]),
                 e["title"],
                 dt.date.fromisoformat(e["published_on"]) if e["published_on"] else None,
             )

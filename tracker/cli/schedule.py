@@ -123,7 +123,7 @@ def list_milestones(
 
     with session(ctx) as s:
         found = listing(s, declaration)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "declaration": listed.declaration,
                 "slug": listed.milestone.slug,

@@ -33,7 +33,6 @@ from tracker.reports.presentation import (
     HATCHES,
     LABEL_COLOUR,
     MUTED,
-    MUTED_LABEL,
     PROGRESS_ORDER,
     UNSCORED_EDGE,
     one_line,
@@ -259,14 +258,6 @@ def pillar_bars(
             )
             for bar in bars:
                 bar.set_hatchcolor(UNSCORED_EDGE)
-            ax.bar_label(
-                bars,
-                labels=[str(n) if n else "" for n in counts],
-                label_type="center",
-                fontsize=10,
-                color=MUTED_LABEL,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "lw": 0},
-            )
             left = [a + b for a, b in zip(left, counts, strict=True)]
         ax.set_yticks(rows, labels=names)
         ax.invert_yaxis()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select, true
@@ -37,22 +38,35 @@ from tracker.statuses import STATUS_BY_VALUE, Kind, Status, item_score
 C, E, V = commitments_table.c, events_table.c, evidence_table.c
 
 
+@dataclass(slots=True)
 class _Event:
     """An event as a Timeline reads it, with what page one prints of it."""
 
-    __slots__ = ("commitment_id", "corrects_id", "effective_on", "from_status", "id", "note")
-    __slots__ += ("party", "reason", "to_status")
+    id: int
+    commitment_id: int
+    effective_on: dt.date
+    party: str | None
+    from_status: str
+    to_status: str
+    corrects_id: int | None
+    note: str
+    reason: str | None
 
-    def __init__(self, row: Any) -> None:
-        self.id = row.id
-        self.commitment_id = row.commitment_id
-        self.effective_on = _read_date(row.effective_on)
-        self.party = row.party
-        self.from_status = row.from_status
-        self.to_status = row.to_status
-        self.corrects_id = row.corrects_id
-        self.note = row.note or ""
-        self.reason = row.reason
+    @classmethod
+    def of(cls, row: Any) -> _Event:
+        on = _read_date(row.effective_on)
+        assert on is not None
+        return cls(
+            row.id,
+            row.commitment_id,
+            on,
+            row.party,
+            row.from_status,
+            row.to_status,
+            row.corrects_id,
+            row.note or "",
+            row.reason,
+        )
 
 
 def _timelines(
@@ -73,7 +87,7 @@ def _timelines(
             E.reason,
         ).where(E.commitment_id.in_(list(commitment_ids)))
     ):
-        events[row.commitment_id].append(_Event(row))
+        events[row.commitment_id].append(_Event.of(row))
     return {cid: timeline.Timeline(events.get(cid, ())) for cid in commitment_ids}
 
 

@@ -55,8 +55,8 @@ COLOURS: dict[Status, str] = {
 # outlook): 5.3:1 against white.
 UNSCORED_EDGE = "#6B6B6B"
 # The items that are not scored, by status, in pale tints of the same hues: told apart from
-# the scored commitments at a glance, each segment outlined in UNSCORED_EDGE (4.5:1 against
-# white) and hatched like its status, its label in dark text.
+# the scored commitments at a glance, each segment outlined in UNSCORED_EDGE (5.3:1 against
+# white) and hatched like its status; unlabelled (the data tables give the numbers).
 MUTED: dict[Status, str] = {
     Status.ACHIEVED: "#B3DDD2",
     Status.PARTIALLY_ACHIEVED: "#B0CFE8",
@@ -65,7 +65,6 @@ MUTED: dict[Status, str] = {
     Status.NOT_STARTED: "#F2F2F2",
     Status.DROPPED: "#C7C7C7",
 }
-MUTED_LABEL = "#1A1A1A"
 # Every fill above takes white text (each >= 4.5:1).
 LABEL_COLOUR = "#FFFFFF"
 # Hatches tell the statuses apart without colour (print, colour blindness).
