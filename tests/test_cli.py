@@ -643,6 +643,7 @@ def test_report_markdown_and_json(cli, tmp_path) -> None:
     assert "Completion rate: 100% (1 of 1 assessed commitments achieved)" in md
     assert "[https://a.example/2plus2](<https://a.example/2plus2>)" in md
     target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()
     cli.ok("report", "--format", "json", "--output", str(target))
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["schema"] == 3

@@ -119,6 +119,89 @@ def test_output_follows_a_link_to_a_regular_file(cli_sqlite, tmp_path: Path) -> 
     assert real.read_text().startswith("# Status report")
 
 
+# --- --output never goes where another user points it (issue 24) -------------------------------
+
+as_root = pytest.mark.skipif(not IS_ROOT, reason="files of another user need root to make")
+
+
+def _nobody() -> tuple[int, int]:
+    import pwd
+
+    user = pwd.getpwnam("nobody")
+    return user.pw_uid, user.pw_gid
+
+
+def _shared_folder(tmp_path: Path) -> Path:
+    """A folder like /tmp: sticky and world-writable, made here."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    return shared
+
+
+@as_root
+def test_output_refuses_a_link_another_user_planted_in_a_shared_folder(
+    cli_sqlite, tmp_path: Path
+) -> None:
+    """`ln -s /etc/some.conf /tmp/brief.md` by another user, then `tracker report -o
+    /tmp/brief.md` as root: the file the link names is never replaced."""
+    victim = tmp_path / "some.conf"
+    victim.write_text("precious")
+    shared = _shared_folder(tmp_path)
+    planted = shared / "brief.md"
+    planted.symlink_to(victim)
+    os.lchown(planted, *_nobody())
+    line = one_line_error(cli_sqlite("report", "-o", str(planted)))
+    assert "symbolic link in a folder other users can write to" in line
+    assert victim.read_text() == "precious" and planted.is_symlink()
+    # Even root's own link there is not followed: another user could swap it.
+    mine = shared / "mine.md"
+    mine.symlink_to(victim)
+    assert "symbolic link" in one_line_error(cli_sqlite("report", "-o", str(mine)))
+    assert victim.read_text() == "precious"
+
+
+@as_root
+def test_output_refuses_another_users_link_or_file(cli_sqlite, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.md"
+    victim.write_text("precious")
+    theirs = tmp_path / "theirs.md"
+    theirs.symlink_to(victim)
+    os.lchown(theirs, *_nobody())
+    assert "belongs to another user" in one_line_error(cli_sqlite("report", "-o", str(theirs)))
+    # A link of ours to a file of theirs.
+    os.chown(victim, *_nobody())
+    ours = tmp_path / "ours.md"
+    ours.symlink_to(victim)
+    line = one_line_error(cli_sqlite("report", "-o", str(ours)))
+    assert "a file that belongs to another user" in line
+    # A file of theirs in a shared folder is not replaced (nor handed back to them).
+    shared = _shared_folder(tmp_path)
+    planted = shared / "brief.md"
+    planted.write_text("theirs")
+    os.chown(planted, *_nobody())
+    line = one_line_error(cli_sqlite("report", "-o", str(planted)))
+    assert "belongs to another user, in a folder other users can write to" in line
+    assert victim.read_text() == "precious" and planted.read_text() == "theirs"
+
+
+def test_output_never_creates_missing_folders(cli_sqlite, tmp_path: Path) -> None:
+    target = tmp_path / "new" / "dir" / "brief.md"
+    line = one_line_error(cli_sqlite("report", "-o", str(target)))
+    assert f"the folder {target.parent} does not exist" in line
+    assert not (tmp_path / "new").exists()
+
+
+def test_output_in_a_shared_folder_writes_a_new_file_of_ours(cli_sqlite, tmp_path: Path) -> None:
+    shared = _shared_folder(tmp_path)
+    cli_sqlite.ok("report", "-o", str(shared / "brief.md"))
+    written = shared / "brief.md"
+    assert written.read_text().startswith("# Status report")
+    assert written.stat().st_uid == os.geteuid()
+    cli_sqlite.ok("report", "-o", str(written))  # and replaces it again, ours
+    assert sorted(p.name for p in shared.iterdir()) == ["brief.md"]
+
+
 def test_output_keeps_an_existing_mode_and_honours_the_umask(cli, tmp_path: Path) -> None:
     kept = tmp_path / "kept.md"
     kept.write_text("old")
@@ -154,6 +237,7 @@ def test_a_report_of_an_owner_only_database_is_owner_only(cli_sqlite, tmp_path: 
 
 def test_output_leaves_no_temporary_file(cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
+    out.mkdir()
     cli.ok("report", "-f", "json", "-o", str(out / "r.json"))
     cli.ok("export", "-o", str(out / "e.json"))
     assert sorted(p.name for p in out.iterdir()) == ["e.json", "r.json"]

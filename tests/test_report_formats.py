@@ -633,6 +633,7 @@ def test_colour_only_on_a_tty_and_without_no_color(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_output_writes_the_file(recorded_sqlite: Cli, tmp_path: Path, fmt: str) -> None:
     target = tmp_path / "out" / f"report.{fmt}"
+    target.parent.mkdir()
     result = recorded_sqlite("report", "--format", fmt, *ARGS, "--output", str(target))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
