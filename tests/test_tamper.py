@@ -138,6 +138,47 @@ def test_chain_builds_refuse_update_and_delete(cli: Cli) -> None:
             _raw(cli.url, statement)
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # The same id: SQLite deletes the row first, and fires no DELETE trigger for it.
+        "REPLACE INTO status_events SELECT id, commitment_id, party, from_status, 'achieved', "
+        "note, reason, actor, effective_on, recorded_at, seq, prev_hash, hash, corrects_id "
+        "FROM status_events WHERE id = 1",
+        # A new id, the same chain place (commitment and seq).
+        "INSERT OR REPLACE INTO status_events (commitment_id, party, from_status, to_status, "
+        "note, reason, actor, effective_on, recorded_at, seq, prev_hash, hash, corrects_id) "
+        "SELECT commitment_id, party, from_status, 'achieved', note, reason, actor, "
+        "effective_on, recorded_at, seq, prev_hash, hash, corrects_id FROM status_events "
+        "WHERE id = 1",
+        "REPLACE INTO evidence SELECT * FROM evidence LIMIT 1",
+        "INSERT OR REPLACE INTO evidence (event_id, position, reference, kind) "
+        "SELECT event_id, position, 'https://forged.example/', kind FROM evidence LIMIT 1",
+    ],
+)
+def test_sqlite_replace_cannot_rewrite_history(
+    built_sqlite: Callable[[Build], Cli], statement: str
+) -> None:
+    """REPLACE on SQLite is a delete and an insert with no DELETE trigger fired: the guard of
+    0012 refuses an insert that names an existing row or chain place (PostgreSQL has no
+    REPLACE; its ON CONFLICT DO UPDATE is an UPDATE: test_an_upsert_is_an_update_and_refused)."""
+    history = built_sqlite(_populate)
+    before = _snapshot(history.url)
+    with pytest.raises(DBAPIError, match="append-only: REPLACE refused"):
+        _raw(history.url, statement)
+    assert _snapshot(history.url) == before
+    assert history.ok("verify").startswith("verify: OK")
+
+
+def test_an_upsert_is_an_update_and_refused(history: Cli) -> None:
+    with pytest.raises(DBAPIError, match="append-only"):
+        _raw(
+            history.url,
+            "INSERT INTO status_events SELECT * FROM status_events WHERE id = 1 "
+            "ON CONFLICT (id) DO UPDATE SET to_status = 'achieved'",
+        )
+
+
 @pytest.mark.postgres
 def test_truncate_is_refused_on_postgres(pg_history: Cli) -> None:
     history = pg_history
@@ -233,8 +274,10 @@ def test_downgrade_asks_on_a_terminal(history: Cli, monkeypatch: pytest.MonkeyPa
 
 
 def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> None:
-    # Milestones without announcements and a column the fixture fills again, a column the
-    # fixture fills again, a derived table, then a derived column.
+    # Triggers only; milestones without announcements; a column the fixture fills again; a
+    # derived table; then a derived column.
+    out = history.ok("db", "downgrade", "-1")
+    assert "0012_no_replace -> 0011_milestones." in out
     out = history.ok("db", "downgrade", "-1")
     assert "0011_milestones -> 0010_cutoff." in out
     out = history.ok("db", "downgrade", "-1")
@@ -636,7 +679,8 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
         schema.upgrade(conn, empty_url)
         assert triggers.missing(conn) == []
         triggers.remove(conn)
-        assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == 8
+        guards = 8 if conn.dialect.name == "postgresql" else 12
+        assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == guards
 
 
 def test_a_database_made_before_chain_builds_existed_gets_the_table(empty_url: str) -> None:

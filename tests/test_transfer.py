@@ -102,6 +102,7 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 @pytest.mark.parametrize(
     ("revision", "imports"),
     [
+        ("0012_no_replace", True),
         ("0011_milestones", True),
         ("0010_cutoff", False),
         ("0009_status_days", False),

@@ -35,6 +35,7 @@ REVISIONS: tuple[str, ...] = (
     "0009_status_days",
     "0010_cutoff",
     "0011_milestones",
+    "0012_no_replace",
 )
 HEAD_REVISION = REVISIONS[-1]
 

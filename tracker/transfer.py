@@ -58,8 +58,9 @@ SCHEMA_VERSION = 1
 # as is. 0006 added columns, so earlier exports do not; 0007 added triggers and the chain_builds
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
 # 0008 a derived column and 0009 a derived table, which no export carries (see _columns); 0010
-# added a column; 0011 the milestones, their announcements and the items' milestone slugs.
-SAME_DATA = ("0011_milestones",)
+# added a column; 0011 the milestones, their announcements and the items' milestone slugs; 0012
+# only triggers.
+SAME_DATA = ("0011_milestones", "0012_no_replace")
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.

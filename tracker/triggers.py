@@ -1,16 +1,18 @@
 """History is append-only in the database itself, not only in the tool's code.
 
 Triggers make `status_events`, `evidence`, `chain_builds` and `milestone_events` (from 0011)
-refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE), so a stray SQL statement or another
+refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE; on SQLite, a REPLACE of an existing
+row), so a stray SQL statement or another
 program cannot rewrite history without first dropping a guard, which `tracker verify` then
 reports. They do not stop someone who owns the tables: the owner can drop a trigger. On
 PostgreSQL a recorder role that holds only SELECT and INSERT on them (`tracker db grants`)
 cannot.
 
-Migrations 0007_append_only and 0011_milestones installed them with their own copy of this SQL
-(migrations stand alone); `install` here is `tracker db guard`'s, and `missing` what `tracker
-verify` checks. A later migration that rebuilds one of these tables on SQLite (batch mode)
-drops its triggers and must create them again, with its own copy of the SQL.
+Migrations 0007_append_only, 0011_milestones and 0012_no_replace (SQLite's REPLACE, which
+deletes the row it replaces without a DELETE trigger) installed them with their own copy of
+this SQL (migrations stand alone); `install` here is `tracker db guard`'s, and `missing` what
+`tracker verify` checks. A later migration that rebuilds one of these tables on SQLite (batch
+mode) drops its triggers and must create them again, with its own copy of the SQL.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ class Trigger:
 
 def expected(dialect: str) -> list[Trigger]:
     """The triggers a database at head must hold, by engine."""
+    suffixes: tuple[str, ...]
     if dialect == "postgresql":
         suffixes = ("append_only", "no_truncate")
     else:
-        suffixes = ("no_update", "no_delete")
+        suffixes = ("no_update", "no_delete", "no_replace")
     return [Trigger(t, f"{t}_{s}") for t in GUARDED for s in suffixes]
 
 
@@ -50,7 +53,26 @@ _PG_BODY = (
 )
 
 
+# Each guarded table's chain key beside its id: SQLite's REPLACE naming an existing row deletes
+# it before inserting, and fires no DELETE trigger for that (0012_no_replace).
+_KEYS = {
+    "status_events": ("commitment_id", "seq"),
+    "evidence": ("event_id", "position"),
+    "chain_builds": (),
+    "milestone_events": ("milestone_id", "seq"),
+}
+
+
 def _sqlite_trigger(table: str, operation: str) -> str:
+    if operation == "REPLACE":
+        clash = "id = NEW.id"
+        if _KEYS[table]:
+            clash += " OR (" + " AND ".join(f"{k} = NEW.{k}" for k in _KEYS[table]) + ")"
+        return (
+            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {clash}) BEGIN "
+            f"SELECT RAISE(ABORT, '{table} is append-only: REPLACE refused (tracker)'); END"
+        )
     return (
         f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} BEGIN "
         f"SELECT RAISE(ABORT, '{table} is append-only: {operation} refused (tracker)'); END"
@@ -81,7 +103,7 @@ def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
                 )
         return
     for table in tables:
-        for operation in ("UPDATE", "DELETE"):
+        for operation in ("UPDATE", "DELETE", "REPLACE"):
             connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{operation.lower()}"))
             connection.execute(text(_sqlite_trigger(table, operation)))
 
