@@ -667,6 +667,35 @@ def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
         _raw(history.url, f"DROP ROLE {role}")
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("power", "why"),
+    [
+        ("member", "is a member of 'postgres', which owns the tables"),
+        ("CREATEROLE", "has CREATEROLE"),
+        ("BYPASSRLS", "has BYPASSRLS"),
+    ],
+)
+def test_db_grants_checks_a_roles_powers_not_its_name(
+    pg_history: Cli, power: str, why: str
+) -> None:
+    """A role that is a member of the tables' owner acts as the owner; one with CREATEROLE can
+    make itself one: neither is a recorder, whatever it is called."""
+    import uuid
+
+    role = f"recorder_{uuid.uuid4().hex[:8]}"
+    if power == "member":
+        _raw(pg_history.url, f"CREATE ROLE {role} LOGIN")
+        _raw(pg_history.url, f"GRANT postgres TO {role}")
+    else:
+        _raw(pg_history.url, f"CREATE ROLE {role} LOGIN {power}")
+    try:
+        stderr = _fails(pg_history, "db", "grants", role, "--apply")
+        assert f"role '{role}' {why}" in stderr and stderr.count("\n") == 1
+    finally:
+        _raw(pg_history.url, f"DROP ROLE {role}")
+
+
 def test_grants_on_sqlite_is_one_line(cli_sqlite: Cli) -> None:
     stderr = _fails(cli_sqlite, "db", "grants", "recorder")
     assert stderr.count("\n") == 1 and "grants are for PostgreSQL" in stderr

@@ -165,7 +165,8 @@ def grants(connection: Connection, role: str) -> list[str]:
     if not role or len(role) > 63 or "\x00" in role:
         raise TrackerError(f"invalid role name {role!r}")
     found = connection.execute(
-        text("SELECT rolsuper FROM pg_roles WHERE rolname = :role"), {"role": role}
+        text("SELECT rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = :role"),
+        {"role": role},
     ).first()
     if found is None:
         raise TrackerError(f"no role {role!r}; create it first (CREATE ROLE ... LOGIN)")
@@ -177,8 +178,24 @@ def grants(connection: Connection, role: str) -> list[str]:
     ).scalar_one()
     # An owner can drop the guards and a superuser bypasses grants: neither can be a recorder,
     # and revoking an owner's rights would break init, load and upgrades.
-    if role == owner or found.rolsuper:
-        why = "owns the tables" if role == owner else "is a superuser"
+    # Its powers, not its name: a member of the owner acts as the owner (it can drop a guard,
+    # rewrite history and put the guard back), CREATEROLE can grant itself that membership, and
+    # BYPASSRLS is more than a recorder needs.
+    member = connection.execute(
+        text("SELECT pg_has_role(:role, :owner, 'MEMBER')"), {"role": role, "owner": owner}
+    ).scalar_one()
+    why = None
+    if role == owner:
+        why = "owns the tables"
+    elif found.rolsuper:
+        why = "is a superuser"
+    elif member:
+        why = f"is a member of {owner!r}, which owns the tables"
+    elif found.rolcreaterole:
+        why = "has CREATEROLE (it could make itself a member of the tables' owner)"
+    elif found.rolbypassrls:
+        why = "has BYPASSRLS"
+    if why is not None:
         raise TrackerError(f"role {role!r} {why}: a recorder must be another, plain role")
     quote = connection.dialect.identifier_preparer.quote
     schema = connection.execute(text("SELECT current_schema()")).scalar_one()
