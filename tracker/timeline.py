@@ -72,6 +72,13 @@ class Event(Dated, Protocol):
     def corrects_id(self) -> int | None: ...
 
 
+class Move(Event, Protocol):
+    """An event with the status it moved from (what tells a change from a retraction)."""
+
+    @property
+    def from_status(self) -> str: ...
+
+
 D = TypeVar("D", bound=Dated)
 EventT = TypeVar("EventT", bound=Event)
 
@@ -95,6 +102,12 @@ def status_of(event: Event | None) -> Status:
 def party_status(own: Event | None, whole: Status) -> Status:
     """A party's status given its own latest live event (None: it has none) and the item's."""
     return whole if own is None else STATUS_BY_VALUE[own.to_status]
+
+
+def counts_as_change(event: Move) -> bool:
+    """Of a live event: whether a report lists it as a change (is_change in SQL): a
+    correction that puts back the status it retracted is none."""
+    return event.corrects_id is None or event.from_status != event.to_status
 
 
 def is_overdue(kind: Kind, target: dt.date | None, status: Status, on: dt.date) -> bool:

@@ -621,12 +621,14 @@ def build(session: Session, spec: ReportSpec) -> Report:
     as_of = spec.as_of or today
     scope = _scope(session, spec.declaration, spec.pillar, spec.party)
     current = _cached_status_is_current(session, as_of)
-    cutoff = _cutoff(scope.declarations, meeting_dates.known_on(session, as_of))
+    # The milestones and cut-offs as known on as_of: read once, for the cut-off and the lists.
+    known = _known(session, scope, as_of)
+    cutoff = _cutoff(scope.declarations, known)
     final = is_final(cutoff, as_of)
     if spec.rows is not None and current:
-        report = _from_tallies(session, scope, as_of, spec, final=final)
+        report = _from_tallies(session, scope, as_of, spec, known, final=final)
     else:
-        report = _from_items(session, scope, as_of, spec, final=final, current=current)
+        report = _from_items(session, scope, as_of, spec, known, final=final, current=current)
     if final:
         assert cutoff is not None
         # The final assessment: every figure from each item's status on the cut-off date (its
@@ -634,7 +636,9 @@ def build(session: Session, spec: ReportSpec) -> Report:
         figures_only = replace(
             spec, rows=None, stream_changes=False, since=None, default_since=False
         )
-        assessed = _from_items(session, scope, cutoff, figures_only, final=True)
+        assessed = _from_items(
+            session, scope, cutoff, figures_only, _known(session, scope, cutoff), final=True
+        )
         report = replace(
             report, overall=assessed.overall, pillars=assessed.pillars, parties=assessed.parties
         )
@@ -755,13 +759,14 @@ def _from_items(
     scope: _Scope,
     as_of: dt.date,
     spec: ReportSpec,
+    known: Sequence[meeting_dates.MilestoneDate],
     *,
     final: bool = False,
     current: bool = False,
 ) -> Report:
     """The report from every item read as of its date, each list cut at `spec.rows`; `final`:
-    the figures of the final assessment (an unassessed commitment as not started)."""
-    known = _known(session, scope, as_of)
+    the figures of the final assessment (an unassessed commitment as not started); `known`:
+    the milestones as known on as_of (_known)."""
     items, by_pillar = _items(
         session,
         scope.items,
@@ -979,14 +984,19 @@ def _first_rows(
 
 
 def _from_tallies(
-    session: Session, scope: _Scope, as_of: dt.date, spec: ReportSpec, *, final: bool = False
+    session: Session,
+    scope: _Scope,
+    as_of: dt.date,
+    spec: ReportSpec,
+    known: Sequence[meeting_dates.MilestoneDate],
+    *,
+    final: bool = False,
 ) -> Report:
     """The report as a screen shows it, from the cached statuses (see
     _cached_status_is_current): figures from one GROUP BY over the items, each list's first
     `spec.rows` items by an ORDER BY ... LIMIT in the report's order, and only those items
     read whole (with their latest events)."""
     assert spec.rows is not None
-    known = _known(session, scope, as_of)
     reported = _milestones(session, scope, known, as_of)
     since = _since(spec.since, spec.default_since, reported, scope.declarations, as_of)
     target = meeting_dates.target_sql(known)

@@ -105,11 +105,6 @@ def _first_source(session: Session, event_ids: Sequence[int]) -> dict[int, Sourc
     return found
 
 
-def _is_change(event: _Event) -> bool:
-    """timeline.is_change for a live event."""
-    return event.corrects_id is None or event.from_status != event.to_status
-
-
 def moves(
     session: Session, items: Select[Any], since: dt.date, as_of: dt.date, rows: int
 ) -> Cut[Move]:
@@ -153,7 +148,11 @@ def moves(
     timelines = _timelines(session, ids)
     before = since - dt.timedelta(days=1)
     in_window = {
-        cid: [e for e in line.live if since <= e.effective_on <= as_of and _is_change(e)][::-1]
+        cid: [
+            e
+            for e in line.live
+            if since <= e.effective_on <= as_of and timeline.counts_as_change(e)
+        ][::-1]
         for cid, line in timelines.items()
     }
     sources = _first_source(session, [e.id for events in in_window.values() for e in events])
@@ -234,19 +233,21 @@ def matrix(
     own = timeline.latest_party_events(session, parties, on)
     candidates = sorted({cid for cid, _party in own})
     differing: list[int] = []
+    built: dict[int, MatrixRow] = {}
     for start in range(0, len(candidates), 500):
         block = candidates[start : start + 500]
         ids = list(session.scalars(scored.where(C.id.in_(block)).order_by(None)))
-        built = _rows(session, ids, parties, on, final=final)
-        differing += [cid for cid in ids if built[cid].differs]
+        rows_of = _rows(session, ids, parties, on, final=final)
+        differing += [cid for cid in ids if rows_of[cid].differs]
+        # The differing rows are kept (the first of them are shown), not every candidate's.
+        built.update((cid, rows_of[cid]) for cid in ids if rows_of[cid].differs)
     order = {cid: n for n, cid in enumerate(session.scalars(scored.where(C.id.in_(differing))))}
     differing.sort(key=order.__getitem__)
     chosen = differing[:rows]
     if len(chosen) < rows:
-        chosen += list(
-            session.scalars(scored.where(C.id.not_in(differing)).limit(rows - len(chosen)))
-        )
-    built = _rows(session, chosen, parties, on, final=final)
+        rest = list(session.scalars(scored.where(C.id.not_in(differing)).limit(rows - len(chosen))))
+        built.update(_rows(session, rest, parties, on, final=final))
+        chosen += rest
     return Cut([built[cid] for cid in chosen], total), len(differing)
 
 
