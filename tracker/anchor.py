@@ -42,7 +42,7 @@ ITEM_COLUMNS = (
 DECLARATION_COLUMNS = ("slug", "title", "date", "place", "parties", "source", "source_text")
 
 
-def _names(value: Any) -> list[str]:
+def names(value: Any) -> list[str]:
     if isinstance(value, str):  # a JSON column read as text
         value = json.loads(value)
     return [str(v) for v in value or []]
@@ -63,8 +63,8 @@ def item_content(values: dict[str, Any], pillar: str) -> chain.ItemContent:
         description=values["description"],
         quote=values["quote"],
         kind=values["kind"],
-        parties=_names(values["parties"]),
-        owners=_names(values["owners"]),
+        parties=names(values["parties"]),
+        owners=names(values["owners"]),
         target_date=_day(values["target_date"]),
         target_label=values["target_label"],
     )
@@ -78,7 +78,7 @@ def declaration_content(values: dict[str, Any]) -> chain.DeclarationContent:
         title=values["title"],
         date=day,
         place=values["place"],
-        parties=_names(values["parties"]),
+        parties=names(values["parties"]),
         source=values["source"],
         source_text=values["source_text"],
     )

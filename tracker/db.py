@@ -36,6 +36,7 @@ REVISIONS: tuple[str, ...] = (
     "0010_cutoff",
     "0011_milestones",
     "0012_no_replace",
+    "0013_clock",
 )
 HEAD_REVISION = REVISIONS[-1]
 

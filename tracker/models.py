@@ -227,6 +227,9 @@ class StatusEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
     # A correction names the event it supersedes; reports and statuses use the correction.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id"))
+    # PostgreSQL: the database user that inserted the row (`session_user`), set by a trigger
+    # (0013_clock), beside the name typed with --by. None on SQLite, which has no users.
+    db_user: Mapped[str | None] = mapped_column(String(63))
 
     commitment: Mapped[Commitment] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(order_by="Evidence.position")
@@ -313,6 +316,16 @@ class ChainBuild(Base):
     last_event_id: Mapped[int] = mapped_column(Integer)
 
 
+class Setting(Base):
+    """A setting of the whole tracker, the same for everyone who uses it (tracker.clock's time
+    zone): kept in the database, not per user, so two users' commands agree."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class StatusDay(Base):
     """The burn-up cache (tracker.burnup): per declaration, day and status, the net change in
     the number of its items in that status, from their live whole-item timelines. Derived: not
@@ -346,4 +359,5 @@ evidence_table = cast(Table, Evidence.__table__)
 chain_builds_table = cast(Table, ChainBuild.__table__)
 status_days_table = cast(Table, StatusDay.__table__)
 milestones_table = cast(Table, Milestone.__table__)
+settings_table = cast(Table, Setting.__table__)
 announcements_table = cast(Table, Announcement.__table__)

@@ -59,8 +59,8 @@ SCHEMA_VERSION = 1
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
 # 0008 a derived column and 0009 a derived table, which no export carries (see _columns); 0010
 # added a column; 0011 the milestones, their announcements and the items' milestone slugs; 0012
-# only triggers.
-SAME_DATA = ("0011_milestones", "0012_no_replace")
+# only triggers; 0013 the settings (the tracker's time zone) and the events' database user.
+SAME_DATA = ("0013_clock",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.
@@ -109,7 +109,11 @@ def export_lines(session: Session) -> Iterator[str]:
         columns = [c.name for c in exported]
         yield ("," if t_index else "") + f'\n    "{table.name}": {{\n'
         yield f'      "columns": {json.dumps(columns)},\n      "rows": ['
-        query = select(*exported).order_by(table.c.id).execution_options(yield_per=BATCH)
+        query = (
+            select(*exported)
+            .order_by(*table.primary_key.columns)
+            .execution_options(yield_per=BATCH)
+        )
         for r_index, row in enumerate(session.execute(query)):
             values = [_encode(v) for v in row]
             yield ("," if r_index else "") + "\n        " + json.dumps(values, ensure_ascii=False)
@@ -342,7 +346,8 @@ def import_export(
                     f"{source}: table {table.name} has a malformed row: {_shown(raw)}"
                 )
             record = dict(zip(columns, raw, strict=True))
-            where = f"{source}: table {table.name}, row id {_shown(record.get('id'))}"
+            key = "id" if "id" in record else next(iter(record), "id")
+            where = f"{source}: table {table.name}, row {key} {_shown(record.get(key))}"
             for name, decode in decoders.items():
                 if isinstance(record[name], str):
                     try:
@@ -369,6 +374,8 @@ def import_export(
     if bind.dialect.name == "postgresql":
         # Rows came with their ids; move each sequence past them.
         for table in _tables():
+            if "id" not in table.c:
+                continue  # keyed by name (settings): no sequence
             session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "

@@ -16,14 +16,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, burnup, chain, milestones, triggers
+from tracker import anchor, burnup, chain, clock, milestones, triggers
 from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
+from tracker.statuses import ReasonRequired, Status, check_transition
 from tracker.timeline import Timeline
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 E, V = events_table.c, evidence_table.c
 
@@ -106,6 +110,70 @@ def _check(
         yield f"current status {commitment.status} disagrees with its last event ({derived})"
 
 
+def _rules(
+    commitment: Any, events: Sequence[Any], zone: ZoneInfo, parties: Sequence[str]
+) -> Iterator[str]:
+    """The tool's own rules, which a row inserted with a correct hash can still break: the
+    commands would then disagree (a future-dated event is current for `list` and not yet for
+    a report; an event of "uk" is UK's for one reader and nobody's for another).
+
+    Each event, in chain order, against the events recorded before it: dated no later than the
+    day it was recorded (in the tracker's clock), recorded after the event before it, of a party
+    of the item spelt as the item spells it, a legal move from the status it started from, and
+    a correction of an earlier event of the same item and party not corrected before."""
+    by_id = {e.id: e for e in events}
+    corrected: dict[int, int] = {}
+    previous: Any = None
+    for index, event in enumerate(events):
+        label = f"event #{event.id} (seq {event.seq})"
+        recorded = clock.local_day(event.recorded_at, zone)
+        if event.effective_on > recorded:
+            yield (
+                f"{label} is dated {event.effective_on.isoformat()}, after the day it was "
+                f"recorded ({recorded.isoformat()}, {zone.key}): the tool refuses a future date"
+            )
+        if previous is not None and (
+            event.recorded_at < previous.recorded_at or event.id < previous.id
+        ):
+            yield (
+                f"{label} was recorded before the event it follows in the chain "
+                f"(#{previous.id}): inserted outside the tool"
+            )
+        if event.party is not None and event.party not in parties:
+            near = [p for p in parties if p.lower() == event.party.lower()]
+            spelt = f"; the item spells it {near[0]!r}" if near else ""
+            yield (
+                f"{label} assesses {event.party!r}, not a party to the item "
+                f"({', '.join(parties) or 'none'}){spelt}"
+            )
+        prior = events[:index]
+        target = by_id.get(event.corrects_id) if event.corrects_id is not None else None
+        if target is not None:
+            if target.seq >= event.seq:
+                yield f"{label} corrects #{target.id}, which was recorded after it"
+            elif target.id in corrected:
+                yield (
+                    f"{label} corrects #{target.id}, already corrected by #{corrected[target.id]}"
+                )
+            if target.party != event.party:
+                yield f"{label} corrects #{target.id}, an event of another party"
+            corrected.setdefault(target.id, event.id)
+        started = Timeline(prior, superseded=event.corrects_id)
+        on = event.effective_on
+        old = started.status(on) if event.party is None else started.party_status(event.party, on)
+        if event.from_status != old.value:
+            yield (
+                f"{label} starts from {event.from_status}, but the item was {old.value} on "
+                f"{on.isoformat()} by the events before it"
+            )
+        elif event.corrects_id is None:
+            try:
+                check_transition(old, Status(event.to_status), event.reason)
+            except ReasonRequired as exc:
+                yield f"{label}: {exc} without a reason: the tool refuses it"
+        previous = event
+
+
 def _chain_builds(session: Session) -> Iterator[str]:
     for build in session.execute(select(chain_builds_table).order_by(chain_builds_table.c.id)):
         yield (
@@ -145,6 +213,7 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             )
         )
     result.notes += _chain_builds(session)
+    zone = clock.zone(session)
     current = result.current
     current.declarations = dict(anchor.declaration_hashes(session))
     wanted = saved.items if saved is not None else None
@@ -177,6 +246,10 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             result.heads.append((commitment.code, commitment.chain_head))
             result.findings += [
                 Finding(commitment.code, m) for m in _check(commitment, history, evidence)
+            ]
+            parties = anchor.names(commitment.parties)
+            result.findings += [
+                Finding(commitment.code, m) for m in _rules(commitment, history, zone, parties)
             ]
             content = anchor.item_content(commitment._asdict(), commitment.pillar_slug)
             code = commitment.code

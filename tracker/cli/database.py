@@ -33,11 +33,18 @@ def upgrade(
     before = schema.current_revision(url)
     with schema.migrating(url) as connection:
         schema.upgrade(connection, url, revision)
+        # A table the upgrade added is not in the recorder roles' grants: give it to them
+        # now, or their next `tracker progress` fails on it.
+        regranted, refused = schema.regrant(connection)
     after = schema.current_revision(url)
     if before == after:
         typer.echo(f"{describe(url)} is already at {after}.")
     else:
         typer.echo(f"Upgraded {describe(url)}: {before or 'empty'} -> {after}.")
+    if regranted and before != after:
+        typer.echo(f"Recorder rights renewed for {', '.join(regranted)}.")
+    for _role, why in refused:
+        typer.echo(f"warning: {why}; its rights were not renewed", err=True)
 
 
 def _interactive() -> bool:
@@ -123,6 +130,36 @@ def guard(ctx: typer.Context) -> None:
         triggers.install(connection)
     names = ", ".join(t.name for t in missing) or "none missing"
     typer.echo(f"Guards in place on {describe(url)} at {HEAD_REVISION} (restored: {names}).")
+
+
+@app.command("time-zone")
+def time_zone(
+    ctx: typer.Context,
+    zone: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ZONE]",
+            help="An IANA time zone (UTC, Europe/London, Asia/Tokyo); omit it to show the "
+            "current one.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The tracker's time zone: the one in which every command reckons "today" (the default
+    --on, --as-of and the future-date check), whoever runs it and wherever. UTC unless set.
+
+    Example: tracker db time-zone Europe/London
+    """
+    from tracker import clock
+    from tracker.cli.running import session, transact
+
+    if zone is None:
+        with session(ctx) as s:
+            typer.echo(f"{clock.zone_name(s)} (today is {clock.today(s).isoformat()})")
+        return
+    _existing_at_head(ctx)
+    old, new = transact(ctx, lambda s: clock.set_zone(s, zone))
+    typer.echo(f"Time zone: {old} -> {new}." if old != new else f"Time zone: {new} (unchanged).")
 
 
 @app.command()

@@ -33,7 +33,7 @@ from tracker.cli.options import (
     parse_statuses,
 )
 from tracker.cli.output import held_output
-from tracker.cli.running import session, transact
+from tracker.cli.running import clock_today, session, transact
 from tracker.i18n import DEFAULT, Language
 from tracker.i18n import resolve as resolve_language
 from tracker.statuses import LABELS, parse_status
@@ -189,7 +189,6 @@ def list_command(
 
     Example: tracker list --pillar cyber --format csv
     """
-    import datetime as dt
 
     from tracker.commitments import ListFilter, list_commitments
 
@@ -199,8 +198,8 @@ def list_command(
         party=party,
         owner=owner,
         kinds=parse_kinds(kind),
-        overdue_on=dt.date.today() if overdue else None,
-        due_before=parse_date(due_before, "--due-before"),
+        overdue_on=clock_today(ctx)() if overdue else None,
+        due_before=parse_date(due_before, "--due-before", clock_today(ctx)),
         search=search,
         include_closed=all_,
         limit=limit,
@@ -327,7 +326,7 @@ def progress(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date),
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
         code=code,
         note=note,
         actor=by,
@@ -353,7 +352,7 @@ def _record(
         new = parse_status(status) if status is not None else None
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
-    when = parse_date(on, "--on")
+    when = parse_date(on, "--on", clock_today(ctx))
     result = transact(
         ctx,
         lambda s: record_progress(s, status=new, on=when, evidence=evidence, **fields),
@@ -457,7 +456,7 @@ def correct(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date),
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
         note=note,
         actor=by,
         reason=reason,
@@ -491,7 +490,7 @@ def log(
     from tracker.history import recent_events
     from tracker.item_view import event_data
 
-    since_date = parse_date(since, "--since")
+    since_date = parse_date(since, "--since", clock_today(ctx))
     # Written as read, a block at a time (a long log never sits whole in memory), into held
     # output that is printed once the transaction has ended.
     with held_output() as out, session(ctx) as s:

@@ -183,6 +183,7 @@ def evidence_specs(
     kinds: list[str] | None,
     titles: list[str] | None,
     dates: list[str] | None,
+    today: Callable[[], dt.date],
 ) -> list[EvidenceSpec]:
     """Pair -e with its details in order; one detail given once applies to every -e."""
     from tracker.progress import EvidenceSpec
@@ -216,20 +217,22 @@ def evidence_specs(
                 reference=ref,
                 kind=(kind or "other").strip().lower().replace("-", "_").replace(" ", "_"),
                 title=title,
-                published_on=parse_date(day, "--evidence-date"),
+                published_on=parse_date(day, "--evidence-date", today),
             )
         )
     return specs
 
 
-def parse_date(value: str | None, option: str) -> dt.date | None:
+def parse_date(value: str | None, option: str, today: Callable[[], dt.date]) -> dt.date | None:
+    """A date given as YYYY-MM-DD, "today" or "yesterday"; `today` reads the tracker's clock
+    (tracker.clock), only when a relative word needs it."""
     if value is None:
         return None
     text = value.strip().lower()
     if text == "today":
-        return dt.date.today()
+        return today()
     if text == "yesterday":
-        return dt.date.today() - dt.timedelta(days=1)
+        return today() - dt.timedelta(days=1)
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:

@@ -94,10 +94,16 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         if e["corrects"]:
             flags += "  " + _("[correction of #{id}]").format(id=e["corrects"])
         change = change_text(e["from_status"], e["to_status"], lang)
+        actor = one_line(e["actor"])
+        if e.get("db_user") and e["db_user"] != e["actor"]:
+            # The typed name is a claim; the database user is who the server let in.
+            actor = _("{actor} (database user {user})").format(
+                actor=actor, user=one_line(e["db_user"])
+            )
         lines.append(
             f"  {lang.date_text(e['on'])}  {who}{change}  "
             + _("by {actor}  (#{id}, recorded {recorded}){flags}").format(
-                actor=one_line(e["actor"]), id=e["id"], recorded=e["recorded_at"], flags=flags
+                actor=actor, id=e["id"], recorded=e["recorded_at"], flags=flags
             )
         )
         if e["note"]:

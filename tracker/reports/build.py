@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tracker import burnup, timeline
+from tracker import burnup, clock, timeline
 from tracker import milestones as meeting_dates
 from tracker.chain import DeclarationContent, declaration_hash, heads_digest
 from tracker.commitments import (
@@ -617,7 +617,7 @@ def build(session: Session, spec: ReportSpec) -> Report:
     _cached_status_is_current); otherwise every item is read, as of its date, and the lists
     are cut here. Either way the lists are chosen by tracker.timeline's rules (the SQL twin of
     each, or the plain function)."""
-    today = spec.today or dt.date.today()
+    today = spec.today or clock.today(session)
     as_of = spec.as_of or today
     scope = _scope(session, spec.declaration, spec.pillar, spec.party)
     current = _cached_status_is_current(session, as_of)
