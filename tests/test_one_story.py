@@ -149,12 +149,6 @@ def _today() -> dt.date:
              "effective_on": dt.date(2026, 3, 1)},
             "assesses 'France', not a party to the item (Japan, UK)",
         ),
-        # A start that is not where the item stood, and re-opening without a reason.
-        (
-            {"to_status": "achieved", "from_status": "stalled",
-             "effective_on": dt.date(2026, 3, 1)},
-            "starts from stalled, but the item was in_progress on 2026-03-01",
-        ),
     ],
 )  # fmt: skip
 def test_verify_names_a_hashed_event_that_breaks_a_rule(

@@ -277,6 +277,10 @@ def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> Non
     # The events' database users (PostgreSQL only: SQLite has none to drop); triggers only;
     # milestones without announcements; a column the fixture fills again; a derived table; then
     # a derived column.
+    refused = _fails(history, "db", "downgrade", "-1")
+    assert "drops 1 text revision(s)" in refused  # the load that made it
+    out = history.ok("db", "downgrade", "-1", "--yes")
+    assert "0014_text_revisions -> 0013_clock" in out
     if history.url.startswith("postgresql"):
         refused = _fails(history, "db", "downgrade", "-1")
         assert "the database user that inserted each of" in refused
@@ -326,7 +330,10 @@ def test_laundering_through_a_downgrade_is_recorded(history: Cli, tmp_path: Path
     ), result.stderr
     stderr = _fails(history, "verify", "--against", str(report))
     assert "CYB-01: history rewritten since" in stderr
-    assert "CYB-02" not in stderr  # rebuilt over the same rows, its chain is the same
+    # Rebuilt over the same rows, CYB-02's chain is the same; its text is not (FORMAT 2 covers
+    # the translations and provenance that the downgrade below 0006 and 0005 dropped).
+    assert "CYB-02: history rewritten" not in stderr
+    assert "CYB-02: text changed since" in stderr
 
 
 def test_no_migration_recomputes_an_existing_hash(history: Cli) -> None:
@@ -530,10 +537,12 @@ def test_against_catches_rewritten_item_text(
     # The stored content hash (what reports print) no longer matches the text.
     stderr = _fails(history, "verify")
     assert "CYB-03: its stored content hash (what reports print) disagrees with its text" in stderr
-    # A careful forger recomputes it too: the database agrees with itself again, and only a
-    # saved anchor shows the change.
+    # A careful forger recomputes it too: the hash agrees with the text again, but no text
+    # revision explains the text (0014), and a saved anchor names the field.
     assert _rehash_text(history.url) == 1
-    assert history.ok("verify").startswith("verify: OK")
+    stderr = _fails(history, "verify")
+    assert "CYB-03: its text is not what text revision seq 1 of its declaration recorded" in stderr
+    assert "stored content hash" not in stderr
     for kind, path in saved.items():
         stderr = _fails(history, "verify", "--against", str(path))
         line = next(x for x in stderr.splitlines() if x.startswith("CYB-03: text changed since"))
@@ -583,8 +592,9 @@ def test_against_a_digest(history: Cli, saved: dict[str, Path]) -> None:
     assert "unchanged" in history.ok("verify", "--against", heads.upper())
     tamper(history.url, "UPDATE commitments SET title = 'x' WHERE code = 'CYB-04'")
     _rehash_text(history.url)
-    # The heads digest covers chains only; the anchor digest covers the text too.
-    history.ok("verify", "--against", heads)
+    # The heads digest covers chains only; the anchor digest covers the text too. (verify
+    # itself fails either way: no text revision explains the new title.)
+    assert "matches neither" not in _fails(history, "verify", "--against", heads)
     stderr = _fails(history, "verify", "--against", anchor)
     assert "matches neither the anchor digest nor the heads digest" in stderr
 
@@ -760,7 +770,7 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
         assert triggers.missing(conn) == []
         triggers.remove(conn)
         # PostgreSQL: two per table and the database-user stamp on events (0013).
-        guards = 9 if conn.dialect.name == "postgresql" else 12
+        guards = 11 if conn.dialect.name == "postgresql" else 15
         assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == guards
 
 

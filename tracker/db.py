@@ -37,6 +37,7 @@ REVISIONS: tuple[str, ...] = (
     "0011_milestones",
     "0012_no_replace",
     "0013_clock",
+    "0014_text_revisions",
 )
 HEAD_REVISION = REVISIONS[-1]
 

@@ -29,11 +29,12 @@ from pydantic import (
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tracker import anchor
+from tracker import anchor, revisions
 from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
 from tracker.fixture_input import load_yaml, read_bounded, read_source
 from tracker.models import Commitment, Declaration, Milestone, Pillar, commitments_table
+from tracker.progress import default_actor
 from tracker.statuses import FORMER_KINDS, Kind
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
@@ -582,4 +583,10 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     )
     session.flush()
     anchor.store_content_hashes(session.connection(), [declaration.id])
+    # The text as loaded is recorded, chained (tracker.revisions): text that no revision
+    # explains was changed outside the tool, and verify names it.
+    changes: dict[str, list[str]] = dict(result.changed)
+    if result.added:
+        changes["added"] = list(result.added)
+    revisions.record(session, declaration.id, f"load {fixture.path.name}", changes, default_actor())
     return result

@@ -192,6 +192,13 @@ def downgrade_losses(connection: Connection, current: str, target: str | None) -
             ]
         return []
     losses = []
+    if "0014_text_revisions" in undone:
+        loads = count("SELECT COUNT(*) FROM text_revisions WHERE source NOT LIKE 'upgrade %'")
+        if loads:
+            losses.append(
+                f"{loads} text revision(s) (the chained record of what each `tracker load` "
+                "changed in the declarations' text)"
+            )
     if "0013_clock" in undone:
         users = count("SELECT COUNT(*) FROM status_events WHERE db_user IS NOT NULL")
         if users:

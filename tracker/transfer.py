@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from tracker import burnup, schema
 from tracker.anchor import anchor_digest_of, store_content_hashes
-from tracker.chain import heads_digest
+from tracker.chain import ANCHOR_FORMAT, heads_digest
 from tracker.config import sqlite_path
 from tracker.db import HEAD_REVISION, REVISIONS, dispose_engines, ensure_sqlite_file
 from tracker.errors import FieldError, TrackerError
@@ -59,8 +59,9 @@ SCHEMA_VERSION = 1
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
 # 0008 a derived column and 0009 a derived table, which no export carries (see _columns); 0010
 # added a column; 0011 the milestones, their announcements and the items' milestone slugs; 0012
-# only triggers; 0013 the settings (the tracker's time zone) and the events' database user.
-SAME_DATA = ("0013_clock",)
+# only triggers; 0013 the settings (the tracker's time zone) and the events' database user; 0014
+# the text revisions.
+SAME_DATA = ("0014_text_revisions",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.
@@ -103,6 +104,7 @@ def export_lines(session: Session) -> Iterator[str]:
     yield f'  "heads_digest": "{heads_digest(heads)}",\n'
     # What `tracker verify --against` compares first (tracker.anchor): heads, lengths, text.
     yield f'  "anchor_digest": "{anchor_digest_of(session)}",\n'
+    yield f'  "anchor_format": {ANCHOR_FORMAT},\n'
     yield '  "tables": {'
     for t_index, table in enumerate(_tables()):
         exported = _columns(table)
@@ -177,6 +179,29 @@ def _check_sources(value: Any) -> str | None:
     return None
 
 
+def _check_changes(value: Any) -> str | None:
+    """A text revision's changes (tracker.revisions): what changed, in words, per target."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str)
+        and len(k) <= 200
+        and isinstance(v, list)
+        and all(isinstance(n, str) and len(n) <= MAX_TEXT and "\x00" not in n for n in v)
+        for k, v in value.items()
+    ):
+        return "is not a mapping of names to lists of fields"
+    return None
+
+
+def _check_item_hashes(value: Any) -> str | None:
+    """A text revision's items: code → content hash."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and CODE.fullmatch(k) and isinstance(v, str) and HEX.fullmatch(v)
+        for k, v in value.items()
+    ):
+        return "is not a mapping of item codes to hashes"
+    return None
+
+
 # JSON columns: what each must hold (the CLI and the loader only ever write these shapes).
 _JSON_CHECKS = {
     "parties": _check_names,
@@ -184,8 +209,11 @@ _JSON_CHECKS = {
     "inferred": _check_mapping,
     "guidelines": _check_guidelines,
     "evidence": _check_sources,
+    "changes": _check_changes,
+    "items": _check_item_hashes,
 }
 CODE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+")
+HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def _column_checks(table: Table) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def verify(
 
     With --against, also compares with a saved report (tracker report --format json), export,
     or either digest, and names what changed since: events added or removed per item, a chain
-    rewritten, items added or removed, text changed. Anything but additions is exit 1.
+    rewritten, items added or removed, text changed. What the tool made and recorded (events and
+    items added, text revised by `tracker load`) is exit 0; anything else is exit 1.
 
     Example: tracker verify --against reports/2plus2.json
     """
@@ -72,7 +73,8 @@ def verify(
         since = ""
         if saved is not None:
             added = len(result.changes)
-            since = f"; {'unchanged' if not added else f'{added} addition(s)'} since {saved.source}"
+            what = f"{added} recorded change(s)" if added else "unchanged"
+            since = f"; {what} since {saved.source}"
         typer.echo(
             f"verify: OK, {result.commitments} commitments, {result.events} events"
             + (f", {result.announcements} announcements" if result.announcements else "")
