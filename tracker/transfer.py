@@ -49,6 +49,7 @@ from tracker.errors import FieldError, TrackerError
 from tracker.jsonfile import MAX_SOURCE_CHARS, check_shape, first, items
 from tracker.models import EVIDENCE_KINDS, Base, Commitment, UTCDateTime
 from tracker.progress import MAX_TEXT
+from tracker.scrub import json_text
 from tracker.setup import migrate_and_fill, remove_sqlite_files
 from tracker.verify import verify
 
@@ -112,7 +113,9 @@ def export_lines(session: Session) -> Iterator[str]:
         query = select(*exported).order_by(table.c.id).execution_options(yield_per=BATCH)
         for r_index, row in enumerate(session.execute(query)):
             values = [_encode(v) for v in row]
-            yield ("," if r_index else "") + "\n        " + json.dumps(values, ensure_ascii=False)
+            # json_text: an export printed to a terminal cannot command it (the same data).
+            row_text = json_text(json.dumps(values, ensure_ascii=False))
+            yield ("," if r_index else "") + "\n        " + row_text
         yield "\n      ]\n    }"
     yield "\n  }\n}\n"
 
