@@ -1,4 +1,8 @@
-"""`tracker db ...`: the schema revision of the database, and moving it."""
+"""`tracker db ...`: the schema revision of the database, and moving it.
+
+Lines that name a revision or a path go through `say`: a database someone sent can hold any
+text in alembic_version, and a path can hold any character.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from tracker.cli.output import say
 from tracker.cli.running import database_url
 from tracker.errors import TrackerError
 
@@ -35,9 +40,9 @@ def upgrade(
         schema.upgrade(connection, url, revision)
     after = schema.current_revision(url)
     if before == after:
-        typer.echo(f"{describe(url)} is already at {after}.")
+        say(f"{describe(url)} is already at {after}.")
     else:
-        typer.echo(f"Upgraded {describe(url)}: {before or 'empty'} -> {after}.")
+        say(f"Upgraded {describe(url)}: {before or 'empty'} -> {after}.")
 
 
 def _interactive() -> bool:
@@ -93,7 +98,7 @@ def downgrade(
         schema.downgrade(connection, url, target or "base")
     after = schema.current_revision(url)
     dropped = f" (dropped {'; '.join(losses)})" if losses else ""
-    typer.echo(f"Downgraded {where}: {before} -> {after or 'base'}{dropped}.")
+    say(f"Downgraded {where}: {before} -> {after or 'base'}{dropped}.")
 
 
 def _existing_at_head(ctx: typer.Context) -> str:
@@ -122,7 +127,7 @@ def guard(ctx: typer.Context) -> None:
         missing = triggers.missing(connection)
         triggers.install(connection)
     names = ", ".join(t.name for t in missing) or "none missing"
-    typer.echo(f"Guards in place on {describe(url)} at {HEAD_REVISION} (restored: {names}).")
+    say(f"Guards in place on {describe(url)} at {HEAD_REVISION} (restored: {names}).")
 
 
 @app.command()
@@ -137,7 +142,7 @@ def rebuild(ctx: typer.Context) -> None:
     url = _existing_at_head(ctx)
     with schema.migrating(url) as connection:
         rows = burnup.rebuild(connection)
-    typer.echo(f"Rebuilt the burn-up cache of {describe(url)} ({rows} row(s)).")
+    say(f"Rebuilt the burn-up cache of {describe(url)} ({rows} row(s)).")
 
 
 @app.command()
@@ -174,9 +179,10 @@ def grants(
             for statement in statements:
                 connection.execute(text(statement))
     if apply:
-        typer.echo(f"Granted recorder rights to {role} on {describe(url)}.")
+        say(f"Granted recorder rights to {role} on {describe(url)}.")
     else:
-        typer.echo("\n".join(f"{s};" for s in statements))
+        for statement in statements:
+            say(f"{statement};")
 
 
 @app.command()
@@ -190,7 +196,7 @@ def current(ctx: typer.Context) -> None:
 
     url = database_url(ctx)
     revision = schema.current_revision(url)
-    typer.echo(f"{describe(url)}: {revision or 'empty (not initialised)'}")
+    say(f"{describe(url)}: {revision or 'empty (not initialised)'}")
     pending = [r for r in schema.history(url, revision) if not r.applied]
     if revision is not None and revision not in REVISIONS:
         pending = []  # a newer tracker made it: nothing here applies
@@ -199,9 +205,9 @@ def current(ctx: typer.Context) -> None:
     elif pending:
         typer.echo("`tracker db upgrade` would apply:")
         for r in pending:
-            typer.echo(f"  {r.revision}  {r.message}")
+            say(f"  {r.revision}  {r.message}")
     else:
-        typer.echo(f"Unknown to this tracker (head {HEAD_REVISION}); upgrade tracker.")
+        say(f"Unknown to this tracker (head {HEAD_REVISION}); upgrade tracker.")
 
 
 @app.command()
@@ -219,4 +225,4 @@ def history(ctx: typer.Context) -> None:
         revision = None
     for r in schema.history(url, revision):
         mark = "applied" if r.applied else "pending"
-        typer.echo(f"{r.revision}  [{mark}]  {r.message}")
+        say(f"{r.revision}  [{mark}]  {r.message}")

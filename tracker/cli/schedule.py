@@ -18,6 +18,7 @@ from tracker.cli.options import (
     evidence_specs,
     parse_date,
 )
+from tracker.cli.output import say
 from tracker.cli.running import session, transact
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _how(on: str | None, by: str | None, evidence: list[EvidenceSpec]) -> dict[s
 
 
 def _print(result: AnnouncementResult, what: str) -> None:
-    typer.echo(
+    say(
         f"{what} {result.declaration}/{result.slug}: {result.previous.isoformat()} → "
         f"{result.date.isoformat()}, announced {result.announced_on.isoformat()} "
         f"(announcement #{result.event_id})"
