@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import burnup, schema
+from tracker import burnup, schema, sqlite_url
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import heads_digest
 from tracker.config import sqlite_path
@@ -442,7 +442,7 @@ def _into_new_sqlite_file(
     this leaves no file at `target` (at worst a hidden temporary one)."""
 
     temporary = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
-    temporary_url = url.replace(str(target), str(temporary), 1)
+    temporary_url = sqlite_url.with_path(url, temporary)
     if not ensure_sqlite_file(temporary_url):
         raise TrackerError(f"cannot create a temporary database beside {target}")
     try:
