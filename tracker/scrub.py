@@ -117,6 +117,9 @@ def json_text(text: str) -> str:
     and U+0085, which some tools take for a line end) is written as its \\u escape. They can
     only occur inside JSON strings, where the escape means the same character, so the data is
     unchanged (an export still restores exactly)."""
+    if text.isascii():
+        # The usual case, and the fastest test there is: of them all only DEL is ASCII.
+        return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
     if _JSON_UNSAFE.search(text) is None:
         return text
     return text.translate(_JSON_ESCAPES)
