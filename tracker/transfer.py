@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import burnup, schema
+from tracker import burnup, schema, sqlite_url
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import ANCHOR_FORMAT, heads_digest
 from tracker.config import sqlite_path
@@ -49,6 +49,7 @@ from tracker.errors import FieldError, TrackerError
 from tracker.jsonfile import MAX_SOURCE_CHARS, check_shape, first, items
 from tracker.models import EVIDENCE_KINDS, Base, Commitment, UTCDateTime
 from tracker.progress import MAX_TEXT
+from tracker.scrub import json_text
 from tracker.setup import migrate_and_fill, remove_sqlite_files
 from tracker.verify import verify
 
@@ -118,7 +119,9 @@ def export_lines(session: Session) -> Iterator[str]:
         )
         for r_index, row in enumerate(session.execute(query)):
             values = [_encode(v) for v in row]
-            yield ("," if r_index else "") + "\n        " + json.dumps(values, ensure_ascii=False)
+            # json_text: an export printed to a terminal cannot command it (the same data).
+            row_text = json_text(json.dumps(values, ensure_ascii=False))
+            yield ("," if r_index else "") + "\n        " + row_text
         yield "\n      ]\n    }"
     yield "\n  }\n}\n"
 
@@ -474,7 +477,7 @@ def _into_new_sqlite_file(
     this leaves no file at `target` (at worst a hidden temporary one)."""
 
     temporary = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
-    temporary_url = url.replace(str(target), str(temporary), 1)
+    temporary_url = sqlite_url.with_path(url, temporary)
     if not ensure_sqlite_file(temporary_url):
         raise TrackerError(f"cannot create a temporary database beside {target}")
     try:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from tracker.cli.output import say
 from tracker.cli.running import session
 
 app = typer.Typer()
@@ -46,15 +47,16 @@ def verify(
     saved = anchor.read(against) if against is not None else None
     with session(ctx) as s:
         result = run(s, saved)
+    # Findings name what they found: codes and slugs of a database that may be hostile (say).
     for finding in result.findings:
-        typer.echo(f"{finding.code}: {finding.message}", err=True)
+        say(f"{finding.code}: {finding.message}", err=True)
     for note in result.notes:
-        typer.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
     for change in result.changes:
         if change.suspicious:
-            typer.echo(f"{change.code}: {change.message}", err=True)
+            say(f"{change.code}: {change.message}", err=True)
         elif not quiet:
-            typer.echo(f"{change.code}: {change.message}")
+            say(f"{change.code}: {change.message}")
     if not result.ok:
         bad = len({f.code for f in result.findings})
         parts = []
@@ -67,7 +69,7 @@ def verify(
         suspicious = sum(c.suspicious for c in result.changes)
         if suspicious:
             parts.append(f"{suspicious} change(s) since {saved.source if saved else 'the anchor'}")
-        typer.echo(f"verify: {'; '.join(parts)}", err=True)
+        say(f"verify: {'; '.join(parts)}", err=True)
         raise typer.Exit(1)
     if not quiet:
         since = ""
@@ -75,7 +77,7 @@ def verify(
             added = len(result.changes)
             what = f"{added} recorded change(s)" if added else "unchanged"
             since = f"; {what} since {saved.source}"
-        typer.echo(
+        say(
             f"verify: OK, {result.commitments} commitments, {result.events} events"
             + (f", {result.announcements} announcements" if result.announcements else "")
             + "; "

@@ -32,7 +32,7 @@ from tracker.cli.options import (
     parse_kinds,
     parse_statuses,
 )
-from tracker.cli.output import held_output
+from tracker.cli.output import held_output, say
 from tracker.cli.running import clock_today, session, transact
 from tracker.i18n import DEFAULT, Language
 from tracker.i18n import resolve as resolve_language
@@ -366,6 +366,7 @@ def _record(
 
 
 def _print_progress(result: ProgressResult) -> None:
+    # The code and the scoring criterion are the database's (say).
     change = (
         f"{LABELS[result.old]} (unchanged)"
         if result.old == result.new
@@ -373,19 +374,19 @@ def _print_progress(result: ProgressResult) -> None:
     )
     who = f" [{result.party}]" if result.party else ""
     fixes = f", correcting #{result.corrects_id}" if result.corrects_id else ""
-    typer.echo(
+    say(
         f"{result.code}{who}: {change} on {result.effective_on.isoformat()} "
         f"(event #{result.event_id}{fixes})"
     )
     if result.current != result.new:
-        typer.echo(
+        say(
             f"{result.code}{who}: current status stays {LABELS[result.current]} "
             "(a later event exists)"
         )
     if result.criterion is not None:
         # The recorder sees what they are claiming, in the words the item is scored by.
         key, text = result.criterion
-        typer.echo(f"  scores {key} if: {text}")
+        say(f"  scores {key} if: {text}")
 
 
 def _recorded_anyway(result: ProgressResult, exc: OSError) -> None:
@@ -399,7 +400,7 @@ def _recorded_anyway(result: ProgressResult, exc: OSError) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    typer.echo(
+    say(
         f"recorded {result.code} event #{result.event_id} "
         f"(could not print the confirmation: {exc.strerror or exc})",
         err=True,

@@ -38,12 +38,15 @@ def _database_names(
     command line names. During completion the root callback has not run: --db (or its
     environment variable) is in the root's parameters. Typer matches case-sensitively, so we do."""
     from tracker.config import resolve_url
+    from tracker.scrub import visible
 
     try:
         url = resolve_url(ctx.find_root().params.get("db"))
     except TrackerError:
         return []
-    return [name for name in read(url) if name.startswith(incomplete)]
+    # A name with a control or line-breaking character (a database someone sent) is not
+    # offered: the shell would print it raw, or take it for several candidates.
+    return [n for n in read(url) if n.startswith(incomplete) and visible(n) == n]
 
 
 def complete_code(ctx: typer.Context, incomplete: str) -> list[str]:

@@ -18,6 +18,7 @@ from tracker.cli.options import (
     evidence_specs,
     parse_date,
 )
+from tracker.cli.output import say
 from tracker.cli.running import clock_today, session, transact
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def _how(
 
 
 def _print(result: AnnouncementResult, what: str) -> None:
-    typer.echo(
+    say(
         f"{what} {result.declaration}/{result.slug}: {result.previous.isoformat()} → "
         f"{result.date.isoformat()}, announced {result.announced_on.isoformat()} "
         f"(announcement #{result.event_id})"
@@ -161,10 +162,11 @@ def list_milestones(
             }
             for listed in found
         ]
+    from tracker.scrub import json_text, one_line
+
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json_text(json.dumps(rows, ensure_ascii=False, indent=2)))
         return
-    from tracker.scrub import one_line
 
     if not rows:
         typer.echo("No milestones.")
@@ -174,7 +176,8 @@ def list_milestones(
             if row["announcements"]
             else f"{row['date']} (deadline; no date announced)"
         )
-        typer.echo(f"{row['declaration']}/{row['slug']}  {one_line(row['title'])}: {state}")
+        where = one_line(f"{row['declaration']}/{row['slug']}")
+        typer.echo(f"{where}  {one_line(row['title'])}: {state}")
         if row["rule"]:
             typer.echo(f"    rule: {one_line(row['rule'])}")
         for e in row["announcements"]:
