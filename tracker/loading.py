@@ -370,11 +370,18 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
     # Items share a few owners, parties and dates, and a value absent from a long text costs a
     # scan of all of it: each distinct value is looked for once.
     in_text = functools.cache(text.__contains__)
+
+    # A name (a party, an owner) is in the text as a word of its own: "UK" inside "UKRAINE"
+    # or "Japan" inside "Japanese" is not the text naming it, and would pass unmarked.
+    @functools.cache
+    def named(name: str) -> bool:
+        return in_text(name) and bool(re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text))
+
     dmarks: dict[str, str] = {str(k): v for k, v in d.inferred.items()}
     checks: list[tuple[str, str, str | None, dict[str, str]]] = [
         ("declaration", "date", _unsourced([d.date.isoformat()], in_text), dmarks),
         ("declaration", "place", _unsourced([d.place], in_text), dmarks),
-        ("declaration", "parties", _unsourced(d.parties, in_text), dmarks),
+        ("declaration", "parties", _unsourced(d.parties, named), dmarks),
     ]
     for pillar in spec.pillars:
         for item in pillar.commitments:
@@ -384,8 +391,10 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
             where = f"item {item.code}"
             marks: dict[str, str] = {str(k): v for k, v in item.inferred.items()}
             checks += [
-                (where, "owners", _unsourced(item.owners, in_text), marks),
-                (where, "parties", _unsourced(item.parties, in_text), marks),
+                # Each item's own: a mark on the declaration's parties does not vouch for an
+                # item's (it may name a party the declaration does not).
+                (where, "owners", _unsourced(item.owners, named), marks),
+                (where, "parties", _unsourced(item.parties, named), marks),
                 (
                     where,
                     "target",
