@@ -200,8 +200,8 @@ def check(
                 (
                     f"its text is not what text revision seq {kept[1]} of its declaration recorded "
                     "(a title, description, quote, translation, basis, guideline, inferred mark, "
-                    "pillar, milestone or its declaration): changed outside the tool (verify "
-                    "--against an export names the field)"
+                    "pillar, milestone or its declaration): changed outside the tool (a "
+                    "comparison with an export names the field)"
                 ),
             )
 
