@@ -176,11 +176,11 @@ def write_locked(db: Path) -> bool:
 
 class Command:
     """One run of `python -m tracker --db URL ARGS`, its stderr in a file; on PostgreSQL its
-    session carries an application_name of its own (`name`)."""
+    session carries an application_name of its own (`name`, under PostgreSQL's 63 bytes)."""
 
     def __init__(self, url: str, args: tuple[str, ...], log: Path, *, point: str | None = None):
         self.log, self.point = log, point
-        self.name = f"{PG_APP}-{log.stem}"
+        self.name = f"{PG_APP}-{log.parent.name}-{log.stem}"  # the test's folder, the run
         if url.startswith("postgresql"):
             url += f"{'&' if '?' in url else '?'}application_name={self.name}"
         env = {k: v for k, v in os.environ.items() if k != PAUSE_AT}
