@@ -11,6 +11,10 @@
 # CI=true makes the PostgreSQL tests fail rather than skip without a server. Prints pytest's
 # summary for each run, then the runs, passes, failures and total time; keeps the output of a
 # failed run (the folder is named); exits 1 if any run failed.
+#
+# Last run (7 December 2026, 2 cores shared with three other agents' test runs, load average
+# 4-9 besides the two busy loops; SQLite and PostgreSQL, CI=true): 20 runs, 20 passed, 0 failed,
+# 2,057 s in all (48-168 s a run).
 set -u
 runs=${1:-20}
 busy=${2:-2}
