@@ -29,7 +29,7 @@ from pydantic import (
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, revisions
+from tracker import anchor, revisions, testpoints
 from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
 from tracker.fixture_input import load_yaml, read_bounded, read_source
@@ -461,6 +461,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     """Bring the database in line with the fixture. Never deletes; never touches events."""
 
     lock_for_load(session)
+    testpoints.pause("load:before-write")
     spec = fixture.spec
     d = spec.declaration
     result = LoadResult(declaration=d.slug)
@@ -575,6 +576,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     if new:
         # One Core executemany, not one object per item (10,000 items in well under a second).
         session.execute(insert(commitments_table), new)
+    testpoints.pause("load:mid-batch")
     in_file = set(codes_in_file)
     kinds = {item.code: item.kind.value for p in spec.pillars for item in p.commitments}
     for code, retired in spec.retired.items():
@@ -598,4 +600,5 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     if result.added:
         changes["added"] = list(result.added)
     revisions.record(session, declaration.id, f"load {fixture.path.name}", changes, default_actor())
+    testpoints.pause("load:before-commit")
     return result

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import burnup, schema, sqlite_url
+from tracker import burnup, schema, sqlite_url, testpoints
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import ANCHOR_FORMAT, heads_digest
 from tracker.config import sqlite_path
@@ -426,7 +426,9 @@ def import_export(
         schema.upgrade(connection, connection.engine.url.render_as_string(False))
     store_content_hashes(session.connection())
     burnup.rebuild(session.connection())
-    return ImportResult(counts, _verified(session, export, allow_unverified))
+    result = ImportResult(counts, _verified(session, export, allow_unverified))
+    testpoints.pause("import:before-commit")
+    return result
 
 
 def _present_columns(session: Session) -> dict[str, set[str]]:
@@ -486,6 +488,7 @@ def _into_new_sqlite_file(
         wal = Path(f"{temporary}-wal")
         if wal.exists() and wal.stat().st_size:
             raise TrackerError(f"cannot finish {target}: its write-ahead log was not folded in")
+        testpoints.pause("import:before-link")
         try:
             # A link, not a rename: it fails rather than replace a file created meanwhile.
             os.link(temporary, target)
@@ -506,6 +509,7 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]], source: 
     except IntegrityError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise TrackerError(f"{source}: table {table.name}: {reason}") from None
+    testpoints.pause("import:mid-batch")
 
 
 def _verified(session: Session, export: Export, allow_unverified: bool) -> list[str]:
