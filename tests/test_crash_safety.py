@@ -126,10 +126,14 @@ def copy_db(source: Path, target: Path) -> str:
 
 
 def export_of(url: str) -> str:
-    """The export, byte for byte but for when each text revision was recorded (two loads of the
-    same file record the same revision at different times, so its time and hashes differ)."""
     text_out = Cli(url).ok("export")
     dispose_engines()
+    return normalised(text_out)
+
+
+def normalised(text_out: str) -> str:
+    """An export, exactly but for when each text revision was recorded (two loads of the same
+    file record the same revision at different times, so its time and hashes differ)."""
     data = json.loads(text_out)
     table = data["tables"].get("text_revisions")
     if table is not None:
@@ -431,7 +435,7 @@ def test_killed_load_is_all_or_nothing(inputs: Inputs, tmp_path: Path, start: st
     assert after_counts is not None and after_counts["commitments"] == after_items
     assert after_counts["status_events"] == before_counts["status_events"]
     if start == "history":
-        assert after == inputs.full_export.read_text(encoding="utf-8")
+        assert after == normalised(inputs.full_export.read_text(encoding="utf-8"))
 
     for n, point in enumerate(LOAD_POINTS):
         target = tmp_path / f"point-{n}.db"
@@ -463,8 +467,8 @@ def test_killed_load_is_all_or_nothing_on_postgres(
     inputs: Inputs, tmp_path: Path, pg_schemas: Callable[[], str], pg_watch: Connection
 ) -> None:
     """The history variant of the load test, on PostgreSQL schemas restored from its export."""
-    before = inputs.history_export.read_text(encoding="utf-8")
-    after = inputs.full_export.read_text(encoding="utf-8")
+    before = normalised(inputs.history_export.read_text(encoding="utf-8"))
+    after = normalised(inputs.full_export.read_text(encoding="utf-8"))
     load = ("load", str(inputs.new_fixture))
 
     def fresh() -> str:
@@ -505,7 +509,7 @@ def import_state(url: str, path: Path | None, what: object, source: Path) -> str
     exactly (complete)."""
     counts = None if path is not None and not path.exists() else table_counts(url)
     if counts is not None and any(counts.values()):
-        assert export_of(url) == source.read_text(encoding="utf-8"), (
+        assert export_of(url) == normalised(source.read_text(encoding="utf-8")), (
             f"{what}: imported data differs, counts {counts}"
         )
         verify_ok(url, BUNDLED + BIG_ITEMS)
@@ -520,7 +524,7 @@ def import_again(url: str, source: Path, what: object) -> None:
     retry = Cli(url)("import", str(source))
     dispose_engines()
     assert retry.exit_code == 0, (str(what), retry.stderr)
-    assert export_of(url) == source.read_text(encoding="utf-8")
+    assert export_of(url) == normalised(source.read_text(encoding="utf-8"))
     verify_ok(url, BUNDLED + BIG_ITEMS)
 
 
@@ -529,7 +533,7 @@ def test_killed_import_leaves_nothing_or_everything(inputs: Inputs, tmp_path: Pa
     temporary file and moves it into place at the end: a killed one leaves no file at all where
     the database was to be (not an empty one that `init` would then have to be run on)."""
     source = inputs.full_export
-    expected = source.read_text(encoding="utf-8")
+    expected = normalised(source.read_text(encoding="utf-8"))
     args = ("import", str(source))
 
     # The reference run, continued at each batch of rows: the batches, its duration, its result.
@@ -579,7 +583,7 @@ def test_killed_import_leaves_nothing_or_everything_on_postgres(
     batches = times_reached(url, args, tmp_path / "reference.log", IMPORT_POINTS[1])
     duration = time.monotonic() - start
     assert batches >= 3, batches
-    assert export_of(url) == source.read_text(encoding="utf-8")
+    assert export_of(url) == normalised(source.read_text(encoding="utf-8"))
 
     for n, point in enumerate(IMPORT_POINTS):
         url = pg_schemas()

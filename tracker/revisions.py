@@ -109,10 +109,13 @@ def record(
     slug = session.execute(select(D.slug).where(D.id == declaration_id)).scalar_one()
     state = states(session, [declaration_id]).get(declaration_id, State())
     declared = dict(declaration_hashes(session))[slug]
+    # In code order, as every JSON column here is: an export is the same on both engines.
     items = {
         code: digest
         for code, digest in session.execute(
-            select(C.code, C.content_hash).where(C.declaration_id == declaration_id)
+            select(C.code, C.content_hash)
+            .where(C.declaration_id == declaration_id)
+            .order_by(C.code)
         )
         if state.items.get(code, ("", 0))[0] != digest
     }
@@ -126,7 +129,7 @@ def record(
         "source": source[:300],
         "actor": actor,
         "recorded_at": now,
-        "changes": {k: list(v) for k, v in changes.items()},
+        "changes": {k: list(changes[k]) for k in sorted(changes)},
         "declaration_hash": declared,
         "items": items,
         "prev_hash": state.head,
