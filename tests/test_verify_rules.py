@@ -9,9 +9,12 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker import chain
-from tracker.verify import _check, _rules
+from tracker.timeline import Timeline
+from tracker.verify import _check, _rules, _Standing
 
 
 @dataclass(frozen=True)
@@ -254,3 +257,37 @@ def test_corrections_must_name_an_earlier_event_of_the_same_party_once() -> None
     other = Row(3, 3, "stalled", dt.date(2026, 4, 1), corrects_id=2, reason="r", party="UK",
                 from_status="in_progress")  # fmt: skip
     assert "event #3 (seq 3) corrects #2, an event of another party" in _broken([A, B, other])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(0, 60),  # day
+            st.sampled_from([None, "Japan", "UK"]),
+            st.sampled_from(["in_progress", "stalled", "achieved", "dropped"]),
+            st.integers(0, 8),  # which earlier event a correction names (0: none)
+        ),
+        max_size=14,
+    ),
+    on=st.integers(0, 60),
+    party=st.sampled_from([None, "Japan", "UK"]),
+)
+def test_standing_is_the_timeline_of_the_events_seen(
+    steps: list[tuple[int, str | None, str, int]], on: int, party: str | None
+) -> None:
+    """verify judges each move by _Standing, kept event by event (n log n); it must say what
+    Timeline says of the events before it, with the same corrections, for any history."""
+    start = dt.date(2026, 2, 1)
+    rows: list[Row] = []
+    standing = _Standing()
+    for n, (day, who, status, pick) in enumerate(steps, start=1):
+        earlier = [r for r in rows if r.party == who]
+        corrects = earlier[pick % len(earlier)].id if pick and earlier else None
+        row = Row(n, n, status, start + dt.timedelta(days=day), party=who, corrects_id=corrects)
+        when = start + dt.timedelta(days=on)
+        history = Timeline(rows)
+        expected = history.status(when) if party is None else history.party_status(party, when)
+        assert standing.status(when, party) == expected
+        standing.add(row)
+        rows.append(row)

@@ -13,6 +13,9 @@ declaration's source, for comparison with a saved copy (tracker.anchor).
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
+from bisect import bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from tracker import anchor, burnup, chain, clock, milestones, revisions, triggers
 from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
-from tracker.statuses import ReasonRequired, Status, check_transition
+from tracker.statuses import DEFAULT_STATUS, ReasonRequired, Status, check_transition
 from tracker.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -124,7 +127,8 @@ def _rules(
     by_id = {e.id: e for e in events}
     corrected: dict[int, int] = {}
     previous: Any = None
-    for index, event in enumerate(events):
+    standing = _Standing()
+    for event in events:
         label = f"event #{event.id} (seq {event.seq})"
         recorded = clock.local_day(event.recorded_at, zone)
         if event.effective_on > recorded:
@@ -146,7 +150,6 @@ def _rules(
                 f"{label} assesses {event.party!r}, not a party to the item "
                 f"({', '.join(parties) or 'none'}){spelt}"
             )
-        prior = events[:index]
         target = by_id.get(event.corrects_id) if event.corrects_id is not None else None
         if target is not None:
             if target.seq >= event.seq:
@@ -161,15 +164,47 @@ def _rules(
         # The move is judged from where the item (or the party) stood by the events before it,
         # not from the stored from_status: databases written by earlier versions started a
         # party's first event from not_started, and readers never read it.
-        started = Timeline(prior, superseded=event.corrects_id)
-        on = event.effective_on
-        old = started.status(on) if event.party is None else started.party_status(event.party, on)
         if event.corrects_id is None:
+            old = standing.status(event.effective_on, event.party)
             try:
                 check_transition(old, Status(event.to_status), event.reason)
             except ReasonRequired as exc:
                 yield f"{label}: {exc} without a reason: the tool refuses it"
+        standing.add(event)
         previous = event
+
+
+class _Standing:
+    """Where an item and each party stood, by the events seen so far (in chain order): what
+    Timeline(seen).status(on) and .party_status(party, on) give, kept as each event comes, so a
+    long history is judged in n log n, not n squared (import verifies every event)."""
+
+    def __init__(self) -> None:
+        # Per party (None: the item as a whole), live events as (effective_on, id, to_status),
+        # in timeline order.
+        self.live: dict[str | None, list[tuple[dt.date, int, str]]] = defaultdict(list)
+        self.keys: dict[int, tuple[str | None, tuple[dt.date, int, str]]] = {}
+
+    def _latest(self, party: str | None, on: dt.date) -> str | None:
+        events = self.live.get(party)
+        if not events:
+            return None
+        at = bisect_right(events, (on, sys.maxsize, ""))
+        return events[at - 1][2] if at else None
+
+    def status(self, on: dt.date, party: str | None) -> Status:
+        whole = self._latest(None, on)
+        own = self._latest(party, on) if party is not None else None
+        found = own if own is not None else whole
+        return Status(found) if found is not None else DEFAULT_STATUS
+
+    def add(self, event: Any) -> None:
+        if event.corrects_id is not None and event.corrects_id in self.keys:
+            party, key = self.keys.pop(event.corrects_id)
+            self.live[party].remove(key)
+        key = (event.effective_on, event.id, event.to_status)
+        insort(self.live[event.party], key)
+        self.keys[event.id] = (event.party, key)
 
 
 def _chain_builds(session: Session) -> Iterator[str]:
