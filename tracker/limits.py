@@ -63,7 +63,8 @@ class Sources:
 
 Limit = Text | Names | Mapping | Sources
 
-CODE = Text(32, re.compile(r"[A-Z][A-Z0-9]*-[0-9]+"), "a code of the form ABC-01")
+CODE_FORM = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+")
+CODE = Text(32, CODE_FORM, "a code of the form ABC-01")
 SLUG = Text(80, re.compile(r"[a-z0-9]+(-[a-z0-9]+)*"), "a slug of lower-case words and hyphens")
 HASH = Text(64, re.compile(r"[0-9a-f]{64}"), "a hash (64 hex digits)")
 NAME = Text(80)
@@ -147,9 +148,9 @@ def step(part: str | int) -> str:
     """One step into a document: `[3]`, `.chain_length`, `["+1"]`."""
     if isinstance(part, int):
         return f"[{part}]"
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+    if len(part) <= 40 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
         return f".{part}"
-    shown = part if len(part) <= 40 else part[:37] + "..."
+    shown = part if len(part) <= 40 else part[:37] + "..."  # a hostile key may be megabytes
     quoted = '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return f"[{quoted if shown.isprintable() else repr(shown)}]"
 
