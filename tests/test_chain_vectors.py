@@ -1,4 +1,4 @@
-"""Golden vectors: the chain's FORMAT 1 and the anchor's ANCHOR_FORMAT 1 are frozen.
+"""Golden vectors: the chain's FORMAT 1 and the anchor's ANCHOR_FORMAT 1 and 2 are frozen.
 
 Every stored hash depends on tracker.chain computing exactly these digests. A change to the
 canonical form (a field dropped, renamed or reordered, the previous hash not fed in, text not
@@ -194,21 +194,21 @@ ANCHOR = "105da1337083d752f8d07709f3a84e7989ec080eb5ee2c1ffa5ddd92eaca38f2"
 
 
 def test_item_canonical_form_is_json_and_frozen() -> None:
-    assert chain.ANCHOR_FORMAT == 1
+    assert chain.ANCHOR_FORMATS == (1, 2)
     fields = [
         1, "CYB-01", "cyber", ITEM.title, "A bilateral cyber framework\nwith a work plan.",
         ITEM.quote, "commitment", ["Japan", "UK"], ["NCSC", "NCO"], "2026-12-31",
         "ministers-2026",
     ]  # fmt: skip
-    assert chain.item_canonical(ITEM) == json.dumps(
+    assert chain.item_canonical(ITEM, 1) == json.dumps(
         fields, ensure_ascii=False, separators=(",", ":")
     ).encode("utf-8")
     odd = replace(ITEM, title='"quoted"\t\\ é\u2028', target_date=None, target_label=None)
-    assert json.loads(chain.item_canonical(odd))[3] == '"quoted"\t\\ é\u2028'
-    assert chain.item_hash(ITEM) == ITEM_HASH
+    assert json.loads(chain.item_canonical(odd, 1))[3] == '"quoted"\t\\ é\u2028'
+    assert chain.item_hash(ITEM, 1) == ITEM_HASH
     crlf = replace(ITEM, title="Make cyber defence\r\na core part", kind="Cafe\u0301")
     lf = replace(ITEM, title="Make cyber defence\na core part", kind="Café")
-    assert chain.item_hash(crlf) == chain.item_hash(lf) != ITEM_HASH
+    assert chain.item_hash(crlf, 1) == chain.item_hash(lf, 1) != ITEM_HASH
 
 
 @pytest.mark.parametrize(
@@ -227,20 +227,132 @@ def test_item_canonical_form_is_json_and_frozen() -> None:
     ],
 )
 def test_each_item_field_changes_its_hash(name: str, value: object) -> None:
-    assert chain.item_hash(replace(ITEM, **{name: value})) != ITEM_HASH
+    assert chain.item_hash(replace(ITEM, **{name: value}), 1) != ITEM_HASH
 
 
 def test_declaration_and_anchor_digests_are_frozen() -> None:
-    assert chain.declaration_hash(DECLARATION) == DECLARATION_HASH
+    assert chain.declaration_hash(DECLARATION, 1) == DECLARATION_HASH
     edited = replace(DECLARATION, source_text=DECLARATION.source_text + " ")
-    assert chain.declaration_hash(edited) != DECLARATION_HASH
+    assert chain.declaration_hash(edited, 1) != DECLARATION_HASH
     items = [
         chain.ItemAnchor("ECO-01", 0, chain.GENESIS, ITEM_HASH),
         chain.ItemAnchor("CYB-01", 3, H3, ITEM_HASH),
     ]
     declarations = [("japan-uk-2026", DECLARATION_HASH)]
-    assert chain.anchor_digest(declarations, items) == ANCHOR
-    assert chain.anchor_digest(declarations, reversed(items)) == ANCHOR
+    assert chain.anchor_digest(declarations, items, 1) == ANCHOR
+    assert chain.anchor_digest(declarations, reversed(items), 1) == ANCHOR
     # A chain cut back to an earlier head changes the anchor, unlike the heads digest.
     cut = [items[0], chain.ItemAnchor("CYB-01", 2, H3, ITEM_HASH)]
-    assert chain.anchor_digest(declarations, cut) != ANCHOR
+    assert chain.anchor_digest(declarations, cut, 1) != ANCHOR
+
+
+# --- ANCHOR_FORMAT 2: everything readers read (0014) ----------------------------------------
+
+ITEM2 = replace(
+    ITEM,
+    declaration="japan-uk-2026",
+    pillar_title="Cyber",
+    pillar_title_ja="サイバー",
+    title_ja="サイバー防衛\r\nを中核に",
+    description_ja=None,
+    target_label_ja="2026年",
+    milestone="ministers-2026",
+    basis="'will': a pledge",
+    inferred={"owners": "assigned by the analyst", "Café": "x"},
+    guidelines={"+1": "done", "0": "partly", "-1": "nothing"},
+)
+DECLARATION2 = replace(
+    DECLARATION,
+    title_ja="日英首脳会談",
+    inferred={"place": "public reporting"},
+    cutoff=dt.date(2026, 12, 31),
+    milestones=[
+        chain.MilestoneContent(
+            "ministers-2026", "meeting", "2+2", "日英2+2", dt.date(2026, 12, 31), "in 2026"
+        )
+    ],
+)
+ITEM2_HASH = "62d30f62eca646c5ea3397d9674178e8040a616810721bb14adbdd2e4ebfdeda"
+DECLARATION2_HASH = "f7b0b5d1f8696bc662ad262b66e4028c8b80e299665a6bbbe107470a97242e46"
+ANCHOR2 = "f74fd7aac1c9c1b702a7df4033a57e5ecbe5d1583279e05b660ff00612f926a6"
+REVISION = "5629281f08137efc23c7f7079b919377d72176831a5c2e784ba24a23534b7822"
+
+
+def test_format_2_is_format_1_extended_and_frozen() -> None:
+    assert chain.ANCHOR_FORMAT == 2
+    normalised = ITEM2.title_ja.replace("\r\n", "\n")  # type: ignore[union-attr]
+    fields = [
+        2, "CYB-01", "cyber", ITEM.title, "A bilateral cyber framework\nwith a work plan.",
+        ITEM.quote, "commitment", ["Japan", "UK"], ["NCSC", "NCO"], "2026-12-31",
+        "ministers-2026", "japan-uk-2026", "Cyber", "サイバー", normalised, None, "2026年",
+        "ministers-2026", "'will': a pledge",
+        {"Café": "x", "owners": "assigned by the analyst"},
+        {"+1": "done", "-1": "nothing", "0": "partly"},
+    ]  # fmt: skip
+    assert chain.item_canonical(ITEM2) == json.dumps(
+        fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    ).encode("utf-8")
+    assert chain.item_hash(ITEM2) == ITEM2_HASH
+    # FORMAT 1 of the same item ignores what FORMAT 2 adds.
+    assert chain.item_hash(ITEM2, 1) == ITEM_HASH
+    assert chain.declaration_hash(DECLARATION2) == DECLARATION2_HASH
+    assert chain.declaration_hash(DECLARATION2, 1) == DECLARATION_HASH
+    items = [
+        chain.ItemAnchor("ECO-01", 0, chain.GENESIS, ITEM2_HASH),
+        chain.ItemAnchor("CYB-01", 3, H3, ITEM2_HASH),
+    ]
+    assert chain.anchor_digest([("japan-uk-2026", DECLARATION2_HASH)], items) == ANCHOR2
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("declaration", "another-declaration"),
+        ("pillar_title", "Cyber security"),
+        ("pillar_title_ja", None),
+        ("title_ja", "別の題"),
+        ("description_ja", "説明"),
+        ("target_label_ja", None),
+        ("milestone", None),
+        ("basis", "'may': an aspiration"),
+        ("inferred", {}),
+        ("inferred", {"owners": "public reporting"}),
+        ("guidelines", None),
+        ("guidelines", {"+1": "done", "0": "partly", "-1": "nothing at all"}),
+    ],
+)
+def test_each_format_2_item_field_changes_its_hash(name: str, value: object) -> None:
+    assert chain.item_hash(replace(ITEM2, **{name: value})) != ITEM2_HASH
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("title_ja", None),
+        ("inferred", {}),
+        ("cutoff", None),
+        ("milestones", []),
+        ("milestones", [chain.MilestoneContent(
+            "ministers-2026", "meeting", "2+2", "日英外務・防衛閣僚会合", dt.date(2026, 12, 31),
+            "in 2026")]),
+    ],
+)  # fmt: skip
+def test_each_format_2_declaration_field_changes_its_hash(name: str, value: object) -> None:
+    assert chain.declaration_hash(replace(DECLARATION2, **{name: value})) != DECLARATION2_HASH
+
+
+def test_a_text_revisions_hash_is_frozen() -> None:
+    revision = chain.RevisionContent(
+        "japan-uk-2026", 2, "load japan-uk-2026.yaml", "analyst",
+        dt.datetime(2026, 12, 7, 22, 0, tzinfo=dt.UTC),
+        {"CYB-01": ["title_ja"], "added": ["CYB-05"]}, "a" * 64,
+        {"CYB-01": "b" * 64, "CYB-05": "c" * 64},
+    )  # fmt: skip
+    assert chain.revision_hash("d" * 64, revision) == REVISION
+    for changed in (
+        replace(revision, changes={"CYB-01": ["title"]}),
+        replace(revision, items={"CYB-01": "b" * 64}),
+        replace(revision, declaration_hash="e" * 64),
+        replace(revision, actor="someone else"),
+    ):
+        assert chain.revision_hash("d" * 64, changed) != REVISION

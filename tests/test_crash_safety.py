@@ -3,23 +3,30 @@
 have left it, never in between, and `tracker verify` passes on it afterwards.
 
 The command runs as a real process (`python -m tracker ...`) on a large generated declaration
-(1,500 items, each quoting its own source text). Each test first times one uninterrupted
-run, then kills fresh copies at moments drawn from a fixed seed per iteration (the seed and the
-delay are in every failure message, so a failure reproduces). Half of the moments are drawn over
-the whole run (0.05 s .. its full duration); the other half are drawn inside the database work:
-after the process has opened the database (SQLite: its -wal file appears; PostgreSQL: its session
-shows an open transaction in pg_stat_activity) and before the commit, as timed on the
-uninterrupted run. At least one of those must have been rolled back, so the kills demonstrably
-land inside the transaction, not only during interpreter start-up or YAML parsing.
+(1,500 items, each quoting its own source text), and is killed in two ways:
+
+- At named points (tracker.testpoints): the command stops itself where the test asks (before
+  its first write, after a batch of rows, just before the commit; for a new SQLite file also
+  after the commit under the temporary name), the test checks that it is inside its transaction
+  (SQLite: it holds the write lock; PostgreSQL: its session is idle in a transaction that has,
+  or has not yet, written), then kills it. Each such kill must leave the database as it was.
+  Where the kill lands does not depend on the machine's load.
+- After random delays (seeded per iteration; the seed and delay are in every failure message),
+  drawn over an uninterrupted run's duration: they look for what no named point foresaw. Only
+  the outcome is checked, all or nothing, not where they landed.
 
 "As it was" and "as finished" are compared exactly: the export (deterministic, byte for byte) of
 the killed database must equal the export taken before the run or the export of an uninterrupted
 run from the same starting point.
+
+tests/stress_crash_safety.sh runs this file many times in a row on a busy machine (issue 24).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import random
 import shutil
 import signal
@@ -33,12 +40,13 @@ from pathlib import Path
 
 import pytest
 from generated import PREFIX, write_fixture
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from support import Cli, pg_schema_url
 
 from tracker.db import dispose_engines, session_scope
 from tracker.progress import EvidenceSpec, record_progress
 from tracker.statuses import Status
+from tracker.testpoints import PAUSE_AT
 
 pytestmark = pytest.mark.slow
 
@@ -46,11 +54,27 @@ BIG_ITEMS = 1500  # the declaration loaded by the killed `tracker load`
 OLD_ITEMS = 400  # an earlier version of it, already loaded (with history) in one variant
 BUNDLED = 23
 EVENTS = 300
-KILLS = 6
-PG_KILLS = 5
+# Kills after a random delay, per test, besides one at each named point (the named points carry
+# the guarantee; tests/stress_crash_safety.sh reruns the file to let random kills land all over).
+RANDOM_KILLS = 1
 SEED = 20260131
-PG_APP = "tracker-crash-test"  # the killed command's sessions, as pg_stat_activity names them
+PG_APP = "tracker-crash-test"  # the killed commands' sessions, as pg_stat_activity names them
 TABLES = ("declarations", "pillars", "commitments", "status_events", "evidence")
+WAIT = 300.0  # seconds a command may take to reach a point (or to finish) on a loaded machine
+
+# Where a load or an import is killed. "mid-batch" of an import is reached after each batch of
+# rows; the kill is at the middle one (the earlier tables in, the later ones not yet).
+LOAD_POINTS = ("load:before-write", "load:mid-batch", "load:before-commit")
+IMPORT_POINTS = ("setup:before-write", "import:mid-batch", "import:before-commit")
+# Whether the command's transaction has written anything by then.
+WRITTEN = {
+    "load:before-write": False,
+    "load:mid-batch": True,
+    "load:before-commit": True,
+    "setup:before-write": False,
+    "import:mid-batch": True,
+    "import:before-commit": True,
+}
 
 
 def record_history(url: str, items: int, events: int = EVENTS) -> None:
@@ -80,7 +104,7 @@ def record_history(url: str, items: int, events: int = EVENTS) -> None:
             record_progress(s, corrects=event_id, reason="misread the source", actor="reviewer")
 
 
-# --- databases, processes, states ------------------------------------------------------------
+# --- databases and their states --------------------------------------------------------------
 
 
 def sqlite_url(path: Path) -> str:
@@ -104,7 +128,20 @@ def copy_db(source: Path, target: Path) -> str:
 def export_of(url: str) -> str:
     text_out = Cli(url).ok("export")
     dispose_engines()
-    return text_out
+    return normalised(text_out)
+
+
+def normalised(text_out: str) -> str:
+    """An export, exactly but for when each text revision was recorded (two loads of the same
+    file record the same revision at different times, so its time and hashes differ)."""
+    data = json.loads(text_out)
+    table = data["tables"].get("text_revisions")
+    if table is not None:
+        stamped = [table["columns"].index(c) for c in ("recorded_at", "prev_hash", "hash")]
+        for row in table["rows"]:
+            for i in stamped:
+                row[i] = "(as recorded)"
+    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def verify_ok(url: str, commitments: int) -> None:
@@ -127,169 +164,209 @@ def table_counts(url: str) -> dict[str, int] | None:
         engine.dispose()
 
 
-def tracker_cmd(url: str, *args: str) -> list[str]:
-    if url.startswith("postgresql"):
-        url += f"{'&' if '?' in url else '?'}application_name={PG_APP}"
-    return [sys.executable, "-m", "tracker", "--db", url, *args]
+def import_temporaries(target: Path) -> list[Path]:
+    """The temporary file `tracker import` builds beside a new SQLite target, if any."""
+    found = target.parent.glob(f".{target.name}.import-*")
+    return [p for p in found if not p.name.endswith(("-wal", "-shm", "-journal"))]
 
 
-class WalProbe:
-    """Watches a SQLite database's -wal file: it appears when the command connects, and grows
-    when the transaction's pages are written (at the commit: the cache holds them till then)."""
-
-    def __init__(self, db: Path) -> None:
-        self.wal = Path(f"{db}-wal")
-        self.size = -1
-
-    def opened(self) -> bool:
-        return self.wal.exists()
-
-    def busy(self) -> bool:
-        try:
-            size = self.wal.stat().st_size
-        except FileNotFoundError:
-            return False
-        grew, self.size = size > self.size, max(size, self.size)
-        return grew
+def write_locked(db: Path) -> bool:
+    """Another connection holds the SQLite database's write lock (an open write transaction)."""
+    conn = sqlite3.connect(f"file:{db}?mode=rw", uri=True, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return True
+    finally:
+        conn.close()
 
 
-class ImportWalProbe(WalProbe):
-    """Watches the -wal file of the temporary database that `tracker import` builds beside a new
-    SQLite target (`.NAME.import-XXXX`) before moving it into place."""
-
-    def __init__(self, db: Path) -> None:
-        self.folder, self.prefix = db.parent, f".{db.name}.import-"
-        self.size = -1
-
-    def _wal(self) -> Path | None:
-        found = list(self.folder.glob(f"{self.prefix}*-wal"))
-        return found[0] if found else None
-
-    def opened(self) -> bool:
-        return self._wal() is not None
-
-    def busy(self) -> bool:
-        wal = self._wal()
-        if wal is None:
-            return False
-        self.wal = wal
-        return super().busy()
+# --- the command as a process ----------------------------------------------------------------
 
 
-class PgProbe:
-    """Watches pg_stat_activity for the command's session (by its application_name) inside a
-    transaction."""
+class Command:
+    """One run of `python -m tracker --db URL ARGS`, its stderr in a file; on PostgreSQL its
+    session carries an application_name of its own (`name`, under PostgreSQL's 63 bytes)."""
 
-    def __init__(self, database_url: str) -> None:
-        self.engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
-        self.conn = self.engine.connect()
+    def __init__(self, url: str, args: tuple[str, ...], log: Path, *, point: str | None = None):
+        self.log, self.point = log, point
+        self.name = f"{PG_APP}-{log.parent.name}-{log.stem}"  # the test's folder, the run
+        if url.startswith("postgresql"):
+            url += f"{'&' if '?' in url else '?'}application_name={self.name}"
+        env = {k: v for k, v in os.environ.items() if k != PAUSE_AT}
+        if point is not None:
+            env[PAUSE_AT] = point
+        with log.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tracker", "--db", url, *args],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=env,
+            )
+        self.stops = 0
+        STARTED.append(self)
 
-    def opened(self) -> bool:
-        return bool(
-            self.conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND xact_start IS NOT NULL AND application_name = :name"
-                ),
-                {"name": PG_APP},
-            ).scalar_one()
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stopped(self) -> bool:
+        """Wait until the command stops itself at its point (True) or ends (False)."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.proc.pid, os.WUNTRACED | os.WNOHANG)
+            if pid and os.WIFSTOPPED(status):
+                self.stops += 1
+                marks = [m for m in self.stderr().splitlines() if m.startswith("tracker: test")]
+                assert marks == [f"tracker: test pause at {self.point}, pid {pid}"] * self.stops
+                return True
+            if pid:
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                return False
+            time.sleep(0.005)
+        self.kill()
+        raise AssertionError(f"{self.log.stem}: still running after {WAIT}s")
+
+    def go_on(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        assert self.proc.wait(timeout=WAIT) == -signal.SIGKILL, self.stderr()
+
+    def finish(self) -> None:
+        assert self.proc.wait(timeout=WAIT) == 0, self.stderr()
+
+
+# Every command started by the running test: one that a failed assertion left stopped at a point
+# (holding its lock, or its PostgreSQL session's) is killed when the test ends.
+STARTED: list[Command] = []
+
+
+def kill_leftovers() -> None:
+    while STARTED:
+        proc = STARTED.pop().proc
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def _no_command_left() -> Iterator[None]:
+    yield
+    kill_leftovers()
+
+
+def at_point(
+    url: str, args: tuple[str, ...], log: Path, point: str, occurrence: int = 1
+) -> Command:
+    """The command, stopped at `point` (its `occurrence`-th time there)."""
+    command = Command(url, args, log, point=point)
+    for n in range(occurrence):
+        if n:
+            command.go_on()
+        assert command.stopped(), (
+            f"{point}: the command ended (exit {command.proc.returncode}) before reaching it "
+            f"{n + 1} time(s): {command.stderr()}"
         )
-
-    busy = opened
-
-    def close(self) -> None:
-        self.conn.close()
-        self.engine.dispose()
+    return command
 
 
-Probe = WalProbe | PgProbe
+def times_reached(url: str, args: tuple[str, ...], log: Path, point: str) -> int:
+    """Run the command to its end, continuing it at each stop at `point`; how many there were."""
+    command = Command(url, args, log, point=point)
+    while command.stopped():
+        command.go_on()
+    assert command.proc.returncode == 0, command.stderr()
+    return command.stops
 
 
-@dataclass(frozen=True)
-class Timing:
-    duration: float  # start to exit, uninterrupted
-    opened: float | None  # start to the command's connection/transaction being seen
-    committed: float | None  # start to the last sign of the transaction (its commit)
-
-    @property
-    def window(self) -> float:
-        """How long the database work lasts, from the open to the commit."""
-        if self.opened is None:
-            return 0.0
-        return max((self.committed or self.duration) - self.opened, 0.05)
+def timed(url: str, args: tuple[str, ...], log: Path) -> float:
+    """How long one uninterrupted run takes, start to exit."""
+    start = time.monotonic()
+    Command(url, args, log).finish()
+    return time.monotonic() - start
 
 
 @dataclass(frozen=True)
 class Outcome:
     seed: int
-    mode: str
     delay: float
     killed: bool
-    returncode: int
-    stderr: str
+    command: Command
 
     def __str__(self) -> str:
-        how = "killed" if self.killed else f"finished (exit {self.returncode})"
-        return f"seed {self.seed}, {self.mode} delay {self.delay:.3f}s: {how}"
+        return f"seed {self.seed}, delay {self.delay:.3f}s: {'killed' if self.killed else 'done'}"
 
 
-def timed_run(cmd: list[str], probe: Probe) -> Timing:
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    opened = committed = None
-    while proc.poll() is None:
-        now = time.monotonic() - start
-        if opened is None and probe.opened():
-            opened = now
-        if opened is not None and probe.busy():
-            committed = now
-        time.sleep(0.002)
-    duration = time.monotonic() - start
-    _, err = proc.communicate()
-    assert proc.returncode == 0, err
-    return Timing(duration, opened, committed)
-
-
-def kill_moment(iteration: int, timing: Timing) -> tuple[int, str, float]:
-    """(seed, mode, delay): even iterations anywhere in the run (from its start), odd ones
-    inside the database work (after the open, before the commit as timed uninterrupted)."""
+def killed_after_delay(
+    url: str, args: tuple[str, ...], log: Path, iteration: int, duration: float
+) -> Outcome:
+    """Kill the command after a delay drawn over `duration` (an uninterrupted run's); it may
+    have finished by then."""
     seed = SEED + iteration
-    rng = random.Random(seed)
-    if timing.opened is None or iteration % 2 == 0:
-        return seed, "from start", rng.uniform(0.05, timing.duration)
-    return seed, "after open", rng.uniform(0.0, timing.window)
-
-
-def run_and_kill(cmd: list[str], iteration: int, timing: Timing, probe: Probe) -> Outcome:
-    seed, mode, delay = kill_moment(iteration, timing)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if mode == "after open":
-        deadline = time.monotonic() + 120
-        while not probe.opened() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.001)
+    delay = random.Random(seed).uniform(0.05, duration)
+    command = Command(url, args, log)
     time.sleep(delay)
-    killed = proc.poll() is None
-    if killed:
-        proc.send_signal(signal.SIGKILL)
-    _, err = proc.communicate(timeout=120)
-    if killed and proc.returncode == 0:
-        # The command finished between the poll and the signal (it ends the moment its work is
-        # committed): a run that was not killed, checked as one.
-        killed = False
-    outcome = Outcome(seed, mode, delay, killed, proc.returncode, err)
-    if killed:
-        assert proc.returncode == -signal.SIGKILL, outcome
-    else:
-        assert proc.returncode == 0, (str(outcome), err)
+    if command.proc.poll() is None:
+        command.proc.kill()
+    code = command.proc.wait(timeout=WAIT)
+    # Finished between the poll and the signal: a run that was not killed, checked as one.
+    outcome = Outcome(seed, delay, code != 0, command)
+    assert code in (0, -signal.SIGKILL), (str(outcome), command.stderr())
     return outcome
 
 
-def check_spread(outcomes: list[tuple[Outcome, str]], untouched: tuple[str, ...]) -> None:
-    """Some kill really landed inside the transaction and was rolled back."""
-    summary = "\n".join(f"{o}: {state}" for o, state in outcomes)
-    print(summary)
-    assert any(o.killed for o, _ in outcomes), summary
-    assert any(o.killed and o.mode == "after open" and s in untouched for o, s in outcomes), summary
+# --- PostgreSQL sessions ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def pg_schemas(pg_database: str) -> Iterator[Callable[[], str]]:
+    """Hands out fresh PostgreSQL schemas (URLs) in the session's database; drops them after."""
+    made = []
+
+    def new() -> str:
+        gen = pg_schema_url(pg_database)
+        made.append(gen)
+        return next(gen)
+
+    yield new
+    kill_leftovers()  # first: dropping a schema waits for a stopped command's locks
+    for gen in made:
+        gen.close()
+
+
+@pytest.fixture
+def pg_watch(pg_database: str) -> Iterator[Connection]:
+    """A connection that watches the commands' sessions in pg_stat_activity."""
+    engine = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
+
+
+def pg_sessions(watch: Connection, command: Command) -> list[tuple[str, bool]]:
+    """(state, whether its transaction has written) of each session of the command."""
+    rows = watch.execute(
+        text(
+            "SELECT state, backend_xid IS NOT NULL FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = :name"
+        ),
+        {"name": command.name},
+    )
+    return [(state, wrote) for state, wrote in rows]
+
+
+def pg_gone(watch: Connection, command: Command) -> None:
+    """Wait for the server to end a killed command's session (and release its locks: the load
+    and migration locks are the database's, so the next command would wait on them)."""
+    deadline = time.monotonic() + WAIT
+    while pg_sessions(watch, command):
+        assert time.monotonic() < deadline, f"{command.name}: session outlived its process"
+        time.sleep(0.01)
 
 
 # --- shared inputs ---------------------------------------------------------------------------
@@ -348,133 +425,51 @@ def test_killed_load_is_all_or_nothing(inputs: Inputs, tmp_path: Path, start: st
     before = export_of(copy_db(base, tmp_path / "before.db"))
     before_counts = table_counts(sqlite_url(tmp_path / "before.db"))
     assert before_counts is not None and before_counts["commitments"] == before_items
+    load = ("load", str(inputs.new_fixture))
 
-    # One uninterrupted run: its timing, and the state a finished load leaves.
-    reference = tmp_path / "reference.db"
-    url = copy_db(base, reference)
-    timing = timed_run(tracker_cmd(url, "load", str(inputs.new_fixture)), WalProbe(reference))
+    # One uninterrupted run: its duration, and the state a finished load leaves.
+    url = copy_db(base, tmp_path / "reference.db")
+    duration = timed(url, load, tmp_path / "reference.log")
     after = export_of(url)
     after_counts = table_counts(url)
     assert after_counts is not None and after_counts["commitments"] == after_items
     assert after_counts["status_events"] == before_counts["status_events"]
     if start == "history":
-        assert after == inputs.full_export.read_text(encoding="utf-8")
+        assert after == normalised(inputs.full_export.read_text(encoding="utf-8"))
 
-    outcomes = []
-    for i in range(KILLS):
-        target = tmp_path / f"killed-{i}.db"
+    for n, point in enumerate(LOAD_POINTS):
+        target = tmp_path / f"point-{n}.db"
         url = copy_db(base, target)
-        load = tracker_cmd(url, "load", str(inputs.new_fixture))
-        outcome = run_and_kill(load, i, timing, WalProbe(target))
-        counts = table_counts(url)
+        command = at_point(url, load, tmp_path / f"point-{n}.log", point)
+        assert write_locked(target), f"{point}: not inside the load's transaction"
+        command.kill()
+        assert export_of(url) == before, f"killed at {point}: the database changed"
+        assert table_counts(url) == before_counts
+        verify_ok(url, before_items)
+
+    for i in range(RANDOM_KILLS):
+        url = copy_db(base, tmp_path / f"random-{i}.db")
+        outcome = killed_after_delay(url, load, tmp_path / f"random-{i}.log", i, duration)
         state = export_of(url)
+        counts = table_counts(url)
         assert state in (before, after), f"{outcome}: half-loaded database, counts {counts}"
-        assert counts is not None
-        assert counts["commitments"] == (before_items if state == before else after_items)
-        verify_ok(url, counts["commitments"])
-        outcomes.append((outcome, "untouched" if state == before else "complete"))
-    check_spread(outcomes, untouched=("untouched",))
+        assert counts == (before_counts if state == before else after_counts), outcome
+        verify_ok(url, before_items if state == before else after_items)
 
-    # A killed load can simply be run again.
-    for i, (_, state) in enumerate(outcomes):
-        if state == "untouched":
-            url = sqlite_url(tmp_path / f"killed-{i}.db")
-            Cli(url).ok("load", str(inputs.new_fixture))
-            assert export_of(url) == after
-            break
-
-
-# --- tracker import --------------------------------------------------------------------------
-
-
-def no_data(url: str, path: Path | None, outcome: Outcome) -> str:
-    """The import target holds nothing: no file, or no tables, or only empty ones."""
-    if path is not None and not path.exists():
-        return "no file"
-    counts = table_counts(url)
-    if counts is None:
-        return "no tables"
-    assert not any(counts.values()), f"{outcome}: partial import, counts {counts}"
-    return "empty tables"
-
-
-def check_import(url: str, path: Path | None, outcome: Outcome, source: Path) -> str:
-    """After a killed import: nothing, or everything exactly; either way usable afterwards."""
-    expected = source.read_text(encoding="utf-8")
-    counts = None if path is not None and not path.exists() else table_counts(url)
-    if counts is not None and any(counts.values()):
-        assert export_of(url) == expected, f"{outcome}: imported data differs, counts {counts}"
-        verify_ok(url, BUNDLED + BIG_ITEMS)
-        return "complete"
-    state = no_data(url, path, outcome)
-    # Whatever the kill left behind does not stand in the way of a new attempt.
-    retry = Cli(url)("import", str(source))
-    dispose_engines()
-    assert retry.exit_code == 0, (str(outcome), state, retry.stderr)
-    assert export_of(url) == expected
-    return state
-
-
-def test_killed_import_leaves_nothing_or_everything(inputs: Inputs, tmp_path: Path) -> None:
-    """Kill `tracker import` of a large export into a new SQLite file."""
-    source = inputs.full_export
-    expected = source.read_text(encoding="utf-8")
-    reference = tmp_path / "reference.db"
-    url = sqlite_url(reference)
-    timing = timed_run(tracker_cmd(url, "import", str(source)), ImportWalProbe(reference))
-    assert export_of(url) == expected
-
-    outcomes = []
-    for i in range(KILLS):
-        target = tmp_path / f"killed-{i}.db"
-        url = sqlite_url(target)
-        probe = ImportWalProbe(target)
-        outcome = run_and_kill(tracker_cmd(url, "import", str(source)), i, timing, probe)
-        outcomes.append((outcome, check_import(url, target, outcome, source)))
-    # The import builds a temporary file and moves it into place at the end: a killed one
-    # leaves no file at all where the database was to be (not an empty one that `init` would
-    # then have to be run on).
-    check_spread(outcomes, untouched=("no file",))
-    assert all(state in ("no file", "complete") for _, state in outcomes), outcomes
-
-    fresh = tmp_path / "fresh" / "after.db"
-    Cli(sqlite_url(fresh)).ok("import", str(source))
-    assert export_of(sqlite_url(fresh)) == expected
-    verify_ok(sqlite_url(fresh), BUNDLED + BIG_ITEMS)
-
-
-# --- the same on PostgreSQL ------------------------------------------------------------------
-
-
-@pytest.fixture
-def pg_schemas(pg_database: str) -> Iterator[Callable[[], str]]:
-    """Hands out fresh PostgreSQL schemas (URLs) in the session's database; drops them after."""
-    made = []
-
-    def new() -> str:
-        gen = pg_schema_url(pg_database)
-        made.append(gen)
-        return next(gen)
-
-    yield new
-    for gen in made:
-        gen.close()
-
-
-@pytest.fixture
-def pg_probe(pg_database: str) -> Iterator[PgProbe]:
-    probe = PgProbe(pg_database)
-    yield probe
-    probe.close()
+    # A killed load can simply be run again (here, one killed with its new items inserted).
+    url = sqlite_url(tmp_path / f"point-{LOAD_POINTS.index('load:mid-batch')}.db")
+    Cli(url).ok(*load)
+    assert export_of(url) == after
 
 
 @pytest.mark.postgres
 def test_killed_load_is_all_or_nothing_on_postgres(
-    inputs: Inputs, pg_schemas: Callable[[], str], pg_probe: PgProbe
+    inputs: Inputs, tmp_path: Path, pg_schemas: Callable[[], str], pg_watch: Connection
 ) -> None:
     """The history variant of the load test, on PostgreSQL schemas restored from its export."""
-    before = inputs.history_export.read_text(encoding="utf-8")
-    after = inputs.full_export.read_text(encoding="utf-8")
+    before = normalised(inputs.history_export.read_text(encoding="utf-8"))
+    after = normalised(inputs.full_export.read_text(encoding="utf-8"))
+    load = ("load", str(inputs.new_fixture))
 
     def fresh() -> str:
         url = pg_schemas()
@@ -484,42 +479,124 @@ def test_killed_load_is_all_or_nothing_on_postgres(
 
     url = fresh()
     assert export_of(url) == before
-    timing = timed_run(tracker_cmd(url, "load", str(inputs.new_fixture)), pg_probe)
+    duration = timed(url, load, tmp_path / "reference.log")
     # Byte-identical to the same history on SQLite: ids, order and encoding all agree.
     assert export_of(url) == after
 
-    outcomes = []
-    for i in range(PG_KILLS):
+    for n, point in enumerate(LOAD_POINTS):
         url = fresh()
-        outcome = run_and_kill(
-            tracker_cmd(url, "load", str(inputs.new_fixture)), i, timing, pg_probe
-        )
+        command = at_point(url, load, tmp_path / f"point-{n}.log", point)
+        assert pg_sessions(pg_watch, command) == [("idle in transaction", WRITTEN[point])], point
+        command.kill()
+        pg_gone(pg_watch, command)
+        assert export_of(url) == before, f"killed at {point}: the database changed"
+        verify_ok(url, BUNDLED + OLD_ITEMS)
+
+    for i in range(RANDOM_KILLS):
+        url = fresh()
+        outcome = killed_after_delay(url, load, tmp_path / f"random-{i}.log", i, duration)
+        pg_gone(pg_watch, outcome.command)
         state = export_of(url)
         assert state in (before, after), f"{outcome}: half-loaded database"
-        counts = table_counts(url)
-        assert counts is not None
-        verify_ok(url, counts["commitments"])
-        outcomes.append((outcome, "untouched" if state == before else "complete"))
-    check_spread(outcomes, untouched=("untouched",))
+        verify_ok(url, BUNDLED + (OLD_ITEMS if state == before else BIG_ITEMS))
+
+
+# --- tracker import --------------------------------------------------------------------------
+
+
+def import_state(url: str, path: Path | None, what: object, source: Path) -> str:
+    """After a killed import: nothing (no file, no tables or only empty ones), or everything
+    exactly (complete)."""
+    counts = None if path is not None and not path.exists() else table_counts(url)
+    if counts is not None and any(counts.values()):
+        assert export_of(url) == normalised(source.read_text(encoding="utf-8")), (
+            f"{what}: imported data differs, counts {counts}"
+        )
+        verify_ok(url, BUNDLED + BIG_ITEMS)
+        return "complete"
+    if path is not None and not path.exists():
+        return "no file"
+    return "no tables" if counts is None else "empty tables"
+
+
+def import_again(url: str, source: Path, what: object) -> None:
+    """What a killed import left behind does not stand in the way of a new attempt."""
+    retry = Cli(url)("import", str(source))
+    dispose_engines()
+    assert retry.exit_code == 0, (str(what), retry.stderr)
+    assert export_of(url) == normalised(source.read_text(encoding="utf-8"))
+    verify_ok(url, BUNDLED + BIG_ITEMS)
+
+
+def test_killed_import_leaves_nothing_or_everything(inputs: Inputs, tmp_path: Path) -> None:
+    """Kill `tracker import` of a large export into a new SQLite file. The import builds a
+    temporary file and moves it into place at the end: a killed one leaves no file at all where
+    the database was to be (not an empty one that `init` would then have to be run on)."""
+    source = inputs.full_export
+    expected = normalised(source.read_text(encoding="utf-8"))
+    args = ("import", str(source))
+
+    # The reference run, continued at each batch of rows: the batches, its duration, its result.
+    reference = tmp_path / "reference.db"
+    start = time.monotonic()
+    batches = times_reached(
+        sqlite_url(reference), args, tmp_path / "reference.log", IMPORT_POINTS[1]
+    )
+    duration = time.monotonic() - start
+    assert batches >= 3, batches
+    assert export_of(sqlite_url(reference)) == expected
+    assert not import_temporaries(reference)
+
+    for n, point in enumerate((*IMPORT_POINTS, "import:before-link")):
+        target = tmp_path / f"point-{n}" / "new.db"
+        target.parent.mkdir()
+        url = sqlite_url(target)
+        occurrence = (batches + 1) // 2 if point == "import:mid-batch" else 1
+        command = at_point(url, args, tmp_path / f"point-{n}.log", point, occurrence)
+        [temporary] = import_temporaries(target)
+        # Before the link, the temporary file is committed and closed: nothing holds it.
+        assert write_locked(temporary) == (point != "import:before-link"), point
+        command.kill()
+        assert not target.exists(), f"killed at {point}: {target} exists"
+        # What is left is the hidden temporary file, which nothing reads.
+        assert import_temporaries(target) == [temporary], point
+        assert import_state(url, target, point, source) == "no file"
+    # Beside the whole temporary file the last kill left.
+    import_again(url, source, point)
+
+    for i in range(RANDOM_KILLS):
+        target = tmp_path / f"random-{i}.db"
+        url = sqlite_url(target)
+        outcome = killed_after_delay(url, args, tmp_path / f"random-{i}.log", i, duration)
+        assert import_state(url, target, outcome, source) in ("no file", "complete"), outcome
 
 
 @pytest.mark.postgres
 def test_killed_import_leaves_nothing_or_everything_on_postgres(
-    inputs: Inputs, pg_schemas: Callable[[], str], pg_probe: PgProbe
+    inputs: Inputs, tmp_path: Path, pg_schemas: Callable[[], str], pg_watch: Connection
 ) -> None:
     """Kill `tracker import` of the large export into a new PostgreSQL schema."""
     source = inputs.full_export
+    args = ("import", str(source))
     url = pg_schemas()
-    timing = timed_run(tracker_cmd(url, "import", str(source)), pg_probe)
-    assert export_of(url) == source.read_text(encoding="utf-8")
+    start = time.monotonic()
+    batches = times_reached(url, args, tmp_path / "reference.log", IMPORT_POINTS[1])
+    duration = time.monotonic() - start
+    assert batches >= 3, batches
+    assert export_of(url) == normalised(source.read_text(encoding="utf-8"))
 
-    outcomes = []
-    for i in range(PG_KILLS):
+    for n, point in enumerate(IMPORT_POINTS):
         url = pg_schemas()
-        outcome = run_and_kill(tracker_cmd(url, "import", str(source)), i, timing, pg_probe)
-        outcomes.append((outcome, check_import(url, None, outcome, source)))
-    check_spread(outcomes, untouched=("no tables", "empty tables"))
+        occurrence = (batches + 1) // 2 if point == "import:mid-batch" else 1
+        command = at_point(url, args, tmp_path / f"point-{n}.log", point, occurrence)
+        assert pg_sessions(pg_watch, command) == [("idle in transaction", WRITTEN[point])], point
+        command.kill()
+        pg_gone(pg_watch, command)
+        assert import_state(url, None, point, source) == "no tables", point
+    import_again(url, source, point)
 
-    url = pg_schemas()
-    Cli(url).ok("import", str(source))
-    assert export_of(url) == source.read_text(encoding="utf-8")
+    for i in range(RANDOM_KILLS):
+        url = pg_schemas()
+        outcome = killed_after_delay(url, args, tmp_path / f"random-{i}.log", i, duration)
+        pg_gone(pg_watch, outcome.command)
+        assert import_state(url, None, outcome, source) in ("no tables", "complete"), outcome

@@ -688,3 +688,39 @@ def test_a_cutoff_before_the_declaration_or_not_a_date_is_one_line(
     with pytest.raises(TrackerError) as caught:
         read_fixture(spec)
     assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+# --- provenance: nothing the text does not say, unmarked -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "party"),
+    [
+        # The declaration's parties are marked inferred; the item's own are not: a party the
+        # source never names is refused for the item, whatever the declaration says.
+        (SOURCE, "Aland"),
+        # A party "named" only inside another word is not named.
+        (SOURCE + "Alandic ferries run daily.\n", "Aland"),
+        ("The UKRAINE question came up.\n" + SOURCE, "UK"),
+    ],
+)
+def test_an_items_party_the_text_does_not_name_needs_its_own_mark(
+    tmp_path: Path, source: str, party: str
+) -> None:
+    spec = base_spec()
+    spec["declaration"]["parties"] = ["Aland", "Bland", "UK"]
+    item = items_of(spec)["TST-01"]
+    item["parties"] = [party]
+    item["inferred"] = {k: v for k, v in item["inferred"].items() if k != "parties"}
+    path = write_fixture(tmp_path, spec, source)
+    with pytest.raises(TrackerError) as info:
+        read_fixture(path)
+    assert f"item TST-01: field 'parties': {party!r} is not in the source text" in str(info.value)
+
+
+def test_a_party_the_text_names_as_a_word_needs_no_mark(tmp_path: Path) -> None:
+    spec = base_spec()
+    item = items_of(spec)["TST-01"]
+    item["inferred"] = {k: v for k, v in item["inferred"].items() if k != "parties"}
+    path = write_fixture(tmp_path, spec, "Aland and Bland agreed (Aland–Bland talks).\n" + SOURCE)
+    read_fixture(path)

@@ -144,10 +144,12 @@ def test_upgrade_from_0001_keeps_every_event(empty_url: str) -> None:
         (dt.date(2026, 4, 1), "achieved", 1, 1),
         (dt.date(2026, 4, 1), "in_progress", -1, 1),
     ]
-    # 0008 stored the item's content hash, as `load` would have.
+    # 0008 stored the item's content hash, as `load` would have, and 0014 in FORMAT 2 (which
+    # adds the declaration's slug and the pillar's title; the rest are empty at 0001).
     content = chain.ItemContent(
-        "ABC-01", "p", "T", "", "text", "commitment", ["Japan", "UK"], [], None, None
-    )
+        "ABC-01", "p", "T", "", "text", "commitment", ["Japan", "UK"], [], None, None,
+        declaration="d", pillar_title="P",
+    )  # fmt: skip
     assert stored_hash == chain.item_hash(content)
     assert [tuple(r) for r in rows] == [
         (1, "in_progress", "note 0", None),
@@ -165,7 +167,8 @@ def test_downgrade_refuses_to_drop_party_events(cli) -> None:
 
 
 def test_db_current_behind_says_what_upgrade_applies(cli) -> None:
-    cli.ok("db", "downgrade", db.REVISIONS[-2])
+    # --yes: the head's downgrade drops the text revision of the load that made the database.
+    cli.ok("db", "downgrade", db.REVISIONS[-2], "--yes")
     out = cli.ok("db", "current")
     assert db.REVISIONS[-2] in out
     assert "`tracker db upgrade` would apply:" in out
@@ -210,8 +213,16 @@ def test_the_burn_up_upgrade_builds_what_progress_kept(cli) -> None:
         (dt.date(2026, 5, 1), "achieved", 1, 1),
         (dt.date(2026, 5, 1), "in_progress", -1, 1),
     ]
-    out = cli.ok("db", "downgrade", "0008_content_hash")
-    assert "dropped" not in out  # derived: nothing to confirm
+    out = cli.ok("db", "downgrade", "0008_content_hash", "--yes")
+    # Derived: nothing to confirm for it. (PostgreSQL stamps each event with its database
+    # user, which 0013's downgrade drops: that is all it names.)
+    # And 0014's downgrade drops the text revision of the load that made the database.
+    revision = "1 text revision(s) (the chained record of what each `tracker load` changed in "
+    if cli.url.startswith("postgresql"):
+        assert f"(dropped {revision}" in out
+        assert "; the database user that inserted each of 6 event(s))." in out
+    else:
+        assert f"(dropped {revision}" in out and "database user" not in out
     assert "status_days" not in _tables(cli.url)
     cli.ok("db", "upgrade")
     assert cache() == kept

@@ -483,8 +483,10 @@ def test_html_loads_nothing_from_the_network(recorded_sqlite: Cli) -> None:
 def test_markdown_escapes_user_text(recorded_sqlite: Cli) -> None:
     md = report(recorded_sqlite, "md")
     assert r"\<script\>alert(1)\</script\>" in md
-    # Every < of user text is escaped; the only bare one opens an evidence link's <URL>.
-    assert re.search(r"(?<!\\)<(?!https://)", md) is None
+    # Every < of user text is escaped; the only bare ones open an evidence link's <URL> and
+    # wrap a dollar (no maths on GitHub: as_markdown.DOLLAR).
+    assert re.search(r"(?<!\\)(?<!<span>\$)<(?!https://|span>\$</span>)", md) is None
+    assert "<span>$</span>x^2<span>$</span>" in md
     assert "](<javascript" not in md and "](javascript" not in md
     assert f"[{GOOD_EVIDENCE}](<{GOOD_EVIDENCE}>)".replace("&", "&amp;", 1) in md
 

@@ -143,8 +143,8 @@ def test_chain_builds_refuse_update_and_delete(cli: Cli) -> None:
     [
         # The same id: SQLite deletes the row first, and fires no DELETE trigger for it.
         "REPLACE INTO status_events SELECT id, commitment_id, party, from_status, 'achieved', "
-        "note, reason, actor, effective_on, recorded_at, seq, prev_hash, hash, corrects_id "
-        "FROM status_events WHERE id = 1",
+        "note, reason, actor, effective_on, recorded_at, seq, prev_hash, hash, corrects_id, "
+        "db_user FROM status_events WHERE id = 1",
         # A new id, the same chain place (commitment and seq).
         "INSERT OR REPLACE INTO status_events (commitment_id, party, from_status, to_status, "
         "note, reason, actor, effective_on, recorded_at, seq, prev_hash, hash, corrects_id) "
@@ -274,8 +274,20 @@ def test_downgrade_asks_on_a_terminal(history: Cli, monkeypatch: pytest.MonkeyPa
 
 
 def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> None:
-    # Triggers only; milestones without announcements; a column the fixture fills again; a
-    # derived table; then a derived column.
+    # The events' database users (PostgreSQL only: SQLite has none to drop); triggers only;
+    # milestones without announcements; a column the fixture fills again; a derived table; then
+    # a derived column.
+    refused = _fails(history, "db", "downgrade", "-1")
+    assert "drops 1 text revision(s)" in refused  # the load that made it
+    out = history.ok("db", "downgrade", "-1", "--yes")
+    assert "0014_text_revisions -> 0013_clock" in out
+    if history.url.startswith("postgresql"):
+        refused = _fails(history, "db", "downgrade", "-1")
+        assert "the database user that inserted each of" in refused
+        out = history.ok("db", "downgrade", "-1", "--yes")
+    else:
+        out = history.ok("db", "downgrade", "-1")
+    assert "0013_clock -> 0012_no_replace" in out
     out = history.ok("db", "downgrade", "-1")
     assert "0012_no_replace -> 0011_milestones." in out
     out = history.ok("db", "downgrade", "-1")
@@ -318,7 +330,10 @@ def test_laundering_through_a_downgrade_is_recorded(history: Cli, tmp_path: Path
     ), result.stderr
     stderr = _fails(history, "verify", "--against", str(report))
     assert "CYB-01: history rewritten since" in stderr
-    assert "CYB-02" not in stderr  # rebuilt over the same rows, its chain is the same
+    # Rebuilt over the same rows, CYB-02's chain is the same; its text is not (FORMAT 2 covers
+    # the translations and provenance that the downgrade below 0006 and 0005 dropped).
+    assert "CYB-02: history rewritten" not in stderr
+    assert "CYB-02: text changed since" in stderr
 
 
 def test_no_migration_recomputes_an_existing_hash(history: Cli) -> None:
@@ -522,10 +537,12 @@ def test_against_catches_rewritten_item_text(
     # The stored content hash (what reports print) no longer matches the text.
     stderr = _fails(history, "verify")
     assert "CYB-03: its stored content hash (what reports print) disagrees with its text" in stderr
-    # A careful forger recomputes it too: the database agrees with itself again, and only a
-    # saved anchor shows the change.
+    # A careful forger recomputes it too: the hash agrees with the text again, but no text
+    # revision explains the text (0014), and a saved anchor names the field.
     assert _rehash_text(history.url) == 1
-    assert history.ok("verify").startswith("verify: OK")
+    stderr = _fails(history, "verify")
+    assert "CYB-03: its text is not what text revision seq 1 of its declaration recorded" in stderr
+    assert "stored content hash" not in stderr
     for kind, path in saved.items():
         stderr = _fails(history, "verify", "--against", str(path))
         line = next(x for x in stderr.splitlines() if x.startswith("CYB-03: text changed since"))
@@ -575,8 +592,9 @@ def test_against_a_digest(history: Cli, saved: dict[str, Path]) -> None:
     assert "unchanged" in history.ok("verify", "--against", heads.upper())
     tamper(history.url, "UPDATE commitments SET title = 'x' WHERE code = 'CYB-04'")
     _rehash_text(history.url)
-    # The heads digest covers chains only; the anchor digest covers the text too.
-    history.ok("verify", "--against", heads)
+    # The heads digest covers chains only; the anchor digest covers the text too. (verify
+    # itself fails either way: no text revision explains the new title.)
+    assert "matches neither" not in _fails(history, "verify", "--against", heads)
     stderr = _fails(history, "verify", "--against", anchor)
     assert "matches neither the anchor digest nor the heads digest" in stderr
 
@@ -647,6 +665,22 @@ def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
         recorder.ok("milestone", "set", "ministers-2026", "2026-12-15", "-m", "London")
         recorder.ok("cutoff", "set", "2027-01-31", "--reason", "the 2+2 slipped")
         assert recorder.ok("verify").startswith("verify: OK")
+        # Who inserted each event is the server's word: the recorder's own events carry its
+        # role whatever --by said, and so does a row it inserts naming someone else.
+        shown = json.loads(history.ok("show", "CYB-03", "--format", "json"))["events"]
+        assert {e["db_user"] for e in shown} == {role}
+        assert f"(database user {role})" in history.ok("show", "CYB-03")
+        _raw(
+            url,
+            "INSERT INTO status_events (commitment_id, from_status, to_status, note, actor, "
+            "effective_on, recorded_at, seq, prev_hash, hash, db_user) SELECT commitment_id, "
+            "to_status, to_status, '', 'x', effective_on, recorded_at, 99, hash, hash, "
+            "'postgres' FROM status_events WHERE commitment_id = (SELECT id FROM commitments "
+            "WHERE code = 'CYB-03') AND seq = 2",
+        )
+        users = {e["db_user"] for e in json.loads(history.ok("show", "CYB-03", "-f", "json"))[
+            "events"]}  # fmt: skip
+        assert users == {role}
         for statement in (
             "UPDATE milestone_events SET date = '2026-12-01'",
             "DELETE FROM milestone_events",
@@ -659,6 +693,33 @@ def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
         ):
             with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
                 _raw(url, statement)
+    finally:
+        from tracker.db import dispose_engines
+
+        dispose_engines()
+        _raw(history.url, f"DROP OWNED BY {role}")
+        _raw(history.url, f"DROP ROLE {role}")
+
+
+@pytest.mark.postgres
+def test_an_upgrade_that_adds_a_table_renews_the_recorders_rights(pg_history: Cli) -> None:
+    """0013 added `settings`, which every command reads (the tracker's time zone): a recorder
+    granted before it could not record after it. The upgrade renews what `db grants` gave."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    history = pg_history
+    role = f"recorder_{uuid.uuid4().hex[:8]}"
+    _raw(history.url, f"CREATE ROLE {role} LOGIN")
+    try:
+        history.ok("db", "grants", role, "--apply")
+        history.ok("db", "downgrade", "0012_no_replace", "--yes")
+        out = history.ok("db", "upgrade")
+        assert f"Recorder rights renewed for {role}." in out
+        url = make_url(history.url).set(username=role).render_as_string(hide_password=False)
+        Cli(url).ok("progress", "CYB-03", "-s", "in_progress", "-m", "after the upgrade")
+        assert Cli(url).ok("verify").startswith("verify: OK")
     finally:
         from tracker.db import dispose_engines
 
@@ -708,7 +769,8 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
         schema.upgrade(conn, empty_url)
         assert triggers.missing(conn) == []
         triggers.remove(conn)
-        guards = 8 if conn.dialect.name == "postgresql" else 12
+        # PostgreSQL: two per table and the database-user stamp on events (0013).
+        guards = 11 if conn.dialect.name == "postgresql" else 15
         assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == guards
 
 

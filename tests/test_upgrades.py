@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -159,7 +160,52 @@ def test_frozen_hashes_match_the_live_ones() -> None:
         "CYB-01", "cyber", item.title, item.description, "x", "commitment", ["Japan", "UK"],
         ["NCSC"], dt.date(2026, 12, 31), "in 2026",
     )  # fmt: skip
-    assert m0008.item_hash(item) == chain.item_hash(content)  # type: ignore[attr-defined]
+    assert m0008.item_hash(item) == chain.item_hash(content, 1)  # type: ignore[attr-defined]
+
+    # FORMAT 2 (0014): its copy of the item, declaration and revision hashes.
+    m0014 = load("0014_text_revisions")
+    full = SimpleNamespace(
+        **vars(item), declaration="japan-uk-2026", pillar_title="Cyber", pillar_title_ja="サイバー",
+        title_ja="題\r\n名", description_ja=None, target_label_ja="2026年", milestone="m-2026",
+        basis="'will': a pledge", inferred='{"owners": "assigned"}',
+        guidelines={"+1": "done", "-1": "nothing", "0": "some"},
+    )  # fmt: skip
+    content2 = replace(
+        content, declaration=full.declaration, pillar_title=full.pillar_title,
+        pillar_title_ja=full.pillar_title_ja, title_ja=full.title_ja, description_ja=None,
+        target_label_ja=full.target_label_ja, milestone=full.milestone, basis=full.basis,
+        inferred={"owners": "assigned"}, guidelines=full.guidelines,
+    )  # fmt: skip
+    assert m0014.item_hash(full, 2) == chain.item_hash(content2)  # type: ignore[attr-defined]
+    assert m0014.item_hash(item, 1) == chain.item_hash(content, 1)  # type: ignore[attr-defined]
+    declaration = SimpleNamespace(
+        slug="japan-uk-2026", title="Déclaration", date=dt.date(2026, 1, 31), place="Tokyo",
+        parties='["Japan", "UK"]', source="https://x.example/", source_text="Text\r\nmore",
+        title_ja="宣言", inferred={"place": "reporting"}, cutoff=dt.date(2026, 12, 31),
+    )  # fmt: skip
+    meeting = SimpleNamespace(
+        slug="ministers-2026", kind="meeting", title="2+2", title_ja=None,
+        date=dt.date(2026, 12, 31), rule="in 2026",
+    )  # fmt: skip
+    cutoff = SimpleNamespace(**{**vars(meeting), "slug": "cutoff", "kind": "cutoff"})
+    live = chain.declaration_hash(
+        chain.DeclarationContent(
+            "japan-uk-2026", "Déclaration", dt.date(2026, 1, 31), "Tokyo", ["Japan", "UK"],
+            "https://x.example/", "Text\nmore", "宣言", {"place": "reporting"},
+            dt.date(2026, 12, 31),
+            [chain.MilestoneContent("ministers-2026", "meeting", "2+2", None,
+                                    dt.date(2026, 12, 31), "in 2026")],
+        )
+    )  # fmt: skip
+    assert m0014.declaration_hash(declaration, [cutoff, meeting]) == live  # type: ignore[attr-defined]
+    values = {
+        "seq": 1, "source": "upgrade 0014_text_revisions", "actor": "tracker",
+        "recorded_at": dt.datetime(2026, 12, 7, 22, 0, tzinfo=dt.UTC), "changes": {"X-1": ["a"]},
+        "declaration_hash": "a" * 64, "items": {"CYB-01": "b" * 64},
+    }  # fmt: skip
+    assert m0014.revision_hash(chain.GENESIS, "japan-uk-2026", values) == chain.revision_hash(  # type: ignore[attr-defined]
+        chain.GENESIS, chain.RevisionContent(declaration="japan-uk-2026", **values)
+    )
 
 
 def _export_as_written_at(
@@ -185,7 +231,9 @@ def _export_as_written_at(
                     continue
                 had = {c["name"] for c in schema_then.get_columns(model.name)}
                 columns = [c.name for c in exported_columns(model) if c.name in had]
-                rows = conn.execute(select(*(model.c[c] for c in columns)).order_by(model.c.id))
+                rows = conn.execute(
+                    select(*(model.c[c] for c in columns)).order_by(*model.primary_key.columns)
+                )
                 tables[model.name] = {
                     "columns": columns,
                     "rows": [[transfer._encode(v) for v in row] for row in rows],

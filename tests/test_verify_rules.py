@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from tracker import chain
-from tracker.verify import _check
+from tracker.verify import _check, _rules
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Row:
     note: str = ""
     reason: str | None = None
     actor: str = "a"
-    recorded_at: dt.datetime = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    recorded_at: dt.datetime = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     corrects_id: int | None = None
 
 
@@ -168,3 +171,86 @@ def test_evidence_is_part_of_the_hash() -> None:
     assert list(_check(item, rows, {})) == [
         "event #1 (seq 1) does not match its hash: edited or inserted outside the tool"
     ]
+
+
+# --- the tool's own rules (verify._rules): rows a correct hash does not make legal -----------
+
+UTC = ZoneInfo("UTC")
+PARTIES = ["Japan", "UK"]
+
+
+def _broken(rows: list[Row], zone: ZoneInfo = UTC) -> list[str]:
+    return list(_rules(Item(), rows, zone, PARTIES))
+
+
+def test_an_honest_history_breaks_no_rule() -> None:
+    party = Row(4, 4, "achieved", dt.date(2026, 5, 2), party="UK", from_status="achieved")
+    fix = Row(5, 5, "stalled", dt.date(2026, 4, 1), corrects_id=2, reason="misread",
+              from_status="in_progress")  # fmt: skip
+    assert _broken(_chain(A, B, C, party, fix)[1]) == []
+
+
+def test_an_event_dated_after_the_day_it_was_recorded_is_named() -> None:
+    late = Row(2, 2, "achieved", dt.date(2099, 1, 1), from_status="in_progress")
+    assert _broken([A, late]) == [
+        "event #2 (seq 2) is dated 2099-01-01, after the day it was recorded (2026-12-01, UTC): "
+        "the tool refuses a future date"
+    ]
+
+
+def test_the_day_recorded_is_the_trackers_clock() -> None:
+    # Recorded at 20:00 UTC on 1 March: already 2 March in Tokyo, still 1 March in London.
+    evening = dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC)
+    next_day = Row(1, 1, "in_progress", dt.date(2026, 3, 2), recorded_at=evening)
+    assert _broken([next_day], ZoneInfo("Asia/Tokyo")) == []
+    assert len(_broken([next_day], ZoneInfo("Europe/London"))) == 1
+
+
+def test_an_event_recorded_before_the_one_it_follows_is_named() -> None:
+    earlier = replace(B, recorded_at=A.recorded_at - dt.timedelta(seconds=1))
+    assert _broken([A, earlier]) == [
+        "event #2 (seq 2) was recorded before the event it follows in the chain (#1): "
+        "inserted outside the tool"
+    ]
+    # An id lower than the event before it in the chain: inserted in its place later.
+    assert len(_broken([replace(A, id=5), B])) == 1
+
+
+@pytest.mark.parametrize(
+    ("party", "hint"), [("uk", "; the item spells it 'UK'"), ("France", ""), ("", "")]
+)
+def test_an_event_of_no_party_of_the_item_is_named(party: str, hint: str) -> None:
+    stray = Row(2, 2, "achieved", dt.date(2026, 4, 1), party=party, from_status="in_progress")
+    assert _broken([A, stray]) == [
+        f"event #2 (seq 2) assesses {party!r}, not a party to the item (Japan, UK){hint}"
+    ]
+
+
+def test_the_move_is_judged_from_where_the_item_stood_not_the_stored_start() -> None:
+    # Earlier versions started a party's first event from not_started: not a breach.
+    own = Row(3, 3, "achieved", dt.date(2026, 5, 1), party="UK", from_status="not_started")
+    assert _broken([A, B, own]) == []
+    # Re-opening is judged from the status the events give (achieved), whatever is stored.
+    reopened = Row(4, 4, "in_progress", dt.date(2026, 6, 1), from_status="not_started")
+    assert len(_broken([A, B, C, reopened])) == 1
+
+
+def test_reopening_a_settled_item_without_a_reason_is_named() -> None:
+    reopened = Row(4, 4, "in_progress", dt.date(2026, 6, 1), from_status="achieved")
+    assert _broken([A, B, C, reopened]) == [
+        "event #4 (seq 4): moving from achieved to in_progress re-opens a settled assessment "
+        "without a reason: the tool refuses it"
+    ]
+    assert _broken([A, B, C, replace(reopened, reason="new facts")]) == []
+
+
+def test_corrections_must_name_an_earlier_event_of_the_same_party_once() -> None:
+    forward = replace(A, corrects_id=2, reason="r")
+    assert "event #1 (seq 1) corrects #2, which was recorded after it" in _broken([forward, B])
+    first = Row(3, 3, "stalled", dt.date(2026, 4, 1), corrects_id=2, reason="r")
+    again = Row(4, 4, "achieved", dt.date(2026, 4, 1), corrects_id=2, reason="r",
+                from_status="in_progress")  # fmt: skip
+    assert "event #4 (seq 4) corrects #2, already corrected by #3" in _broken([A, B, first, again])
+    other = Row(3, 3, "stalled", dt.date(2026, 4, 1), corrects_id=2, reason="r", party="UK",
+                from_status="in_progress")  # fmt: skip
+    assert "event #3 (seq 3) corrects #2, an event of another party" in _broken([A, B, other])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,19 @@ from sqlalchemy.orm import Session
 
 from tracker import chain, export_file, jsonfile, limits
 from tracker.errors import FieldError, TrackerError
-from tracker.models import commitments_table, declarations_table, events_table, pillars_table
+from tracker.models import (
+    commitments_table,
+    declarations_table,
+    events_table,
+    milestones_table,
+    pillars_table,
+)
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 SAVED = "a saved JSON report or export"
 
-# The columns of a commitment that its content hash covers, with the pillar's slug.
+# The columns of a commitment that its content hash covers (FORMAT 1's first), with its
+# pillar's slug and titles and its declaration's slug.
 ITEM_COLUMNS = (
     "code",
     "title",
@@ -38,11 +45,30 @@ ITEM_COLUMNS = (
     "owners",
     "target_date",
     "target_label",
+    "title_ja",
+    "description_ja",
+    "target_label_ja",
+    "milestone",
+    "basis",
+    "inferred",
+    "guidelines",
 )
-DECLARATION_COLUMNS = ("slug", "title", "date", "place", "parties", "source", "source_text")
+DECLARATION_COLUMNS = (
+    "slug",
+    "title",
+    "date",
+    "place",
+    "parties",
+    "source",
+    "source_text",
+    "title_ja",
+    "inferred",
+    "cutoff",
+)
+MILESTONE_COLUMNS = ("slug", "kind", "title", "title_ja", "date", "rule")
 
 
-def _names(value: Any) -> list[str]:
+def names(value: Any) -> list[str]:
     if isinstance(value, str):  # a JSON column read as text
         value = json.loads(value)
     return [str(v) for v in value or []]
@@ -54,8 +80,24 @@ def _day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def item_content(values: dict[str, Any], pillar: str) -> chain.ItemContent:
-    """An item's content from a row's values by column name (database or export)."""
+def _mapping(value: Any) -> dict[str, str] | None:
+    if isinstance(value, str):  # a JSON column read as text
+        value = json.loads(value)
+    if value is None:
+        return None
+    return {str(k): str(v) for k, v in dict(value).items()}
+
+
+def item_content(
+    values: dict[str, Any],
+    pillar: str,
+    pillar_title: str = "",
+    pillar_title_ja: str | None = None,
+    declaration: str = "",
+) -> chain.ItemContent:
+    """An item's content from a row's values by column name (database or export), with its
+    pillar's slug and titles and its declaration's slug (FORMAT 2). A row without the columns
+    FORMAT 2 adds (an export made before them) gives them empty."""
     return chain.ItemContent(
         code=values["code"],
         pillar=pillar,
@@ -63,14 +105,33 @@ def item_content(values: dict[str, Any], pillar: str) -> chain.ItemContent:
         description=values["description"],
         quote=values["quote"],
         kind=values["kind"],
-        parties=_names(values["parties"]),
-        owners=_names(values["owners"]),
+        parties=names(values["parties"]),
+        owners=names(values["owners"]),
         target_date=_day(values["target_date"]),
         target_label=values["target_label"],
+        declaration=declaration,
+        pillar_title=pillar_title,
+        pillar_title_ja=pillar_title_ja,
+        title_ja=values.get("title_ja"),
+        description_ja=values.get("description_ja"),
+        target_label_ja=values.get("target_label_ja"),
+        milestone=values.get("milestone"),
+        basis=values.get("basis") or "",
+        inferred=_mapping(values.get("inferred")) or {},
+        guidelines=_mapping(values.get("guidelines")),
     )
 
 
-def declaration_content(values: dict[str, Any]) -> chain.DeclarationContent:
+def row_content(row: Any) -> chain.ItemContent:
+    """An item's content from a row of item_query()."""
+    return item_content(
+        row._asdict(), row.pillar_slug, row.pillar_title, row.pillar_title_ja, row.declaration_slug
+    )
+
+
+def declaration_content(
+    values: dict[str, Any], milestones: Sequence[dict[str, Any]] = ()
+) -> chain.DeclarationContent:
     day = _day(values["date"])
     assert day is not None
     return chain.DeclarationContent(
@@ -78,31 +139,65 @@ def declaration_content(values: dict[str, Any]) -> chain.DeclarationContent:
         title=values["title"],
         date=day,
         place=values["place"],
-        parties=_names(values["parties"]),
+        parties=names(values["parties"]),
         source=values["source"],
         source_text=values["source_text"],
-    )
+        title_ja=values.get("title_ja"),
+        inferred=_mapping(values.get("inferred")) or {},
+        cutoff=_day(values.get("cutoff")),
+        # The meetings the text names; a cut-off's row is the tool's (its dates are chained
+        # announcements), made by the first `tracker cutoff set`.
+        milestones=[
+            chain.MilestoneContent(
+                m["slug"], m["kind"], m["title"], m.get("title_ja"), _day(m["date"]) or day,
+                m.get("rule") or "",
+            )
+            for m in milestones
+            if m["kind"] != "cutoff"
+        ],
+    )  # fmt: skip
 
 
-def declaration_hashes(session: Session) -> list[tuple[str, str]]:
-    D = declarations_table.c
-    rows = session.execute(select(*(D[c] for c in DECLARATION_COLUMNS)))
-    return [(row.slug, chain.declaration_hash(declaration_content(row._asdict()))) for row in rows]
+def declaration_hashes(
+    session: Session, version: int = chain.ANCHOR_FORMAT
+) -> list[tuple[str, str]]:
+    D, M = declarations_table.c, milestones_table.c
+    by_declaration: dict[int, list[dict[str, Any]]] = {}
+    for m in session.execute(select(M.declaration_id, *(M[c] for c in MILESTONE_COLUMNS))):
+        by_declaration.setdefault(m.declaration_id, []).append(m._asdict())
+    rows = session.execute(select(D.id, *(D[c] for c in DECLARATION_COLUMNS)))
+    return [
+        (
+            row.slug,
+            chain.declaration_hash(
+                declaration_content(row._asdict(), by_declaration.get(row.id, [])), version
+            ),
+        )
+        for row in rows
+    ]
 
 
 def item_query() -> Any:
-    """Every commitment's content columns, chain end, stored content hash and pillar slug
-    (call .where/.order_by)."""
-    C = commitments_table.c
-    return select(
-        C.id,
-        *(C[c] for c in ITEM_COLUMNS),
-        C.chain_length,
-        C.chain_head,
-        C.status,
-        C.content_hash,
-        pillars_table.c.slug.label("pillar_slug"),
-    ).join(pillars_table, pillars_table.c.id == C.pillar_id)
+    """Every commitment's content columns, chain end, stored content hash, pillar slug and
+    titles and declaration slug (call .where/.order_by)."""
+    C, P, D = commitments_table.c, pillars_table.c, declarations_table.c
+    return (
+        select(
+            C.id,
+            *(C[c] for c in ITEM_COLUMNS),
+            C.chain_length,
+            C.chain_head,
+            C.status,
+            C.content_hash,
+            C.declaration_id,
+            P.slug.label("pillar_slug"),
+            P.title.label("pillar_title"),
+            P.title_ja.label("pillar_title_ja"),
+            D.slug.label("declaration_slug"),
+        )
+        .join(pillars_table, P.id == C.pillar_id)
+        .join(declarations_table, D.id == C.declaration_id)
+    )
 
 
 def store_content_hashes(
@@ -118,8 +213,7 @@ def store_content_hashes(
     stale = [
         {"item_id": row.id, "hash": digest}
         for row in connection.execute(query)
-        if (digest := chain.item_hash(item_content(row._asdict(), row.pillar_slug)))
-        != row.content_hash
+        if (digest := chain.item_hash(row_content(row))) != row.content_hash
     ]
     if stale:
         connection.execute(
@@ -138,7 +232,7 @@ def anchor_digest_of(session: Session) -> str:
             row.code,
             row.chain_length,
             row.chain_head,
-            chain.item_hash(item_content(row._asdict(), row.pillar_slug)),
+            chain.item_hash(row_content(row)),
         )
         for row in session.execute(item_query().execution_options(yield_per=2000))
     )
@@ -167,6 +261,9 @@ class Saved:
     complete: bool = True
     # An export holds every event: a rewritten chain can be traced to its first changed event.
     export: export_file.Export | None = None
+    # The chain.ANCHOR_FORMAT its hashes were written in (1 when the file does not say: it was
+    # written before FORMAT 2); the database's side is recomputed in the same one.
+    anchor_format: int = chain.ANCHOR_FORMAT
 
 
 def read(value: str) -> Saved:
@@ -193,7 +290,15 @@ def read(value: str) -> Saved:
 
 # What a report's outline looks at (tracker.jsonfile.outline).
 REPORT_OUTLINE = frozenset(
-    {"schema", "heads_digest", "anchor_digest", "filters", "declarations", "commitments"}
+    {
+        "schema",
+        "heads_digest",
+        "anchor_digest",
+        "anchor_format",
+        "filters",
+        "declarations",
+        "commitments",
+    }
 )
 
 
@@ -204,6 +309,20 @@ def _given(found: dict[str, jsonfile.Found], key: str) -> bool:
 def _text_or_none(found: dict[str, jsonfile.Found], key: str) -> str | None:
     value = found[key].value if key in found else None
     return value if isinstance(value, str) else None
+
+
+def _anchor_format(path: Path, found: dict[str, jsonfile.Found]) -> int:
+    """The anchor format a saved file declares; 1 when it declares none (written before 2)."""
+    if not _given(found, "anchor_format"):
+        return 1
+    value = found["anchor_format"].value
+    if isinstance(value, bool) or value not in chain.ANCHOR_FORMATS:
+        shown = value if found["anchor_format"].kind not in ("object", "list") else "…"
+        raise TrackerError(
+            f"{path}: anchor_format {shown!r} is not one this tracker knows "
+            f"({', '.join(map(str, chain.ANCHOR_FORMATS))}): written by a newer version?"
+        )
+    return int(value)
 
 
 def _date_or_none(value: Any) -> str | None:
@@ -262,6 +381,7 @@ def _read_report(path: Path, found: dict[str, jsonfile.Found]) -> Saved:
         items={},
         declarations={},
         complete=_unfiltered(path, found),
+        anchor_format=_anchor_format(path, found),
     )
     assert saved.items is not None and saved.declarations is not None
     for where, c in jsonfile.elements(path, found, "commitments", SAVED):
@@ -304,32 +424,48 @@ def _unfiltered(path: Path, found: dict[str, jsonfile.Found]) -> bool:
 
 
 def _read_export(export: export_file.Export) -> Saved:
+    path = export.path
+    version = _anchor_format(path, export.outline)
     saved = Saved(
-        source=str(export.path),
+        source=str(path),
         digest=export.anchor_digest,
         heads_digest=export.heads_digest,
         items={},
         declarations={},
         export=export,
+        anchor_format=version,
     )
     assert saved.items is not None and saved.declarations is not None
-    for d in export_file.table_rows(export, "declarations", DECLARATION_COLUMNS):
-        saved.declarations[d["slug"]] = chain.declaration_hash(declaration_content(d))
-    pillars = {p["id"]: p["slug"] for p in export_file.table_rows(export, "pillars", ("slug",))}
-    needs = ("id", "pillar_id", "chain_length", "chain_head", *ITEM_COLUMNS)
+    milestones: dict[Any, list[dict[str, Any]]] = {}
+    if version >= 2:
+        wanted = ("declaration_id", *MILESTONE_COLUMNS)
+        for m in export_file.table_rows(export, "milestones", wanted):
+            milestones.setdefault(m["declaration_id"], []).append(m)
+    slugs = {}
+    for d in export_file.table_rows(export, "declarations", ("id", *DECLARATION_COLUMNS[:7])):
+        slugs[d["id"]] = d["slug"]
+        content_d = declaration_content(d, milestones.get(d["id"], []))
+        saved.declarations[d["slug"]] = chain.declaration_hash(content_d, version)
+    pillars = {p["id"]: p for p in export_file.table_rows(export, "pillars", ("slug", "title"))}
+    needs = ("id", "declaration_id", "pillar_id", "chain_length", "chain_head", *ITEM_COLUMNS[:9])
     for c in export_file.table_rows(export, "commitments", needs):
         pillar = pillars.get(c["pillar_id"])
-        if pillar is None:
+        declaration = slugs.get(c["declaration_id"])
+        if pillar is None or declaration is None:
+            missing = "pillar_id" if pillar is None else "declaration_id"
+            table = "pillars" if pillar is None else "declarations"
             raise TrackerError(
-                f"{export.path}: table commitments, row id {c['id']}: pillar_id "
-                f"{c['pillar_id']} is no row of table pillars"
+                f"{path}: table commitments, row id {c['id']}: {missing} {c[missing]} is no "
+                f"row of table {table}"
             )
-        content = item_content(c, pillar)
+        content = item_content(
+            c, pillar["slug"], pillar["title"], pillar.get("title_ja"), declaration
+        )
         saved.items[c["code"]] = SavedItem(
             chain.ItemAnchor(
-                c["code"], c["chain_length"], c["chain_head"], chain.item_hash(content)
+                c["code"], c["chain_length"], c["chain_head"], chain.item_hash(content, version)
             ),
-            {name: getattr(content, name) for name in ("pillar", *ITEM_COLUMNS[1:])},
+            {name: getattr(content, name) for name in _compared(version)},
         )
     return saved
 
@@ -356,10 +492,31 @@ class Current:
     declarations: dict[str, str] = field(default_factory=dict)
     anchor_digest: str = ""
     heads_digest: str = ""
+    # The anchor digest in earlier formats, for a bare digest saved before FORMAT 2.
+    older_digests: list[str] = field(default_factory=list)
+    # Items (by code) and declarations (by slug) whose text now is what a text revision
+    # recorded (tracker.revisions), with that revision in words: a change since an anchor that
+    # the tool made and recorded, not an edit.
+    explained: dict[str, str] = field(default_factory=dict)
+
+
+# What a report's copy of an item does not hold, and so cannot name when only they changed.
+_UNSAVED = (
+    "a field the saved report does not hold (description, quote, Japanese text, basis, "
+    "guidelines, inferred, milestone, the declaration's)"
+)
+
+
+def _compared(version: int) -> tuple[str, ...]:
+    """The fields of an item's content that a hash of `version` covers, by name."""
+    first = ("pillar", *ITEM_COLUMNS[1:9])
+    if version == 1:
+        return first
+    return (*first, "declaration", "pillar_title", "pillar_title_ja", *ITEM_COLUMNS[9:])
 
 
 def _changed_fields(saved: SavedItem, now: chain.ItemContent) -> list[str]:
-    names = []
+    changed = []
     for name, old in saved.fields.items():
         new: Any = getattr(now, name)
         if isinstance(new, dt.date):
@@ -368,15 +525,17 @@ def _changed_fields(saved: SavedItem, now: chain.ItemContent) -> list[str]:
             old = old.isoformat()
         if isinstance(new, list | tuple):
             new = list(new)
+        if isinstance(new, Mapping):
+            new = dict(new)
         if old != new:
-            names.append(name.replace("target_date", "target"))
-    return names
+            changed.append(name.replace("target_date", "target"))
+    return changed
 
 
 def compare(saved: Saved, current: Current) -> list[Change]:
     """What changed between a saved anchor and the database now, item by item."""
     if saved.items is None:  # a bare digest says only whether anything changed
-        if saved.digest in (current.anchor_digest, current.heads_digest):
+        if saved.digest in (current.anchor_digest, current.heads_digest, *current.older_digests):
             return []
         return [
             Change(
@@ -393,9 +552,13 @@ def compare(saved: Saved, current: Current) -> list[Change]:
         if now is None:
             changes.append(Change(slug, "declaration removed since", True))
         elif now != content:
-            changes.append(
-                Change(slug, "declaration changed since (its source text or details)", True)
-            )
+            why = current.explained.get(f"declaration {slug}")
+            if why is not None:
+                changes.append(Change(slug, f"declaration text revised since {why}", False))
+            else:
+                changes.append(
+                    Change(slug, "declaration changed since (its source text or details)", True)
+                )
     for code, item in sorted(saved.items.items()):
         changes += _compare_item(code, item, current)
     if saved.complete:
@@ -414,8 +577,12 @@ def _compare_item(code: str, item: SavedItem, current: Current) -> Iterable[Chan
     then = item.anchor
     if now.content_hash != then.content_hash:
         names = _changed_fields(item, current.contents[code]) if code in current.contents else []
-        what = ", ".join(names) if names else "description or quote"
-        yield Change(code, f"text changed since: {what}", True)
+        why = current.explained.get(code)
+        if why is not None:
+            yield Change(code, f"text revised since {why}", False)
+        else:
+            what = ", ".join(names) if names else _UNSAVED
+            yield Change(code, f"text changed since: {what}", True)
     if then.chain_length > now.chain_length:
         removed = then.chain_length - now.chain_length
         seqs = (

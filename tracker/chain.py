@@ -19,8 +19,8 @@ import datetime as dt
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import islice
 from json.encoder import encode_basestring
 from typing import NamedTuple, Protocol
@@ -207,6 +207,39 @@ def announcement_hash(previous: str, a: AnnouncementContent) -> str:
     )
 
 
+@dataclass(frozen=True)
+class RevisionContent:
+    """What a text revision's hash covers (tracker.revisions): names, not ids."""
+
+    declaration: str
+    seq: int
+    source: str
+    actor: str
+    recorded_at: dt.datetime
+    changes: Mapping[str, Sequence[str]]
+    declaration_hash: str
+    items: Mapping[str, str]
+
+
+def revision_hash(previous: str, r: RevisionContent) -> str:
+    """A text revision's link in its declaration's chain, in the canonical form of events
+    (mappings as sorted pairs)."""
+    fields: list[tuple[str, object]] = [
+        ("format", FORMAT),
+        ("revision", _text(r.declaration)),
+        ("seq", r.seq),
+        ("source", _text(r.source)),
+        ("actor", _text(r.actor)),
+        ("recorded_at", _utc(r.recorded_at)),
+        ("changes", sorted([_norm(k), [_norm(n) for n in v]] for k, v in r.changes.items())),
+        ("declaration_hash", r.declaration_hash),
+        ("items", sorted([_norm(k), v] for k, v in r.items.items())),
+    ]
+    return _linked(
+        previous, json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
+
+
 def heads_digest(heads: Iterable[tuple[str, str]]) -> str:
     """One digest over every commitment's chain head, as (code, head) pairs in code order."""
     digest = hashlib.sha256()
@@ -219,9 +252,14 @@ def heads_digest(heads: Iterable[tuple[str, str]]) -> str:
 # What a saved report or export pins beyond the events: each item's text and each declaration's
 # source. An anchor digest covers them with the chain heads and lengths, so `tracker verify
 # --against` finds a rewritten title or quote, a deleted item and a truncated chain, none of
-# which the event chain alone can show. ANCHOR_FORMAT 1 is frozen like FORMAT: saved anchors
-# depend on it.
-ANCHOR_FORMAT = 1
+# which the event chain alone can show. Each ANCHOR_FORMAT is frozen like FORMAT: saved anchors
+# depend on it. FORMAT 1 covered the English text and the assignment; FORMAT 2 (0014) covers
+# everything a report or `show` prints of an item and its declaration: the Japanese text, the
+# basis, the guidelines, what is inferred, the item's declaration and pillar (slug and titles),
+# its milestone, and the declaration's milestones and cut-off. Anchors saved in FORMAT 1 are
+# still compared in FORMAT 1 (tracker.anchor).
+ANCHOR_FORMAT = 2
+ANCHOR_FORMATS = (1, 2)
 
 _json_text = encode_basestring  # as json.dumps(ensure_ascii=False) writes a string
 
@@ -255,9 +293,19 @@ def _date(value: dt.date | None) -> str:
     return "null" if value is None else f'"{value.isoformat()}"'
 
 
+def _json_map(value: Mapping[str, str] | None) -> str:
+    """A mapping of text to text (what is inferred, the guidelines) as canonical JSON: keys
+    sorted, text normalised, as json.dumps(sort_keys=True) writes it."""
+    if value is None:
+        return "null"
+    pairs = sorted((_norm(k), v) for k, v in value.items())
+    return "{" + ",".join(f"{_json_text(k)}:{_json(v)}" for k, v in pairs) + "}"
+
+
 @dataclass(frozen=True)
 class ItemContent:
-    """The words and assignment of one item: what a report or export says it is."""
+    """The words and assignment of one item: what a report or export says it is. The fields
+    after `target_label` are FORMAT 2's (FORMAT 1 leaves them out)."""
 
     code: str
     pillar: str
@@ -269,26 +317,58 @@ class ItemContent:
     owners: Sequence[str]
     target_date: dt.date | None
     target_label: str | None
+    declaration: str = ""
+    pillar_title: str = ""
+    pillar_title_ja: str | None = None
+    title_ja: str | None = None
+    description_ja: str | None = None
+    target_label_ja: str | None = None
+    milestone: str | None = None
+    basis: str = ""
+    inferred: Mapping[str, str] = field(default_factory=dict)
+    guidelines: Mapping[str, str] | None = None
 
 
-def item_canonical(item: ItemContent) -> bytes:
+def item_canonical(item: ItemContent, version: int = ANCHOR_FORMAT) -> bytes:
     """A JSON array, fields in this order, text as in events (NFC, LF). Written by hand with the
-    C string encoder, as json.dumps(..., ensure_ascii=False, separators=(",", ":")) would (a
-    test holds them equal): a report hashes every item it lists."""
-    return (
-        f"[{ANCHOR_FORMAT},{_json(item.code)},{_json(item.pillar)},{_json(item.title)},"
+    C string encoder, as json.dumps(..., ensure_ascii=False, separators=(",", ":"),
+    sort_keys=True) would (a test holds them equal): a report hashes every item it lists."""
+    head = (
+        f"[{version},{_json(item.code)},{_json(item.pillar)},{_json(item.title)},"
         f"{_json(item.description)},{_json(item.quote)},{_json(item.kind)},"
         f"{_json_list(item.parties)},{_json_list(item.owners)},{_date(item.target_date)},"
-        f"{_json(item.target_label)}]"
+        f"{_json(item.target_label)}"
+    )
+    if version == 1:
+        return (head + "]").encode()
+    return (
+        f"{head},{_json(item.declaration)},{_json(item.pillar_title)},"
+        f"{_json(item.pillar_title_ja)},{_json(item.title_ja)},{_json(item.description_ja)},"
+        f"{_json(item.target_label_ja)},{_json(item.milestone)},{_json(item.basis)},"
+        f"{_json_map(item.inferred)},{_json_map(item.guidelines)}]"
     ).encode()
 
 
-def item_hash(item: ItemContent) -> str:
-    return hashlib.sha256(item_canonical(item)).hexdigest()
+def item_hash(item: ItemContent, version: int = ANCHOR_FORMAT) -> str:
+    return hashlib.sha256(item_canonical(item, version)).hexdigest()
+
+
+class MilestoneContent(NamedTuple):
+    """A declaration's milestone as its text gives it (FORMAT 2); announced dates are chained
+    apart (announcement_hash)."""
+
+    slug: str
+    kind: str
+    title: str
+    title_ja: str | None
+    date: dt.date
+    rule: str
 
 
 @dataclass(frozen=True)
 class DeclarationContent:
+    """The fields after `source_text` are FORMAT 2's (FORMAT 1 leaves them out)."""
+
     slug: str
     title: str
     date: dt.date
@@ -296,13 +376,17 @@ class DeclarationContent:
     parties: Sequence[str]
     source: str
     source_text: str
+    title_ja: str | None = None
+    inferred: Mapping[str, str] = field(default_factory=dict)
+    cutoff: dt.date | None = None
+    milestones: Sequence[MilestoneContent] = ()
 
 
-def declaration_hash(declaration: DeclarationContent) -> str:
+def declaration_hash(declaration: DeclarationContent, version: int = ANCHOR_FORMAT) -> str:
     """Covers the declaration's source text, so a rewritten source (and every quote checked
     against it) shows."""
-    fields = [
-        ANCHOR_FORMAT,
+    fields: list[object] = [
+        version,
         _text(declaration.slug),
         _text(declaration.title),
         declaration.date.isoformat(),
@@ -311,7 +395,18 @@ def declaration_hash(declaration: DeclarationContent) -> str:
         _text(declaration.source),
         _text(declaration.source_text),
     ]
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    if version >= 2:
+        fields += [
+            _text(declaration.title_ja),
+            {_norm(k): _norm(v) for k, v in declaration.inferred.items()},
+            declaration.cutoff.isoformat() if declaration.cutoff else None,
+            [
+                [_text(m.slug), _text(m.kind), _text(m.title), _text(m.title_ja),
+                 m.date.isoformat(), _text(m.rule)]
+                for m in sorted(declaration.milestones)
+            ],
+        ]  # fmt: skip
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -329,13 +424,17 @@ class ItemAnchor(NamedTuple):
 AnchorTuple = tuple[str, int, str, str]
 
 
-def anchor_digest(declarations: Iterable[tuple[str, str]], items: Iterable[AnchorTuple]) -> str:
+def anchor_digest(
+    declarations: Iterable[tuple[str, str]],
+    items: Iterable[AnchorTuple],
+    version: int = ANCHOR_FORMAT,
+) -> str:
     """One digest over (slug, declaration hash) pairs and every item's anchor, each sorted.
 
     Unlike heads_digest it changes when an item's text or a declaration's source changes, and
     when a chain is cut back to an earlier head (its length is in it).
     """
-    digest = hashlib.sha256(f"tracker-anchor {ANCHOR_FORMAT}\n".encode())
+    digest = hashlib.sha256(f"tracker-anchor {version}\n".encode())
     for slug, content in sorted(declarations):
         digest.update(f"declaration {_json_text(slug)} {content}\n".encode())
     # Codes are unique, so the tuples sort by code; one update per block of lines.

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, Text, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from tracker import clock
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models import (
     Commitment,
@@ -136,7 +137,7 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     status: ColumnElement[str]
     c, p = commitments_table.c, pillars_table.c
     # A milestone's announced date is its items' target, as in the report.
-    target = meeting_dates.target_sql(meeting_dates.known_on(session, dt.date.today()))
+    target = meeting_dates.target_sql(meeting_dates.known_on(session, clock.today(session)))
     columns = (
         c.code,
         c.title,
@@ -262,25 +263,30 @@ def known_names(session: Session, column: Any) -> list[str]:
     return sorted(names, key=str.lower)
 
 
-def check_names(session: Session, flt: ListFilter) -> None:
+def check_names(session: Session, flt: ListFilter) -> ListFilter:
     """An unknown --party or --owner is an error listing the known ones (as --pillar is), not
-    an empty list that reads as "nothing open"."""
+    an empty list that reads as "nothing open". The filter comes back with the party spelt as
+    the items spell it: a party's own events are matched exactly, as the report matches them
+    (and as verify requires them to be spelt), so "uk" finds UK's events, not events of "uk"."""
     c = commitments_table.c
     for option, wanted, column in (("party", flt.party, c.parties), ("owner", flt.owner, c.owners)):
         if not wanted:
             continue
         known = known_names(session, column)
-        if wanted.strip().lower() not in {n.lower() for n in known}:
+        typed = wanted.strip()
+        matches = [n for n in known if n.lower() == typed.lower()]
+        if not matches:
             plural = "parties" if option == "party" else "owners"
-            raise TrackerError(
-                f"no {option} {wanted.strip()!r}; {plural}: {', '.join(known) or 'none'}"
-            )
+            raise TrackerError(f"no {option} {typed!r}; {plural}: {', '.join(known) or 'none'}")
+        if option == "party":
+            flt = dataclasses.replace(flt, party=typed if typed in matches else matches[0])
+    return flt
 
 
 def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRow]:
     """Rows in declaration, pillar and fixture order, streamed in batches."""
     if flt.pillar_ids is None:
-        check_names(session, flt)
+        flt = check_names(session, flt)
     p, d = pillars_table.c, declarations_table.c
     pillars: dict[int, str] = dict(session.execute(select(p.id, p.slug)).all())
     declarations: dict[int, str] = dict(session.execute(select(d.id, d.slug)).all())

@@ -1,6 +1,8 @@
 """Which database to use: --db, else TRACKER_DATABASE_URL, else a SQLite file in the user data dir.
 
 A bare path is accepted wherever a URL is (`--db ./team.db`), because that is what people type.
+A SQLite URL is read as its writer meant it (tracker.sqlite_url); one that keeps nothing (in
+memory) or names a host is refused before any command runs.
 """
 
 from __future__ import annotations
@@ -8,6 +10,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+
+from tracker import sqlite_url
+from tracker.errors import InputError
 
 ENV_VAR = "TRACKER_DATABASE_URL"
 APP_NAME = "tracker"
@@ -25,11 +30,24 @@ def resolve_url(option: str | None) -> str:
     if not raw:
         return f"sqlite:///{default_sqlite_path()}"
     if "://" not in raw:
-        return f"sqlite:///{Path(raw).expanduser().resolve()}"
-    if sqlite_path(raw) is None:
-        # A SQLite file URL is plainly fine; sparing it SQLAlchemy's parser keeps shell
-        # completion of codes from importing SQLAlchemy.
+        return sqlite_url.from_path(Path(raw).expanduser().resolve())
+    target = sqlite_url.parse(raw)
+    if target is None:
+        # A SQLite URL is read here; sparing it SQLAlchemy's parser keeps shell completion of
+        # codes from importing SQLAlchemy.
         check_url(raw)
+    elif target.host:
+        raise InputError(
+            f"a SQLite URL names no host ({target.host!r} in {mask_url(raw)}): use "
+            "sqlite:///FILE (relative), sqlite:////PATH (absolute) or a file path"
+        )
+    elif target.in_memory:
+        # SQLAlchemy would open it, empty, and drop it at exit: every read would find nothing
+        # and every write would be lost, each said as if it had worked.
+        raise InputError(
+            f"{mask_url(raw)} is an in-memory SQLite database: it starts empty and keeps nothing "
+            "after the command; give a file (sqlite:///FILE or a path)"
+        )
     return raw
 
 
@@ -41,8 +59,6 @@ def check_url(url: str) -> None:
     (its password masked)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
-
-    from tracker.errors import InputError
 
     try:
         backend = make_url(url).get_backend_name()
@@ -56,14 +72,10 @@ def check_url(url: str) -> None:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL, or None for other engines and in-memory databases."""
-    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
-        if url.startswith(prefix):
-            rest = url[len(prefix) :].split("?", 1)[0]
-            if rest in ("", ":memory:"):
-                return None
-            return Path(rest)
-    return None
+    """The file behind a SQLite URL (as SQLite opens it: decoded, a `file:` URI's path), or None
+    for other engines and in-memory databases."""
+    target = sqlite_url.parse(url)
+    return None if target is None else target.path
 
 
 _QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pass|pwd)=)[^&#]*", re.IGNORECASE)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tracker import sqlite_url
 from tracker.config import mask_url, secrets_in, sqlite_path
 from tracker.errors import SchemaError, TrackerError
 
@@ -36,6 +37,8 @@ REVISIONS: tuple[str, ...] = (
     "0010_cutoff",
     "0011_milestones",
     "0012_no_replace",
+    "0013_clock",
+    "0014_text_revisions",
 )
 HEAD_REVISION = REVISIONS[-1]
 
@@ -50,8 +53,14 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
         return _engines[key]
     from sqlalchemy import event
 
-    if url.startswith("sqlite"):
-        engine = _create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    target = sqlite_url.parse(url)
+    if target is not None:
+        if write:
+            require_writable(url)
+        read_only = target.read_only is not None
+        engine = _create_engine(
+            target.engine_url(url), connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,7 +68,8 @@ def make_engine(url: str, *, write: bool = False, foreign_keys: bool = True) -> 
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _wal(cursor)
+            if not read_only:  # switching to WAL writes; a WAL file is read as it is
+                _wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
             cursor.close()
@@ -148,8 +158,20 @@ def describe(url: str) -> str:
     return str(path) if path is not None else mask_url(url)
 
 
+def require_writable(url: str) -> None:
+    """Refuse, before connecting, to change a SQLite database its URL opens read-only
+    (`mode=ro`, `immutable=1`): SQLite would fail part-way, and a new file would be made first."""
+    target = sqlite_url.parse(url)
+    if target is not None and target.read_only is not None:
+        raise TrackerError(
+            f"the database {describe(url)} is opened read-only ({target.read_only}): nothing "
+            f"was written; open it without {target.read_only} to change it"
+        )
+
+
 def ensure_sqlite_file(url: str) -> bool:
     """Create the SQLite file (owner-only permissions) and its folder. True if it was created."""
+    require_writable(url)
     path = sqlite_path(url)
     if path is None or path.exists():
         return False

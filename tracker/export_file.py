@@ -30,8 +30,9 @@ SCHEMA_VERSION = 1
 # table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
 # 0008 a derived column and 0009 a derived table, which no export carries (see
 # exported_columns); 0010 added a column; 0011 the milestones, their announcements and the
-# items' milestone slugs; 0012 only triggers.
-SAME_DATA = ("0011_milestones", "0012_no_replace")
+# items' milestone slugs; 0012 only triggers; 0013 the settings (the tracker's time zone) and the
+# events' database user; 0014 the text revisions.
+SAME_DATA = ("0014_text_revisions",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.
@@ -62,7 +63,8 @@ def as_at(model: Table, columns: list[str]) -> Table:
 
 def _outline_keys() -> set[str]:
     """What an export's outline looks at: its header, and each table's columns and rows."""
-    keys = {"format", "schema", "revision", "heads_digest", "anchor_digest", "tables"}
+    keys = {"format", "schema", "revision", "heads_digest", "anchor_digest", "anchor_format"}
+    keys.add("tables")
     for table in exported_tables():
         name = f"tables.{table.name}"
         keys |= {name, f"{name}.columns", f"{name}.rows"}
@@ -179,7 +181,8 @@ def rows(export: Export, table: Table, columns: list[str]) -> Iterator[dict[str,
         if not isinstance(raw, list) or len(raw) != width:
             raise TrackerError(f"{source}: {where} is not a row of {width} values: {_shown(raw)}")
         record = dict(zip(columns, raw, strict=True))
-        at = f"{source}: table {table.name}, row id {_shown(record.get('id'))}"
+        key = "id" if "id" in record else next(iter(record), "id")  # settings: by name
+        at = f"{source}: table {table.name}, row {key} {_shown(record.get(key))}"
         for name, decode in decoders.items():
             if isinstance(record[name], str):
                 try:

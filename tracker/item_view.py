@@ -7,12 +7,12 @@ come from tracker.timeline, like every other path's.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import clock
 from tracker.commitments import get_commitment, ordered_fields
 from tracker.models import Commitment, Evidence, StatusEvent
 from tracker.statuses import Kind, Status, assessed_status, is_final, item_score
@@ -42,6 +42,8 @@ def event_data(e: StatusEvent, corrected_by: int | None = None) -> dict[str, Any
         "evidence": [ev.reference for ev in e.evidence],
         "evidence_details": [evidence_data(ev) for ev in e.evidence],
         "actor": e.actor,
+        # PostgreSQL: the database user that inserted it (tracker.clock), beside the typed name.
+        "db_user": e.db_user,
         "recorded_at": e.recorded_at.isoformat(),
         "corrects": e.corrects_id,
         "corrected_by": corrected_by,
@@ -74,7 +76,7 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
     # declaration's cut-off has passed (tracker.statuses.assessed_status).
     from tracker import milestones as meeting_dates
 
-    today = dt.date.today()
+    today = clock.today(session)
     known = meeting_dates.known_on(session, today, [c.declaration_id])
     final = is_final(meeting_dates.cutoff_on(known, c.declaration), today)
     meetings = meeting_dates.meetings(known)

@@ -61,7 +61,17 @@ class Sources:
     title: Text
 
 
-Limit = Text | Names | Mapping | Sources
+@dataclass(frozen=True)
+class Keyed:
+    """Values by an open set of names (a text revision's changes per item, its items' hashes):
+    each key held to `key`, each value (each of a list of them, when `many`) to `value`."""
+
+    key: Text
+    value: Text
+    many: bool = False
+
+
+Limit = Text | Names | Mapping | Sources | Keyed
 
 CODE_FORM = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+")
 CODE = Text(32, CODE_FORM, "a code of the form ABC-01")
@@ -115,6 +125,8 @@ FIELDS: dict[tuple[str, str], Limit] = {
     ("status_events", "actor"): ACTOR,
     ("status_events", "prev_hash"): HASH,
     ("status_events", "hash"): HASH,
+    # PostgreSQL's session_user, set by a trigger (a role name is at most 63 bytes).
+    ("status_events", "db_user"): Text(63),
     ("evidence", "reference"): TEXT,
     ("evidence", "kind"): Text(30),
     ("evidence", "title"): TEXT,
@@ -129,6 +141,16 @@ FIELDS: dict[tuple[str, str], Limit] = {
     ("milestone_events", "prev_hash"): HASH,
     ("milestone_events", "hash"): HASH,
     ("chain_builds", "revision"): Text(32),
+    # What `load` (with the fixture's name) or an upgrade recorded (tracker.revisions).
+    ("text_revisions", "source"): Text(300),
+    ("text_revisions", "actor"): ACTOR,
+    ("text_revisions", "changes"): Keyed(Text(200), TEXT, many=True),
+    ("text_revisions", "declaration_hash"): HASH,
+    ("text_revisions", "items"): Keyed(CODE, HASH),
+    ("text_revisions", "prev_hash"): HASH,
+    ("text_revisions", "hash"): HASH,
+    ("settings", "key"): Text(40),
+    ("settings", "value"): Text(200),
     ("status_days", "status"): VOCABULARY,
 }
 
@@ -254,6 +276,30 @@ def _source_problem(source: dict[str, Any], limit: Sources) -> str | None:
     return None
 
 
+def keyed_problem(value: Any, limit: Keyed) -> str | None:
+    if not isinstance(value, dict):
+        return "is not a mapping"
+    for key, values in value.items():
+        if problem := text_problem(key, limit.key):
+            return f"has a key that {problem}"
+        if not limit.many:
+            problem = text_problem(values, limit.value)
+        elif not isinstance(values, list):
+            problem = "is not a list"
+        else:
+            problem = next(
+                (
+                    said(step(index), found)
+                    for index, text in enumerate(values)
+                    if (found := text_problem(text, limit.value))
+                ),
+                None,
+            )
+        if problem is not None:
+            return said(step(key), problem)
+    return None
+
+
 def check(table: str, column: str, *, nullable: bool = False) -> Callable[[Any], str | None]:
     """What is wrong with a value for `table.column` (None when it is fine)."""
     limit = FIELDS[(table, column)]
@@ -263,4 +309,6 @@ def check(table: str, column: str, *, nullable: bool = False) -> Callable[[Any],
         return lambda value: names_problem(value, limit)
     if isinstance(limit, Mapping):
         return lambda value: None if value is None and nullable else mapping_problem(value, limit)
+    if isinstance(limit, Keyed):
+        return lambda value: keyed_problem(value, limit)
     return lambda value: sources_problem(value, limit)

@@ -31,11 +31,12 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, limits
+from tracker import anchor, limits, revisions, testpoints
 from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
 from tracker.fixture_input import load_yaml, read_bounded, read_source
 from tracker.models import Commitment, Declaration, Milestone, Pillar, commitments_table
+from tracker.progress import default_actor
 from tracker.statuses import FORMER_KINDS, Kind
 
 CODE_PATTERN = f"^{limits.CODE_FORM.pattern}$"
@@ -403,11 +404,18 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
     # Items share a few owners, parties and dates, and a value absent from a long text costs a
     # scan of all of it: each distinct value is looked for once.
     in_text = functools.cache(text.__contains__)
+
+    # A name (a party, an owner) is in the text as a word of its own: "UK" inside "UKRAINE"
+    # or "Japan" inside "Japanese" is not the text naming it, and would pass unmarked.
+    @functools.cache
+    def named(name: str) -> bool:
+        return in_text(name) and bool(re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text))
+
     dmarks: dict[str, str] = {str(k): v for k, v in d.inferred.items()}
     checks: list[tuple[str, str, str | None, dict[str, str]]] = [
         ("declaration", "date", _unsourced([d.date.isoformat()], in_text), dmarks),
         ("declaration", "place", _unsourced([d.place], in_text), dmarks),
-        ("declaration", "parties", _unsourced(d.parties, in_text), dmarks),
+        ("declaration", "parties", _unsourced(d.parties, named), dmarks),
     ]
     for pillar in spec.pillars:
         for item in pillar.commitments:
@@ -417,8 +425,10 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
             where = f"item {item.code}"
             marks: dict[str, str] = {str(k): v for k, v in item.inferred.items()}
             checks += [
-                (where, "owners", _unsourced(item.owners, in_text), marks),
-                (where, "parties", _unsourced(item.parties, in_text), marks),
+                # Each item's own: a mark on the declaration's parties does not vouch for an
+                # item's (it may name a party the declaration does not).
+                (where, "owners", _unsourced(item.owners, named), marks),
+                (where, "parties", _unsourced(item.parties, named), marks),
                 (
                     where,
                     "target",
@@ -485,6 +495,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     """Bring the database in line with the fixture. Never deletes; never touches events."""
 
     lock_for_load(session)
+    testpoints.pause("load:before-write")
     spec = fixture.spec
     d = spec.declaration
     result = LoadResult(declaration=d.slug)
@@ -599,6 +610,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     if new:
         # One Core executemany, not one object per item (10,000 items in well under a second).
         session.execute(insert(commitments_table), new)
+    testpoints.pause("load:mid-batch")
     in_file = set(codes_in_file)
     kinds = {item.code: item.kind.value for p in spec.pillars for item in p.commitments}
     for code, retired in spec.retired.items():
@@ -616,4 +628,11 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     )
     session.flush()
     anchor.store_content_hashes(session.connection(), [declaration.id])
+    # The text as loaded is recorded, chained (tracker.revisions): text that no revision
+    # explains was changed outside the tool, and verify names it.
+    changes: dict[str, list[str]] = dict(result.changed)
+    if result.added:
+        changes["added"] = list(result.added)
+    revisions.record(session, declaration.id, f"load {fixture.path.name}", changes, default_actor())
+    testpoints.pause("load:before-commit")
     return result

@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from tracker import chain
+from tracker import chain, clock
 from tracker.concurrency import lock_for_announcement
 from tracker.errors import DateOutOfRange, FieldError, NotFoundError, TrackerError
 from tracker.models import Announcement, Declaration, Milestone, commitments_table
-from tracker.progress import EvidenceSpec, clean_evidence, clean_text, default_actor, utc_now
+from tracker.progress import EvidenceSpec, clean_evidence, clean_text, default_actor
 
 C = commitments_table.c
 
@@ -223,7 +223,7 @@ def announce(
     today: dt.date | None = None,
 ) -> AnnouncementResult:
     """Append an announcement of `date` for `milestone`, chained after its last one."""
-    today = today or dt.date.today()
+    today = today or clock.today(session)
     announced_on = announced_on or today
     if announced_on > today:
         raise DateOutOfRange(
@@ -264,7 +264,7 @@ def announce(
         announced_on=announced_on,
         note=note_text,
         actor=who,
-        recorded_at=utc_now(),
+        recorded_at=clock.now(session),
         evidence=[
             {
                 "reference": e.reference,

@@ -227,6 +227,9 @@ class StatusEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
     # A correction names the event it supersedes; reports and statuses use the correction.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id"))
+    # PostgreSQL: the database user that inserted the row (`session_user`), set by a trigger
+    # (0013_clock), beside the name typed with --by. None on SQLite, which has no users.
+    db_user: Mapped[str | None] = mapped_column(String(63))
 
     commitment: Mapped[Commitment] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(order_by="Evidence.position")
@@ -313,6 +316,42 @@ class ChainBuild(Base):
     last_event_id: Mapped[int] = mapped_column(Integer)
 
 
+class TextRevision(Base):
+    """A change of a declaration's text (its own fields, its pillars, milestones and items) made
+    by `tracker load`, or the text as an upgrade found it (0014): hash-chained per declaration,
+    inserted, never updated or deleted. It records the declaration's content hash and the
+    content hash of each item it added or changed (tracker.revisions), so text changed by plain
+    SQL is text that no revision explains, and `verify` names it."""
+
+    __tablename__ = "text_revisions"
+    __table_args__ = (UniqueConstraint("declaration_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    # What made it: "load" (with the fixture's name) or the upgrade that recorded the text.
+    source: Mapped[str] = mapped_column(String(300))
+    actor: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # What changed, in words: {"CYB-01": ["title", "title_ja"], "declaration": ["source text"]}.
+    changes: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    # The declaration's content hash after it, and each added or changed item's.
+    declaration_hash: Mapped[str] = mapped_column(String(64))
+    items: Mapped[dict[str, str]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Setting(Base):
+    """A setting of the whole tracker, the same for everyone who uses it (tracker.clock's time
+    zone): kept in the database, not per user, so two users' commands agree."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class StatusDay(Base):
     """The burn-up cache (tracker.burnup): per declaration, day and status, the net change in
     the number of its items in that status, from their live whole-item timelines. Derived: not
@@ -346,4 +385,6 @@ evidence_table = cast(Table, Evidence.__table__)
 chain_builds_table = cast(Table, ChainBuild.__table__)
 status_days_table = cast(Table, StatusDay.__table__)
 milestones_table = cast(Table, Milestone.__table__)
+settings_table = cast(Table, Setting.__table__)
+revisions_table = cast(Table, TextRevision.__table__)
 announcements_table = cast(Table, Announcement.__table__)

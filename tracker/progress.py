@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import burnup, chain, limits
+from tracker import burnup, chain, clock, limits
 from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
 from tracker.errors import DateOutOfRange, FieldError, MissingReason, NotFoundError, TrackerError
@@ -160,7 +160,7 @@ def record_progress(
 
     A date before the declaration's own is refused (a 2025-for-2026 typo would skew every
     history) unless `before_declaration` says it is a genuine earlier fact."""
-    today = today or dt.date.today()
+    today = today or clock.today(session)
     specs = clean_evidence(evidence, today)
     note_text = clean_text(note, "note", "status_events", "note")
     reason_text = clean_text(reason, "reason", "status_events", "reason").strip() or None
@@ -247,8 +247,10 @@ def record_progress(
                 "{code}: {problem}; give {reason}", code=commitment.code, problem=str(exc)
             ) from None
 
-    # The commitment row is locked, so its chain end is current.
+    # The commitment row is locked, so its chain end is current; the time is read after the
+    # lock (the server's clock, tracker.clock), so recording times follow chain order.
     seq, previous = commitment.chain_length, commitment.chain_head
+    recorded_at, db_user = clock.stamp(session)
     event = StatusEvent(
         commitment_id=commitment.id,
         party=party,
@@ -258,7 +260,8 @@ def record_progress(
         reason=reason_text,
         actor=who,
         effective_on=on,
-        recorded_at=utc_now(),
+        recorded_at=recorded_at,
+        db_user=db_user,
         seq=seq + 1,
         prev_hash=previous,
         corrects_id=corrected.id if corrected else None,

@@ -85,6 +85,27 @@ def upgrade(connection: Connection, url: str, revision: str = "head") -> None:
         command.upgrade(alembic_config(url, connection), revision)
 
 
+def regrant(connection: Connection) -> tuple[list[str], list[tuple[str, str]]]:
+    """Apply `tracker db grants` again to each recorder role (PostgreSQL), in the upgrade's
+    transaction: the roles renewed, and those refused with the reason (a role that has since
+    gained a power a recorder must not have keeps the rights it had, and is named)."""
+    from tracker import triggers
+    from tracker.errors import TrackerError
+
+    renewed: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for role in triggers.recorders(connection):
+        try:
+            statements = triggers.grants(connection, role)
+        except TrackerError as exc:
+            refused.append((role, str(exc)))
+            continue
+        for statement in statements:
+            connection.execute(text(statement))
+        renewed.append(role)
+    return renewed, refused
+
+
 def downgrade(connection: Connection, url: str, revision: str) -> None:
     with _revisions_checked(connection, url, revision):
         command.downgrade(alembic_config(url, connection), revision)
@@ -171,6 +192,22 @@ def downgrade_losses(connection: Connection, current: str, target: str | None) -
             ]
         return []
     losses = []
+    if "0014_text_revisions" in undone:
+        loads = count("SELECT COUNT(*) FROM text_revisions WHERE source NOT LIKE 'upgrade %'")
+        if loads:
+            losses.append(
+                f"{loads} text revision(s) (the chained record of what each `tracker load` "
+                "changed in the declarations' text)"
+            )
+    if "0013_clock" in undone:
+        users = count("SELECT COUNT(*) FROM status_events WHERE db_user IS NOT NULL")
+        if users:
+            losses.append(f"the database user that inserted each of {users} event(s)")
+        zone = connection.execute(
+            text("SELECT value FROM settings WHERE key = 'time_zone'")
+        ).scalar()
+        if zone and zone != "UTC":
+            losses.append(f"the tracker's time zone ({zone}; reports would reckon in UTC)")
     if "0011_milestones" in undone:
         announced = count("SELECT COUNT(*) FROM milestone_events")
         if announced:

@@ -104,13 +104,22 @@ def csv_blocks(
         yield buffer.getvalue()
 
 
-_JSON_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\u0085"}
+# What json.dumps (ensure_ascii=False) and orjson leave raw in a string although it is unsafe
+# to print: DEL, the C1 controls (U+009B is a CSI to some terminals), the bidi characters and the
+# line separators. The C0 controls need nothing: both already write them as escapes.
+_JSON_ESCAPES: dict[int, str] = {c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x7F}
+_JSON_UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in _JSON_ESCAPES) + "]")
 
 
 def json_text(text: str) -> str:
-    """JSON text whose lines are the lines a line-oriented tool sees: the three characters that
-    some of them take for a line end are written as escapes. (They can only occur inside JSON
-    strings, where the escape means the same character.)"""
-    if "\u2028" in text or "\u2029" in text or "\x85" in text:
-        return text.translate(_JSON_BREAKS)
-    return text
+    """JSON text that is safe to print and whose lines are the lines a line-oriented tool sees:
+    every unsafe character json.dumps leaves raw (see _JSON_ESCAPES; among them U+2028, U+2029
+    and U+0085, which some tools take for a line end) is written as its \\u escape. They can
+    only occur inside JSON strings, where the escape means the same character, so the data is
+    unchanged (an export still restores exactly)."""
+    if text.isascii():
+        # The usual case, and the fastest test there is: of them all only DEL is ASCII.
+        return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
+    if _JSON_UNSAFE.search(text) is None:
+        return text
+    return text.translate(_JSON_ESCAPES)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
-from tracker import loading, schema
+from tracker import loading, schema, testpoints
 from tracker.config import sqlite_path
 from tracker.db import REVISIONS, dispose_engines, ensure_sqlite_file, stored_revision
 from tracker.errors import TrackerError
@@ -47,6 +47,7 @@ def migrate_and_fill(
     created = ensure_sqlite_file(url)
     try:
         with schema.migrating(url) as connection:
+            testpoints.pause("setup:before-write")
             stored = stored_revision(connection)
             if (
                 revision in REVISIONS

@@ -314,7 +314,8 @@ def latest_party_events(
 
 def own_latest_status(party: str) -> Any:
     """Per commitment, the status of a party's own latest live event (a subquery of
-    commitment_id, to_status; the party's name matched in any case)."""
+    commitment_id, to_status; the party's name as the items spell it, matched exactly, as
+    Timeline matches it)."""
     ranked = (
         select(
             E.commitment_id,
@@ -323,7 +324,7 @@ def own_latest_status(party: str) -> Any:
             .over(partition_by=E.commitment_id, order_by=NEWEST_FIRST)
             .label("rank"),
         )
-        .where(func.lower(E.party) == party.strip().lower(), is_live())
+        .where(E.party == party, is_live())
         .subquery()
     )
     return (

@@ -26,9 +26,9 @@ from sqlalchemy import Table, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import burnup, schema
+from tracker import burnup, schema, sqlite_url, testpoints
 from tracker.anchor import anchor_digest_of, store_content_hashes
-from tracker.chain import heads_digest
+from tracker.chain import ANCHOR_FORMAT, heads_digest
 from tracker.config import sqlite_path
 from tracker.db import HEAD_REVISION, dispose_engines, ensure_sqlite_file
 from tracker.errors import FieldError, TrackerError
@@ -45,6 +45,7 @@ from tracker.export_file import (
     rows,
 )
 from tracker.models import Commitment
+from tracker.scrub import json_text
 from tracker.setup import migrate_and_fill, remove_sqlite_files
 from tracker.verify import verify
 
@@ -71,16 +72,23 @@ def export_lines(session: Session) -> Iterator[str]:
     yield f'  "heads_digest": "{heads_digest(heads)}",\n'
     # What `tracker verify --against` compares first (tracker.anchor): heads, lengths, text.
     yield f'  "anchor_digest": "{anchor_digest_of(session)}",\n'
+    yield f'  "anchor_format": {ANCHOR_FORMAT},\n'
     yield '  "tables": {'
     for t_index, table in enumerate(exported_tables()):
         exported = exported_columns(table)
         columns = [c.name for c in exported]
         yield ("," if t_index else "") + f'\n    "{table.name}": {{\n'
         yield f'      "columns": {json.dumps(columns)},\n      "rows": ['
-        query = select(*exported).order_by(table.c.id).execution_options(yield_per=BATCH)
+        query = (
+            select(*exported)
+            .order_by(*table.primary_key.columns)
+            .execution_options(yield_per=BATCH)
+        )
         for r_index, row in enumerate(session.execute(query)):
             values = [_encode(v) for v in row]
-            yield ("," if r_index else "") + "\n        " + json.dumps(values, ensure_ascii=False)
+            # json_text: an export printed to a terminal cannot command it (the same data).
+            row_text = json_text(json.dumps(values, ensure_ascii=False))
+            yield ("," if r_index else "") + "\n        " + row_text
         yield "\n      ]\n    }"
     yield "\n  }\n}\n"
 
@@ -138,6 +146,8 @@ def import_export(
     if bind.dialect.name == "postgresql":
         # Rows came with their ids; move each sequence past them.
         for table in exported_tables():
+            if "id" not in table.c:
+                continue  # keyed by name (settings): no sequence
             session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
@@ -157,7 +167,9 @@ def import_export(
         schema.upgrade(connection, connection.engine.url.render_as_string(False))
     store_content_hashes(session.connection())
     burnup.rebuild(session.connection())
-    return ImportResult(counts, _verified(session, export, allow_unverified))
+    result = ImportResult(counts, _verified(session, export, allow_unverified))
+    testpoints.pause("import:before-commit")
+    return result
 
 
 def _present_columns(session: Session) -> dict[str, set[str]]:
@@ -201,7 +213,7 @@ def _into_new_sqlite_file(
     this leaves no file at `target` (at worst a hidden temporary one)."""
 
     temporary = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
-    temporary_url = url.replace(str(target), str(temporary), 1)
+    temporary_url = sqlite_url.with_path(url, temporary)
     if not ensure_sqlite_file(temporary_url):
         raise TrackerError(f"cannot create a temporary database beside {target}")
     try:
@@ -210,6 +222,7 @@ def _into_new_sqlite_file(
         wal = Path(f"{temporary}-wal")
         if wal.exists() and wal.stat().st_size:
             raise TrackerError(f"cannot finish {target}: its write-ahead log was not folded in")
+        testpoints.pause("import:before-link")
         try:
             # A link, not a rename: it fails rather than replace a file created meanwhile.
             os.link(temporary, target)
@@ -230,6 +243,7 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]], source: 
     except IntegrityError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise TrackerError(f"{source}: table {table.name}: {reason}") from None
+    testpoints.pause("import:mid-batch")
 
 
 def _verified(session: Session, export: Export, allow_unverified: bool) -> list[str]:

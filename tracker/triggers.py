@@ -1,18 +1,17 @@
 """History is append-only in the database itself, not only in the tool's code.
 
-Triggers make `status_events`, `evidence`, `chain_builds` and `milestone_events` (from 0011)
-refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE; on SQLite, a REPLACE of an existing
-row), so a stray SQL statement or another
-program cannot rewrite history without first dropping a guard, which `tracker verify` then
-reports. They do not stop someone who owns the tables: the owner can drop a trigger. On
-PostgreSQL a recorder role that holds only SELECT and INSERT on them (`tracker db grants`)
-cannot.
+Triggers make `status_events`, `evidence`, `chain_builds`, `milestone_events` (from 0011) and
+`text_revisions` (from 0014) refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE; on SQLite,
+a REPLACE of an existing row), so a stray SQL statement or another program cannot rewrite
+history without first dropping a guard, which `tracker verify` then reports. They do not stop
+someone who owns the tables: the owner can drop a trigger. On PostgreSQL a recorder role that
+holds only SELECT and INSERT on them (`tracker db grants`) cannot.
 
-Migrations 0007_append_only, 0011_milestones and 0012_no_replace (SQLite's REPLACE, which
-deletes the row it replaces without a DELETE trigger) installed them with their own copy of
-this SQL (migrations stand alone); `install` here is `tracker db guard`'s, and `missing` what
-`tracker verify` checks. A later migration that rebuilds one of these tables on SQLite (batch
-mode) drops its triggers and must create them again, with its own copy of the SQL.
+Migrations 0007_append_only, 0011_milestones, 0012_no_replace (SQLite's REPLACE, which deletes
+the row it replaces without a DELETE trigger) and 0014_text_revisions installed them with their
+own copy of this SQL (migrations stand alone); `install` here is `tracker db guard`'s, and
+`missing` what `tracker verify` checks. A later migration that rebuilds one of these tables on
+SQLite (batch mode) drops its triggers and must create them again, with its own copy of the SQL.
 """
 
 from __future__ import annotations
@@ -27,8 +26,18 @@ from tracker.errors import TrackerError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-GUARDED = ("status_events", "evidence", "chain_builds", "milestone_events")
+GUARDED = ("status_events", "evidence", "chain_builds", "milestone_events", "text_revisions")
 PG_FUNCTION = "tracker_append_only"
+# PostgreSQL: who inserted an event is the database's word, not the inserter's (0013_clock). The
+# owner may keep the name a row carries (an import restores the original); anyone else gets
+# their own `session_user`.
+DB_USER_FUNCTION = "tracker_db_user"
+DB_USER_TRIGGER = "status_events_db_user"
+_DB_USER_BODY = (
+    " BEGIN IF NOT pg_has_role(session_user, "
+    "(SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') "
+    "THEN NEW.db_user := session_user; END IF; RETURN NEW; END "
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,10 @@ def expected(dialect: str) -> list[Trigger]:
         suffixes = ("append_only", "no_truncate")
     else:
         suffixes = ("no_update", "no_delete", "no_replace")
-    return [Trigger(t, f"{t}_{s}") for t in GUARDED for s in suffixes]
+    guards = [Trigger(t, f"{t}_{s}") for t in GUARDED for s in suffixes]
+    if dialect == "postgresql":
+        guards.append(Trigger("status_events", DB_USER_TRIGGER))
+    return guards
 
 
 _PG_BODY = (
@@ -60,6 +72,7 @@ _KEYS = {
     "evidence": ("event_id", "position"),
     "chain_builds": (),
     "milestone_events": ("milestone_id", "seq"),
+    "text_revisions": ("declaration_id", "seq"),
 }
 
 
@@ -101,6 +114,20 @@ def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
                         f"FOR EACH {each} EXECUTE FUNCTION {PG_FUNCTION}()"
                     )
                 )
+        if "status_events" in tables:
+            connection.execute(
+                text(
+                    f"CREATE OR REPLACE FUNCTION {DB_USER_FUNCTION}() RETURNS trigger "
+                    f"LANGUAGE plpgsql AS $${_DB_USER_BODY}$$"
+                )
+            )
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {DB_USER_TRIGGER} ON status_events"))
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER {DB_USER_TRIGGER} BEFORE INSERT ON status_events "
+                    f"FOR EACH ROW EXECUTE FUNCTION {DB_USER_FUNCTION}()"
+                )
+            )
         return
     for table in tables:
         for operation in ("UPDATE", "DELETE", "REPLACE"):
@@ -118,6 +145,7 @@ def remove(connection: Connection, tables: tuple[str, ...] = GUARDED) -> None:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger.name}{on}"))
     if postgres and set(tables) == set(GUARDED):
         connection.execute(text(f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"))
+        connection.execute(text(f"DROP FUNCTION IF EXISTS {DB_USER_FUNCTION}()"))
 
 
 def missing(connection: Connection) -> list[Trigger]:
@@ -144,6 +172,17 @@ def missing(connection: Connection) -> list[Trigger]:
             suffix = name.removeprefix(f"{table}_")
             if wanted.get(suffix) == kind:
                 present.add((table, name))
+        # tgtype: row, before, insert (4).
+        if connection.execute(
+            text(
+                "SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE t.tgrelid = to_regclass('status_events') AND t.tgname = :name "
+                "AND t.tgenabled <> 'D' AND t.tgtype = 7 AND p.proname = :function "
+                "AND p.prosrc = :body"
+            ),
+            {"name": DB_USER_TRIGGER, "function": DB_USER_FUNCTION, "body": _DB_USER_BODY},
+        ).first():
+            present.add(("status_events", DB_USER_TRIGGER))
     else:
         for table, name, sql in connection.execute(
             text("SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger'")
@@ -152,6 +191,23 @@ def missing(connection: Connection) -> list[Trigger]:
             if sql == _sqlite_trigger(table, operation):
                 present.add((table, name))
     return [t for t in expected(dialect) if (t.table, t.name) not in present]
+
+
+def recorders(connection: Connection) -> list[str]:
+    """PostgreSQL: the roles `grants` made recorders (they may insert events but do not own
+    them), so an upgrade that adds a table can extend their rights to it."""
+    if connection.dialect.name != "postgresql":
+        return []
+    rows = connection.execute(
+        text(
+            "SELECT DISTINCT g.grantee FROM information_schema.role_table_grants g "
+            "JOIN pg_tables t ON t.tablename = g.table_name AND t.schemaname = g.table_schema "
+            "WHERE g.table_name = 'status_events' AND g.table_schema = current_schema() "
+            "AND g.privilege_type = 'INSERT' AND g.grantee <> t.tableowner "
+            "AND g.grantee <> 'PUBLIC' ORDER BY g.grantee"
+        )
+    ).scalars()
+    return list(rows)
 
 
 def grants(connection: Connection, role: str) -> list[str]:

@@ -16,14 +16,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, burnup, chain, milestones, triggers
+from tracker import anchor, burnup, chain, clock, milestones, revisions, triggers
 from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
+from tracker.statuses import ReasonRequired, Status, check_transition
 from tracker.timeline import Timeline
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 E, V = events_table.c, evidence_table.c
 
@@ -106,6 +110,68 @@ def _check(
         yield f"current status {commitment.status} disagrees with its last event ({derived})"
 
 
+def _rules(
+    commitment: Any, events: Sequence[Any], zone: ZoneInfo, parties: Sequence[str]
+) -> Iterator[str]:
+    """The tool's own rules, which a row inserted with a correct hash can still break: the
+    commands would then disagree (a future-dated event is current for `list` and not yet for
+    a report; an event of "uk" is UK's for one reader and nobody's for another).
+
+    Each event, in chain order, against the events recorded before it: dated no later than the
+    day it was recorded (in the tracker's clock), recorded after the event before it, of a party
+    of the item spelt as the item spells it, a legal move from where the item stood on its date,
+    and a correction of an earlier event of the same item and party not corrected before."""
+    by_id = {e.id: e for e in events}
+    corrected: dict[int, int] = {}
+    previous: Any = None
+    for index, event in enumerate(events):
+        label = f"event #{event.id} (seq {event.seq})"
+        recorded = clock.local_day(event.recorded_at, zone)
+        if event.effective_on > recorded:
+            yield (
+                f"{label} is dated {event.effective_on.isoformat()}, after the day it was "
+                f"recorded ({recorded.isoformat()}, {zone.key}): the tool refuses a future date"
+            )
+        if previous is not None and (
+            event.recorded_at < previous.recorded_at or event.id < previous.id
+        ):
+            yield (
+                f"{label} was recorded before the event it follows in the chain "
+                f"(#{previous.id}): inserted outside the tool"
+            )
+        if event.party is not None and event.party not in parties:
+            near = [p for p in parties if p.lower() == event.party.lower()]
+            spelt = f"; the item spells it {near[0]!r}" if near else ""
+            yield (
+                f"{label} assesses {event.party!r}, not a party to the item "
+                f"({', '.join(parties) or 'none'}){spelt}"
+            )
+        prior = events[:index]
+        target = by_id.get(event.corrects_id) if event.corrects_id is not None else None
+        if target is not None:
+            if target.seq >= event.seq:
+                yield f"{label} corrects #{target.id}, which was recorded after it"
+            elif target.id in corrected:
+                yield (
+                    f"{label} corrects #{target.id}, already corrected by #{corrected[target.id]}"
+                )
+            if target.party != event.party:
+                yield f"{label} corrects #{target.id}, an event of another party"
+            corrected.setdefault(target.id, event.id)
+        # The move is judged from where the item (or the party) stood by the events before it,
+        # not from the stored from_status: databases written by earlier versions started a
+        # party's first event from not_started, and readers never read it.
+        started = Timeline(prior, superseded=event.corrects_id)
+        on = event.effective_on
+        old = started.status(on) if event.party is None else started.party_status(event.party, on)
+        if event.corrects_id is None:
+            try:
+                check_transition(old, Status(event.to_status), event.reason)
+            except ReasonRequired as exc:
+                yield f"{label}: {exc} without a reason: the tool refuses it"
+        previous = event
+
+
 def _chain_builds(session: Session) -> Iterator[str]:
     for build in session.execute(select(chain_builds_table).order_by(chain_builds_table.c.id)):
         yield (
@@ -145,9 +211,22 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             )
         )
     result.notes += _chain_builds(session)
+    result.notes += revisions.upgrade_notes(session)
+    zone = clock.zone(session)
+    # Per item, its declaration and FORMAT 2 content hash, for the text revisions' check.
+    texts: dict[str, tuple[int, str]] = {}
     current = result.current
     current.declarations = dict(anchor.declaration_hashes(session))
     wanted = saved.items if saved is not None else None
+    # The database's side of a comparison is hashed in the saved anchor's format (a report
+    # saved before FORMAT 2 keeps working); a bare digest may be of either.
+    if saved is None:
+        older: tuple[int, ...] = ()
+    elif saved.items is None:
+        older = tuple(v for v in chain.ANCHOR_FORMATS if v != chain.ANCHOR_FORMAT)
+    else:
+        older = () if saved.anchor_format == chain.ANCHOR_FORMAT else (saved.anchor_format,)
+    other: dict[int, list[chain.ItemAnchor]] = {v: [] for v in older}
     query = anchor.item_query()
     C = query.selected_columns
     last_id = 0
@@ -178,7 +257,11 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             result.findings += [
                 Finding(commitment.code, m) for m in _check(commitment, history, evidence)
             ]
-            content = anchor.item_content(commitment._asdict(), commitment.pillar_slug)
+            parties = anchor.names(commitment.parties)
+            result.findings += [
+                Finding(commitment.code, m) for m in _rules(commitment, history, zone, parties)
+            ]
+            content = anchor.row_content(commitment)
             code = commitment.code
             content_hash = chain.item_hash(content)
             if commitment.content_hash != content_hash:
@@ -192,18 +275,40 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             current.items[code] = chain.ItemAnchor(
                 code, commitment.chain_length, commitment.chain_head, content_hash
             )
+            texts[code] = (commitment.declaration_id, content_hash)
+            for version, anchors in other.items():
+                anchors.append(
+                    chain.ItemAnchor(
+                        code,
+                        commitment.chain_length,
+                        commitment.chain_head,
+                        chain.item_hash(content, version),
+                    )
+                )
             if wanted is not None and code in wanted:
                 current.contents[code] = content
                 length = wanted[code].anchor.chain_length
                 at = [e.hash for e in history if e.seq == length]
                 current.hash_at_saved[code] = at[0] if at else None
     result.findings += _burnup(session)
+    result.findings += [
+        Finding(who, what) for who, what in revisions.check(session, current.declarations, texts)
+    ]
+    if saved is not None:
+        current.explained = revisions.explained(session, current.declarations, texts)
     result.findings += [Finding(who, what) for who, what in milestones.check_chains(session)]
     result.announcements = milestones.count_announcements(session)
     current.heads_digest = result.digest
     current.anchor_digest = chain.anchor_digest(
         current.declarations.items(), current.items.values()
     )
+    for version, anchors in other.items():
+        declarations = dict(anchor.declaration_hashes(session, version))
+        current.older_digests.append(chain.anchor_digest(declarations.items(), anchors, version))
+        if saved is not None and saved.items is not None:
+            # Compared in the saved format: its items and declarations as that format hashes.
+            current.items = {a.code: a for a in anchors}
+            current.declarations = declarations
     if saved is not None:
         result.changes = anchor.compare(saved, current)
         if saved.export is not None:

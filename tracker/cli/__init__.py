@@ -43,8 +43,17 @@ def said(exc: TrackerError) -> str:
     return exc.render(FLAGS) if isinstance(exc, FieldError) else str(exc)
 
 
+def _error(message: str) -> None:
+    """The one `error:` line. A message can quote what it refused (a code from the database, a
+    name from a file, a value typed): what in it could command a terminal or break the line is
+    shown as U+FFFD (tracker.scrub), so the error is always one harmless line."""
+    from tracker.scrub import visible
+
+    typer.echo(f"error: {visible(message)}", err=True)
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    _error(message)
     raise typer.Exit(code)
 
 
@@ -85,7 +94,7 @@ class TrackerGroup(TyperGroup):
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         bad = undecodable(sys.argv[1:] if args is None else list(args))
         if bad is not None:
-            typer.echo(f"error: {bad}", err=True)
+            _error(bad)
             sys.exit(2)
         try:
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
@@ -97,7 +106,7 @@ class TrackerGroup(TyperGroup):
                 ctx = getattr(exc, "ctx", None)
                 path = ctx.command_path if ctx is not None else "tracker"
                 message = f"{message} (see `{path} --help`)"
-            typer.echo(f"error: {message}", err=True)
+            _error(message)
             sys.exit(exc.exit_code)
         except typer.Abort:
             typer.echo("aborted", err=True)

@@ -1,4 +1,8 @@
-"""`tracker db ...`: the schema revision of the database, and moving it."""
+"""`tracker db ...`: the schema revision of the database, and moving it.
+
+Lines that name a revision or a path go through `say`: a database someone sent can hold any
+text in alembic_version, and a path can hold any character.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from tracker.cli.output import say
 from tracker.cli.running import database_url
 from tracker.errors import TrackerError
 
@@ -33,11 +38,18 @@ def upgrade(
     before = schema.current_revision(url)
     with schema.migrating(url) as connection:
         schema.upgrade(connection, url, revision)
+        # A table the upgrade added is not in the recorder roles' grants: give it to them
+        # now, or their next `tracker progress` fails on it.
+        regranted, refused = schema.regrant(connection)
     after = schema.current_revision(url)
     if before == after:
-        typer.echo(f"{describe(url)} is already at {after}.")
+        say(f"{describe(url)} is already at {after}.")
     else:
-        typer.echo(f"Upgraded {describe(url)}: {before or 'empty'} -> {after}.")
+        say(f"Upgraded {describe(url)}: {before or 'empty'} -> {after}.")
+    if regranted and before != after:
+        say(f"Recorder rights renewed for {', '.join(regranted)}.")
+    for _role, why in refused:
+        say(f"warning: {why}; its rights were not renewed", err=True)
 
 
 def _interactive() -> bool:
@@ -93,7 +105,7 @@ def downgrade(
         schema.downgrade(connection, url, target or "base")
     after = schema.current_revision(url)
     dropped = f" (dropped {'; '.join(losses)})" if losses else ""
-    typer.echo(f"Downgraded {where}: {before} -> {after or 'base'}{dropped}.")
+    say(f"Downgraded {where}: {before} -> {after or 'base'}{dropped}.")
 
 
 def _existing_at_head(ctx: typer.Context) -> str:
@@ -122,7 +134,37 @@ def guard(ctx: typer.Context) -> None:
         missing = triggers.missing(connection)
         triggers.install(connection)
     names = ", ".join(t.name for t in missing) or "none missing"
-    typer.echo(f"Guards in place on {describe(url)} at {HEAD_REVISION} (restored: {names}).")
+    say(f"Guards in place on {describe(url)} at {HEAD_REVISION} (restored: {names}).")
+
+
+@app.command("time-zone")
+def time_zone(
+    ctx: typer.Context,
+    zone: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ZONE]",
+            help="An IANA time zone (UTC, Europe/London, Asia/Tokyo); omit it to show the "
+            "current one.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The tracker's time zone: the one in which every command reckons "today" (the default
+    --on, --as-of and the future-date check), whoever runs it and wherever. UTC unless set.
+
+    Example: tracker db time-zone Europe/London
+    """
+    from tracker import clock
+    from tracker.cli.running import session, transact
+
+    if zone is None:
+        with session(ctx) as s:
+            say(f"{clock.zone_name(s)} (today is {clock.today(s).isoformat()})")
+        return
+    _existing_at_head(ctx)
+    old, new = transact(ctx, lambda s: clock.set_zone(s, zone))
+    say(f"Time zone: {old} -> {new}." if old != new else f"Time zone: {new} (unchanged).")
 
 
 @app.command()
@@ -137,7 +179,7 @@ def rebuild(ctx: typer.Context) -> None:
     url = _existing_at_head(ctx)
     with schema.migrating(url) as connection:
         rows = burnup.rebuild(connection)
-    typer.echo(f"Rebuilt the burn-up cache of {describe(url)} ({rows} row(s)).")
+    say(f"Rebuilt the burn-up cache of {describe(url)} ({rows} row(s)).")
 
 
 @app.command()
@@ -174,9 +216,10 @@ def grants(
             for statement in statements:
                 connection.execute(text(statement))
     if apply:
-        typer.echo(f"Granted recorder rights to {role} on {describe(url)}.")
+        say(f"Granted recorder rights to {role} on {describe(url)}.")
     else:
-        typer.echo("\n".join(f"{s};" for s in statements))
+        for statement in statements:
+            say(f"{statement};")
 
 
 @app.command()
@@ -190,7 +233,7 @@ def current(ctx: typer.Context) -> None:
 
     url = database_url(ctx)
     revision = schema.current_revision(url)
-    typer.echo(f"{describe(url)}: {revision or 'empty (not initialised)'}")
+    say(f"{describe(url)}: {revision or 'empty (not initialised)'}")
     pending = [r for r in schema.history(url, revision) if not r.applied]
     if revision is not None and revision not in REVISIONS:
         pending = []  # a newer tracker made it: nothing here applies
@@ -199,9 +242,9 @@ def current(ctx: typer.Context) -> None:
     elif pending:
         typer.echo("`tracker db upgrade` would apply:")
         for r in pending:
-            typer.echo(f"  {r.revision}  {r.message}")
+            say(f"  {r.revision}  {r.message}")
     else:
-        typer.echo(f"Unknown to this tracker (head {HEAD_REVISION}); upgrade tracker.")
+        say(f"Unknown to this tracker (head {HEAD_REVISION}); upgrade tracker.")
 
 
 @app.command()
@@ -219,4 +262,4 @@ def history(ctx: typer.Context) -> None:
         revision = None
     for r in schema.history(url, revision):
         mark = "applied" if r.applied else "pending"
-        typer.echo(f"{r.revision}  [{mark}]  {r.message}")
+        say(f"{r.revision}  [{mark}]  {r.message}")

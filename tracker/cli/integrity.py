@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from tracker.cli.output import say
 from tracker.cli.running import session
 
 app = typer.Typer()
@@ -35,7 +36,8 @@ def verify(
 
     With --against, also compares with a saved report (tracker report --format json), export,
     or either digest, and names what changed since: events added or removed per item, a chain
-    rewritten, items added or removed, text changed. Anything but additions is exit 1.
+    rewritten, items added or removed, text changed. What the tool made and recorded (events and
+    items added, text revised by `tracker load`) is exit 0; anything else is exit 1.
 
     Example: tracker verify --against reports/2plus2.json
     """
@@ -45,15 +47,16 @@ def verify(
     saved = anchor.read(against) if against is not None else None
     with session(ctx) as s:
         result = run(s, saved)
+    # Findings name what they found: codes and slugs of a database that may be hostile (say).
     for finding in result.findings:
-        typer.echo(f"{finding.code}: {finding.message}", err=True)
+        say(f"{finding.code}: {finding.message}", err=True)
     for note in result.notes:
-        typer.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
     for change in result.changes:
         if change.suspicious:
-            typer.echo(f"{change.code}: {change.message}", err=True)
+            say(f"{change.code}: {change.message}", err=True)
         elif not quiet:
-            typer.echo(f"{change.code}: {change.message}")
+            say(f"{change.code}: {change.message}")
     if not result.ok:
         bad = len({f.code for f in result.findings})
         parts = []
@@ -66,14 +69,15 @@ def verify(
         suspicious = sum(c.suspicious for c in result.changes)
         if suspicious:
             parts.append(f"{suspicious} change(s) since {saved.source if saved else 'the anchor'}")
-        typer.echo(f"verify: {'; '.join(parts)}", err=True)
+        say(f"verify: {'; '.join(parts)}", err=True)
         raise typer.Exit(1)
     if not quiet:
         since = ""
         if saved is not None:
             added = len(result.changes)
-            since = f"; {'unchanged' if not added else f'{added} addition(s)'} since {saved.source}"
-        typer.echo(
+            what = f"{added} recorded change(s)" if added else "unchanged"
+            since = f"; {what} since {saved.source}"
+        say(
             f"verify: OK, {result.commitments} commitments, {result.events} events"
             + (f", {result.announcements} announcements" if result.announcements else "")
             + "; "

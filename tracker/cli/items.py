@@ -32,8 +32,8 @@ from tracker.cli.options import (
     parse_kinds,
     parse_statuses,
 )
-from tracker.cli.output import held_output
-from tracker.cli.running import session, transact
+from tracker.cli.output import held_output, say
+from tracker.cli.running import clock_today, session, transact
 from tracker.i18n import DEFAULT, Language
 from tracker.i18n import resolve as resolve_language
 from tracker.statuses import LABELS, parse_status
@@ -189,7 +189,6 @@ def list_command(
 
     Example: tracker list --pillar cyber --format csv
     """
-    import datetime as dt
 
     from tracker.commitments import ListFilter, list_commitments
 
@@ -199,8 +198,8 @@ def list_command(
         party=party,
         owner=owner,
         kinds=parse_kinds(kind),
-        overdue_on=dt.date.today() if overdue else None,
-        due_before=parse_date(due_before, "--due-before"),
+        overdue_on=clock_today(ctx)() if overdue else None,
+        due_before=parse_date(due_before, "--due-before", clock_today(ctx)),
         search=search,
         include_closed=all_,
         limit=limit,
@@ -327,7 +326,7 @@ def progress(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date),
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
         code=code,
         note=note,
         actor=by,
@@ -353,7 +352,7 @@ def _record(
         new = parse_status(status) if status is not None else None
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
-    when = parse_date(on, "--on")
+    when = parse_date(on, "--on", clock_today(ctx))
     result = transact(
         ctx,
         lambda s: record_progress(s, status=new, on=when, evidence=evidence, **fields),
@@ -367,6 +366,7 @@ def _record(
 
 
 def _print_progress(result: ProgressResult) -> None:
+    # The code and the scoring criterion are the database's (say).
     change = (
         f"{LABELS[result.old]} (unchanged)"
         if result.old == result.new
@@ -374,19 +374,19 @@ def _print_progress(result: ProgressResult) -> None:
     )
     who = f" [{result.party}]" if result.party else ""
     fixes = f", correcting #{result.corrects_id}" if result.corrects_id else ""
-    typer.echo(
+    say(
         f"{result.code}{who}: {change} on {result.effective_on.isoformat()} "
         f"(event #{result.event_id}{fixes})"
     )
     if result.current != result.new:
-        typer.echo(
+        say(
             f"{result.code}{who}: current status stays {LABELS[result.current]} "
             "(a later event exists)"
         )
     if result.criterion is not None:
         # The recorder sees what they are claiming, in the words the item is scored by.
         key, text = result.criterion
-        typer.echo(f"  scores {key} if: {text}")
+        say(f"  scores {key} if: {text}")
 
 
 def _recorded_anyway(result: ProgressResult, exc: OSError) -> None:
@@ -400,7 +400,7 @@ def _recorded_anyway(result: ProgressResult, exc: OSError) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    typer.echo(
+    say(
         f"recorded {result.code} event #{result.event_id} "
         f"(could not print the confirmation: {exc.strerror or exc})",
         err=True,
@@ -457,7 +457,7 @@ def correct(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date),
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
         note=note,
         actor=by,
         reason=reason,
@@ -491,7 +491,7 @@ def log(
     from tracker.history import recent_events
     from tracker.item_view import event_data
 
-    since_date = parse_date(since, "--since")
+    since_date = parse_date(since, "--since", clock_today(ctx))
     # Written as read, a block at a time (a long log never sits whole in memory), into held
     # output that is printed once the transaction has ended.
     with held_output() as out, session(ctx) as s:

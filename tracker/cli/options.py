@@ -38,12 +38,15 @@ def _database_names(
     command line names. During completion the root callback has not run: --db (or its
     environment variable) is in the root's parameters. Typer matches case-sensitively, so we do."""
     from tracker.config import resolve_url
+    from tracker.scrub import visible
 
     try:
         url = resolve_url(ctx.find_root().params.get("db"))
     except TrackerError:
         return []
-    return [name for name in read(url) if name.startswith(incomplete)]
+    # A name with a control or line-breaking character (a database someone sent) is not
+    # offered: the shell would print it raw, or take it for several candidates.
+    return [n for n in read(url) if n.startswith(incomplete) and visible(n) == n]
 
 
 def complete_code(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -183,6 +186,7 @@ def evidence_specs(
     kinds: list[str] | None,
     titles: list[str] | None,
     dates: list[str] | None,
+    today: Callable[[], dt.date],
 ) -> list[EvidenceSpec]:
     """Pair -e with its details in order; one detail given once applies to every -e."""
     from tracker.progress import EvidenceSpec
@@ -216,20 +220,22 @@ def evidence_specs(
                 reference=ref,
                 kind=(kind or "other").strip().lower().replace("-", "_").replace(" ", "_"),
                 title=title,
-                published_on=parse_date(day, "--evidence-date"),
+                published_on=parse_date(day, "--evidence-date", today),
             )
         )
     return specs
 
 
-def parse_date(value: str | None, option: str) -> dt.date | None:
+def parse_date(value: str | None, option: str, today: Callable[[], dt.date]) -> dt.date | None:
+    """A date given as YYYY-MM-DD, "today" or "yesterday"; `today` reads the tracker's clock
+    (tracker.clock), only when a relative word needs it."""
     if value is None:
         return None
     text = value.strip().lower()
     if text == "today":
-        return dt.date.today()
+        return today()
     if text == "yesterday":
-        return dt.date.today() - dt.timedelta(days=1)
+        return today() - dt.timedelta(days=1)
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:

@@ -39,6 +39,16 @@ def held_output() -> Iterator[IO[str]]:
         sys.stdout.flush()
 
 
+def say(line: str, *, err: bool = False) -> None:
+    """Print one line of ours that carries names from the database or a file (a code, a slug, a
+    title, a path): a database someone sent can hold escape sequences or line breaks in any of
+    them, so every control, reordering or line-breaking character is shown as U+FFFD
+    (tracker.scrub), and the line stays one line."""
+    from tracker.scrub import visible
+
+    typer.echo(visible(line), err=err)
+
+
 def write_output(
     text: str | bytes | Iterable[str],
     output: Path | None,
@@ -84,4 +94,4 @@ def write_output(
             with contextlib.suppress(OSError):
                 mode &= os.stat(db_file).st_mode & 0o666
     write_file(output, parts, new_mode=mode, protected=protected)
-    typer.echo(f"Wrote {output}", err=True)
+    say(f"Wrote {output}", err=True)

@@ -7,7 +7,6 @@ a report longer than the screen goes through a pager ($PAGER, else `less`), neve
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import sys
@@ -20,7 +19,7 @@ import typer
 
 from tracker.cli.options import DeclarationOpt, OutputOpt, PartyOpt, PillarOpt, parse_date
 from tracker.cli.output import held_output, write_output
-from tracker.cli.running import database_url, pause_collector, session
+from tracker.cli.running import clock_today, database_url, pause_collector, session
 from tracker.i18n import Language
 from tracker.statuses import N_
 
@@ -264,15 +263,16 @@ def report(
             param_hint="--lang" if lang else "--bilingual",
         )
 
-    as_of_date = parse_date(as_of, "--as-of")
-    since_date = parse_date(since, "--since")
-    if since_date is not None and since_date > (as_of_date or dt.date.today()):
+    today = clock_today(ctx)
+    as_of_date = parse_date(as_of, "--as-of", today)
+    since_date = parse_date(since, "--since", today)
+    if since_date is not None and since_date > (as_of_date or today()):
         from tracker.errors import InputError
 
         raise InputError(
             f"--since {since_date.isoformat()} is after "
             f"{'--as-of ' if as_of_date else 'today, '}"
-            f"{(as_of_date or dt.date.today()).isoformat()}: no change could be listed"
+            f"{(as_of_date or today()).isoformat()}: no change could be listed"
         )
     if fmt is ReportFormat.pdf:
         from tracker.reports import as_pdf

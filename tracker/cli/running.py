@@ -6,6 +6,7 @@ load this module, stay fast.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,25 @@ def session(ctx: typer.Context, *, write: bool = False) -> Iterator[Session]:
 
     with session_scope(database_url(ctx), write=write) as s:
         yield s
+
+
+def clock_today(ctx: typer.Context) -> Callable[[], dt.date]:
+    """Today in the tracker's clock (tracker.clock), read from the database when first asked
+    and kept for the rest of the command, so every date of one command agrees."""
+    root = ctx.find_root()
+
+    def today() -> dt.date:
+        if root.obj is None:
+            root.obj = {}
+        if "today" not in root.obj:
+            from tracker import clock
+
+            with session(ctx) as s:
+                root.obj["today"] = clock.today(s)
+        day: dt.date = root.obj["today"]
+        return day
+
+    return today
 
 
 def transact(ctx: typer.Context, work: Callable[[Session], T]) -> T:

@@ -18,7 +18,8 @@ from tracker.cli.options import (
     evidence_specs,
     parse_date,
 )
-from tracker.cli.running import session, transact
+from tracker.cli.output import say
+from tracker.cli.running import clock_today, session, transact
 
 if TYPE_CHECKING:
     from tracker.milestones import AnnouncementResult
@@ -57,19 +58,25 @@ ByOpt = Annotated[
 ]
 
 
-def _date(value: str, option: str) -> dt.date:
-    parsed = parse_date(value, option)
+def _date(ctx: typer.Context, value: str, option: str) -> dt.date:
+    parsed = parse_date(value, option, clock_today(ctx))
     assert parsed is not None
     return parsed
 
 
-def _how(on: str | None, by: str | None, evidence: list[EvidenceSpec]) -> dict[str, Any]:
+def _how(
+    ctx: typer.Context, on: str | None, by: str | None, evidence: list[EvidenceSpec]
+) -> dict[str, Any]:
     """What `milestone set` and `cutoff set` share: when announced, by whom, on what evidence."""
-    return {"announced_on": parse_date(on, "--on"), "actor": by, "evidence": evidence}
+    return {
+        "announced_on": parse_date(on, "--on", clock_today(ctx)),
+        "actor": by,
+        "evidence": evidence,
+    }
 
 
 def _print(result: AnnouncementResult, what: str) -> None:
-    typer.echo(
+    say(
         f"{what} {result.declaration}/{result.slug}: {result.previous.isoformat()} → "
         f"{result.date.isoformat()}, announced {result.announced_on.isoformat()} "
         f"(announcement #{result.event_id})"
@@ -102,8 +109,13 @@ def set_date(
     """
     from tracker.milestones import set_meeting
 
-    how = _how(on, by, evidence_specs(evidence, evidence_kind, evidence_title, evidence_date))
-    when = _date(date, "DATE")
+    how = _how(
+        ctx,
+        on,
+        by,
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
+    )
+    when = _date(ctx, date, "DATE")
     result = transact(ctx, lambda s: set_meeting(s, declaration, slug, when, note=note, **how))
     _print(result, "milestone")
 
@@ -150,10 +162,11 @@ def list_milestones(
             }
             for listed in found
         ]
+    from tracker.scrub import json_text, one_line
+
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json_text(json.dumps(rows, ensure_ascii=False, indent=2)))
         return
-    from tracker.scrub import one_line
 
     if not rows:
         typer.echo("No milestones.")
@@ -163,7 +176,8 @@ def list_milestones(
             if row["announcements"]
             else f"{row['date']} (deadline; no date announced)"
         )
-        typer.echo(f"{row['declaration']}/{row['slug']}  {one_line(row['title'])}: {state}")
+        where = one_line(f"{row['declaration']}/{row['slug']}")
+        typer.echo(f"{where}  {one_line(row['title'])}: {state}")
         if row["rule"]:
             typer.echo(f"    rule: {one_line(row['rule'])}")
         for e in row["announcements"]:
@@ -198,7 +212,12 @@ def set_cutoff(
     """
     from tracker.milestones import set_cutoff as record
 
-    how = _how(on, by, evidence_specs(evidence, evidence_kind, evidence_title, evidence_date))
-    when = _date(date, "DATE")
+    how = _how(
+        ctx,
+        on,
+        by,
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
+    )
+    when = _date(ctx, date, "DATE")
     result = transact(ctx, lambda s: record(s, declaration, when, reason=reason, **how))
     _print(result, "cut-off")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tracker.cli.output import say
 from tracker.cli.running import database_url, transact
 
 if TYPE_CHECKING:
@@ -17,28 +18,29 @@ app = typer.Typer()
 
 
 def _print_result(result: LoadResult) -> None:
+    # Codes, slugs and reasons come from the file loaded, which someone else may have written.
     verb = "loaded" if result.created_declaration else "synced"
     parts = [f"{len(result.added)} added", f"{len(result.changed)} changed"]
     parts.append(f"{result.unchanged} unchanged")
     if result.missing:
         parts.append(f"{len(result.missing)} missing from the file")
-    typer.echo(f"Declaration {result.declaration} {verb}: {', '.join(parts)}.")
+    say(f"Declaration {result.declaration} {verb}: {', '.join(parts)}.")
     if result.added and len(result.added) <= 50:
-        typer.echo(f"  added: {', '.join(result.added)}")
+        say(f"  added: {', '.join(result.added)}")
     for code, fields in list(result.changed.items())[:50]:
-        typer.echo(f"  changed {code}: {', '.join(fields)}")
+        say(f"  changed {code}: {', '.join(fields)}")
     items = result.unchanged + len(result.added) + len([c for c in result.changed if "-" in c])
     if 0 < len(result.untranslated) < items:
         # A file that translates some items: the rest show in English, marked, in Japanese.
         shown = ", ".join(result.untranslated[:20]) + (
             " …" if len(result.untranslated) > 20 else ""
         )
-        typer.echo(f"  no Japanese translation (shown in English, marked): {shown}")
+        say(f"  no Japanese translation (shown in English, marked): {shown}")
     for code, (into, why) in result.retired.items():
         became = f"now part of {into}" if into else "no longer tracked"
-        typer.echo(f"  retired {code} (kept, with its history; {became}): {why}")
+        say(f"  retired {code} (kept, with its history; {became}): {why}")
     if result.missing:
-        typer.echo(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
+        say(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
 
 
 @app.command()
@@ -63,7 +65,7 @@ def init(
 
     url = database_url(ctx)
     done = initialise(url, fixture)
-    typer.echo(f"Database: {describe(url)}{' (created)' if done.created else ''}")
+    say(f"Database: {describe(url)}{' (created)' if done.created else ''}")
     _print_result(done.loaded)
 
 

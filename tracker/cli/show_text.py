@@ -2,8 +2,10 @@
 
 Plain data in (the dict `show --format json` prints), lines out; the command prints them.
 Labels are padded by display width, so Japanese labels (two columns a character) align too.
-User text inside a line of ours is put on one line (one_line); a note or reason keeps its line
-breaks, each line indented under its event, so no text can forge a line of its own.
+Every value from the database is put on one line (one_line): the item's fields and its prose
+(description, quote, basis, guidelines: single paragraphs in a declaration file, but a database
+someone sent can hold a line break or a carriage return in any of them). A note or reason keeps
+its line breaks, each line indented under its event. So no text can forge a line of its own.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     marks: dict[str, str] = data["provenance"]
 
     def origin(name: str) -> str:
-        return "  " + _("[inferred: {origin}]").format(origin=marks[name]) if name in marks else ""
+        if name not in marks:
+            return ""
+        return "  " + _("[inferred: {origin}]").format(origin=one_line(marks[name]))
 
     target = lang.date_text(data["target"]) if data["target"] else _("none")
     if data["target_label"]:
         label = data["target_label"]
         if lang.code != "en":
             label = lang.text(label, data.get("target_label_ja"))
-        target = f"{label} ({target})"
+        target = f"{one_line(label)} ({target})"
         milestone = data.get("milestone")
         if milestone and milestone["announced_on"]:
             target += " " + _("announced {date}; the text's deadline was {deadline}").format(
@@ -51,32 +55,36 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         (
             _("By party:"),
             "; ".join(
-                f"{lang.party(p)}: {lang.status(st)}" for p, st in data["party_status"].items()
+                f"{one_line(lang.party(p))}: {lang.status(st)}"
+                for p, st in data["party_status"].items()
             ),
         ),
         (
             _("Pillar:"),
-            f"{lang.text(data['pillar_title'], data.get('pillar_title_ja'))} [{data['pillar']}]",
+            f"{one_line(lang.text(data['pillar_title'], data.get('pillar_title_ja')))} "
+            f"[{one_line(data['pillar'])}]",
         ),
         (_("Kind:"), kind),
-        (_("Parties:"), ", ".join(lang.party(p) for p in data["parties"]) + origin("parties")),
-        (_("Lead bodies:"), (", ".join(data["owners"]) or "—") + origin("owners")),
+        (_("Parties:"), one_line(", ".join(map(lang.party, data["parties"]))) + origin("parties")),
+        (_("Lead bodies:"), (one_line(", ".join(data["owners"])) or "—") + origin("owners")),
         (_("Target:"), target + origin("target")),
-        (_("Declaration:"), data["declaration"]),
+        (_("Declaration:"), one_line(data["declaration"])),
     ]
     pad = max(display_width(label) for label, _value in fields) + 1
-    lines = [f"{data['code']}  {one_line(lang.text(data['title'], data.get('title_ja')))}"]
+    lines = [
+        f"{one_line(data['code'])}  {one_line(lang.text(data['title'], data.get('title_ja')))}"
+    ]
     lines += [label + " " * (pad - display_width(label)) + value for label, value in fields]
-    lines += ["", lang.text(data["description"], data.get("description_ja")), ""]
+    lines += ["", one_line(lang.text(data["description"], data.get("description_ja"))), ""]
     if lang.code != "en":
         lines.append(_("(Titles and descriptions: the project's unofficial translation.)"))
-    lines.append(_("Source: “{quote}”").format(quote=data["quote"]))
+    lines.append(_("Source: “{quote}”").format(quote=one_line(data["quote"])))
     if data["basis"]:
-        lines.append(_("Basis:  {basis}").format(basis=data["basis"]))
+        lines.append(_("Basis:  {basis}").format(basis=one_line(data["basis"])))
     lines.append("")
     if data["guidelines"]:
         lines.append(_("Scoring guidelines (per party):"))
-        lines += [f"  {k:>2}  {data['guidelines'][k]}" for k in ("+1", "0", "-1")]
+        lines += [f"  {k:>2}  {one_line(data['guidelines'][k])}" for k in ("+1", "0", "-1")]
         lines.append("")
     events: list[dict[str, Any]] = data["events"]
     lines.append(
@@ -94,10 +102,16 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         if e["corrects"]:
             flags += "  " + _("[correction of #{id}]").format(id=e["corrects"])
         change = change_text(e["from_status"], e["to_status"], lang)
+        actor = one_line(e["actor"])
+        if e.get("db_user") and e["db_user"] != e["actor"]:
+            # The typed name is a claim; the database user is who the server let in.
+            actor = _("{actor} (database user {user})").format(
+                actor=actor, user=one_line(e["db_user"])
+            )
         lines.append(
             f"  {lang.date_text(e['on'])}  {who}{change}  "
             + _("by {actor}  (#{id}, recorded {recorded}){flags}").format(
-                actor=one_line(e["actor"]), id=e["id"], recorded=e["recorded_at"], flags=flags
+                actor=actor, id=e["id"], recorded=e["recorded_at"], flags=flags
             )
         )
         if e["note"]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.output import write_output
+from tracker.cli.output import say, write_output
 from tracker.cli.running import database_url, session
 
 app = typer.Typer()
@@ -67,9 +67,10 @@ def import_(
     url = database_url(ctx)
     result = restore(url, export, allow_unverified=allow_unverified)
     summary = ", ".join(f"{n} {name}" for name, n in result.counts.items())
-    typer.echo(f"Imported into {describe(url)}: {summary}.")
+    say(f"Imported into {describe(url)}: {summary}.")
     if result.unverified:
-        typer.echo(
+        # The problem quotes the file's codes (say).
+        say(
             f"warning: imported UNVERIFIED, {len(result.unverified)} problem(s), the first: "
             f"{result.unverified[0]}; `tracker verify` lists them",
             err=True,

@@ -163,7 +163,7 @@ def _print_strings(report: Report, lang: Language) -> dict[str, Any]:
     if len(parts) == 2:
         parts.insert(0, _("tracker status report"))
     return {
-        "marking": Markup(css_string(report.marking or "")),
+        "marking": Markup(css_string(one_line(report.marking or ""))),
         "footer": Markup(css_string(" · ".join(one_line(p) for p in parts))),
         "page": Markup(_page_counter(lang)),
     }

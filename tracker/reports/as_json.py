@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from tracker.chain import ANCHOR_FORMAT
 from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import METHOD, SCHEMA_VERSION, EventLine, Figures, ItemLine, Report
 
@@ -180,6 +181,9 @@ def to_data(
         ),
         "heads_digest": report.heads_digest,
         "anchor_digest": anchor,
+        # The form of the content hashes and the anchor digest (tracker.chain): verify --against
+        # recomputes the database's side in it.
+        "anchor_format": ANCHOR_FORMAT,
     }
     return data
 
@@ -196,7 +200,9 @@ def chunks(report: Report, lang: Language | None = None) -> Iterator[str]:
     if not report.complete:
         raise ValueError("a JSON report lists every item: build it without `rows`")
     head = to_data(report, lang=lang)
-    tail_keys = [k for k in ("history", "heads_digest", "anchor_digest") if k in head]
+    tail_keys = [
+        k for k in ("history", "heads_digest", "anchor_digest", "anchor_format") if k in head
+    ]
     yield "{\n"
     for key, value in head.items():
         if key not in tail_keys:

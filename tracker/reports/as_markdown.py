@@ -1,7 +1,8 @@
 """The report as Markdown that reads well on GitHub and in a mail client.
 
-User text (titles, notes, evidence) is escaped so that it cannot break a table or inject markup;
-only http(s) evidence becomes a link.
+User text (codes, titles, names, notes, evidence) is escaped so that it cannot break a table,
+inject markup, notify anyone or turn into maths; only http(s) evidence becomes a link, and its
+address is written so that no renderer reads it differently.
 """
 
 from __future__ import annotations
@@ -58,18 +59,63 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 FIELD_NAMES = {"place": N_("place"), "date": N_("date")}
 
 
+# GitHub turns `@name` into a mention, which notifies that user (or team), and `#123` or
+# `owner/repo#123` into a link that shows up on that issue. It does so after rendering, in the
+# text, so neither a backslash (`\\@`) nor an entity (`&#64;`) stops it (github/markup#1168,
+# github/cmark-gfm#181); a zero-width space (U+200B) after the `@` or `#` does, and shows nothing.
+# An `@` inside a word (an e-mail address) is no mention, and is left whole.
+ZERO_WIDTH_SPACE = "\u200b"
+_MENTION = re.compile(r"(?<![0-9A-Za-z_])@(?=[0-9A-Za-z])|#(?=[0-9])")
+# GitHub renders `$...$` and `$$...$$` as maths (MathJax), also after rendering, so `\\$` is no
+# escape outside an expression either; its documentation gives `<span>$</span>` for a literal
+# dollar on such a line, and any CommonMark renderer shows that as `$`.
+DOLLAR = "<span>$</span>"
+
+
 def esc(text: str) -> str:
     """Escape Markdown and keep a cell on one line, control and reordering characters shown
-    as U+FFFD (tracker.scrub)."""
+    as U+FFFD (tracker.scrub); mentions, issue references and maths made inert (see above)."""
     flat = one_line(text).replace("&", "&amp;")
-    return _SPECIAL.sub(r"\\\1", flat)
+    flat = _SPECIAL.sub(r"\\\1", flat)
+    if "$" in flat:
+        flat = flat.replace("$", DOLLAR)
+    if "@" in flat or "#" in flat:
+        flat = _MENTION.sub(lambda m: m.group() + ZERO_WIDTH_SPACE, flat)
+    return flat
+
+
+def code_cell(code: str) -> str:
+    """A code in a table cell, as a code span (where backslash escapes do not work): fenced by
+    more backticks than any run inside, padded when it starts or ends with one; `|`, on which
+    GFM splits a row even inside a span, written `\\|` (the table takes the backslash out)."""
+    flat = one_line(code)
+    if not flat:
+        return "—"
+    fence = "`" * (max(map(len, re.findall("`+", flat)), default=0) + 1)
+    pad = " " if flat[0] == "`" or flat[-1] == "`" else ""
+    return fence + pad + flat.replace("|", "\\|") + pad + fence
+
+
+# In a link destination: what a GFM table splits a row on (|), and what a URL may not hold
+# (controls, spaces, <>"`\\{}^, non-ASCII) percent-encoded, as a browser would before
+# requesting it; the rest of RFC 3986 kept as written. Inside <...> parentheses need no escape.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+# CommonMark decodes entities in a destination: `&amp;` there would become `&`.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+
+
+def destination(url: str) -> str:
+    """An http(s) URL as a link destination that every renderer reads as written."""
+    from urllib.parse import quote
+
+    return "<" + _ENTITY.sub(r"\\&", quote(url.strip(), safe=_URL_SAFE)) + ">"
 
 
 def evidence_md(src: Source, lang: Language) -> str:
     """A source by its title and date, linked when it is a web address."""
     shown = source_text(src, lang, esc)
     if is_web_link(src.reference):
-        return f"[{shown}](<{src.reference.strip()}>)"
+        return f"[{shown}]({destination(src.reference)})"
     return shown
 
 
@@ -135,7 +181,7 @@ def _target(i: ItemLine, lang: Language) -> str:
 
 def _item_list(items: Cut[ItemLine], lang: Language, rows: int = PAGE_ONE_ROWS) -> list[str]:
     lines = [
-        f"- **{i.code}** {esc(i.title)} — {lang.status(i.status)}"
+        f"- **{esc(i.code)}** {esc(i.title)} — {lang.status(i.status)}"
         + (lang._(", target {date}").format(date=_target(i, lang)) if i.target_date else "")
         for i in items.rows[:rows]
     ]
@@ -154,7 +200,7 @@ def _listed(lines: list[str], cut: Cut[ItemLine], lang: Language) -> list[str]:
 
 def _move(m: Move, lang: Language) -> str:
     """One line of page one's changes: the item, its net change, when, and its latest source."""
-    line = f"- **{m.code}** {esc(m.title)} — {move_text(m, lang, esc)} — {lang.date(m.on)}"
+    line = f"- **{esc(m.code)}** {esc(m.title)} — {move_text(m, lang, esc)} — {lang.date(m.on)}"
     if m.evidence is not None:
         line += " — " + lang._("evidence: {refs}").format(refs=evidence_md(m.evidence, lang))
     return line
@@ -172,7 +218,7 @@ def _matrix(report: Report, lang: Language) -> list[str]:
     for r in report.matrix.rows:
         cells = [cell_text(r.cell(p), lang) for p in parties]
         mark = "≠" if r.differs else ""
-        out.append(f"| **{r.code}** {esc(r.title)} | " + " | ".join(cells) + f" | {mark} |")
+        out.append(f"| **{esc(r.code)}** {esc(r.title)} | " + " | ".join(cells) + f" | {mark} |")
     return [*out, "", matrix_note(report, lang), ""]
 
 
@@ -187,7 +233,7 @@ def _annex(report: Report, lang: Language) -> list[str]:
             since = _("{date} ({label})").format(date=since, label=esc(label))
         title = _("Annex: every change since {since}").format(since=since)
         out += ["## " + _("{title}: {n}").format(title=title, n=report.changes.total), ""]
-        out += [f"- **{e.code}** {_event_text(e, lang)}" for e in report.changes.rows] or [
+        out += [f"- **{esc(e.code)}** {_event_text(e, lang)}" for e in report.changes.rows] or [
             _("None.")
         ]
         out.append("")
@@ -260,8 +306,8 @@ def _items_table(items: list[ItemLine], lang: Language) -> list[str]:
             who = _(" (parties: {parties}; lead: {lead})").format(parties=parties, lead=lead)
         last = _event_text(i.last_event, lang) if i.last_event else "—"
         out.append(
-            f"| `{i.code}` | {esc(i.title)}{who} | {_status(i, lang)} | {_target(i, lang)} | "
-            f"{_score(i, lang)} | {last} |"
+            f"| {code_cell(i.code)} | {esc(i.title)}{who} | {_status(i, lang)} | "
+            f"{_target(i, lang)} | {_score(i, lang)} | {last} |"
         )
     return [*out, ""]
 
@@ -358,13 +404,13 @@ def chunks(
         out += [f"## {count}", "", *_item_list(report.due_soon, lang)]
     count = _("{title}: {n}").format(title=_("Overdue"), n=report.overdue.total)
     lines = [
-        f"- **{i.code}** {esc(i.title)} — {overdue_text(i, lang, esc)}"
+        f"- **{esc(i.code)}** {esc(i.title)} — {overdue_text(i, lang, esc)}"
         for i in report.overdue.rows[:PAGE_ONE_ROWS]
     ]
     out += [f"## {count}", "", *_listed(lines, report.overdue, lang)]
     count = _("{title}: {n}").format(title=_("Stalled"), n=report.stalled.total)
     lines = [
-        f"- **{i.code}** {esc(i.title)} — {stalled_text(report.why.get(i.code), lang, esc)}"
+        f"- **{esc(i.code)}** {esc(i.title)} — {stalled_text(report.why.get(i.code), lang, esc)}"
         for i in report.stalled.rows[:PAGE_ONE_ROWS]
     ]
     out += [f"## {count}", "", *_listed(lines, report.stalled, lang)]

@@ -384,7 +384,7 @@ def _item_list(
             if i.target_date:
                 target = lang._(", target {date}").format(date=lang.date(i.target_date))
                 line.append(target, style="red" if i.overdue else "")
-        grid.add_row(Text(i.code, style="bold"), line)
+        grid.add_row(Text(one_line(i.code), style="bold"), line)
     console.print(grid)
     more = items.total - min(len(items.rows), PAGE_ONE_ROWS)
     if more > 0:
@@ -406,7 +406,7 @@ def _moves(console: Console, report: Report, lang: Language) -> None:
         line.append(" — " + lang.date(m.on))
         if m.evidence is not None:
             line.append(" — " + one_line(source_text(m.evidence, lang)), style="dim")
-        grid.add_row(Text(m.code, style="bold"), line)
+        grid.add_row(Text(one_line(m.code), style="bold"), line)
     console.print(grid)
     if report.moves.more:
         console.print(Text(more_text(report.moves.more, lang._("the annex"), lang), style="dim"))
@@ -423,7 +423,7 @@ def _matrix(console: Console, report: Report, lang: Language) -> None:
         table.add_column(Text(one_line(party)), overflow="fold")
     table.add_column("≠", no_wrap=True)
     for r in report.matrix.rows:
-        cells: list[Text | str] = [Text(r.code, style="bold")]
+        cells: list[Text | str] = [Text(one_line(r.code), style="bold")]
         for party in parties:
             c = r.cell(party)
             if c is None or c.status is None:
@@ -502,7 +502,7 @@ def _changes(
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
     for e in changes.rows:
-        grid.add_row(lang.date(e.on), Text(e.code, style="bold"), _event_text(e, lang))
+        grid.add_row(lang.date(e.on), Text(one_line(e.code), style="bold"), _event_text(e, lang))
     console.print(grid)
     _more(console, changes, report.every_row, lang)
 
@@ -540,7 +540,11 @@ def _commitments(
             if i.score is None
             else Text(f"{i.score:+d}")
         )
-        cells: list[Text | str] = [Text(i.code, style="bold"), _status(i.status, lang), score]
+        cells: list[Text | str] = [
+            Text(one_line(i.code), style="bold"),
+            _status(i.status, lang),
+            score,
+        ]
         cells.append(target)
         if wide:
             cells.append(lang.date(i.last_event.on) if i.last_event else "—")

@@ -42,9 +42,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tracker import burnup, timeline
+from tracker import burnup, clock, timeline
 from tracker import milestones as meeting_dates
-from tracker.chain import DeclarationContent, declaration_hash, heads_digest
+from tracker.anchor import declaration_hashes
+from tracker.chain import heads_digest
 from tracker.commitments import (
     decode_names,
     json_list_contains,
@@ -551,7 +552,7 @@ def _milestones(
     return sorted(found, key=lambda m: (m.date, m.title))
 
 
-def _declaration_info(d: Declaration) -> DeclarationInfo:
+def _declaration_info(d: Declaration, hashes: dict[str, str]) -> DeclarationInfo:
     return DeclarationInfo(
         slug=d.slug,
         title=d.title,
@@ -559,11 +560,7 @@ def _declaration_info(d: Declaration) -> DeclarationInfo:
         place=d.place,
         parties=list(d.parties),
         source=d.source,
-        content_hash=declaration_hash(
-            DeclarationContent(
-                d.slug, d.title, d.date, d.place, list(d.parties), d.source, d.source_text
-            )
-        ),
+        content_hash=hashes[d.slug],
         inferred=dict(d.inferred or {}),
         title_ja=d.title_ja,
     )
@@ -617,7 +614,7 @@ def build(session: Session, spec: ReportSpec) -> Report:
     _cached_status_is_current); otherwise every item is read, as of its date, and the lists
     are cut here. Either way the lists are chosen by tracker.timeline's rules (the SQL twin of
     each, or the plain function)."""
-    today = spec.today or dt.date.today()
+    today = spec.today or clock.today(session)
     as_of = spec.as_of or today
     scope = _scope(session, spec.declaration, spec.pillar, spec.party)
     current = _cached_status_is_current(session, as_of)
@@ -644,11 +641,12 @@ def build(session: Session, spec: ReportSpec) -> Report:
         )
     if spec.page_one:
         report = _page_one(session, scope, report, cutoff if final and cutoff else as_of, final)
+    hashes = dict(declaration_hashes(session))
     return replace(
         report,
         cutoff=cutoff,
         final=final,
-        declarations=[_declaration_info(d) for d in scope.declarations],
+        declarations=[_declaration_info(d, hashes) for d in scope.declarations],
         generated_on=today,
         filters=scope.filters,
         history=_history(
