@@ -312,6 +312,32 @@ def test_import_and_verify_refuse_a_hostile_export_alike(
     assert not target.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            _cell("text_revisions", 0, "items", {"cyb-01": "0" * 64}),
+            "items has a key that is not a code of the form ABC-01",
+        ),
+        (
+            _cell("text_revisions", 0, "changes", {"CYB-01": "title"}),
+            'changes["CYB-01"] is not a list',
+        ),
+        (_cell("text_revisions", 0, "declaration_hash", "x"), "declaration_hash is not a hash"),
+    ],
+    ids=["item code", "changes", "declaration hash"],
+)
+def test_import_holds_text_revisions_to_the_table(
+    saved: dict[str, Any], tmp_path: Path, change: Change, words: str
+) -> None:
+    """Tables verify --against does not compare are read by import alone, to the same table."""
+    path = _write(tmp_path, _changed(saved["export"], change), "export.json")
+    target = tmp_path / "imported.db"
+    line = one_line_error(Cli(f"sqlite:///{target}")("import", str(path)))
+    assert line.startswith(f"error: {path}: table text_revisions, row id 1: {words}"), line
+    assert not target.exists()
+
+
 # --- depth and size: the scan import runs, before any parser ----------------------------------
 
 
