@@ -217,6 +217,7 @@ def _export_as_written_at(
     from sqlalchemy import inspect, select
 
     from tracker import transfer
+    from tracker.export_file import exported_columns, exported_tables
     from tracker.models import commitments_table
 
     engine = create_engine(url)
@@ -225,11 +226,11 @@ def _export_as_written_at(
             schema_then = inspect(conn)
             names = set(schema_then.get_table_names())
             tables = {}
-            for model in transfer._tables():
+            for model in exported_tables():
                 if model.name not in names or (model.name == "chain_builds" and not chain_builds):
                     continue
                 had = {c["name"] for c in schema_then.get_columns(model.name)}
-                columns = [c.name for c in transfer._columns(model) if c.name in had]
+                columns = [c.name for c in exported_columns(model) if c.name in had]
                 rows = conn.execute(
                     select(*(model.c[c] for c in columns)).order_by(*model.primary_key.columns)
                 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from tracker import chain, jsonfile
+from tracker import chain, export_file, jsonfile, limits
 from tracker.errors import FieldError, TrackerError
 from tracker.models import (
     commitments_table,
@@ -260,7 +260,7 @@ class Saved:
     # list were not removed.
     complete: bool = True
     # An export holds every event: a rewritten chain can be traced to its first changed event.
-    export: Path | None = None
+    export: export_file.Export | None = None
     # The chain.ANCHOR_FORMAT its hashes were written in (1 when the file does not say: it was
     # written before FORMAT 2); the database's side is recomputed in the same one.
     anchor_format: int = chain.ANCHOR_FORMAT
@@ -277,61 +277,123 @@ def read(value: str) -> Saved:
             "against",
             value=value,
         )
-    # The limits `import` holds an export to: a hostile file is refused before it is parsed.
-    jsonfile.check_shape(path, SAVED)
-    if _first(path, "format") == "tracker-export":
-        return _read_export(path)
-    if _first(path, "schema") is not None and _first(path, "heads_digest") is not None:
-        return _read_report(path)
+    # The scan and outline `import` reads an export with: a hostile file is refused before it
+    # is parsed, and an export is then read by import's own reader (tracker.export_file).
+    jsonfile.check_shape(path)
+    found = jsonfile.outline(path, REPORT_OUTLINE | export_file.OUTLINE, SAVED)
+    if _given(found, "format") and found["format"].value == export_file.FORMAT:
+        return _read_export(export_file.read_export(path, found))
+    if _given(found, "schema") and _given(found, "heads_digest"):
+        return _read_report(path, found)
     raise TrackerError(f"{path}: neither a JSON report nor an export")
 
 
-def _items(path: Path, prefix: str) -> Iterator[Any]:
-    return jsonfile.items(path, prefix, SAVED)
+# What a report's outline looks at (tracker.jsonfile.outline).
+REPORT_OUTLINE = frozenset(
+    {
+        "schema",
+        "heads_digest",
+        "anchor_digest",
+        "anchor_format",
+        "filters",
+        "declarations",
+        "commitments",
+    }
+)
 
 
-def _first(path: Path, prefix: str) -> Any:
-    return jsonfile.first(path, prefix, SAVED)
+def _given(found: dict[str, jsonfile.Found], key: str) -> bool:
+    return key in found and found[key].kind != "null"
 
 
-def _text_or_none(value: Any) -> str | None:
+def _text_or_none(found: dict[str, jsonfile.Found], key: str) -> str | None:
+    value = found[key].value if key in found else None
     return value if isinstance(value, str) else None
 
 
-def _anchor_format(path: Path) -> int:
+def _anchor_format(path: Path, found: dict[str, jsonfile.Found]) -> int:
     """The anchor format a saved file declares; 1 when it declares none (written before 2)."""
-    value = _first(path, "anchor_format")
-    if value is None:
+    if not _given(found, "anchor_format"):
         return 1
+    value = found["anchor_format"].value
     if isinstance(value, bool) or value not in chain.ANCHOR_FORMATS:
+        shown = value if found["anchor_format"].kind not in ("object", "list") else "…"
         raise TrackerError(
-            f"{path}: anchor_format {value!r} is not one this tracker knows "
+            f"{path}: anchor_format {shown!r} is not one this tracker knows "
             f"({', '.join(map(str, chain.ANCHOR_FORMATS))}): written by a newer version?"
         )
     return int(value)
 
 
-def _read_report(path: Path) -> Saved:
+def _date_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return "is not a date"
+    return None
+
+
+def _optional(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    return lambda value: None if value is None else check(value)
+
+
+# What a report's item must hold to be compared: the anchored fields, then the fields that
+# name what changed (each as the report writes it, or absent).
+ITEM_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "code": limits.check("commitments", "code"),
+    "chain_length": lambda value: limits.integer_problem(value, least=0),
+    "chain_head": limits.check("commitments", "chain_head"),
+    "content_hash": limits.check("commitments", "content_hash"),
+    "title": limits.check("commitments", "title", nullable=True),
+    "pillar": limits.check("pillars", "slug", nullable=True),
+    "kind": limits.check("commitments", "kind", nullable=True),
+    "parties": _optional(limits.check("commitments", "parties")),
+    "owners": _optional(limits.check("commitments", "owners")),
+    "target": _date_or_none,
+    "target_label": limits.check("commitments", "target_label", nullable=True),
+}
+DECLARATION_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "slug": limits.check("declarations", "slug"),
+    "content_hash": lambda value: limits.text_problem(value, limits.HASH),
+}
+
+
+def _checked(
+    path: Path, where: str, value: Any, checks: dict[str, Callable[[Any], str | None]]
+) -> dict[str, Any]:
+    """A report's element, refused in one line naming the first field that is wrong."""
+    if not isinstance(value, dict):
+        raise TrackerError(f"{path}: {where} is not an object")
+    for name, check in checks.items():
+        problem = check(value.get(name))
+        if problem is not None:
+            raise TrackerError(f"{path}: {limits.said(where + limits.step(name), problem)}")
+    return value
+
+
+def _read_report(path: Path, found: dict[str, jsonfile.Found]) -> Saved:
     saved = Saved(
         source=str(path),
-        digest=_text_or_none(_first(path, "anchor_digest")),
-        heads_digest=_text_or_none(_first(path, "heads_digest")),
+        digest=_text_or_none(found, "anchor_digest"),
+        heads_digest=_text_or_none(found, "heads_digest"),
         items={},
         declarations={},
-        complete=not _first(path, "filters"),
-        anchor_format=_anchor_format(path),
+        complete=_unfiltered(path, found),
+        anchor_format=_anchor_format(path, found),
     )
     assert saved.items is not None and saved.declarations is not None
-    for d in _items(path, "declarations.item"):
-        if isinstance(d, dict) and isinstance(d.get("content_hash"), str):
-            saved.declarations[d["slug"]] = d["content_hash"]
-    for c in _items(path, "commitments.item"):
-        if not isinstance(c, dict) or "chain_length" not in c or "content_hash" not in c:
+    for where, c in jsonfile.elements(path, found, "commitments", SAVED):
+        if isinstance(c, dict) and "chain_length" not in c and "content_hash" not in c:
             raise TrackerError(
                 f"{path}: its commitments carry no chain_length or content_hash (a report "
                 "made before anchors were saved in reports); compare with its heads_digest "
                 "instead"
             )
+        _checked(path, where, c, ITEM_CHECKS)
+        if c["code"] in saved.items:
+            raise TrackerError(f"{path}: {where}.code {c['code']} is given twice")
         fields = {
             "title": c.get("title"),
             "pillar": c.get("pillar"),
@@ -342,62 +404,69 @@ def _read_report(path: Path) -> Saved:
             "target_label": c.get("target_label"),
         }
         saved.items[c["code"]] = SavedItem(
-            chain.ItemAnchor(c["code"], int(c["chain_length"]), c["chain_head"], c["content_hash"]),
+            chain.ItemAnchor(c["code"], c["chain_length"], c["chain_head"], c["content_hash"]),
             fields,
         )
+    for where, d in jsonfile.elements(path, found, "declarations", SAVED):
+        _checked(path, where, d, DECLARATION_CHECKS)
+        if d["slug"] in saved.declarations:
+            raise TrackerError(f"{path}: {where}.slug {d['slug']} is given twice")
+        saved.declarations[d["slug"]] = d["content_hash"]
     return saved
 
 
-def _rows(path: Path, table: str) -> Iterator[dict[str, Any]]:
-    columns = _first(path, f"tables.{table}.columns")
-    if not isinstance(columns, list):
-        raise TrackerError(f"{path}: the export has no table {table}")
-    for row in _items(path, f"tables.{table}.rows.item"):
-        if not isinstance(row, list) or len(row) != len(columns):
-            raise TrackerError(f"{path}: table {table} has a malformed row")
-        yield dict(zip(columns, row, strict=True))
+def _unfiltered(path: Path, found: dict[str, jsonfile.Found]) -> bool:
+    """Whether the report lists everything: it names no filters."""
+    if not _given(found, "filters"):
+        return True
+    jsonfile.require(path, found, "filters", "object")
+    return not jsonfile.first(path, "filters", SAVED)
 
 
-def _read_export(path: Path) -> Saved:
-    version = _anchor_format(path)
+def _read_export(export: export_file.Export) -> Saved:
+    path = export.path
+    version = _anchor_format(path, export.outline)
     saved = Saved(
         source=str(path),
-        digest=_text_or_none(_first(path, "anchor_digest")),
-        heads_digest=_text_or_none(_first(path, "heads_digest")),
+        digest=export.anchor_digest,
+        heads_digest=export.heads_digest,
         items={},
         declarations={},
-        export=path,
+        export=export,
         anchor_format=version,
     )
     assert saved.items is not None and saved.declarations is not None
-    try:
-        milestones: dict[Any, list[dict[str, Any]]] = {}
-        if version >= 2:
-            for m in _rows(path, "milestones"):
-                milestones.setdefault(m["declaration_id"], []).append(m)
-        slugs = {}
-        for d in _rows(path, "declarations"):
-            slugs[d["id"]] = d["slug"]
-            content_d = declaration_content(d, milestones.get(d["id"], []))
-            saved.declarations[d["slug"]] = chain.declaration_hash(content_d, version)
-        pillars = {p["id"]: p for p in _rows(path, "pillars")}
-        for c in _rows(path, "commitments"):
-            pillar = pillars[c["pillar_id"]]
-            content = item_content(
-                c, pillar["slug"], pillar["title"], pillar.get("title_ja"),
-                slugs[c["declaration_id"]],
-            )  # fmt: skip
-            saved.items[c["code"]] = SavedItem(
-                chain.ItemAnchor(
-                    c["code"],
-                    int(c["chain_length"]),
-                    c["chain_head"],
-                    chain.item_hash(content, version),
-                ),
-                {name: getattr(content, name) for name in _compared(version)},
+    milestones: dict[Any, list[dict[str, Any]]] = {}
+    if version >= 2:
+        wanted = ("declaration_id", *MILESTONE_COLUMNS)
+        for m in export_file.table_rows(export, "milestones", wanted):
+            milestones.setdefault(m["declaration_id"], []).append(m)
+    slugs = {}
+    for d in export_file.table_rows(export, "declarations", ("id", *DECLARATION_COLUMNS[:7])):
+        slugs[d["id"]] = d["slug"]
+        content_d = declaration_content(d, milestones.get(d["id"], []))
+        saved.declarations[d["slug"]] = chain.declaration_hash(content_d, version)
+    pillars = {p["id"]: p for p in export_file.table_rows(export, "pillars", ("slug", "title"))}
+    needs = ("id", "declaration_id", "pillar_id", "chain_length", "chain_head", *ITEM_COLUMNS[:9])
+    for c in export_file.table_rows(export, "commitments", needs):
+        pillar = pillars.get(c["pillar_id"])
+        declaration = slugs.get(c["declaration_id"])
+        if pillar is None or declaration is None:
+            missing = "pillar_id" if pillar is None else "declaration_id"
+            table = "pillars" if pillar is None else "declarations"
+            raise TrackerError(
+                f"{path}: table commitments, row id {c['id']}: {missing} {c[missing]} is no "
+                f"row of table {table}"
             )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise TrackerError(f"{path}: not a tracker export ({type(exc).__name__}: {exc})") from None
+        content = item_content(
+            c, pillar["slug"], pillar["title"], pillar.get("title_ja"), declaration
+        )
+        saved.items[c["code"]] = SavedItem(
+            chain.ItemAnchor(
+                c["code"], c["chain_length"], c["chain_head"], chain.item_hash(content, version)
+            ),
+            {name: getattr(content, name) for name in _compared(version)},
+        )
     return saved
 
 
@@ -558,7 +627,9 @@ def _as_exported(value: Any) -> Any:
     return value
 
 
-def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> list[Change]:
+def trace_rewrites(
+    session: Session, export: export_file.Export, changes: list[Change]
+) -> list[Change]:
     """For each chain rewritten since an export, name its first event that differs from the
     export's copy, and the fields that differ. Reads only those items' events."""
 
@@ -566,10 +637,13 @@ def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> lis
     if not rewritten:
         return changes
     ids = {
-        row["id"]: row["code"] for row in _rows(export, "commitments") if row["code"] in rewritten
+        row["id"]: row["code"]
+        for row in export_file.table_rows(export, "commitments", ("code",))
+        if row["code"] in rewritten
     }
     saved: dict[str, dict[int, dict[str, Any]]] = {code: {} for code in rewritten}
-    for row in _rows(export, "status_events"):
+    needs = ("id", "commitment_id", "seq", "hash", *EVENT_FIELDS)
+    for row in export_file.table_rows(export, "status_events", needs):
         code = ids.get(row["commitment_id"])
         if code is not None:
             saved[code][row["seq"]] = row
@@ -591,7 +665,9 @@ def trace_rewrites(session: Session, export: Path, changes: list[Change]) -> lis
                 first[code] = f"event #{old['id']} (seq {seq}) is gone"
                 break
             if new.hash != old["hash"]:
-                fields = [f for f in EVENT_FIELDS if _as_exported(getattr(new, f)) != old[f]]
+                fields = [
+                    f for f in EVENT_FIELDS if _as_exported(getattr(new, f)) != _as_exported(old[f])
+                ]
                 if new.id != old["id"]:
                     fields.insert(0, f"id, was #{old['id']}")
                 what = ", ".join(fields) or "its evidence, or an event before it"

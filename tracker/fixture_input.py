@@ -25,9 +25,11 @@ from typing import Any
 import yaml
 
 from tracker.errors import TrackerError
+from tracker.limits import length
 
-# The declaration of 2026 is about 20 KB; a few megabytes is room for any declaration's text.
-MAX_SOURCE_BYTES = 4 * 2**20
+# A file of at most as many bytes as declarations.source_text holds characters (tracker.limits):
+# whatever its encoding, the text fits the column, and an import takes it back.
+MAX_SOURCE_BYTES = length("declarations", "source_text")
 # Values a fixture expands to once its aliases are followed. A 10,000-item fixture (the
 # benchmark's) is about 200,000; a bomb is billions.
 MAX_EXPANDED_NODES = 2_000_000

@@ -14,10 +14,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,10 +27,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, revisions, testpoints
+from tracker import anchor, limits, revisions, testpoints
 from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
 from tracker.fixture_input import load_yaml, read_bounded, read_source
@@ -37,66 +39,92 @@ from tracker.models import Commitment, Declaration, Milestone, Pillar, commitmen
 from tracker.progress import default_actor
 from tracker.statuses import FORMER_KINDS, Kind
 
-CODE_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
+CODE_PATTERN = f"^{limits.CODE_FORM.pattern}$"
 # The benchmark's 10,000-item fixture is about 5 MB.
 MAX_FIXTURE_BYTES = 64 * 2**20
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
-Name = Annotated[str, Field(min_length=1, max_length=80)]
+T = TypeVar("T")
+# A refusal by the limits of the column a field is stored in: said as import says it.
+LIMIT = "stored_field_limit"
+
+
+def _held(value: T, table: str, column: str) -> T:
+    """`value`, unless it breaks the limits of `table.column` (tracker.limits): what `load`
+    takes, the commands keep and `import` takes back."""
+    return _within(value, limits.check(table, column)(value))
+
+
+def _within(value: T, problem: str | None) -> T:
+    if problem is not None:
+        raise PydanticCustomError(LIMIT, problem)
+    return value
+
+
+def _stored(table: str, column: str) -> AfterValidator:
+    return AfterValidator(lambda value: _held(value, table, column))
+
+
+def _value_of(table: str, column: str) -> AfterValidator:
+    """For one value of a mapping stored in `table.column` (a guideline)."""
+    limit = limits.FIELDS[(table, column)]
+    assert isinstance(limit, limits.Mapping)
+    return AfterValidator(lambda value: _within(value, limits.text_problem(value, limit.value)))
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+Guideline = Annotated[str, Field(min_length=1), _value_of("commitments", "guidelines")]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Origin = Annotated[str, Field(min_length=1, max_length=500)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
 # The fields of an item whose values may come from outside the source text, marked as such.
 InferableField = Literal["owners", "target", "parties"]
 
 
-JaTitle = Annotated[str, Field(min_length=1, max_length=200)]
-
-
 class MilestoneSpec(_Strict):
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    title_ja: JaTitle | None = None
+    # Also an item's target label (commitments.target_label), whose limit is the same.
+    title: Annotated[str, Field(min_length=1), _stored("milestones", "title")]
+    title_ja: Annotated[str, Field(min_length=1), _stored("milestones", "title_ja")] | None = None
     date: dt.date
     # How the date follows from the text when the text gives none ("in 2026" -> 31 December).
-    rule: Origin | None = None
+    rule: Annotated[str, Field(min_length=1), _stored("milestones", "rule")] | None = None
 
 
 class GuidelinesSpec(_Strict):
     """What evidence earns each score, concrete enough that two analysts agree."""
 
-    minus_one: Annotated[Text, Field(alias="-1")]
-    zero: Annotated[Text, Field(alias="0")]
-    plus_one: Annotated[Text, Field(alias="+1")]
+    minus_one: Annotated[Guideline, Field(alias="-1")]
+    zero: Annotated[Guideline, Field(alias="0")]
+    plus_one: Annotated[Guideline, Field(alias="+1")]
 
     def as_dict(self) -> dict[str, str]:
         return {"-1": self.minus_one.strip(), "0": self.zero.strip(), "+1": self.plus_one.strip()}
 
 
 class RetiredSpec(_Strict):
-    into: Annotated[str, Field(max_length=32)] | None = None
-    reason: Origin
+    into: Annotated[str, Field(max_length=limits.CODE.length)] | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=limits.ORIGIN.length)]
 
 
 class CommitmentSpec(_Strict):
-    code: Annotated[str, Field(max_length=32)]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    description: str = ""
+    code: str
+    title: Annotated[str, Field(min_length=1), _stored("commitments", "title")]
+    description: Annotated[str, _stored("commitments", "description")] = ""
     # The project's own Japanese translation (unofficial): both or neither.
-    title_ja: JaTitle | None = None
-    description_ja: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
+    title_ja: Annotated[str, Field(min_length=1), _stored("commitments", "title_ja")] | None = None
+    description_ja: (
+        Annotated[str, Field(min_length=1), _stored("commitments", "description_ja")] | None
+    ) = None
     # Verbatim: never stripped or normalised, it must match the source text exactly.
-    quote: Annotated[str, Field(min_length=1)]
+    quote: Annotated[str, Field(min_length=1), _stored("commitments", "quote")]
     kind: Kind
-    parties: Annotated[list[Name], Field(min_length=1)]
-    owners: list[Name] = []
+    parties: Annotated[list[str], Field(min_length=1), _stored("commitments", "parties")]
+    owners: Annotated[list[str], _stored("commitments", "owners")] = []
     target: dt.date | str | None = None
     # Why the item has its kind, naming the operative words of the text.
-    basis: Text
-    inferred: dict[InferableField, Origin] = {}
+    basis: Annotated[str, Field(min_length=1), _stored("commitments", "basis")]
+    inferred: Annotated[dict[InferableField, NonEmpty], _stored("commitments", "inferred")] = {}
     guidelines: GuidelinesSpec | None = None
 
     @model_validator(mode="after")
@@ -145,7 +173,7 @@ class CommitmentSpec(_Strict):
         code = value.strip().upper()
         if not re.match(CODE_PATTERN, code):
             raise ValueError(f"code {value!r} is not of the form ABC-01")
-        return code
+        return _held(code, "commitments", "code")
 
     @field_validator("title")
     @classmethod
@@ -156,22 +184,25 @@ class CommitmentSpec(_Strict):
 
 
 class PillarSpec(_Strict):
-    slug: Slug
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    title_ja: JaTitle | None = None
+    slug: Annotated[str, _stored("pillars", "slug")]
+    title: Annotated[str, Field(min_length=1), _stored("pillars", "title")]
+    title_ja: Annotated[str, Field(min_length=1), _stored("pillars", "title_ja")] | None = None
     commitments: Annotated[list[CommitmentSpec], Field(min_length=1)]
 
 
 class DeclarationSpec(_Strict):
-    slug: Slug
-    title: Annotated[str, Field(min_length=1, max_length=300)]
-    title_ja: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    slug: Annotated[str, _stored("declarations", "slug")]
+    title: Annotated[str, Field(min_length=1), _stored("declarations", "title")]
+    title_ja: Annotated[str, Field(min_length=1), _stored("declarations", "title_ja")] | None = None
     date: dt.date
-    place: Annotated[str, Field(min_length=1, max_length=200)]
-    parties: Annotated[list[Name], Field(min_length=1)]
-    source: Annotated[str, Field(min_length=1)]
+    place: Annotated[str, Field(min_length=1), _stored("declarations", "place")]
+    parties: Annotated[list[str], Field(min_length=1), _stored("declarations", "parties")]
+    source: Annotated[str, Field(min_length=1), _stored("declarations", "source")]
+    # Its text is read with at most as many bytes as declarations.source_text holds characters.
     source_file: Annotated[str, Field(min_length=1)]
-    inferred: dict[Literal["date", "place", "parties"], Origin] = {}
+    inferred: Annotated[
+        dict[Literal["date", "place", "parties"], NonEmpty], _stored("declarations", "inferred")
+    ] = {}
     # The end of the compliance period (G7 Research Group practice): until then a commitment
     # nobody has assessed is "not yet assessed"; after it, the final assessment.
     cutoff: dt.date | None = None
@@ -190,7 +221,7 @@ class DeclarationSpec(_Strict):
 class FixtureSpec(_Strict):
     schema_: Annotated[int, Field(alias="schema")] = 1
     declaration: DeclarationSpec
-    milestones: dict[Slug, MilestoneSpec] = {}
+    milestones: dict[Annotated[str, _stored("milestones", "slug")], MilestoneSpec] = {}
     # Codes of earlier versions of the file: kept in a database with their history.
     retired: dict[str, RetiredSpec] = {}
     pillars: Annotated[list[PillarSpec], Field(min_length=1)]
@@ -275,7 +306,7 @@ def _describe_error(path: Path, raw: Any, error: Any) -> str:
     loc = list(error["loc"])
     where: list[str] = []
     node = raw
-    fields: list[str] = []
+    fields: list[str | int] = []
     for index, part in enumerate(loc):
         if isinstance(node, dict) and isinstance(part, str):
             node = node.get(part)
@@ -290,12 +321,15 @@ def _describe_error(path: Path, raw: Any, error: Any) -> str:
                 where = [f"pillar {_shown(node.get('slug', f'#{part + 1}'))}"]
                 fields = []
             else:
-                fields.append(str(part))
+                fields.append(part)
         else:
             fields.append(str(part))
     message = str(error["msg"]).removeprefix("Value error, ")
-    label = ".".join(fields)
     parts = [str(path), *where]
+    if error.get("type") == LIMIT:  # in import's words: `description is longer than ...`
+        label = limits.json_path([f for f in fields if f != "[key]"])  # a key is the value
+        return ": ".join([*parts, limits.said(label, message)])
+    label = ".".join(map(str, fields))
     if label:
         parts.append(f"field {label!r}")
     return ": ".join([*parts, message])

@@ -240,8 +240,12 @@ def announce(
             f"({declaration.date.isoformat()}): a milestone comes after it"
         )
     specs = clean_evidence(evidence, today)
-    note_text = clean_text(note, "note").strip()
-    who = clean_text(actor, "actor").strip() if actor is not None else default_actor()
+    note_text = clean_text(note, "note", "milestone_events", "note").strip()
+    who = (
+        clean_text(actor, "actor", "milestone_events", "actor").strip()
+        if actor is not None
+        else default_actor()
+    )
     if not who:
         raise FieldError("{actor} must not be empty", "actor")
     lock_for_announcement(session)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import burnup, chain, clock
+from tracker import burnup, chain, clock, limits
 from tracker.commitments import get_commitment, resolve_party
 from tracker.concurrency import lock_commitment
 from tracker.errors import DateOutOfRange, FieldError, MissingReason, NotFoundError, TrackerError
@@ -30,8 +30,6 @@ from tracker.statuses import (
     check_transition,
 )
 from tracker.timeline import Event, Timeline
-
-MAX_TEXT = 100_000
 
 
 @dataclass(frozen=True)
@@ -102,13 +100,13 @@ def status_on(
     return history.status(on) if party is None else history.party_status(party, on)
 
 
-def clean_text(text: str | None, field: str) -> str:
-    """User text for `field`, refused when it holds a NUL or is too long."""
+def clean_text(text: str | None, field: str, table: str, column: str) -> str:
+    """User text for `field`, to be stored in `table.column`: refused when it holds a NUL or is
+    longer than the column's limit (tracker.limits, which import and the loader read too)."""
     value = text or ""
-    if "\x00" in value:
-        raise FieldError("{" + field + "} contains a NUL character", field)
-    if len(value) > MAX_TEXT:
-        raise FieldError("{" + field + "} is longer than {limit} characters", field, limit=MAX_TEXT)
+    problem = limits.text_problem(value, limits.text_of(table, column))
+    if problem is not None:
+        raise FieldError("{" + field + "} " + problem, field)
     return value
 
 
@@ -117,7 +115,7 @@ def clean_evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[
     cleaned = []
     for spec in specs:
         item = EvidenceSpec(spec) if isinstance(spec, str) else spec
-        reference = clean_text(item.reference, "evidence").strip()
+        reference = clean_text(item.reference, "evidence", "evidence", "reference").strip()
         if not reference:
             raise TrackerError("evidence must not be empty")
         if item.kind not in EVIDENCE_KINDS:
@@ -130,7 +128,7 @@ def clean_evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[
                 "published_on",
                 day=item.published_on.isoformat(),
             )
-        title = clean_text(item.title, "evidence_title").strip() or None
+        title = clean_text(item.title, "evidence_title", "evidence", "title").strip() or None
         cleaned.append(EvidenceSpec(reference, item.kind, title, item.published_on))
     return cleaned
 
@@ -164,9 +162,13 @@ def record_progress(
     history) unless `before_declaration` says it is a genuine earlier fact."""
     today = today or clock.today(session)
     specs = clean_evidence(evidence, today)
-    note_text = clean_text(note, "note")
-    reason_text = clean_text(reason, "reason").strip() or None
-    who = clean_text(actor, "actor").strip() if actor is not None else default_actor()
+    note_text = clean_text(note, "note", "status_events", "note")
+    reason_text = clean_text(reason, "reason", "status_events", "reason").strip() or None
+    who = (
+        clean_text(actor, "actor", "status_events", "actor").strip()
+        if actor is not None
+        else default_actor()
+    )
     if not who:
         raise FieldError("{actor} must not be empty", "actor")
 

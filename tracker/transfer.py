@@ -7,7 +7,8 @@ and the hash chains survive the move.
 
 Both directions stream: an export is written a row at a time, and an import reads the file with
 an incremental parser (ijson), a table at a time, so a history of millions of events never sits
-whole in memory (json.load of one would take gigabytes).
+whole in memory (json.load of one would take gigabytes). The file is read as verify --against
+reads it (tracker.export_file): every row held to the limits of its columns.
 """
 
 from __future__ import annotations
@@ -15,28 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    Date,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    insert,
-    inspect,
-    select,
-    text,
-)
+from sqlalchemy import Table, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,48 +30,29 @@ from tracker import burnup, schema, sqlite_url, testpoints
 from tracker.anchor import anchor_digest_of, store_content_hashes
 from tracker.chain import ANCHOR_FORMAT, heads_digest
 from tracker.config import sqlite_path
-from tracker.db import HEAD_REVISION, REVISIONS, dispose_engines, ensure_sqlite_file
+from tracker.db import HEAD_REVISION, dispose_engines, ensure_sqlite_file
 from tracker.errors import FieldError, TrackerError
-from tracker.jsonfile import MAX_SOURCE_CHARS, check_shape, first, items
-from tracker.models import EVIDENCE_KINDS, Base, Commitment, UTCDateTime
-from tracker.progress import MAX_TEXT
+from tracker.export_file import (
+    EARLIER,
+    FORMAT,
+    SCHEMA_VERSION,
+    Export,
+    as_at,
+    check_columns,
+    columns_given,
+    exported_columns,
+    exported_tables,
+    rows,
+)
+from tracker.models import Commitment
 from tracker.scrub import json_text
 from tracker.setup import migrate_and_fill, remove_sqlite_files
 from tracker.verify import verify
 
-FORMAT = "tracker-export"
-SCHEMA_VERSION = 1
-# Revisions whose tables hold the same columns as the head's: an export from any of them imports
-# as is. 0006 added columns, so earlier exports do not; 0007 added triggers and the chain_builds
-# table, which a 0006 export lacks (none of its chains was recorded as built after the fact);
-# 0008 a derived column and 0009 a derived table, which no export carries (see _columns); 0010
-# added a column; 0011 the milestones, their announcements and the items' milestone slugs; 0012
-# only triggers; 0013 the settings (the tracker's time zone) and the events' database user; 0014
-# the text revisions.
-SAME_DATA = ("0014_text_revisions",)
-# Earlier revisions that exports were written at (export came with 0003): such an export is
-# restored at its own revision, with the columns it has, then upgraded to head in the same
-# transaction, as the database it came from would have been.
-EARLIER = REVISIONS[REVISIONS.index("0003_chain") : REVISIONS.index(SAME_DATA[0])]
-# Revisions renamed since exports named them: the append-only revision was 0006 until the
-# translations' revision was put before it; its exports hold 0005's columns and chain_builds.
-RENAMED = {"0006_append_only": "0005_provenance"}
 # Tables an export of an earlier revision may lack though its schema has them: chain_builds was
 # exported only from the append-only revision on (0003 created it later, for upgrades).
 NOT_YET_EXPORTED = ("chain_builds",)
 BATCH = 2000
-
-
-def _tables() -> list[Table]:
-    """The tables an export carries: not the derived ones (marked in the models), which the
-    import rebuilds (see _columns)."""
-    return [t for t in Base.metadata.sorted_tables if not t.info.get("derived")]
-
-
-def _columns(table: Table) -> list[Column[Any]]:
-    """The columns an export carries: not those derived from others (marked in the models),
-    which the import recomputes, so an export cannot bring in a cache out of step with its data."""
-    return [c for c in table.columns if not c.info.get("derived")]
 
 
 def _encode(value: Any) -> Any:
@@ -107,8 +74,8 @@ def export_lines(session: Session) -> Iterator[str]:
     yield f'  "anchor_digest": "{anchor_digest_of(session)}",\n'
     yield f'  "anchor_format": {ANCHOR_FORMAT},\n'
     yield '  "tables": {'
-    for t_index, table in enumerate(_tables()):
-        exported = _columns(table)
+    for t_index, table in enumerate(exported_tables()):
+        exported = exported_columns(table)
         columns = [c.name for c in exported]
         yield ("," if t_index else "") + f'\n    "{table.name}": {{\n'
         yield f'      "columns": {json.dumps(columns)},\n      "rows": ['
@@ -126,206 +93,6 @@ def export_lines(session: Session) -> Iterator[str]:
     yield "\n  }\n}\n"
 
 
-def _decoder(table: Table) -> dict[str, Any]:
-    decoders: dict[str, Any] = {}
-    for column in _columns(table):
-        if isinstance(column.type, UTCDateTime):
-            decoders[column.name] = dt.datetime.fromisoformat
-        elif isinstance(column.type, Date):
-            decoders[column.name] = dt.date.fromisoformat
-    return decoders
-
-
-def _check_names(value: Any) -> str | None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return "is not a list of names"
-    if any(not v.strip() or len(v) > 80 or "\x00" in v for v in value):
-        return "holds a name that is blank, longer than 80 characters or has a NUL"
-    return None
-
-
-def _check_mapping(value: Any) -> str | None:
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and len(v) <= MAX_TEXT and "\x00" not in v
-        for k, v in value.items()
-    ):
-        return "is not a mapping of names to texts"
-    return None
-
-
-def _check_guidelines(value: Any) -> str | None:
-    return None if value is None else _check_mapping(value)
-
-
-def _check_sources(value: Any) -> str | None:
-    """An announcement's evidence (tracker.milestones): what `tracker milestone set` writes."""
-    if not isinstance(value, list):
-        return "is not a list of sources"
-    for source in value:
-        if (
-            not isinstance(source, dict)
-            or set(source) != {"reference", "kind", "title", "published_on"}
-            or not isinstance(source["reference"], str)
-            or not source["reference"].strip()
-            or source["kind"] not in EVIDENCE_KINDS
-            or any(
-                v is not None and (not isinstance(v, str) or len(v) > MAX_TEXT or "\x00" in v)
-                for v in source.values()
-            )
-        ):
-            return "holds a source that is not {reference, kind, title, published_on}"
-        if source["published_on"] is not None:
-            try:
-                dt.date.fromisoformat(source["published_on"])
-            except ValueError:
-                return "holds a source whose date is not a date"
-    return None
-
-
-def _check_changes(value: Any) -> str | None:
-    """A text revision's changes (tracker.revisions): what changed, in words, per target."""
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str)
-        and len(k) <= 200
-        and isinstance(v, list)
-        and all(isinstance(n, str) and len(n) <= MAX_TEXT and "\x00" not in n for n in v)
-        for k, v in value.items()
-    ):
-        return "is not a mapping of names to lists of fields"
-    return None
-
-
-def _check_item_hashes(value: Any) -> str | None:
-    """A text revision's items: code → content hash."""
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and CODE.fullmatch(k) and isinstance(v, str) and HEX.fullmatch(v)
-        for k, v in value.items()
-    ):
-        return "is not a mapping of item codes to hashes"
-    return None
-
-
-# JSON columns: what each must hold (the CLI and the loader only ever write these shapes).
-_JSON_CHECKS = {
-    "parties": _check_names,
-    "owners": _check_names,
-    "inferred": _check_mapping,
-    "guidelines": _check_guidelines,
-    "evidence": _check_sources,
-    "changes": _check_changes,
-    "items": _check_item_hashes,
-}
-CODE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+")
-HEX = re.compile(r"[0-9a-f]{64}")
-
-
-def _column_checks(table: Table) -> dict[str, Any]:
-    """Per column, a function returning what is wrong with a value (None when it is fine): the
-    same limits as the CLI and the loader, so an import cannot bring in what they refuse."""
-    checks: dict[str, Any] = {}
-    for column in _columns(table):
-        nullable = bool(column.nullable)
-        kind = column.type
-        if isinstance(kind, JSON):
-            json_check = _JSON_CHECKS.get(column.name)
-            if json_check is None:
-                raise AssertionError(f"no import check for JSON column {column.name}")
-            checks[column.name] = json_check
-        elif isinstance(kind, Integer):
-            checks[column.name] = _integer(nullable)
-        elif isinstance(kind, String | Text):
-            limit = getattr(kind, "length", None) or (
-                MAX_SOURCE_CHARS if column.name == "source_text" else MAX_TEXT
-            )
-            pattern = CODE if (table.name, column.name) == ("commitments", "code") else None
-            checks[column.name] = _text(nullable, limit, pattern)
-        else:  # dates and times: decoded, then checked by type
-            checks[column.name] = _present(nullable)
-    return checks
-
-
-def _integer(nullable: bool) -> Any:
-    def check(value: Any) -> str | None:
-        if value is None:
-            return None if nullable else "is missing"
-        if not isinstance(value, int) or isinstance(value, bool):
-            return "is not an integer"
-        if not -(2**63) <= value < 2**63:
-            return "is out of range"
-        return None
-
-    return check
-
-
-def _text(nullable: bool, limit: int, pattern: re.Pattern[str] | None) -> Any:
-    def check(value: Any) -> str | None:
-        if value is None:
-            return None if nullable else "is missing"
-        if not isinstance(value, str):
-            return "is not text"
-        if len(value) > limit:
-            return f"is longer than {limit} characters"
-        if "\x00" in value:
-            return "contains a NUL character"
-        if pattern is not None and not pattern.fullmatch(value):
-            return "is not a code of the form ABC-01"
-        return None
-
-    return check
-
-
-def _present(nullable: bool) -> Any:
-    def check(value: Any) -> str | None:
-        return "is missing" if value is None and not nullable else None
-
-    return check
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-@dataclass(frozen=True)
-class Export:
-    """An export file whose header has been checked; its rows are read by import_export."""
-
-    path: Path
-    heads_digest: str
-    # The schema revision it was written at: the head's data (SAME_DATA) or EARLIER.
-    revision: str = HEAD_REVISION
-
-
-def read_export(path: Path) -> Export:
-    """Check the shape and header of an export (format, schema, revision, heads digest) before
-    anything is written."""
-    try:
-        if not path.is_file():
-            raise TrackerError(f"cannot read {path}: not a regular file")
-    except OSError as exc:
-        raise TrackerError(f"cannot read {path}: {exc.strerror or exc}") from None
-    check_shape(path)
-    if first(path, "format") != FORMAT:
-        raise TrackerError(f'{path}: not a tracker export (no "format": "{FORMAT}")')
-    schema = first(path, "schema")
-    if schema != SCHEMA_VERSION:
-        raise TrackerError(f"{path}: export schema {schema!r}; this tracker reads {SCHEMA_VERSION}")
-    revision = first(path, "revision")
-    revision = RENAMED.get(revision, revision) if isinstance(revision, str) else revision
-    if revision not in SAME_DATA + EARLIER:
-        raise TrackerError(
-            f"{path}: exported at revision {revision!r}; this tracker is at "
-            f"{HEAD_REVISION} and reads exports from {EARLIER[0]} on (import it with the "
-            "version that wrote it, or a newer one that knows its revision)"
-        )
-    digest = first(path, "heads_digest")
-    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
-        raise TrackerError(
-            f"{path}: no heads_digest (a SHA-256 in hex): the history cannot be checked"
-        )
-    return Export(path=path, heads_digest=digest, revision=revision)
-
-
 def import_export(
     session: Session, export: Export, *, allow_unverified: bool = False
 ) -> ImportResult:
@@ -340,7 +107,7 @@ def import_export(
     source = export.path
     earlier = export.revision in EARLIER
     present = _present_columns(session) if earlier else None
-    for table in _tables():
+    for table in exported_tables():
         if (present is None or table.name in present) and session.scalar(
             select(func.count()).select_from(table)
         ):
@@ -349,8 +116,8 @@ def import_export(
                 "import needs a new database"
             )
     counts: dict[str, int] = {}
-    for model in _tables():
-        columns = first(source, f"tables.{model.name}.columns")
+    for model in exported_tables():
+        columns = columns_given(export, model.name)
         if (
             columns is None
             and present is not None
@@ -359,40 +126,14 @@ def import_export(
             continue  # a table its revision does not have, or that its exports did not carry
         if columns is None:
             raise TrackerError(f"{source}: not a complete tracker export (no table {model.name})")
-        expected = [c.name for c in _columns(model)]
+        expected = [c.name for c in exported_columns(model)]
         if present is not None:  # the columns the table had at the export's revision
             expected = [name for name in expected if name in present.get(model.name, ())]
-        if columns != expected:
-            raise TrackerError(
-                f"{source}: table {model.name} has columns {_shown(columns)}, expected {expected}"
-            )
-        table = model if present is None else _as_at(model, columns)
-        decoders = _decoder(table)
-        checks = _column_checks(table)
+        check_columns(export, model.name, columns, expected)
+        table = model if present is None else as_at(model, columns)
         counts[table.name] = 0
         chunk: list[dict[str, Any]] = []
-        for raw in items(source, f"tables.{table.name}.rows.item"):
-            if not isinstance(raw, list) or len(raw) != len(columns):
-                raise TrackerError(
-                    f"{source}: table {table.name} has a malformed row: {_shown(raw)}"
-                )
-            record = dict(zip(columns, raw, strict=True))
-            key = "id" if "id" in record else next(iter(record), "id")
-            where = f"{source}: table {table.name}, row {key} {_shown(record.get(key))}"
-            for name, decode in decoders.items():
-                if isinstance(record[name], str):
-                    try:
-                        record[name] = decode(record[name])
-                    except (TypeError, ValueError):
-                        raise TrackerError(
-                            f"{where}: {name} {_shown(record[name])} is not a date or time"
-                        ) from None
-                elif record[name] is not None:
-                    raise TrackerError(f"{where}: {name} {_shown(record[name])} is not a date")
-            for name, check in checks.items():
-                problem = check(record[name])
-                if problem is not None:
-                    raise TrackerError(f"{where}: {name} {problem}")
+        for record in rows(export, table, columns):
             chunk.append(record)
             if len(chunk) == BATCH:
                 _insert(session, table, chunk, source)
@@ -404,7 +145,7 @@ def import_export(
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # Rows came with their ids; move each sequence past them.
-        for table in _tables():
+        for table in exported_tables():
             if "id" not in table.c:
                 continue  # keyed by name (settings): no sequence
             session.execute(
@@ -439,13 +180,6 @@ def _present_columns(session: Session) -> dict[str, set[str]]:
         name: {c["name"] for c in inspector.get_columns(name)}
         for name in inspector.get_table_names()
     }
-
-
-def _as_at(model: Table, columns: list[str]) -> Table:
-    """The head's table with only `columns` (those it had at an earlier revision), typed as
-    the head types them, for inserting rows into the table as it was then."""
-
-    return Table(model.name, MetaData(), *(model.c[name]._copy() for name in columns))
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ def import_(
     Example: tracker --db postgresql+psycopg://tracker@db/tracker import tracker.json
     """
     from tracker.db import describe
-    from tracker.transfer import read_export, restore
+    from tracker.export_file import read_export
+    from tracker.transfer import restore
 
     export = read_export(path)
     url = database_url(ctx)
