@@ -330,3 +330,16 @@ def _reset(url: str) -> None:
             triggers.install(conn)
     finally:
         engine.dispose()
+
+
+def test_show_prints_when_recorded_in_the_trackers_clock(cli: Cli) -> None:
+    """To the minute, in the tracker's zone, named; `--format json` keeps the exact time."""
+    cli.ok("progress", "CYB-02", "-s", "in_progress", "-m", "x")
+    event = json.loads(cli.ok("show", "CYB-02", "--format", "json"))["events"][0]
+    exact = dt.datetime.fromisoformat(event["recorded_at"])
+    utc = exact.astimezone(dt.UTC)
+    assert f"recorded {utc:%Y-%m-%d %H:%M} UTC)" in cli.ok("show", "CYB-02")
+    cli.ok("db", "time-zone", "Asia/Tokyo")
+    tokyo = exact.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"recorded {tokyo:%Y-%m-%d %H:%M} JST (Asia/Tokyo))" in cli.ok("show", "CYB-02")
+    assert json.loads(cli.ok("show", "CYB-02", "--format", "json"))["time_zone"] == "Asia/Tokyo"

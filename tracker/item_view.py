@@ -119,6 +119,8 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
         "provenance": dict(c.inferred),
         "guidelines": c.guidelines,
         "chain_head": c.chain_head,
+        # The tracker's time zone (tracker.clock), in which `show` prints recording times.
+        "time_zone": clock.zone_name(session),
         "events": [event_data(e, corrected_by.get(e.id)) for e in events],
         # The name before the report's vocabulary was adopted; kept for one release.
         "owner": list(c.owners),

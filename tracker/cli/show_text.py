@@ -20,6 +20,22 @@ from tracker.scrub import one_line
 from tracker.statuses import Kind, unscored_label
 
 
+def recorded_text(stamp: str, zone: str | None) -> str:
+    """When an event was recorded, to the minute, in the tracker's time zone, named: a reader
+    needs the day and the hour, not microseconds and an offset (`--format json` keeps those)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    moment = dt.datetime.fromisoformat(stamp)
+    try:
+        where = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        where = ZoneInfo("UTC")
+    local = moment.astimezone(where)
+    name = "UTC" if where.key == "UTC" else f"{local:%Z} ({where.key})"
+    return f"{local:%Y-%m-%d %H:%M} {name}"
+
+
 def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     _ = lang._
     marks: dict[str, str] = data["provenance"]
@@ -111,7 +127,10 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
         lines.append(
             f"  {lang.date_text(e['on'])}  {who}{change}  "
             + _("by {actor}  (#{id}, recorded {recorded}){flags}").format(
-                actor=actor, id=e["id"], recorded=e["recorded_at"], flags=flags
+                actor=actor,
+                id=e["id"],
+                recorded=recorded_text(e["recorded_at"], data.get("time_zone")),
+                flags=flags,
             )
         )
         if e["note"]:
