@@ -159,13 +159,21 @@ def declaration_content(
 
 
 def declaration_hashes(
-    session: Session, version: int = chain.ANCHOR_FORMAT
+    session: Session,
+    version: int = chain.ANCHOR_FORMAT,
+    declaration_ids: Sequence[int] | None = None,
 ) -> list[tuple[str, str]]:
+    """(slug, content hash) of every declaration, or of those given."""
     D, M = declarations_table.c, milestones_table.c
+    milestones = select(M.declaration_id, *(M[c] for c in MILESTONE_COLUMNS))
+    declarations = select(D.id, *(D[c] for c in DECLARATION_COLUMNS))
+    if declaration_ids is not None:
+        milestones = milestones.where(M.declaration_id.in_(declaration_ids))
+        declarations = declarations.where(D.id.in_(declaration_ids))
     by_declaration: dict[int, list[dict[str, Any]]] = {}
-    for m in session.execute(select(M.declaration_id, *(M[c] for c in MILESTONE_COLUMNS))):
+    for m in session.execute(milestones):
         by_declaration.setdefault(m.declaration_id, []).append(m._asdict())
-    rows = session.execute(select(D.id, *(D[c] for c in DECLARATION_COLUMNS)))
+    rows = session.execute(declarations)
     return [
         (
             row.slug,

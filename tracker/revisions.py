@@ -108,7 +108,7 @@ def record(
     D, C = declarations_table.c, commitments_table.c
     slug = session.execute(select(D.slug).where(D.id == declaration_id)).scalar_one()
     state = states(session, [declaration_id]).get(declaration_id, State())
-    declared = dict(declaration_hashes(session))[slug]
+    declared = dict(declaration_hashes(session, declaration_ids=[declaration_id]))[slug]
     # In code order, as every JSON column here is: an export is the same on both engines.
     items = {
         code: digest
@@ -140,11 +140,15 @@ def record(
 
 
 def check(
-    session: Session, declarations: Mapping[str, str], items: Mapping[str, tuple[int, str]]
+    session: Session,
+    recorded: Mapping[int, State],
+    declarations: Mapping[str, str],
+    items: Mapping[str, tuple[int, str]],
 ) -> Iterator[tuple[str, str]]:
     """(who, finding) for each revision chain broken and each text no revision explains.
-    `declarations`: the current content hash by slug; `items`: by code, the item's
-    declaration id and current content hash (both as verify computed them, FORMAT 2)."""
+    `recorded`: states(session); `declarations`: the current content hash by slug; `items`: by
+    code, the item's declaration id and current content hash (both as verify computed them,
+    FORMAT 2)."""
     D = declarations_table.c
     slugs = dict(session.execute(select(D.id, D.slug)).all())
     previous: dict[int, tuple[int, str]] = {}
@@ -160,7 +164,6 @@ def check(
         if chain.revision_hash(row.prev_hash, _content(row, slug)) != row.hash:
             yield slug, f"{label} was changed after it was recorded"
         previous[row.declaration_id] = (row.seq, row.hash)
-    recorded = states(session)
     for declaration_id, slug in sorted(slugs.items(), key=lambda kv: kv[1]):
         state = recorded.get(declaration_id)
         if state is None:
@@ -210,13 +213,15 @@ def check(
 
 
 def explained(
-    session: Session, declarations: Mapping[str, str], items: Mapping[str, tuple[int, str]]
+    session: Session,
+    recorded: Mapping[int, State],
+    declarations: Mapping[str, str],
+    items: Mapping[str, tuple[int, str]],
 ) -> dict[str, str]:
     """The texts (items by code, declarations as "declaration SLUG") that are now what a
     revision made by `load` recorded, each with that revision in words."""
     D = declarations_table.c
     ids = {slug: i for i, slug in session.execute(select(D.id, D.slug))}
-    recorded = states(session)
     found: dict[str, str] = {}
     for code, (declaration_id, digest) in items.items():
         state = recorded.get(declaration_id)

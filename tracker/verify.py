@@ -326,11 +326,14 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
                 at = [e.hash for e in history if e.seq == length]
                 current.hash_at_saved[code] = at[0] if at else None
     result.findings += _burnup(session)
+    # What the text revisions record, read once for the check and the comparison.
+    recorded = revisions.states(session)
     result.findings += [
-        Finding(who, what) for who, what in revisions.check(session, current.declarations, texts)
+        Finding(who, what)
+        for who, what in revisions.check(session, recorded, current.declarations, texts)
     ]
     if saved is not None:
-        current.explained = revisions.explained(session, current.declarations, texts)
+        current.explained = revisions.explained(session, recorded, current.declarations, texts)
     result.findings += [Finding(who, what) for who, what in milestones.check_chains(session)]
     result.announcements = milestones.count_announcements(session)
     current.heads_digest = result.digest
