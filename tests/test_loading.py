@@ -461,6 +461,73 @@ def _no_source_file_field(d: Path) -> tuple[Path, list[str]]:
     return write_fixture(d, spec, source=None), ["field 'declaration.source_file'", "required"]
 
 
+def _unknown_field_near(d: Path) -> tuple[Path, list[str]]:
+    spec = base_spec()
+    items_of(spec)["TST-01"]["gudelines"] = GUIDELINES
+    return write_fixture(d, spec), [
+        "item TST-01: field 'gudelines' is not allowed; did you mean 'guidelines'? allowed: code,",
+    ]
+
+
+def _unquoted_guideline_keys(d: Path) -> tuple[Path, list[str]]:
+    spec = base_spec()
+    path = write_fixture(d, spec)
+    text_in = path.read_text(encoding="utf-8")
+    assert "'-1':" in text_in and "'0':" in text_in and "'+1':" in text_in
+    for key in ("-1", "0", "+1"):
+        text_in = text_in.replace(f"'{key}':", f"{key}:")
+    path.write_text(text_in, encoding="utf-8")
+    return path, [
+        "item TST-01: field 'guidelines': quote the guideline keys: '-1', '0', '+1'",
+    ]
+
+
+def _year_as_target(d: Path) -> tuple[Path, list[str]]:
+    spec = base_spec()
+    items_of(spec)["TST-01"]["target"] = 2035
+    return write_fixture(d, spec), [
+        "item TST-01: field 'target': 2035 is not a date; write a date as YYYY-MM-DD",
+    ]
+
+
+def _date_with_time(d: Path) -> tuple[Path, list[str]]:
+    spec = base_spec()
+    spec["declaration"]["date"] = dt.datetime(2026, 2, 1, 10, 30)
+    return write_fixture(d, spec), [
+        "field 'declaration.date': write a date as YYYY-MM-DD, without a time",
+    ]
+
+
+def _typographic_apostrophe(d: Path) -> tuple[Path, list[str]]:
+    spec = base_spec()
+    items_of(spec)["TST-03"]["quote"] = "the ministers' review"
+    source = SOURCE + "It will be the ministers’ review.\n"
+    return write_fixture(d, spec, source), [
+        "item TST-03: field 'quote': not found verbatim",
+        'closest passage (line 4): "the ministers’ review"',
+        'first difference at character 14 of the quote: "\'" (U+0027) where the text has '
+        "'’' (U+2019)",
+        "typographic mark",
+    ]
+
+
+def _guideline_for_the_pair(d: Path) -> tuple[Path, list[str]]:
+    spec = base_spec()
+    items_of(spec)["TST-01"]["guidelines"] = {**GUIDELINES, "-1": "Neither side builds."}
+    return write_fixture(d, spec), [
+        "item TST-01: field 'guidelines': band '-1' speaks of the pair ('Neither')",
+        "write each band for one party",
+    ]
+
+
+def _not_scored_yet_achieved(d: Path) -> tuple[Path, list[str]]:
+    spec = base_spec()
+    items_of(spec)["TST-02"]["achieved_at_meeting"] = True
+    return write_fixture(d, spec), [
+        "item TST-02: field 'achieved_at_meeting': only a commitment is achieved",
+    ]
+
+
 CASES: dict[str, Case] = {
     "missing-quote": _missing_quote,
     "bad-kind": _bad_kind,
@@ -478,6 +545,13 @@ CASES: dict[str, Case] = {
     "missing-file": _missing_file,
     "missing-source-file": _missing_source_file,
     "no-source-file-field": _no_source_file_field,
+    "unknown-field-near": _unknown_field_near,
+    "unquoted-guideline-keys": _unquoted_guideline_keys,
+    "year-as-target": _year_as_target,
+    "date-with-time": _date_with_time,
+    "typographic-apostrophe": _typographic_apostrophe,
+    "guideline-for-the-pair": _guideline_for_the_pair,
+    "not-scored-yet-achieved": _not_scored_yet_achieved,
 }
 # The cases run against both engines; the rest against SQLite only (validation runs before the
 # database is opened, so the engine only matters for "nothing written").
@@ -492,6 +566,8 @@ def test_read_fixture_rejects(case: str, tmp_path: Path) -> None:
     message = str(info.value)
     assert "\n" not in message
     assert str(path) in message
+    # Named once: the item's validators leave the naming to the one place that does it.
+    assert "item TST-01: item" not in message and "item TST-02: item" not in message
     for fragment in fragments:
         assert fragment in message, (fragment, message)
 
@@ -501,7 +577,9 @@ def test_read_fixture_messages_exactly(tmp_path: Path) -> None:
     with pytest.raises(TrackerError) as info:
         read_fixture(path)
     assert str(info.value) == (
-        f"{path}: item TST-03: field 'quote': not found verbatim in {SLUG}.txt"
+        f"{path}: item TST-03: field 'quote': not found verbatim in {SLUG}.txt; closest passage "
+        '(line 3): "Ministers will meet again i"; first difference at character 1 of the '
+        "quote: 'm' (U+006D) where the text has 'M' (U+004D)"
     )
 
     path, _ = _bad_code_format(tmp_path / "b")

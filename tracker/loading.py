@@ -9,8 +9,11 @@ items the file no longer lists are reported, never deleted.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import re
+import types
+import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -31,7 +35,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, limits, revisions, testpoints
+from tracker import anchor, limits, revisions, testpoints, text_reading
 from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
 from tracker.fixture_input import load_yaml, read_bounded, read_source
@@ -72,6 +76,35 @@ def _value_of(table: str, column: str) -> AfterValidator:
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Guideline = Annotated[str, Field(min_length=1), _value_of("commitments", "guidelines")]
+# A refusal that says what to write instead (a date's form, quoted guideline keys).
+FORM = "fixture_form"
+DATE_FORM = "write a date as YYYY-MM-DD"
+
+
+def _date_only(value: object) -> object:
+    """A date, said in our words when it is not one. YAML reads `2035` as a number (which the
+    validation library takes for seconds since 1970) and `2026-01-31 10:00` as a time."""
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError(FORM, f"{DATE_FORM}, without a time")
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError(
+            FORM, f"{value!r} is not a date; {DATE_FORM} (a year alone is not one)"
+        )
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError(FORM, f"{value!r} is not a date; {DATE_FORM}") from None
+    return value
+
+
+FixtureDate = Annotated[dt.date, BeforeValidator(_date_only)]
+GUIDELINE_KEYS = ("-1", "0", "+1")
+# Words that write a band for the pair rather than for one party: a party whose counterpart
+# acted alone fits no band written "Neither government ...", and a joint plan fits two.
+PAIR_WORDS = re.compile(
+    r"\b(neither|both (?:governments|countries|parties|sides))\b", re.IGNORECASE
+)
 
 
 class _Strict(BaseModel):
@@ -86,17 +119,47 @@ class MilestoneSpec(_Strict):
     # Also an item's target label (commitments.target_label), whose limit is the same.
     title: Annotated[str, Field(min_length=1), _stored("milestones", "title")]
     title_ja: Annotated[str, Field(min_length=1), _stored("milestones", "title_ja")] | None = None
-    date: dt.date
+    date: FixtureDate
     # How the date follows from the text when the text gives none ("in 2026" -> 31 December).
     rule: Annotated[str, Field(min_length=1), _stored("milestones", "rule")] | None = None
 
 
 class GuidelinesSpec(_Strict):
-    """What evidence earns each score, concrete enough that two analysts agree."""
+    """What evidence earns each score, concrete enough that two analysts agree.
+
+    Each band is written for one party (the item is scored per party), so that every case lands
+    in exactly one band; a band only a joint act can earn is listed under `joint`, which the
+    loader reads and does not store (the band's own words say it is joint)."""
 
     minus_one: Annotated[Guideline, Field(alias="-1")]
     zero: Annotated[Guideline, Field(alias="0")]
     plus_one: Annotated[Guideline, Field(alias="+1")]
+    joint: list[Literal["-1", "0", "+1"]] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _quoted_keys(cls, value: object) -> object:
+        if isinstance(value, dict) and any(not isinstance(key, str) for key in value):
+            raise PydanticCustomError(
+                FORM,
+                "quote the guideline keys: '-1', '0', '+1' (unquoted, YAML reads them as numbers)",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_party_each(self) -> GuidelinesSpec:
+        for key, band in zip(
+            GUIDELINE_KEYS, (self.minus_one, self.zero, self.plus_one), strict=True
+        ):
+            pair = PAIR_WORDS.search(band)
+            if pair is not None and key not in self.joint:
+                raise PydanticCustomError(
+                    FORM,
+                    f"band {key!r} speaks of the pair ({pair.group(0)!r}); write each band for one "
+                    "party ('the party ...', 'the other'), or list the band under 'joint' if only "
+                    "a joint act can earn it",
+                )
+        return self
 
     def as_dict(self) -> dict[str, str]:
         return {"-1": self.minus_one.strip(), "0": self.zero.strip(), "+1": self.plus_one.strip()}
@@ -122,6 +185,9 @@ class CommitmentSpec(_Strict):
     parties: Annotated[list[str], Field(min_length=1), _stored("commitments", "parties")]
     owners: Annotated[list[str], _stored("commitments", "owners")] = []
     target: dt.date | str | None = None
+    # An act completed at the meeting itself ("signed today the Convention"): the commitment is
+    # loaded as achieved on the declaration's date, with the text as its evidence.
+    achieved_at_meeting: bool = False
     # Why the item has its kind, naming the operative words of the text.
     basis: Annotated[str, Field(min_length=1), _stored("commitments", "basis")]
     inferred: Annotated[dict[InferableField, NonEmpty], _stored("commitments", "inferred")] = {}
@@ -129,23 +195,29 @@ class CommitmentSpec(_Strict):
 
     @model_validator(mode="after")
     def _scoring(self) -> CommitmentSpec:
+        # The error names the item already (tracker.loading._describe_error): said once.
         if self.kind.scored and self.guidelines is None:
             raise ValueError(
-                f"item {self.code}: a {self.kind} is scored, so it needs 'guidelines' "
+                f"a {self.kind} is scored, so it needs 'guidelines' "
                 "with the evidence that earns -1, 0 and +1"
             )
         if not self.kind.scored and self.guidelines is not None:
             raise ValueError(
-                f"item {self.code}: field 'guidelines': only scored items (commitments) have "
+                f"field 'guidelines': only scored items (commitments) have "
                 f"them; a {self.kind} is not scored"
+            )
+        if self.achieved_at_meeting and not self.kind.scored:
+            raise ValueError(
+                f"field 'achieved_at_meeting': only a commitment is achieved; a {self.kind} "
+                "is not scored"
             )
         if (self.title_ja is None) != (self.description_ja is None):
             given = "title_ja" if self.title_ja is not None else "description_ja"
             missing = "description_ja" if given == "title_ja" else "title_ja"
-            raise ValueError(f"item {self.code}: field '{missing}': needed with '{given}'")
+            raise ValueError(f"field '{missing}': needed with '{given}'")
         empty = [f for f in self.inferred if not getattr(self, f)]
         if empty:
-            raise ValueError(f"item {self.code}: field 'inferred': {empty[0]!r} has no value")
+            raise ValueError(f"field 'inferred': {empty[0]!r} has no value")
         return self
 
     @field_validator("kind", mode="before")
@@ -159,13 +231,11 @@ class CommitmentSpec(_Strict):
     @field_validator("target", mode="before")
     @classmethod
     def _target_date(cls, value: object) -> object:
-        # A quoted ISO date ("2030-12-31", as yaml.safe_dump writes one) is still a date.
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError(f"invalid date {value!r}") from None
-        return value
+        # A quoted ISO date ("2030-12-31", as yaml.safe_dump writes one) is still a date; any
+        # other word names a milestone.
+        if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return value
+        return value if value is None else _date_only(value)
 
     @field_validator("code")
     @classmethod
@@ -194,7 +264,7 @@ class DeclarationSpec(_Strict):
     slug: Annotated[str, _stored("declarations", "slug")]
     title: Annotated[str, Field(min_length=1), _stored("declarations", "title")]
     title_ja: Annotated[str, Field(min_length=1), _stored("declarations", "title_ja")] | None = None
-    date: dt.date
+    date: FixtureDate
     place: Annotated[str, Field(min_length=1), _stored("declarations", "place")]
     parties: Annotated[list[str], Field(min_length=1), _stored("declarations", "parties")]
     source: Annotated[str, Field(min_length=1), _stored("declarations", "source")]
@@ -205,7 +275,11 @@ class DeclarationSpec(_Strict):
     ] = {}
     # The end of the compliance period (G7 Research Group practice): until then a commitment
     # nobody has assessed is "not yet assessed"; after it, the final assessment.
-    cutoff: dt.date | None = None
+    cutoff: FixtureDate | None = None
+    # Other names the text uses for a party ("UK": ["United Kingdom", "British"]), read by the
+    # provenance check only; a party without an entry has the defaults of
+    # tracker.text_reading.DEFAULT_ALIASES (nouns for the same state, never adjectives).
+    aliases: dict[str, list[NonEmpty]] = {}
 
     @field_validator("cutoff")
     @classmethod
@@ -326,6 +400,10 @@ def _describe_error(path: Path, raw: Any, error: Any) -> str:
             fields.append(str(part))
     message = str(error["msg"]).removeprefix("Value error, ")
     parts = [str(path), *where]
+    if error.get("type") == "extra_forbidden" and fields:
+        # `field 'related' is not allowed; did you mean ...`: the field is the subject.
+        label = ".".join(map(str, fields))
+        return ": ".join([*parts, f"field {label!r} " + _not_allowed(loc[-1], loc[:-1])])
     if error.get("type") == LIMIT:  # in import's words: `description is longer than ...`
         label = limits.json_path([f for f in fields if f != "[key]"])  # a key is the value
         return ": ".join([*parts, limits.said(label, message)])
@@ -333,6 +411,84 @@ def _describe_error(path: Path, raw: Any, error: Any) -> str:
     if label:
         parts.append(f"field {label!r}")
     return ": ".join([*parts, message])
+
+
+# Names people reach for, and the field that holds what they mean (offered only when the model
+# has that field).
+_MEANT = {
+    "related": ("follows", "reaffirms"),
+    "relates_to": ("follows", "reaffirms"),
+    "continues": ("follows",),
+    "owner": ("owners",),
+    "party": ("parties",),
+    "deadline": ("target",),
+    "due": ("target",),
+    "guideline": ("guidelines",),
+    "scoring": ("guidelines",),
+    "alias": ("aliases",),
+    "cut_off": ("cutoff",),
+    "reason": ("basis",),
+}
+
+
+def _model_of(annotation: Any) -> Any:
+    """The type a value of `annotation` is validated as, without `| None` or Annotated."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if models else annotation
+    if typing.get_origin(annotation) is Annotated:
+        return _model_of(args[0])
+    return annotation
+
+
+def allowed_fields(loc: Iterable[str | int]) -> list[str]:
+    """The fields the fixture allows at `loc` (a validation error's location), read from the
+    schema itself so that a field added to the model is offered without a second list."""
+    current: Any = FixtureSpec
+    for part in loc:
+        current = _model_of(current)
+        origin = typing.get_origin(current)
+        if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
+            by_name = {(f.alias or n): f for n, f in current.model_fields.items()}
+            if part not in by_name:
+                return []
+            current = by_name[part].annotation
+        elif origin is list and isinstance(part, int):
+            current = typing.get_args(current)[0]
+        elif origin is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return []
+    current = _model_of(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or n for n, f in current.model_fields.items()]
+    return []
+
+
+def _not_allowed(name: object, loc: list[Any]) -> str:
+    """`is not allowed; did you mean 'follows'? allowed: ...` for the field `name` at `loc`."""
+    allowed = allowed_fields(loc)
+    if not allowed or not isinstance(name, str):
+        return "is not allowed"
+    meant = [f for f in _MEANT.get(name.lower(), ()) if f in allowed]
+    near = meant or difflib.get_close_matches(name.lower(), allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(map(repr, near))}?" if near else ""
+    return f"is not allowed{hint or ';'} allowed: {', '.join(allowed)}"
+
+
+def _quote_mismatch(source_text: str, quote: str, source_file: str) -> str:
+    """`not found verbatim in FILE; closest passage ...`: where the quote parts from the text."""
+    miss = text_reading.closest_passage(source_text, quote)
+    said = (
+        f"not found verbatim in {source_file}; closest passage (line {miss.line}): "
+        f'"{text_reading.excerpt(miss.passage, miss.at)}"; first difference at character '
+        f"{miss.at + 1} of the quote: {text_reading.describe_character(miss.quoted)} where the "
+        f"text has {text_reading.describe_character(miss.found)}"
+    )
+    if miss.typographic:
+        said += "; the text prints a typographic mark: copy the quote from the text itself"
+    return said
 
 
 def read_fixture(path: Path) -> Fixture:
@@ -381,8 +537,8 @@ def read_fixture(path: Path) -> Fixture:
                 found = source_text.find(item.quote)
             if found < 0:
                 raise TrackerError(
-                    f"{path}: item {item.code}: field 'quote': not found verbatim in "
-                    f"{spec.declaration.source_file}"
+                    f"{path}: item {item.code}: field 'quote': "
+                    + _quote_mismatch(source_text, item.quote, spec.declaration.source_file)
                 )
             start = found
     _check_provenance(path, spec, source_text)
@@ -405,15 +561,20 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
     # scan of all of it: each distinct value is looked for once.
     in_text = functools.cache(text.__contains__)
 
-    # A name (a party, an owner) is in the text as a word of its own: "UK" inside "UKRAINE"
-    # or "Japan" inside "Japanese" is not the text naming it, and would pass unmarked.
+    # A name (a party, an owner) is in the text as a word of its own, or as a declared alias:
+    # "UK" inside "UKRAINE" or "Japan" inside "Japanese" is not the text naming it.
     @functools.cache
     def named(name: str) -> bool:
-        return in_text(name) and bool(re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text))
+        return text_reading.named_in(text, name, d.aliases)
+
+    # A date counts in the forms a text writes it ("14th December 2023", "2023年12月14日").
+    @functools.cache
+    def dated(iso: str) -> bool:
+        return text_reading.gives_date(text, dt.date.fromisoformat(iso))
 
     dmarks: dict[str, str] = {str(k): v for k, v in d.inferred.items()}
     checks: list[tuple[str, str, str | None, dict[str, str]]] = [
-        ("declaration", "date", _unsourced([d.date.isoformat()], in_text), dmarks),
+        ("declaration", "date", _unsourced([d.date.isoformat()], dated), dmarks),
         ("declaration", "place", _unsourced([d.place], in_text), dmarks),
         ("declaration", "parties", _unsourced(d.parties, named), dmarks),
     ]
@@ -432,7 +593,7 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
                 (
                     where,
                     "target",
-                    _unsourced([target.isoformat()] if target else [], in_text),
+                    _unsourced([target.isoformat()] if target else [], dated),
                     marks,
                 ),
             ]
@@ -489,6 +650,34 @@ def _assign(obj: object, values: dict[str, Any]) -> list[str]:
             setattr(obj, name, value)
             changed.append(name)
     return changed
+
+
+def _record_completed_at_meeting(session: Session, spec: FixtureSpec, result: LoadResult) -> None:
+    """A commitment the parties carried out at the meeting itself ("signed today the
+    Convention") is achieved on the declaration's date, with the text as its evidence: one
+    event, recorded when the item is first loaded. An item already loaded keeps its history
+    (a later fixture never writes events for it)."""
+    from tracker.progress import EvidenceSpec, record_progress
+    from tracker.statuses import Status
+
+    d = spec.declaration
+    added = set(result.added)
+    for pillar in spec.pillars:
+        for item in pillar.commitments:
+            if not item.achieved_at_meeting or item.code not in added:
+                continue
+            record_progress(
+                session,
+                code=item.code,
+                status=Status.ACHIEVED,
+                note=f'Completed at the meeting of {d.date.isoformat()}: "{item.quote}"',
+                evidence=[
+                    EvidenceSpec(
+                        reference=d.source, kind="document", title=d.title, published_on=d.date
+                    )
+                ],
+                on=d.date,
+            )
 
 
 def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
@@ -610,6 +799,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     if new:
         # One Core executemany, not one object per item (10,000 items in well under a second).
         session.execute(insert(commitments_table), new)
+    _record_completed_at_meeting(session, spec, result)
     testpoints.pause("load:mid-batch")
     in_file = set(codes_in_file)
     kinds = {item.code: item.kind.value for p in spec.pillars for item in p.commitments}
