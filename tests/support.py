@@ -96,3 +96,18 @@ def pg_schema_url(database_url: str) -> Iterator[str]:
         with engine.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+def bundled_item_count() -> int:
+    """How many items the bundled fixture lists, counted in its YAML directly (not through the
+    loader): the figure tests compare the tool's counts with."""
+    import yaml
+
+    from tracker.paths import bundled_fixture
+
+    raw = yaml.safe_load(bundled_fixture().read_text(encoding="utf-8"))
+    return sum(len(pillar["commitments"]) for pillar in raw["pillars"])
+
+
+# The bundled fixture's items.
+BUNDLED = bundled_item_count()

@@ -17,6 +17,7 @@ import typer
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import ArgumentError, InvalidRequestError
 from sqlalchemy.orm import Session
+from support import BUNDLED
 from typer.testing import CliRunner
 
 from tracker.cli import app
@@ -158,11 +159,11 @@ def test_init_creates_the_default_database_in_the_user_data_dir(tmp_path, monkey
     assert result.exit_code == 0, result.output
     path = tmp_path / "xdg" / "tracker" / "tracker.db"
     assert f"Database: {path} (created)" in result.stdout
-    assert "23 added" in result.stdout
+    assert f"{BUNDLED} added" in result.stdout
     # Owner-only: the tracker may hold unpublished assessments.
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     again = CliRunner().invoke(app, ["init"])
-    assert again.exit_code == 0 and "0 added, 0 changed, 23 unchanged" in again.stdout
+    assert again.exit_code == 0 and f"0 added, 0 changed, {BUNDLED} unchanged" in again.stdout
 
 
 def test_environment_variable_selects_the_database(tmp_path, monkeypatch) -> None:
@@ -370,7 +371,7 @@ def _csv(text: str) -> list[dict[str, str]]:
 
 def test_list_filters(cli) -> None:
     rows = _csv(cli.ok("list", "--format", "csv"))
-    assert len(rows) == 23
+    assert len(rows) == BUNDLED
     assert list(rows[0]) == [
         "code", "title", "pillar", "kind", "parties", "owners", "target", "status", "inferred",
     ]  # fmt: skip
@@ -423,7 +424,7 @@ def test_list_table_fits_80_columns(cli, monkeypatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     out = cli.ok("list")
     assert max(len(line) for line in out.splitlines()) <= 80
-    assert "CYB-01" in out and "23 items" in out
+    assert "CYB-01" in out and f"{BUNDLED} items" in out
 
 
 # --- log ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
+from support import BUNDLED
 
 from tracker.models import StatusEvent
 
@@ -86,7 +87,9 @@ def test_no_lost_updates_under_concurrent_progress(cli, tmp_path: Path) -> None:
     engine.dispose()
     assert total == WORKERS * RUNS
     # Every chain intact, every cached status equal to its last event.
-    assert cli.ok("verify").startswith(f"verify: OK, 23 commitments, {WORKERS * RUNS} events")
+    assert cli.ok("verify").startswith(
+        f"verify: OK, {BUNDLED} commitments, {WORKERS * RUNS} events"
+    )
     notes = {e["note"] for e in json.loads(cli.ok("log", "--format", "json"))}
     assert len(notes) == WORKERS * RUNS
 
@@ -123,8 +126,8 @@ def test_two_loads_at_once_leave_one_copy(cli_empty, tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
     rows = json.loads(cli_empty.ok("list", "--all", "--format", "json"))
-    assert len(rows) == 23
-    assert len({r["code"] for r in rows}) == 23
+    assert len(rows) == BUNDLED
+    assert len({r["code"] for r in rows}) == BUNDLED
 
 
 def test_reading_commands_see_one_snapshot(cli) -> None:

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
-from support import Cli
+from support import BUNDLED, Cli
 
 from tracker.errors import TrackerError
 from tracker.loading import CODE_PATTERN, read_fixture
@@ -221,7 +221,7 @@ def test_progress_stores_exactly_what_was_given(
         no_traceback(cli_sqlite("log", "--code", code, "--format", "json"))
     verify = cli_sqlite("verify")
     assert verify.exit_code == 0, verify.stderr
-    assert verify.stdout.startswith("verify: OK, 23 commitments, ")
+    assert verify.stdout.startswith(f"verify: OK, {BUNDLED} commitments, ")
 
 
 @settings(max_examples=15, **SETTINGS)
@@ -622,7 +622,7 @@ def test_load_round_trips_through_the_cli(
     assert f"{len(items)} added, 0 changed, 0 unchanged" in out
 
     listed = {r["code"]: r for r in json.loads(cli.ok("list", "--all", "--format", "json"))}
-    assert len(listed) == 23 + len(items)
+    assert len(listed) == BUNDLED + len(items)
     for item in items:
         row = listed[norm_code(item["code"])]
         assert row["title"] == item["title"].strip()
@@ -640,7 +640,7 @@ def test_load_round_trips_through_the_cli(
     # Loading the same file again changes nothing.
     again = cli.ok("load", str(path))
     assert f"0 added, 0 changed, {len(items)} unchanged" in again
-    assert cli.ok("verify").startswith(f"verify: OK, {23 + len(items)} commitments")
+    assert cli.ok("verify").startswith(f"verify: OK, {BUNDLED + len(items)} commitments")
 
 
 @settings(max_examples=20, **SETTINGS)
@@ -658,7 +658,7 @@ def test_load_of_a_broken_fixture_writes_nothing(
         f"error: cannot read fixture {path}"
     )
     assert needle in message
-    assert len(json.loads(cli.ok("list", "--all", "--format", "json"))) == 23
+    assert len(json.loads(cli.ok("list", "--all", "--format", "json"))) == BUNDLED
 
 
 # --- known bugs ------------------------------------------------------------------------------

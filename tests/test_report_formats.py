@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 from rich.cells import cell_len
-from support import IN_CI, Build, Cli, record
+from support import BUNDLED, IN_CI, Build, Cli, record
 
 from tracker.reports.as_markdown import esc
 from tracker.reports.presentation import PROGRESS_ORDER, pct, score_text
@@ -250,7 +250,7 @@ def test_every_format_shows_the_same_figures(recorded: Cli) -> None:
     pillars = {p["slug"]: p for p in data["pillars"]}
     assert set(pillars) >= {"cyber", "science"}
     summary = data["summary"]
-    assert summary["items"] == 26 and summary["commitments"] == 6
+    assert summary["items"] == BUNDLED + 3 and summary["commitments"] == 6
     assert summary["counts"]["achieved"] == 2 and summary["counts"]["dropped"] == 1
 
     # csv: one row per commitment, in json's order, and the figures add up to json's.
@@ -381,7 +381,7 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
     ]
     assert all(len(r) == len(header) for r in rows)
     by_code = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
-    assert len(by_code) == 26
+    assert len(by_code) == BUNDLED + 3
 
     eco = by_code["ECO-01"]
     assert eco["last_note"] == "'" + FORMULA_NOTE
@@ -544,7 +544,7 @@ def test_terminal_fits_80_columns_without_escapes(recorded_sqlite: Cli) -> None:
     # One line per item: the parties' pledges, then the source's outlook, apart.
     items = text.split("The parties' pledges (", 1)[1].split("How the figures", 1)[0]
     codes = re.findall(r"^([A-Z]{3}-\d\d) ", items, re.M)
-    assert len(codes) == 26 == len(set(codes))
+    assert len(codes) == BUNDLED + 3 == len(set(codes))
     # Page one comes first: the headline and the attention lists before the figures.
     assert text.index("Stalled (1)") < text.index("Progress by pillar")
     assert re.search(r"2026-03-31\*?!", items)  # HOS-01 is overdue (its target is inferred: *)
@@ -561,7 +561,7 @@ def test_terminal_cuts_long_lists_and_says_where_the_rest_are(
     text = report(recorded_sqlite, "terminal")
     assert max(cell_len(line) for line in text.splitlines()) <= 80
     flat = " ".join(text.split())
-    assert "26 items:" in flat
+    assert f"{BUNDLED + 3} items:" in flat
     items = text.split("The parties' pledges (", 1)[1].split("Outlook:", 1)[0]
     codes = re.findall(r"^([A-Z]{3}-\d\d) ", items, re.M)
     md = report(recorded_sqlite, "md")
@@ -824,7 +824,7 @@ def test_json_report_streams_changes_over_many_blocks(cli) -> None:
     )
     lines = text.splitlines()
     first = lines.index('"commitments": [')
-    assert all(line.startswith('{"code":') for line in lines[first + 1 : first + 24])
+    assert all(line.startswith('{"code":') for line in lines[first + 1 : first + BUNDLED + 1])
 
 
 def test_documents_cut_the_all_items_table_unless_full(
@@ -838,12 +838,12 @@ def test_documents_cut_the_all_items_table_unless_full(
     monkeypatch.setattr(as_markdown, "TABLE_ROWS", 3)
     monkeypatch.setattr(as_html, "TABLE_ROWS", 3)
     every = [r["code"] for r in csv.DictReader(io.StringIO(report(recorded_sqlite, "csv")))]
-    assert len(every) == 26
-    pointer = "… and 23 more not shown; `tracker report --full` (or `tracker list --all"
+    assert len(every) == BUNDLED + 3
+    pointer = f"… and {BUNDLED} more not shown; `tracker report --full` (or `tracker list --all"
     md = report(recorded_sqlite, "md")
     table = md.split("## The parties' pledges", 1)[1]
     assert re.findall(r"^\| `([A-Z]{3}-\d\d)` \|", table, re.M) == every[:3]
-    assert pointer in md and "26 items tracked" in md
+    assert pointer in md and f"{BUNDLED + 3} items tracked" in md
     full_md = report(recorded_sqlite, "md", "--full")
     table = full_md.split("## The parties' pledges", 1)[1]
     assert re.findall(r"^\| `([A-Z]{3}-\d\d)` \|", table, re.M) == every

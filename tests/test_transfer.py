@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support import BUNDLED
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_sqlite_to_postgres_and_back_is_byte_identical(populated, tmp_path: Path
     pg = Cli(next(pg_gen))
     try:
         out = pg.ok("import", str(first))
-        assert "23 commitments" in out
+        assert f"{BUNDLED} commitments" in out
         second = tmp_path / "second.json"
         pg.ok("export", "--output", str(second))
         assert second.read_bytes() == first.read_bytes()
@@ -52,7 +53,7 @@ def test_export_is_complete_and_versioned(populated) -> None:
     assert data["format"] == "tracker-export"
     assert data["schema"] == 1
     tables = data["tables"]
-    assert len(tables["commitments"]["rows"]) == 23
+    assert len(tables["commitments"]["rows"]) == BUNDLED
     # A cache derived from the text is not data: an import recomputes it.
     assert "content_hash" not in tables["commitments"]["columns"]
     assert len(tables["status_events"]["rows"]) == 4
