@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import create_engine, text
-from support import Cli
+from support import BUNDLED, Cli
 
 from tracker import chain, paths, schema
 
@@ -136,7 +136,7 @@ def test_old_database_upgrades_and_resyncs_with_history_intact(empty_url: str) -
     assert kinds["TEC-02"] == "outlook" and kinds["CYB-01"] == "commitment"
     assert "prospective" not in kinds.values()
     assert _events(empty_url) == before
-    assert cli.ok("verify").startswith("verify: OK, 37 commitments, 5 events")
+    assert cli.ok("verify").startswith(f"verify: OK, {BUNDLED + 14} commitments, 5 events")
 
     out = cli.ok("load", str(paths.bundled_fixture()))
     changes = {
@@ -153,7 +153,7 @@ def test_old_database_upgrades_and_resyncs_with_history_intact(empty_url: str) -
     assert "retired TEC-02 (kept, with its history; now part of TEC-01)" in out
     assert "missing" not in out
     assert _events(empty_url) == before
-    assert cli.ok("verify").startswith("verify: OK, 37 commitments, 5 events")
+    assert cli.ok("verify").startswith(f"verify: OK, {BUNDLED + 14} commitments, 5 events")
 
     kinds = _kinds(empty_url)
     # Retired items take the kind of the item they became: ECO-03 no longer scores.
@@ -166,4 +166,4 @@ def test_old_database_upgrades_and_resyncs_with_history_intact(empty_url: str) -
     assert shown["score"] is None
     # Loading again changes nothing more.
     again = cli.ok("load", str(paths.bundled_fixture()))
-    assert "0 added, 0 changed, 23 unchanged" in again
+    assert f"0 added, 0 changed, {BUNDLED} unchanged" in again
