@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from tracker.cli.options import DeclarationOpt, OutputOpt, PartyOpt, PillarOpt, parse_date
+from tracker.cli.options import (
+    DeclarationOpt,
+    ExcelOpt,
+    OutputOpt,
+    PartyOpt,
+    PillarOpt,
+    parse_date,
+)
 from tracker.cli.output import held_output, write_output
 from tracker.cli.running import clock_today, database_url, pause_collector, session
 from tracker.i18n import Language
@@ -226,6 +233,7 @@ def report(
             help="html and pdf in Japanese and English: each heading and title in both.",
         ),
     ] = False,
+    excel: ExcelOpt = False,
     pager: Annotated[
         bool,
         typer.Option(
@@ -263,6 +271,9 @@ def report(
             param_hint="--lang" if lang else "--bilingual",
         )
 
+    if excel and fmt is not ReportFormat.csv:
+        raise typer.BadParameter("--excel is for --format csv", param_hint="--excel")
+
     today = clock_today(ctx)
     as_of_date = parse_date(as_of, "--as-of", today)
     since_date = parse_date(since, "--since", today)
@@ -299,6 +310,7 @@ def report(
         brief=brief,
         width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
         color=to_screen and use_color(sys.stdout),
+        excel=excel,
     )
     spec = ReportSpec(
         as_of=as_of_date,
@@ -361,6 +373,7 @@ class Rendering:
     width: int
     color: bool
     brief: bool = False
+    excel: bool = False
 
 
 Rendered = str | bytes | Iterable[str]
@@ -405,7 +418,7 @@ def _json(report: Report, how: Rendering) -> Rendered:
 def _csv(report: Report, how: Rendering) -> Rendered:
     from tracker.reports import as_csv
 
-    return as_csv.chunks(report)
+    return as_csv.chunks(report, excel=how.excel)
 
 
 # The formats that have a page one of their own to print alone (--brief).
