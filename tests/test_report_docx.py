@@ -322,3 +322,11 @@ def test_libreoffice_converts_it_to_pdf(recorded: Cli, tmp_path: Path) -> None:
     for n, page in enumerate(pages, 1):
         assert page.count("OFFICIAL") >= 2, n
         assert f"Page {n} of {len(pages)}" in " ".join(page.split()), n
+
+
+def test_brief_is_page_one_alone(recorded: Cli, tmp_path: Path) -> None:
+    document = _docx(recorded, tmp_path / "one.docx", "--brief", "--marking", "OFFICIAL")
+    assert _styled(document, "Heading 1") == ["Briefing"]
+    assert "Japan and UK side by side" in _styled(document, "Heading 2")
+    assert not document.inline_shapes  # no chart drawn for page one alone
+    assert document.sections[0].header.paragraphs[0].text == "OFFICIAL"

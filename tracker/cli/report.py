@@ -188,7 +188,7 @@ def report(
         bool,
         typer.Option(
             "--brief",
-            help="terminal, md and html: page one alone (the briefing), for email and chat.",
+            help="terminal, md, html and docx: page one alone (the briefing), for email and chat.",
         ),
     ] = False,
     history: Annotated[
@@ -305,7 +305,7 @@ def report(
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
     if brief and fmt not in BRIEF_FORMATS:
         raise typer.BadParameter(
-            "--brief is page one alone, for people: give --format terminal, md or html",
+            "--brief is page one alone, for people: give --format terminal, md, html or docx",
             param_hint="--brief",
         )
     if history is None:
@@ -420,7 +420,7 @@ def _pdf(report: Report, how: Rendering) -> Rendered:
 def _docx(report: Report, how: Rendering) -> Rendered:
     from tracker.reports import as_docx
 
-    return as_docx.render(report, lang=how.lang, full=how.full)
+    return as_docx.render(report, lang=how.lang, full=how.full, brief=how.brief)
 
 
 def _json(report: Report, how: Rendering) -> Rendered:
@@ -440,7 +440,7 @@ def _csv(report: Report, how: Rendering) -> Rendered:
 DRAWN = (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf, ReportFormat.docx)
 
 # The formats that have a page one of their own to print alone (--brief).
-BRIEF_FORMATS = (ReportFormat.terminal, ReportFormat.md, ReportFormat.html)
+BRIEF_FORMATS = (ReportFormat.terminal, ReportFormat.md, ReportFormat.html, ReportFormat.docx)
 
 RENDERERS: dict[ReportFormat, Callable[[Report, Rendering], Rendered]] = {
     ReportFormat.terminal: _terminal,

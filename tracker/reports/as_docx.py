@@ -141,18 +141,22 @@ class Link:
 Inline = str | Strong | Link
 
 
-def render(report: Report, *, lang: Language | None = None, full: bool = False) -> bytes:
+def render(
+    report: Report, *, lang: Language | None = None, full: bool = False, brief: bool = False
+) -> bytes:
     """The report as a .docx file's bytes, in `lang` (English by default). The item tables show
-    their first TABLE_ROWS rows in all unless `full`, as Markdown and HTML do."""
+    their first TABLE_ROWS rows in all unless `full`, as Markdown and HTML do; `brief`: page
+    one alone."""
     check_available()
     from tracker.reports.localize import localized
 
     require_counted(report)
     lang = lang or Language(DEFAULT)
-    brief = _Brief(localized(report, lang), lang)
-    brief.page_one()
-    brief.rest(full)
-    return brief.save()
+    writer = _Brief(localized(report, lang), lang)
+    writer.page_one()
+    if not brief:
+        writer.rest(full)
+    return writer.save()
 
 
 class _Brief:
