@@ -108,7 +108,7 @@ HELP_SHOWS = {
     ],
     "show": ["show [OPTIONS] {CODE}", "  CODE ", "-f, --format <text|json>"],
     "report": [
-        "-f, --format <terminal|md|html|json|csv|pdf>",
+        "-f, --format <terminal|md|html|json|csv|pdf|docx>",
         "-o, --output FILE",
         "--as-of DATE",
         "--since DATE",
@@ -287,7 +287,7 @@ def test_unknown_code_suggests_the_nearest(cli) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["progress", "CYB-01"], ["show"], ["list", "--bogus"], ["report", "--format", "docx"]],
+    [["progress", "CYB-01"], ["show"], ["list", "--bogus"], ["report", "--format", "odt"]],
 )
 def test_usage_errors_exit_2_in_one_line(cli, args) -> None:
     line = _one_line_error(cli(*args), code=2)

@@ -85,14 +85,27 @@ def csv_row(cells: list[str]) -> list[str]:
     return [csv_cell(c) for c in cells]
 
 
+# U+FEFF at the start of a text: UTF-8's byte-order mark (EF BB BF) once encoded.
+BYTE_ORDER_MARK = "\ufeff"
+
+
 def csv_blocks(
-    header: Sequence[str], rows: Iterable[Sequence[str | int]], block: int = 2000
+    header: Sequence[str],
+    rows: Iterable[Sequence[str | int]],
+    block: int = 2000,
+    *,
+    excel: bool = False,
 ) -> Iterator[str]:
     """CSV text (a header, then the rows, `\\n` line ends), a block of rows at a time: a
     listing of 100,000 rows is never held whole as text, nor written a row per call. The rows'
-    cells must already be safe (csv_row)."""
+    cells must already be safe (csv_row).
+
+    `excel`: what Excel on Windows reads without asking: a byte-order mark first (without one
+    it takes the file for the ANSI code page and garbles "…" and "–") and CRLF line ends."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n")
+    if excel:
+        buffer.write(BYTE_ORDER_MARK)
     writer.writerow(header)
     for n, cells in enumerate(rows, 1):
         writer.writerow(cells)

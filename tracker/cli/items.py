@@ -18,6 +18,7 @@ from tracker.cli.options import (
     EvidenceKindOpt,
     EvidenceOpt,
     EvidenceTitleOpt,
+    ExcelOpt,
     LangOpt,
     PartyOpt,
     PillarOpt,
@@ -180,12 +181,14 @@ def list_command(
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ListFormat.table
     ),
+    excel: ExcelOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """List commitments: the open ones by default (not started, in progress, stalled).
 
     json is an array of objects and csv has a header row; both carry code, title, pillar, kind,
-    parties, owner, target and status, in that order.
+    parties, owner, target and status, in that order. csv --excel writes the same columns with
+    a byte-order mark and CRLF line ends, as Excel on Windows reads UTF-8.
 
     Example: tracker list --pillar cyber --format csv
     """
@@ -204,6 +207,8 @@ def list_command(
         include_closed=all_,
         limit=limit,
     )
+    if excel and fmt is not ListFormat.csv:
+        raise typer.BadParameter("--excel is for --format csv", param_hint="--excel")
     if fmt is ListFormat.table:
         language = Language(resolve_language(lang))
         with session(ctx) as s:
@@ -234,7 +239,7 @@ def list_command(
                 )
                 for row in rows
             )
-            for block in csv_blocks(LIST_FIELDS, cells):
+            for block in csv_blocks(LIST_FIELDS, cells, excel=excel):
                 out.write(block)
 
 

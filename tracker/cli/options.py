@@ -133,6 +133,15 @@ DeclarationOpt = Annotated[
     str | None,
     typer.Option("--declaration", metavar="SLUG", help="Declaration slug (default: all)."),
 ]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel",
+        help="csv for Excel: a UTF-8 byte-order mark and CRLF line ends (report: and a score "
+        "column of numbers only, its text in score_label).",
+    ),
+]
+
 OutputOpt = Annotated[
     Path | None,
     typer.Option(

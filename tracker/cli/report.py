@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from tracker.cli.options import DeclarationOpt, OutputOpt, PartyOpt, PillarOpt, parse_date
+from tracker.cli.options import (
+    DeclarationOpt,
+    ExcelOpt,
+    OutputOpt,
+    PartyOpt,
+    PillarOpt,
+    parse_date,
+)
 from tracker.cli.output import held_output, write_output
 from tracker.cli.running import clock_today, database_url, pause_collector, session
 from tracker.i18n import Language
@@ -51,6 +58,7 @@ class ReportFormat(StrEnum):
     json = "json"
     csv = "csv"
     pdf = "pdf"
+    docx = "docx"
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -146,7 +154,8 @@ def report(
         typer.Option(
             "--format",
             "-f",
-            help="terminal, md, html, json, csv or pdf [default: terminal on a terminal, else md].",
+            help="terminal, md, html, json, csv, pdf or docx [default: terminal on a terminal, "
+            "else md].",
             show_default=False,
         ),
     ] = None,
@@ -171,7 +180,7 @@ def report(
         bool,
         typer.Option(
             "--full",
-            help="md and html: list every commitment in the all-items table "
+            help="md, html, pdf and docx: list every commitment in the all-items table "
             "[default: the first 1,000, then where the rest are].",
         ),
     ] = False,
@@ -179,7 +188,7 @@ def report(
         bool,
         typer.Option(
             "--brief",
-            help="terminal, md and html: page one alone (the briefing), for email and chat.",
+            help="terminal, md, html and docx: page one alone (the briefing), for email and chat.",
         ),
     ] = False,
     history: Annotated[
@@ -187,7 +196,7 @@ def report(
         typer.Option(
             "--history/--no-history",
             help="Include the burn-up series (status counts over time) "
-            "[default: in terminal, html and pdf, which draw it].",
+            "[default: in terminal, html, pdf and docx, which draw it].",
             show_default=False,
         ),
     ] = None,
@@ -226,6 +235,7 @@ def report(
             help="html and pdf in Japanese and English: each heading and title in both.",
         ),
     ] = False,
+    excel: ExcelOpt = False,
     pager: Annotated[
         bool,
         typer.Option(
@@ -245,8 +255,9 @@ def report(
 
     Formats: terminal (summary first, paged on a terminal; a list past 100 rows shows its first
     100 and says how many more), md (Markdown), html (one self-contained file with charts,
-    printable on A4), json (versioned, for programs), csv (one row per item), pdf (the HTML
-    briefing as a PDF; needs pip install 'tracker[pdf]').
+    printable on A4), json (versioned, for programs), csv (one row per item; --excel for
+    Excel), pdf (the HTML briefing as a PDF; needs pip install 'tracker[pdf]'), docx (a Word
+    brief with the same pages; needs pip install 'tracker[docx]').
 
     In Japanese (--lang ja) every format for people gives headings, statuses, party names,
     dates (2026年12月1日) and titles (the project's unofficial translation) in Japanese; json
@@ -262,6 +273,9 @@ def report(
             "a bilingual report is html or pdf; give --format html or pdf",
             param_hint="--lang" if lang else "--bilingual",
         )
+
+    if excel and fmt is not ReportFormat.csv:
+        raise typer.BadParameter("--excel is for --format csv", param_hint="--excel")
 
     today = clock_today(ctx)
     as_of_date = parse_date(as_of, "--as-of", today)
@@ -280,17 +294,23 @@ def report(
         as_pdf.check_available()
         if output is None and _is_tty(sys.stdout):
             raise typer.BadParameter("a PDF is not for a terminal; give --output FILE")
+    if fmt is ReportFormat.docx:
+        from tracker.reports import as_docx
+
+        as_docx.check_available()
+        if output is None and _is_tty(sys.stdout):
+            raise typer.BadParameter("a Word document is not for a terminal; give --output FILE")
     if fmt is None:
         on_terminal = output is None and _is_tty(sys.stdout)
         fmt = ReportFormat.terminal if on_terminal else ReportFormat.md
     if brief and fmt not in BRIEF_FORMATS:
         raise typer.BadParameter(
-            "--brief is page one alone, for people: give --format terminal, md or html",
+            "--brief is page one alone, for people: give --format terminal, md, html or docx",
             param_hint="--brief",
         )
     if history is None:
         # Page one alone draws no burn-up.
-        history = not brief and fmt in (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf)
+        history = not brief and fmt in DRAWN
     to_screen = fmt is ReportFormat.terminal and output is None
     how = Rendering(
         lang=language,
@@ -299,6 +319,7 @@ def report(
         brief=brief,
         width=terminal_width(sys.stdout) if to_screen else PLAIN_WIDTH,
         color=to_screen and use_color(sys.stdout),
+        excel=excel,
     )
     spec = ReportSpec(
         as_of=as_of_date,
@@ -361,6 +382,7 @@ class Rendering:
     width: int
     color: bool
     brief: bool = False
+    excel: bool = False
 
 
 Rendered = str | bytes | Iterable[str]
@@ -395,6 +417,12 @@ def _pdf(report: Report, how: Rendering) -> Rendered:
     return as_pdf.render(report, lang=how.lang, bilingual=how.bilingual, full=how.full)
 
 
+def _docx(report: Report, how: Rendering) -> Rendered:
+    from tracker.reports import as_docx
+
+    return as_docx.render(report, lang=how.lang, full=how.full, brief=how.brief)
+
+
 def _json(report: Report, how: Rendering) -> Rendered:
     from tracker.reports import as_json
     from tracker.scrub import json_text
@@ -405,17 +433,21 @@ def _json(report: Report, how: Rendering) -> Rendered:
 def _csv(report: Report, how: Rendering) -> Rendered:
     from tracker.reports import as_csv
 
-    return as_csv.chunks(report)
+    return as_csv.chunks(report, excel=how.excel)
 
+
+# The formats that draw the burn-up (and so read the history by default).
+DRAWN = (ReportFormat.terminal, ReportFormat.html, ReportFormat.pdf, ReportFormat.docx)
 
 # The formats that have a page one of their own to print alone (--brief).
-BRIEF_FORMATS = (ReportFormat.terminal, ReportFormat.md, ReportFormat.html)
+BRIEF_FORMATS = (ReportFormat.terminal, ReportFormat.md, ReportFormat.html, ReportFormat.docx)
 
 RENDERERS: dict[ReportFormat, Callable[[Report, Rendering], Rendered]] = {
     ReportFormat.terminal: _terminal,
     ReportFormat.md: _markdown,
     ReportFormat.html: _html,
     ReportFormat.pdf: _pdf,
+    ReportFormat.docx: _docx,
     ReportFormat.json: _json,
     ReportFormat.csv: _csv,
 }

@@ -1,4 +1,5 @@
-"""The HTML report's charts, drawn by matplotlib as SVG markup to inline in the page.
+"""The HTML report's charts, drawn by matplotlib as SVG markup to inline in the page (and, for
+the Word document, the same drawings as PNG at print resolution).
 
 matplotlib is a dependency, but an install can lack it (the report then says to `pip install
 matplotlib`), and it is slow to import, so it is imported here, inside the functions, and never
@@ -23,8 +24,9 @@ import io
 import re
 import textwrap
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import Report
@@ -41,6 +43,8 @@ from tracker.statuses import Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+T = TypeVar("T")
 
 _NO_METADATA: dict[str, Any] = {"Creator": None, "Date": None, "Format": None, "Type": None}
 _ROOT = re.compile(r"<svg\b[^>]*>")
@@ -150,6 +154,29 @@ def _to_svg(fig: Figure, label: str, prefix: str) -> str:
     return _prefix_ids(text[: root.start()] + tag + text[root.end() :], prefix)
 
 
+# Dots per inch of a chart drawn for print: 300 is what print shops ask of a raster image.
+PRINT_DPI = 300
+
+
+def _to_png(fig: Figure, dpi: int) -> bytes:
+    """The figure as PNG bytes, without the creation software and date in its metadata."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "AutoDateLocator was unable", UserWarning)
+        fig.savefig(
+            buffer,
+            format="png",
+            dpi=dpi,
+            metadata={"Software": None},
+            bbox_inches="tight",
+            facecolor="white",
+        )
+    return buffer.getvalue()
+
+
 def _legend(ax: Any, handles: list[Any], ncols: int, below: float) -> None:
     ax.legend(
         handles=handles,
@@ -185,6 +212,20 @@ def _patch(status: Status, lang: Language, *, muted: bool = False) -> Any:
 def pillar_bars(
     report: Report, *, narrow: bool = False, lang: Language | None = None
 ) -> str | None:
+    """The pillar chart as inline SVG (see _pillar_bars); None without pillars."""
+    return _pillar_bars(report, narrow, lang, _to_svg)
+
+
+def pillar_png(
+    report: Report, *, lang: Language | None = None, dpi: int = PRINT_DPI
+) -> bytes | None:
+    """The wide pillar chart as a PNG at print resolution (a Word document's image)."""
+    return _pillar_bars(report, False, lang, lambda fig, label, prefix: _to_png(fig, dpi))
+
+
+def _pillar_bars(
+    report: Report, narrow: bool, lang: Language | None, finish: Callable[[Figure, str, str], T]
+) -> T | None:
     """Items per pillar as horizontal bars: the scored commitments stacked by status in colour,
     then the items that are not scored by status in pale tints (the legend says which); None
     without pillars.
@@ -269,7 +310,7 @@ def pillar_bars(
             ncols=1 if narrow else 3,
             below=-0.25 / max(1, len(names)) - 0.1,
         )
-        return _to_svg(
+        return finish(
             fig,
             lang._(
                 "Bar chart: items per pillar, the scored commitments by status and the items "
@@ -314,6 +355,21 @@ def _japanese_dates(locator: Any) -> Any:
 
 
 def burnup(report: Report, *, narrow: bool = False, lang: Language | None = None) -> str | None:
+    """The burn-up as inline SVG (see _burnup); None when the history has fewer than two
+    dates."""
+    return _burnup(report, narrow, lang, _to_svg)
+
+
+def burnup_png(
+    report: Report, *, lang: Language | None = None, dpi: int = PRINT_DPI
+) -> bytes | None:
+    """The wide burn-up as a PNG at print resolution (a Word document's image)."""
+    return _burnup(report, False, lang, lambda fig, label, prefix: _to_png(fig, dpi))
+
+
+def _burnup(
+    report: Report, narrow: bool, lang: Language | None, finish: Callable[[Figure, str, str], T]
+) -> T | None:
     """The items that have moved from not started, stacked by status over time, from the
     declaration date; None when the history has fewer than two dates.
 
@@ -360,7 +416,7 @@ def burnup(report: Report, *, narrow: bool = False, lang: Language | None = None
         ax.set_ylabel(lang._("Items moved from not started"))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         _legend(ax, [_patch(s, lang) for s in moving], ncols=2 if narrow else 3, below=-0.14)
-        return _to_svg(
+        return finish(
             fig,
             lang._(
                 "Area chart: items that have moved from not started, by status, from the "
