@@ -201,3 +201,21 @@ def test_the_draft_goes_through_the_safe_writer(sqlite_url: str, tmp_path: Path)
     folder.mkdir()
     line = one_line_error(Cli(sqlite_url)("draft", str(text), "-o", str(folder)))
     assert "a directory" in line
+
+
+def test_a_long_line_is_cut_for_the_splitter_without_losing_a_character() -> None:
+    """pysbd is given a long line in pieces (tracker.draft.PIECE): every sentence still comes
+    out whole, where the text has it."""
+    from tracker.draft import PIECE, sentences
+
+    def town(n: int) -> str:
+        return "".join(chr(ord("a") + int(d)) for d in str(n)).title()
+
+    count = PIECE // 10
+    line = " ".join(f"They agreed to meet in {town(n)} soon." for n in range(count))
+    found = sentences(line + "\n")
+    assert len(line) > 3 * PIECE
+    assert [s.text for s in found] == [
+        f"They agreed to meet in {town(n)} soon." for n in range(count)
+    ]
+    assert all(line[s.start : s.end] == s.text for s in found)

@@ -291,14 +291,36 @@ def sentences(text: str) -> list[Sentence]:
         if _is_heading(line):
             heading = line.strip().lstrip("-–•* ").strip().rstrip(":")
             continue
-        for span in segmenter.segment(line):
-            raw = line[span.start : span.end]
-            lead = len(raw) - len(raw.lstrip())
-            body = raw.strip()
-            if body:
-                start = here + span.start + lead
-                found.append(Sentence(start, start + len(body), body, heading))
+        for at, piece in _pieces(line):
+            for span in segmenter.segment(piece):
+                raw = piece[span.start : span.end]
+                lead = len(raw) - len(raw.lstrip())
+                body = raw.strip()
+                if body:
+                    start = here + at + span.start + lead
+                    found.append(Sentence(start, start + len(body), body, heading))
     return found
+
+
+# pysbd's time grows faster than the length of what it is given: a text of one 4 MB line took
+# minutes. A line is handed to it in pieces of about this many characters, cut after a full
+# stop followed by a capital (else at a space): no real sentence is this long.
+PIECE = 2000
+_PIECE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
+
+
+def _pieces(line: str) -> Iterable[tuple[int, str]]:
+    """(offset, piece) of `line` cut as PIECE says."""
+    at = 0
+    while len(line) - at > PIECE:
+        window = line[at : at + PIECE]
+        ends = [m.end() for m in _PIECE_END.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > PIECE // 4 else window.rfind(" ") + 1
+        if cut <= 0:
+            cut = PIECE
+        yield at, line[at : at + cut]
+        at += cut
+    yield at, line[at:]
 
 
 def _names(country: tuple[str, ...]) -> re.Pattern[str]:
