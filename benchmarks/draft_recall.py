@@ -5,7 +5,7 @@ A drafted item covers a reviewed one when their quotes overlap in the source tex
 half of the shorter quote); items are paired one to one (a maximum matching), so a sentence
 the draft did not split into its actions counts once, not once per action.
 
-    python benchmarks/draft_recall.py                  # the bundled text and the second text
+    python benchmarks/draft_recall.py                  # the bundled text and two others
     python benchmarks/draft_recall.py TEXT FIXTURE ...  # other pairs
 """
 
@@ -24,6 +24,11 @@ PAIRS = [
     (
         ROOT / "fixtures/examples/gcap-trilateral-2026.txt",
         ROOT / "fixtures/examples/gcap-trilateral-2026.yaml",
+    ),
+    # Written for the draft's tests before the draft was run on it (README).
+    (
+        ROOT / "tests/data/draft/france-japan-2026.txt",
+        ROOT / "tests/data/draft/france-japan-2026.yaml",
     ),
 ]
 MEASURED = ("commitment", "priority")

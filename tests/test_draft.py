@@ -29,6 +29,7 @@ SECOND = ROOT / "fixtures/examples/gcap-trilateral-2026.yaml"
 PAIRS = [
     pytest.param(BUNDLED, id="japan-uk-2026"),
     pytest.param(SECOND, id="gcap-trilateral-2026"),
+    pytest.param(ROOT / "tests/data/draft/france-japan-2026.yaml", id="france-japan-2026"),
 ]
 
 
@@ -160,7 +161,18 @@ def test_a_filled_draft_loads_and_a_draft_is_refused(sqlite_url: str, tmp_path: 
     assert "Build a bridge by 2030" in shown
 
 
-@pytest.mark.parametrize("kind", ["directory", "device", "too-large", "not-utf8", "missing"])
+def test_the_reviewed_test_fixture_is_valid() -> None:
+    """The third text's reviewed fixture, which the recall is measured against, passes the
+    loader's checks (quotes verbatim, provenance, guidelines)."""
+    from tracker.loading import read_fixture
+
+    fixture = read_fixture(ROOT / "tests/data/draft/france-japan-2026.yaml")
+    assert fixture.spec.declaration.parties == ["France", "Japan"]
+
+
+@pytest.mark.parametrize(
+    "kind", ["directory", "device", "fifo", "too-large", "not-utf8", "missing"]
+)
 def test_a_hostile_text_is_refused_in_one_line(sqlite_url: str, tmp_path: Path, kind: str) -> None:
     target = tmp_path / "text.txt"
     if kind == "directory":
@@ -169,6 +181,8 @@ def test_a_hostile_text_is_refused_in_one_line(sqlite_url: str, tmp_path: Path, 
         if os.geteuid() != 0:
             pytest.skip("making a device node needs root")
         os.mknod(target, 0o444 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero's device, here
+    elif kind == "fifo":
+        os.mkfifo(target)  # would hang a reader that waited for a writer
     elif kind == "too-large":
         target.write_bytes(b"They will meet. " * (MAX_SOURCE_BYTES // 16 + 1))
     elif kind == "not-utf8":
@@ -178,6 +192,7 @@ def test_a_hostile_text_is_refused_in_one_line(sqlite_url: str, tmp_path: Path, 
     expected = {
         "directory": "not a regular file",
         "device": "not a regular file",
+        "fifo": "not a regular file",
         "too-large": "larger than",
         "not-utf8": "not UTF-8",
         "missing": "No such file",

@@ -211,6 +211,8 @@ RULES: tuple[Rule, ...] = (
         r"|\bemphasi[sz](?:e|es|ed)\b|\bunderlin(?:e|es|ed)\b|\bunderscor(?:e|es|ed)\b"
         r"|\btalk(?:s|ed)?\s+about\b|\bdiscuss(?:es|ed)?\b|\bwelcom(?:e|es|ed)\b"
         r"|\backnowledg(?:e|es|ed)\b|\bexpress(?:es|ed)?\b|\bmention(?:s|ed)?\b"
+        r"|\bhighlight(?:s|ed)?\b|\bcondemn(?:s|ed)?\b|\bcall(?:s|ed)?\s+(?:on|for)\b"
+        r"|\bnoted\b|\bsa(?:y|ys|id)\b"
         r"|\breaffirm(?:s|ed)?\b|\breiterat(?:e|es|ed)\b|\bshare(?:s|d)?\s+(?:the\s+)?"
         r"(?:concern|view|goal|objective|aim)s?\b",
         True,
@@ -224,7 +226,7 @@ RULES: tuple[Rule, ...] = (
 )
 # "were identified as", "was significantly stressed": a priority whose speaker the text leaves
 # implicit (the report of the meeting), said by the parties.
-_PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:[a-z]+ly\s+)?$", re.IGNORECASE)
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _IMPLICIT = "passive: the speaker is implicit"
 # A sentence that only continues the one before ("These include A, B and C").
 _CONTINUATION = re.compile(
@@ -386,7 +388,10 @@ def _speaker(prefix: str, parties: list[str]) -> Speaker | None:
     """Who speaks in the words before the verb, if the parties do."""
     named = _parties_named(prefix, parties)
     if named:
-        return Speaker(", ".join(named), named)
+        # The subject's own words when short ("The French Minister for the Armed Forces").
+        words = prefix.strip(" ,") if len(prefix.split()) <= 8 else ", ".join(named)
+        words = re.sub(r"\s+(?:have|has|had)$", "", words)
+        return Speaker(words, named)
     names = _NAMED_SUBJECT.search(prefix)
     if names:
         # "Aland and Bland have": names the table of countries does not know, joined as a
@@ -448,12 +453,15 @@ _SEPARATOR = r"(?:,\s+(?:and\s+)?|\s+and\s+)"
 _SUBJECT = re.compile(r"^\s*(?:that\s+)?(?:[^,]{0,80}?\s)?(?:will|shall)\s+(?=[a-z])")
 
 
-def actions(rest: str) -> list[str]:
+def actions(rest: str, *, clause: bool = False) -> list[str]:
     """The separately verifiable actions a commitment lists after its verb: repeated
     auxiliaries (", and will …", ", and to …"), gerunds ("increasing …, exchanging … and
     synchronizing …") or bare verbs ("deepen …, strengthen … and expand …"). The first of these
-    that cuts the list into parts of two words or more is taken; none, and it is one action."""
-    rest = _SUBJECT.sub("", rest, count=1).strip(" ,;.")
+    that cuts the list into parts of two words or more is taken; none, and it is one action.
+    `clause`: the verb was "agree that" or "decide that", and the action follows a subject."""
+    if clause:  # "agreed that X will …": the action is after "will" (not when "will" is the verb)
+        rest = _SUBJECT.sub("", rest, count=1)
+    rest = rest.strip(" ,;.")
     first = _first_word(rest)
     cuts = [r",?\s+and\s+(?:will|to|shall)\s+(?=[a-z])|,\s+(?:will|to)\s+(?=[a-z])"]
     if re.fullmatch(_ING, first) and first not in _NOT_ACTIONS:
@@ -471,9 +479,15 @@ def topics(rest: str) -> list[str]:
     """The topics an enumeration lists ("A, B, and C"): only a list of three or more, cut at
     its commas, so "free and open" stays whole."""
     parts = _split_top(rest, re.compile(r",\s+(?:and\s+)?|;\s+"))
-    # An enumeration ends ", and …" (or uses semicolons), and each of its topics has words
-    # of its own: "Indo, Pacific and Euro, Atlantic" or "Reading, UK, and …" is no list.
+    # An enumeration ends ", and …" (or uses semicolons), or "…, B and C" with the last comma's
+    # part holding the "and"; each topic has words of its own: "Indo, Pacific and Euro,
+    # Atlantic regions" or "Reading, UK, and …" is no list.
     listed = re.search(r",\s+and\s|;\s", rest) is not None
+    if not listed and len(parts) >= 2:
+        last = re.split(r"\s+and\s+", parts[-1], maxsplit=1)
+        if len(last) == 2:
+            parts = [*parts[:-1], *last]
+            listed = True
     if len(parts) >= 3 and listed and all(len(p.split()) >= 2 for p in parts):
         return parts
     return [rest.strip(" ,;.")]
@@ -510,7 +524,7 @@ def propose(text: str) -> Draft:
             quote_end = follower.end
             parts = topics(follower.text[_CONTINUATION.match(follower.text).end() :])  # type: ignore[union-attr]
         elif kind == "commitment":
-            parts = actions(rest)
+            parts = actions(rest, clause=match.group(0).lower().endswith("that"))
         elif kind == "priority":
             parts = topics(rest)
         else:
@@ -806,13 +820,3 @@ _DESCRIBE = {
     "ongoing": "what continuing looks like",
     "outlook": "what to watch for (the source's forecast, not the parties' words)",
 }
-
-
-def quotes(document: str) -> Iterable[str]:
-    """Every quote of a fixture's YAML (for the checks that they are verbatim)."""
-    import yaml
-
-    data = yaml.safe_load(document)
-    for pillar in data.get("pillars", []):
-        for item in pillar.get("commitments", []):
-            yield item["quote"]
