@@ -20,6 +20,7 @@ from hostile_helpers import one_line_error
 from support import Cli
 
 from tracker.draft import draft_fixture
+from tracker.errors import TrackerError
 from tracker.fixture_input import MAX_SOURCE_BYTES
 from tracker.paths import bundled_fixture
 
@@ -116,58 +117,48 @@ def test_the_method_s_test_on_a_small_text() -> None:
     assert all("guidelines" not in item for item in _items(drafted)[1:2])
 
 
-def _fill(value: Any) -> Any:
-    """What an analyst does to a reviewed draft, done blindly: every TODO becomes a sentence."""
-    if isinstance(value, dict):
-        return {key: _fill(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fill(item) for item in value]
-    if isinstance(value, str) and "TODO" in value:
-        return value.replace("TODO", "Reviewed")
-    return value
-
-
 def test_a_filled_draft_loads_and_a_draft_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    """What an analyst does to a reviewed draft, done blindly on the file as written: the mark
+    removed and every TODO replaced by words; the file loads as it is (quotes, provenance
+    marks, guideline bands all in place)."""
     cli = Cli(sqlite_url)
     cli.ok("init")
     folder = tmp_path / "decl"
     folder.mkdir()
-    text = folder / "aland-bland.txt"
+    text = folder / "canada-australia.txt"
     text.write_text(
-        "Joint Statement of Aland and Bland\n\n"
-        "Rivertown, 3rd March 2026\n\n"
-        "Aland and Bland have agreed to build a bridge by 2030, and to plant a thousand trees.\n"
-        "We stress the importance of clean rivers.\n",
+        "Joint Statement of Canada and Australia\n\n"
+        "Ottawa, 3rd March 2026\n\n"
+        "Canada and Australia have agreed to hold joint patrols by 2027, and to exchange "
+        "liaison officers.\n"
+        "We stress the importance of Arctic security.\n"
+        "The weather was cold.\n",
         encoding="utf-8",
     )
-    draft = folder / "aland-bland.yaml"
+    draft = folder / "canada-australia.yaml"
     cli.ok("draft", str(text), "-o", str(draft))
     line = one_line_error(cli("load", str(draft)))
     assert "review it, then remove `draft: true`" in line
-    document = yaml.safe_load(draft.read_text(encoding="utf-8"))
-    assert (
-        document["declaration"]["parties"] == ["Aland", "Bland"]
-        or document["declaration"]["parties"]
+    written = draft.read_text(encoding="utf-8")
+    document = yaml.safe_load(written)
+    assert document["declaration"]["parties"] == ["Canada", "Australia"]
+    assert document["declaration"]["date"].isoformat() == "2026-03-03"
+    assert document["declaration"]["source_file"] == "canada-australia.txt"
+    assert [(i["kind"], i["title"]) for i in _items(document)] == [
+        ("commitment", "Hold joint patrols by 2027"),
+        ("commitment", "Exchange liaison officers"),
+        ("priority", "The importance of Arctic security"),
+    ]
+    assert written.count("\ndraft: true\n") == 1
+    draft.write_text(
+        written.replace("\ndraft: true\n", "\n").replace("TODO", "Reviewed"), encoding="utf-8"
     )
-    del document["draft"]
-    filled = _fill(document)
-    filled["declaration"]["parties"] = ["Aland", "Bland"]
-    for item in _items(filled):
-        item["parties"] = ["Aland", "Bland"]
-    draft.write_text(yaml.safe_dump(filled, allow_unicode=True, sort_keys=False), "utf-8")
     out = cli.ok("load", str(draft))
     assert "3 added" in out
-    shown = cli.ok("show", _items(filled)[0]["code"])
-    assert "Build a bridge by 2030" in shown
-
-
-def test_the_reviewed_test_fixture_is_valid() -> None:
-    """The third text's reviewed fixture, which the recall is measured against, passes the
-    loader's checks (quotes verbatim, provenance, guidelines)."""
-    from tracker.loading import read_fixture
-
-    fixture = read_fixture(ROOT / "tests/data/draft/france-japan-2026.yaml")
-    assert fixture.spec.declaration.parties == ["France", "Japan"]
+    code = _items(document)[0]["code"]
+    shown = cli.ok("show", code)
+    assert "Hold joint patrols by 2027" in shown
+    assert "Reviewed" in shown  # the filled placeholders are what was loaded
 
 
 @pytest.mark.parametrize(
@@ -234,3 +225,31 @@ def test_a_long_line_is_cut_for_the_splitter_without_losing_a_character() -> Non
         f"They agreed to meet in {town(n)} soon." for n in range(count)
     ]
     assert all(line[s.start : s.end] == s.text for s in found)
+
+
+def test_a_slug_that_cannot_be_stored_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    text = tmp_path / "text.txt"
+    text.write_text("They agreed to meet.\n", encoding="utf-8")
+    out = tmp_path / "draft.yaml"
+    line = one_line_error(
+        Cli(sqlite_url)("draft", str(text), "--slug", "Not A Slug", "-o", str(out)), 2
+    )
+    assert "--slug 'Not A Slug'" in line
+    assert not out.exists()
+    Cli(sqlite_url).ok("draft", str(text), "--slug", "a-slug", "-o", str(out))
+    assert "slug: a-slug\n" in out.read_text(encoding="utf-8")
+
+
+def test_a_reviewed_file_may_keep_draft_false(tmp_path: Path) -> None:
+    from tracker.loading import read_fixture
+
+    fixture = tmp_path / "fixture.yaml"
+    bundled = BUNDLED.read_text(encoding="utf-8")
+    fixture.write_text(bundled.replace("schema: 1\n", "schema: 1\ndraft: false\n", 1), "utf-8")
+    (tmp_path / "japan-uk-2026.txt").write_text(
+        (BUNDLED.parent / "japan-uk-2026.txt").read_text(encoding="utf-8"), "utf-8"
+    )
+    assert read_fixture(fixture).spec.declaration.slug == "japan-uk-2026"
+    fixture.write_text(bundled.replace("schema: 1\n", "schema: 1\ndraft: true\n", 1), "utf-8")
+    with pytest.raises(TrackerError, match="review it, then remove `draft: true`"):
+        read_fixture(fixture)

@@ -51,6 +51,13 @@ def draft(
     from tracker.draft import draft_fixture, read_text, slug_of
     from tracker.errors import TrackerError
 
+    if slug is not None:
+        from tracker.errors import InputError
+        from tracker.limits import check
+
+        problem = check("declarations", "slug")(slug)
+        if problem is not None:
+            raise InputError(f"--slug {slug!r}: {problem}")
     source = read_text(text)
     if output is not None and os.path.realpath(output) == os.path.realpath(text):
         raise TrackerError(f"refusing to write {output}: it is the text being drafted from")
