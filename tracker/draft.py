@@ -276,6 +276,14 @@ def _is_heading(line: str) -> bool:
     return len(words) <= (6 if stripped.endswith(":") else 10)
 
 
+def _title_of(line: str) -> str:
+    """The title a first line is, if it is one: not ended like a sentence, nor a dateline."""
+    stripped = line.strip().lstrip("-–•* ").strip()
+    if not stripped or stripped[-1] in ".!?;,。" or find_date(stripped) is not None:
+        return ""
+    return stripped.rstrip(":")
+
+
 def sentences(text: str) -> list[Sentence]:
     """The text's sentences with where they are, line by line (a line break always ends one:
     headings have no full stop), each tagged with the heading it falls under."""
@@ -290,6 +298,8 @@ def sentences(text: str) -> list[Sentence]:
         offset += len(line)
         if not line.strip():
             continue
+        if not found and heading is None and _title_of(line):
+            continue  # the document's title ("Joint Statement by …"), however long
         if _is_heading(line):
             heading = line.strip().lstrip("-–•* ").strip().rstrip(":")
             continue
@@ -736,8 +746,9 @@ def draft_fixture(text: str, source_file: str, slug: str) -> str:
 
 
 def _declaration(text: str, source_file: str, slug: str, parties: list[str]) -> list[str]:
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    title = first_line.lstrip("-–•* ").rstrip(":") if _is_heading(first_line) else ""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    title = _title_of(first_line)
+    title = title if len(title) <= 200 else title[:199] + "…"
     inferred: dict[str, str] = {}
     dated = find_date(text)
     place: re.Match[str] | None = None
