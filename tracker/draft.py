@@ -21,8 +21,8 @@ Everything is written as a skeleton marked `draft: true`, which `tracker load` r
 quote is the sentence exactly as the text has it (typographic quotes, double spaces), each basis
 names the verb that was found, and whatever the text does not say (the title of an item, owners,
 the place, the guidelines' evidence) is a `TODO` for the analyst. The rules are the method's, not
-one text's: the verb lists are the method's and ordinary English, measured on two texts
-(benchmarks/draft_recall.py, README "Drafting a new declaration").
+one text's: the verb lists are the method's and ordinary English, measured on three texts of
+two styles (benchmarks/draft_recall.py, README "Drafting a new declaration").
 
 Pure apart from reading the file: `draft_fixture(text, ...)` returns the YAML.
 """
@@ -230,7 +230,7 @@ _PASSIVE = re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:[a-z]+\s+)?$", re.IGN
 _IMPLICIT = "passive: the speaker is implicit"
 # A sentence that only continues the one before ("These include A, B and C").
 _CONTINUATION = re.compile(
-    r"^(?:these|this|they|those)\s+(?:include|includes|included|cover|covers|are)\b",
+    r"^(?:these|this|those)\s+(?:include|includes|included|cover|covers)\b",
     re.IGNORECASE,
 )
 
