@@ -87,83 +87,19 @@ _ING = r"[a-z]+ing"
 # Verbs that are rarely anything else: a bare verb after a comma or "and" inside a commitment
 # starts a new action ("to deepen X, strengthen Y and expand Z"). General English, no text's own.
 ACTION_VERBS = frozenset(
-    [
-        "accelerate",
-        "address",
-        "advance",
-        "align",
-        "build",
-        "boost",
-        "coordinate",
-        "co-operate",
-        "cooperate",
-        "collaborate",
-        "conduct",
-        "consult",
-        "continue",
-        "convene",
-        "create",
-        "deepen",
-        "deliver",
-        "deploy",
-        "develop",
-        "enhance",
-        "ensure",
-        "establish",
-        "exchange",
-        "expand",
-        "explore",
-        "facilitate",
-        "foster",
-        "hold",
-        "host",
-        "identify",
-        "implement",
-        "improve",
-        "increase",
-        "intensify",
-        "invest",
-        "launch",
-        "maintain",
-        "meet",
-        "promote",
-        "provide",
-        "pursue",
-        "reinforce",
-        "report",
-        "review",
-        "share",
-        "sign",
-        "strengthen",
-        "support",
-        "synchronise",
-        "synchronize",
-        "tackle",
-        "undertake",
-        "work",
-    ]
+    """
+    accelerate address advance align build boost coordinate co-operate cooperate collaborate
+    conduct consult continue convene create deepen deliver deploy develop enhance ensure
+    establish exchange expand explore facilitate foster hold host identify implement improve
+    increase intensify invest launch maintain meet promote provide pursue reinforce report
+    review share sign strengthen support synchronise synchronize tackle undertake work
+    """.split()  # noqa: SIM905
 )
 _NOT_ACTIONS = frozenset(
-    [
-        "including",
-        "regarding",
-        "concerning",
-        "following",
-        "according",
-        "during",
-        "bring",
-        "thing",
-        "nothing",
-        "something",
-        "anything",
-        "everything",
-        "morning",
-        "evening",
-        "king",
-        "ring",
-        "string",
-        "spring",
-    ]
+    """
+    including regarding concerning following according during bring thing nothing something
+    anything everything morning evening king ring string spring
+    """.split()  # noqa: SIM905
 )
 
 
