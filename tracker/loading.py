@@ -294,6 +294,8 @@ class DeclarationSpec(_Strict):
 
 class FixtureSpec(_Strict):
     schema_: Annotated[int, Field(alias="schema")] = 1
+    # `draft: true` is refused before validation (read_fixture); `false` may stay in the file.
+    draft: Literal[False] = False
     declaration: DeclarationSpec
     milestones: dict[Annotated[str, _stored("milestones", "slug")], MilestoneSpec] = {}
     # Codes of earlier versions of the file: kept in a database with their history.
@@ -510,6 +512,11 @@ def read_fixture(path: Path) -> Fixture:
         raise TrackerError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise TrackerError(f"{path}: expected a mapping with 'declaration' and 'pillars'")
+    if raw.get("draft") is True:
+        # Written by `tracker draft`: its kinds, quotes' splits and TODOs await an analyst.
+        raise TrackerError(
+            f"{path}: a draft written by `tracker draft`: review it, then remove `draft: true`"
+        )
     # A NUL can only come from the text itself or from a YAML escape ("\0", "\x00", ...):
     # without either there is none to look for in the 100,000 values of a large file.
     nul = _find_nul(raw) if "\x00" in text or "\\" in text else None

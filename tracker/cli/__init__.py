@@ -18,7 +18,16 @@ import typer
 from typer.core import TyperGroup
 
 from tracker import __version__
-from tracker.cli import database, integrity, items, report, schedule, setup, transfer
+from tracker.cli import (
+    database,
+    drafting,
+    integrity,
+    items,
+    report,
+    schedule,
+    setup,
+    transfer,
+)
 from tracker.cli.argv import refuse_repeats, undecodable
 from tracker.errors import FieldError, TrackerError
 
@@ -162,7 +171,7 @@ app = typer.Typer(
 app.callback()(main_callback)
 # Each module registers its commands on its own Typer, beside their definitions; without a
 # name, add_typer lists them at the top level, in this order.
-for commands in (setup.app, items.app, report.app, integrity.app, transfer.app):
+for commands in (setup.app, drafting.app, items.app, report.app, integrity.app, transfer.app):
     app.add_typer(commands)
 app.add_typer(schedule.app, name="milestone")
 app.add_typer(schedule.cutoff_app, name="cutoff")
