@@ -166,7 +166,9 @@ def list_command(
     ] = False,
     due_before: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="Target date before this date (YYYY-MM-DD)."),
+        typer.Option(
+            metavar="DATE", help="Target date before this date (2026-11-03, yesterday...)."
+        ),
     ] = None,
     search: Annotated[
         str | None,
@@ -278,7 +280,9 @@ def progress(
     evidence: EvidenceOpt = None,
     on: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="When it happened (YYYY-MM-DD) [default: today]."),
+        typer.Option(
+            metavar="DATE", help="When it happened (2026-11-03, yesterday...) [default: today]."
+        ),
     ] = None,
     by: Annotated[
         str | None,
@@ -434,7 +438,9 @@ def correct(
     ] = None,
     on: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="The right date (YYYY-MM-DD) [default: the event's]."),
+        typer.Option(
+            metavar="DATE", help="The right date (2026-11-03, yesterday...) [default: the event's]."
+        ),
     ] = None,
     note: Annotated[
         str | None, typer.Option("--note", "-m", metavar="TEXT", help="The right note.")
@@ -470,7 +476,8 @@ def correct(
 def log(
     ctx: typer.Context,
     since: Annotated[
-        str | None, typer.Option(metavar="DATE", help="Events on or after this date.")
+        str | None,
+        typer.Option(metavar="DATE", help="Events on or after this date (last week, 2026-11...)."),
     ] = None,
     code: Annotated[
         str | None,

@@ -175,7 +175,7 @@ EvidenceDateOpt = Annotated[
     list[str] | None,
     typer.Option(
         metavar="DATE",
-        help="Publication date of each -e in order (YYYY-MM-DD).",
+        help="Publication date of each -e in order (YYYY-MM-DD, yesterday, ...).",
         show_default=False,
     ),
 ]
@@ -226,21 +226,23 @@ def evidence_specs(
     return specs
 
 
-def parse_date(value: str | None, option: str, today: Callable[[], dt.date]) -> dt.date | None:
-    """A date given as YYYY-MM-DD, "today" or "yesterday"; `today` reads the tracker's clock
-    (tracker.clock), only when a relative word needs it."""
+def parse_date(
+    value: str | None, option: str, today: Callable[[], dt.date], *, month_end: bool = False
+) -> dt.date | None:
+    """A date as people say it (tracker.dates: YYYY-MM-DD, today, 3 days ago, last week,
+    2026-11, 2026年11月...); `today` reads the tracker's clock (tracker.clock), only when a
+    relative word needs it. What was not typed as an ISO date is echoed back as one on stderr,
+    so the user sees what was understood ("--since last week: 2026-11-30")."""
     if value is None:
         return None
-    text = value.strip().lower()
-    if text == "today":
-        return today()
-    if text == "yesterday":
-        return today() - dt.timedelta(days=1)
+    from tracker.dates import DateWordError, is_iso, read_date
+
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise TrackerError(
-            f"{option}: invalid date {value!r}; use YYYY-MM-DD (or 'today')"
+        day = read_date(value, today, month_end=month_end)
+    except DateWordError as exc:
+        raise InputError(
+            f"{option}: {exc}; use YYYY-MM-DD, YYYY-MM, today, yesterday, N days ago, "
+            "last week or last month"
         ) from None
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         # Far outside any declaration's life, and where date arithmetic (the report's 30 days
@@ -249,6 +251,10 @@ def parse_date(value: str | None, option: str, today: Callable[[], dt.date]) -> 
             f"{option}: {day.isoformat()} is out of range "
             f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
         )
+    if not is_iso(value):
+        from tracker.scrub import one_line
+
+        typer.echo(f"{option} {one_line(value.strip())}: {day.isoformat()}", err=True)
     return day
 
 

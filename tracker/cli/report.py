@@ -153,7 +153,10 @@ def report(
     output: OutputOpt = None,
     as_of: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="Status as of this date, rebuilt from the history."),
+        typer.Option(
+            metavar="DATE",
+            help="Status as of this date, rebuilt from the history (2026-11: its last day).",
+        ),
     ] = None,
     since: Annotated[
         str | None,
@@ -264,7 +267,7 @@ def report(
         )
 
     today = clock_today(ctx)
-    as_of_date = parse_date(as_of, "--as-of", today)
+    as_of_date = parse_date(as_of, "--as-of", today, month_end=True)
     since_date = parse_date(since, "--since", today)
     if since_date is not None and since_date > (as_of_date or today()):
         from tracker.errors import InputError

@@ -49,7 +49,9 @@ DeclarationOpt = Annotated[
 OnOpt = Annotated[
     str | None,
     typer.Option(
-        "--on", metavar="DATE", help="When it was announced (YYYY-MM-DD) [default: today]."
+        "--on",
+        metavar="DATE",
+        help="When it was announced (2026-11-03, yesterday...) [default: today].",
     ),
 ]
 ByOpt = Annotated[
@@ -89,7 +91,9 @@ def set_date(
     slug: Annotated[
         str, typer.Argument(metavar="SLUG", help="The milestone (e.g. ministers-2026).")
     ],
-    date: Annotated[str, typer.Argument(metavar="DATE", help="The date announced (YYYY-MM-DD).")],
+    date: Annotated[
+        str, typer.Argument(metavar="DATE", help="The date announced (2026-11-03, yesterday...).")
+    ],
     note: Annotated[
         str | None, typer.Option("--note", "-m", metavar="TEXT", help="What was announced.")
     ] = None,
@@ -191,7 +195,9 @@ def list_milestones(
 @cutoff_app.command("set")
 def set_cutoff(
     ctx: typer.Context,
-    date: Annotated[str, typer.Argument(metavar="DATE", help="The new cut-off date (YYYY-MM-DD).")],
+    date: Annotated[
+        str, typer.Argument(metavar="DATE", help="The new cut-off date (2026-11-03, yesterday...).")
+    ],
     reason: Annotated[
         str,
         typer.Option(metavar="TEXT", help="Why the compliance period changes (required)."),
