@@ -286,7 +286,11 @@ def progress(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Who records it [default: `tracker config` by, git's user.name, login].",
+        ),
     ] = None,
     reason: Annotated[
         str | None,
@@ -357,6 +361,8 @@ def _record(
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
     when = parse_date(on, "--on", clock_today(ctx))
+    if fields.get("actor") is None:
+        fields["actor"] = _recorder()
     result = transact(
         ctx,
         lambda s: record_progress(s, status=new, on=when, evidence=evidence, **fields),
@@ -367,6 +373,21 @@ def _record(
         # The event is committed: an error exit now would make a script record it again.
         # Say on stderr what was recorded, and succeed.
         _recorded_anyway(result, exc)
+
+
+def _recorder() -> str:
+    """Who records without --by (tracker.identity); recording as root by default is said once,
+    with how to give a name."""
+    from tracker.identity import recorder, root_warning_due
+
+    name, source = recorder()
+    if source == "login" and name == "root" and root_warning_due():
+        say(
+            "warning: recording as root; set your name with `tracker config set by NAME` "
+            "(or --by, or git's user.name). Said once.",
+            err=True,
+        )
+    return name
 
 
 def _print_progress(result: ProgressResult) -> None:
@@ -451,7 +472,11 @@ def correct(
     evidence_date: EvidenceDateOpt = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Who records it [default: `tracker config` by, git's user.name, login].",
+        ),
     ] = None,
     before_declaration: BeforeDeclarationOpt = False,
 ) -> None:

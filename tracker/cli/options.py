@@ -105,7 +105,8 @@ LangOpt = Annotated[
     typer.Option(
         "--lang",
         metavar="LANG",
-        help="Language of the text: en or ja [default: TRACKER_LANG, then the locale, then en].",
+        help="Language of the text: en or ja [default: TRACKER_LANG, then `tracker config`, "
+        "then the locale, then en].",
         show_default=False,
     ),
 ]

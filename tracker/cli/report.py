@@ -201,7 +201,9 @@ def report(
     prepared_by: Annotated[
         str | None,
         typer.Option(
-            "--prepared-by", metavar="NAME", help="Who prepared it (header and print footer)."
+            "--prepared-by",
+            metavar="NAME",
+            help="Who prepared it (header and print footer) [default: `tracker config`].",
         ),
     ] = None,
     marking: Annotated[
@@ -209,7 +211,8 @@ def report(
         typer.Option(
             "--marking",
             metavar="TEXT",
-            help='A protective marking such as "OFFICIAL" (header and print footer).',
+            help='A protective marking such as "OFFICIAL" (header and print footer) '
+            "[default: TRACKER_MARKING, then `tracker config`].",
         ),
     ] = None,
     lang: Annotated[
@@ -257,6 +260,7 @@ def report(
 
     Example: tracker report -f pdf -o 2plus2.pdf --marking OFFICIAL --prepared-by "J. Smith"
     """
+    from tracker import userconfig
     from tracker.reports.build import ReportSpec, build
 
     language, bilingual = _languages(lang, bilingual)
@@ -309,8 +313,8 @@ def report(
         default_since=True,
         with_guidelines=not brief and fmt in (ReportFormat.html, ReportFormat.pdf),
         title=_clean(title),
-        prepared_by=_clean(prepared_by),
-        marking=_clean(marking),
+        prepared_by=_clean(prepared_by or userconfig.setting("prepared_by")),
+        marking=_clean(marking or userconfig.setting("marking")),
         pillar=pillar,
         party=party,
         declaration=declaration,

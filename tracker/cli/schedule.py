@@ -56,7 +56,11 @@ OnOpt = Annotated[
 ]
 ByOpt = Annotated[
     str | None,
-    typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        help="Who records it [default: `tracker config` by, git's user.name, login].",
+    ),
 ]
 
 
