@@ -133,6 +133,6 @@ def test_recording_as_root_by_default_warns_once(cli_sqlite: Cli, tmp_path, monk
     first = cli_sqlite("progress", "CYB-01", "-s", "in_progress", "-m", "a")
     second = cli_sqlite("progress", "CYB-01", "-s", "in_progress", "-m", "b")
     assert first.exit_code == second.exit_code == 0
-    assert "warning: recording as root" in first.stderr
+    assert "warning: recorded as root" in first.stderr
     assert "warning" not in second.stderr
     assert _actors(cli_sqlite, "CYB-01") == ["root", "root"]

@@ -12,6 +12,7 @@ import typer
 
 from tracker.cli.coercion import whole_number
 from tracker.cli.options import (
+    STATUS_CHOICES,
     BeforeDeclarationOpt,
     CodeArg,
     EvidenceDateOpt,
@@ -22,7 +23,6 @@ from tracker.cli.options import (
     PartyOpt,
     PillarOpt,
     StatusesOpt,
-    StatusOpt,
     complete_code,
     complete_kind,
     complete_party,
@@ -273,10 +273,29 @@ def show(
 def progress(
     ctx: typer.Context,
     code: CodeArg,
-    status: StatusOpt,
-    note: Annotated[
-        str | None, typer.Option("--note", "-m", metavar="TEXT", help="What happened.")
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            "-s",
+            metavar="STATUS",
+            help=f"New status: {STATUS_CHOICES} [asked for at a terminal].",
+            autocompletion=complete_status,
+            show_default=False,
+        ),
     ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note",
+            "-m",
+            metavar="TEXT",
+            help="What happened [at a terminal: written in $VISUAL or $EDITOR].",
+        ),
+    ] = None,
+    no_edit: Annotated[
+        bool, typer.Option("--no-edit", help="At a terminal, record without a note.")
+    ] = False,
     evidence: EvidenceOpt = None,
     on: Annotated[
         str | None,
@@ -327,14 +346,26 @@ def progress(
     Evidence details pair up with -e in order (--evidence-kind news_report); a single one
     applies to every -e.
 
+    At a terminal, a missing --status is asked for (with the guideline each status claims)
+    and a missing note is written in $VISUAL or $EDITOR, as for a git commit: lines starting
+    with # are dropped, and an empty note records nothing. Scripts and pipes are never asked.
+
     Example: tracker progress CYB-01 --status in_progress -m "Working group met"
     -e https://www.gov.uk/...
     """
+    from tracker.cli.interactive import MissingOption, at_terminal
+
+    interactive = at_terminal()
+    if status is None and not interactive:
+        raise MissingOption("", param_hint="'--status' / '-s'")
+    specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx))
+    if interactive and (status is None or (note is None and not no_edit)):
+        status, note, reason = _ask(ctx, code, party, status, note, reason, no_edit)
     _record(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
+        specs,
         code=code,
         note=note,
         actor=by,
@@ -343,6 +374,37 @@ def progress(
         corrects=corrects,
         before_declaration=before_declaration,
     )
+
+
+def _ask(
+    ctx: typer.Context,
+    code: str,
+    party: str | None,
+    status: str | None,
+    note: str | None,
+    reason: str | None,
+    no_edit: bool,
+) -> tuple[str, str | None, str | None]:
+    """What a person at a terminal did not give: the status (chosen from a list), a reason if
+    it re-opens a settled assessment, the note (in their editor). The item is read in a short
+    session of its own, closed before the first prompt: nothing is locked while they think."""
+    from tracker.asking import item_brief
+    from tracker.cli.interactive import ask_reason, ask_status, edit_note
+    from tracker.errors import TrackerError
+    from tracker.statuses import needs_reason
+
+    language = Language(resolve_language(None))
+    with session(ctx) as s:
+        brief = item_brief(s, code, party)
+    try:
+        new = parse_status(status) if status is not None else ask_status(brief, language)
+    except ValueError as exc:
+        raise TrackerError(str(exc)) from None
+    if needs_reason(brief.status, new) and not (reason and reason.strip()):
+        reason = ask_reason(language)
+    if note is None and not no_edit:
+        note = edit_note(brief, new, language)
+    return new.value, note, reason
 
 
 def _record(
@@ -361,8 +423,11 @@ def _record(
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
     when = parse_date(on, "--on", clock_today(ctx))
-    if fields.get("actor") is None:
-        fields["actor"] = _recorder()
+    by_default = fields.get("actor") is None
+    if by_default:
+        from tracker.identity import recorder
+
+        fields["actor"], source = recorder()
     result = transact(
         ctx,
         lambda s: record_progress(s, status=new, on=when, evidence=evidence, **fields),
@@ -373,21 +438,21 @@ def _record(
         # The event is committed: an error exit now would make a script record it again.
         # Say on stderr what was recorded, and succeed.
         _recorded_anyway(result, exc)
+    if by_default:
+        _warn_if_root(fields["actor"], source)
 
 
-def _recorder() -> str:
-    """Who records without --by (tracker.identity); recording as root by default is said once,
-    with how to give a name."""
-    from tracker.identity import recorder, root_warning_due
+def _warn_if_root(actor: str, source: str) -> None:
+    """Recording as root because nobody gave a name is said once (tracker.identity), after the
+    event is recorded, with how to give one."""
+    from tracker.identity import root_warning_due
 
-    name, source = recorder()
-    if source == "login" and name == "root" and root_warning_due():
+    if source == "login" and actor == "root" and root_warning_due():
         say(
-            "warning: recording as root; set your name with `tracker config set by NAME` "
+            "warning: recorded as root; set your name with `tracker config set by NAME` "
             "(or --by, or git's user.name). Said once.",
             err=True,
         )
-    return name
 
 
 def _print_progress(result: ProgressResult) -> None:

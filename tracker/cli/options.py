@@ -78,17 +78,6 @@ CodeArg = Annotated[
         show_default=False,
     ),
 ]
-StatusOpt = Annotated[
-    str,
-    typer.Option(
-        "--status",
-        "-s",
-        metavar="STATUS",
-        help=f"New status: {STATUS_CHOICES}.",
-        autocompletion=complete_status,
-        show_default=False,
-    ),
-]
 StatusesOpt = Annotated[
     list[str] | None,
     typer.Option(

@@ -8,7 +8,11 @@ import typer
 
 from tracker.cli.output import say
 
-app = typer.Typer(help="Your own settings: --by, --lang, --prepared-by, --marking, --db defaults.")
+app = typer.Typer(
+    help="Your own defaults for --by, --lang, --prepared-by, --marking and --db, kept in a TOML "
+    "file in your config folder (TRACKER_CONFIG names another); a flag, then an environment "
+    "variable, still wins.\n\nExample: tracker config set by a.clarke"
+)
 
 KeyArg = Annotated[
     str,
