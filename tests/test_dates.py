@@ -141,3 +141,19 @@ def test_nonsense_is_one_line_exit_2_and_writes_nothing(cli_sqlite, args) -> Non
     assert len(lines) == 1 and lines[0].startswith("error: --"), result.stderr
     assert "invalid date" in lines[0] or "is not a date" in lines[0]
     assert json.loads(cli_sqlite.ok("show", "CYB-01", "--format", "json"))["events"] == []
+
+
+def test_log_prints_recording_times_to_the_minute_in_the_trackers_zone(cli) -> None:
+    from zoneinfo import ZoneInfo
+
+    cli.ok("db", "time-zone", "Asia/Tokyo")
+    cli.ok("progress", "CYB-01", "-s", "in_progress", "-m", "met", "--by", "a.clarke")
+    [event] = json.loads(cli.ok("log", "--format", "json"))
+    # JSON keeps the exact instant, ISO 8601 with its offset.
+    moment = dt.datetime.fromisoformat(event["recorded_at"])
+    assert moment.utcoffset() is not None
+    tokyo = moment.astimezone(ZoneInfo("Asia/Tokyo"))
+    [line] = cli.ok("log").splitlines()[:1]
+    assert line.endswith(f"by a.clarke  (recorded {tokyo:%Y-%m-%d %H:%M} JST (Asia/Tokyo))"), line
+    # The same words as `show`.
+    assert f"recorded {tokyo:%Y-%m-%d %H:%M} JST (Asia/Tokyo)" in cli.ok("show", "CYB-01")

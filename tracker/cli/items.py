@@ -596,11 +596,15 @@ def log(
         if fmt is ShowFormat.json:
             _log_json(logged, out)
             return
+        from tracker.clock import zone_name
+
+        # Recording times as `show` prints them: to the minute, in the tracker's zone.
+        zone = zone_name(s)
         lines: list[str] = []
         empty = True
         for x in logged:
             empty = False
-            lines.extend(_log_lines(x.code, event_data(x.event, x.corrected_by)))
+            lines.extend(_log_lines(x.code, event_data(x.event, x.corrected_by), zone))
             if len(lines) >= _PRINT_BLOCK:
                 out.write("\n".join(lines) + "\n")
                 lines = []
@@ -614,13 +618,19 @@ def log(
 _PRINT_BLOCK = 1000
 
 
-def _log_lines(code: str, e: dict[str, Any]) -> Iterator[str]:
+def _log_lines(code: str, e: dict[str, Any], zone: str) -> Iterator[str]:
+    from tracker.cli.show_text import recorded_text
+
     change = _change(e)
     who = f" [{_flat(e['party'])}]" if e["party"] else ""
     marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
     if e["corrected_by"]:
         marks += f"  [corrected by #{e['corrected_by']}]"
-    yield f"{e['on']}  #{e['id']}  {_flat(code)}{who}  {change}  by {_flat(e['actor'])}{marks}"
+    when = recorded_text(e["recorded_at"], zone)
+    yield (
+        f"{e['on']}  #{e['id']}  {_flat(code)}{who}  {change}  by {_flat(e['actor'])}"
+        f"  (recorded {when}){marks}"
+    )
     # Only the line above starts at the margin; everything the user wrote is indented.
     if e["note"]:
         yield from _indented("    ", e["note"])
