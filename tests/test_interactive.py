@@ -95,11 +95,9 @@ def _events(cli: Cli, code: str) -> list[dict]:
     return json.loads(cli.ok("show", code, "--format", "json"))["events"]
 
 
-def test_progress_at_a_terminal_asks_and_records_what_was_typed(
-    cli_sqlite: Cli, tmp_path: Path
-) -> None:
+def test_progress_at_a_terminal_asks_and_records_what_was_typed(cli: Cli, tmp_path: Path) -> None:
     editor = _editor(tmp_path, "Working group met in Tokyo.\n\nNext: joint exercise.\n")
-    term = Terminal(["progress", "CYB-03"], _env(cli_sqlite, editor))
+    term = Terminal(["progress", "CYB-03"], _env(cli, editor))
     screen = term.expect("New status (number or name)")
     # Every status is offered; the scored item's settled ones with the guideline they claim.
     assert "Status now: not started" in screen
@@ -107,7 +105,7 @@ def test_progress_at_a_terminal_asks_and_records_what_was_typed(
     assert "scores 0 if:" in screen
     term.send("in_progress")
     assert term.finish() == 0, term.seen
-    [event] = _events(cli_sqlite, "CYB-03")
+    [event] = _events(cli, "CYB-03")
     assert event["to_status"] == "in_progress"
     assert event["note"] == "Working group met in Tokyo.\n\nNext: joint exercise."
     assert event["actor"] == "a.clarke"
@@ -210,3 +208,21 @@ def test_without_a_terminal_no_editor_opens_for_a_missing_note(
 def test_note_from_edit_drops_comments_and_outer_blank_lines() -> None:
     text = "\n\nfirst  \n# dropped\n\n  second\n\n#end\n"
     assert note_from_edit(text) == "first\n\n  second"
+
+
+def test_no_text_of_the_item_can_become_a_line_of_the_note() -> None:
+    from tracker.asking import ItemBrief, note_template
+    from tracker.i18n import Language
+    from tracker.statuses import Kind, Status
+
+    brief = ItemBrief(
+        code="CYB-03",
+        title="A title\nforged note line",
+        title_ja=None,
+        kind=Kind.COMMITMENT,
+        status=Status.IN_PROGRESS,
+        party="UK\rmore",
+        guidelines={"+1": "done\n\nsecond paragraph", "0": "part\u2028ly", "-1": "none"},
+    )
+    for lang in ("en", "ja"):
+        assert note_from_edit(note_template(brief, Status.ACHIEVED, Language(lang))) == ""
