@@ -101,7 +101,7 @@ def test_progress_at_a_terminal_asks_and_records_what_was_typed(cli: Cli, tmp_pa
     screen = term.expect("New status (number or name)")
     # Every status is offered; the scored item's settled ones with the guideline they claim.
     assert "Status now: not started" in screen
-    assert "5. achieved" in screen and "scores +1 if:" in screen
+    assert "  5. achieved\n       scores +1 if:" in screen
     assert "scores 0 if:" in screen
     term.send("in_progress")
     assert term.finish() == 0, term.seen

@@ -18,6 +18,7 @@ from tracker.statuses import CLAIMS, STATUSES, Kind, Status, needs_reason
 
 # Lines of the note template starting with this are dropped from the note, as in git.
 COMMENT = "#"
+GUIDELINE_ORDER = ("+1", "0", "-1")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,10 @@ def note_template(brief: ItemBrief, new: Status, lang: Language) -> str:
     ]
     if brief.guidelines:
         lines.append("# " + _("Guidelines:"))
-        lines += [f"#   {one_line(k)}: {one_line(v)}" for k, v in brief.guidelines.items()]
+        # Best first, as `show` lists them; any other key after those.
+        keys = [k for k in GUIDELINE_ORDER if k in brief.guidelines]
+        keys += [k for k in brief.guidelines if k not in GUIDELINE_ORDER]
+        lines += [f"#   {one_line(k)}: {one_line(brief.guidelines[k])}" for k in keys]
     lines += [
         "#",
         "# " + _("Write what happened above. Lines starting with '#' are dropped;"),

@@ -40,8 +40,14 @@ def at_terminal() -> bool:
 
 def ask_status(brief: ItemBrief, lang: Language) -> Status:
     """The new status, chosen by number or name from the list shown."""
+    import shutil
+    import textwrap
+
     _ = lang._
     options = choices(brief)
+    width = shutil.get_terminal_size().columns - 7
+    if lang.code == "ja":
+        width //= 2  # textwrap counts characters; a Japanese one takes two columns
     typer.echo(f"{one_line(brief.code)}  {one_line(lang.text(brief.title, brief.title_ja))}")
     typer.echo(_("Status now: {status}").format(status=lang.status(brief.status)))
     for n, choice in enumerate(options, start=1):
@@ -53,10 +59,13 @@ def ask_status(brief: ItemBrief, lang: Language) -> Status:
         line = f"  {n}. {lang.status(choice.status)}"
         if marks:
             line += f" ({'; '.join(marks)})"
-        if choice.claim is not None:
-            key, text = choice.claim
-            line += "  " + _("scores {key} if: {text}").format(key=key, text=one_line(text))
         typer.echo(line)
+        if choice.claim is not None:
+            # The claim under its status, wrapped to the terminal: a guideline is a paragraph.
+            key, text = choice.claim
+            claim = _("scores {key} if: {text}").format(key=key, text=one_line(text))
+            for wrapped in textwrap.wrap(claim, width=max(40, width - 1)):
+                typer.echo("       " + wrapped)
     while True:
         answer = typer.prompt(_("New status (number or name)"), default="", show_default=False)
         answer = answer.strip()
