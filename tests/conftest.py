@@ -41,6 +41,11 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     for name in ("TRACKER_CONFIG", "TRACKER_BY", "TRACKER_PREPARED_BY", "TRACKER_MARKING"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # Tests run as root in CI: the once-only warning about recording as root is taken as said
+    # (tests/test_userconfig.py removes the marker to see it).
+    marker = home / "data" / "tracker" / "warned-root-recorder"
+    marker.parent.mkdir(parents=True)
+    marker.touch()
     monkeypatch.setenv("NO_COLOR", "1")
     # English unless a test asks for another language (the user's locale must not leak in).
     for name in ("TRACKER_LANG", "LC_ALL", "LC_MESSAGES"):

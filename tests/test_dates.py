@@ -111,7 +111,9 @@ def test_an_iso_date_is_not_echoed(cli_sqlite) -> None:
 
 def test_progress_on_yesterday_records_yesterday(cli_sqlite) -> None:
     yesterday = (_clock_today() - dt.timedelta(days=1)).isoformat()
-    result = cli_sqlite("progress", "CYB-01", "-s", "in_progress", "--on", "yesterday", "-m", "x")
+    result = cli_sqlite(
+        "progress", "CYB-01", "-s", "in_progress", "--on", "yesterday", "-m", "x", "--by", "t"
+    )
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == f"--on yesterday: {yesterday}"
     events = json.loads(cli_sqlite.ok("show", "CYB-01", "--format", "json"))["events"]
@@ -157,3 +159,15 @@ def test_log_prints_recording_times_to_the_minute_in_the_trackers_zone(cli) -> N
     assert line.endswith(f"by a.clarke  (recorded {tokyo:%Y-%m-%d %H:%M} JST (Asia/Tokyo))"), line
     # The same words as `show`.
     assert f"recorded {tokyo:%Y-%m-%d %H:%M} JST (Asia/Tokyo)" in cli.ok("show", "CYB-01")
+
+
+def test_an_evidence_date_for_every_evidence_is_read_and_echoed_once(cli_sqlite) -> None:
+    result = cli_sqlite(
+        "progress", "CYB-01", "-s", "in_progress", "-m", "x",
+        "-e", "https://a.example/", "-e", "https://b.example/",
+        "--evidence-date", "2026-11", "--by", "t",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().splitlines() == ["--evidence-date 2026-11: 2026-11-01"]
+    [event] = json.loads(cli_sqlite.ok("show", "CYB-01", "--format", "json"))["events"]
+    assert [e["published_on"] for e in event["evidence_details"]] == ["2026-11-01"] * 2

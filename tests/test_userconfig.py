@@ -130,9 +130,23 @@ def test_root_does_not_read_a_link_another_user_planted(tmp_path: Path, monkeypa
 @pytest.mark.skipif(os.geteuid() != 0, reason="the warning is for recording as root")
 def test_recording_as_root_by_default_warns_once(cli_sqlite: Cli, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
+    (Path(os.environ["XDG_DATA_HOME"]) / "tracker" / "warned-root-recorder").unlink()
     first = cli_sqlite("progress", "CYB-01", "-s", "in_progress", "-m", "a")
     second = cli_sqlite("progress", "CYB-01", "-s", "in_progress", "-m", "b")
     assert first.exit_code == second.exit_code == 0
     assert "warning: recorded as root" in first.stderr
     assert "warning" not in second.stderr
     assert _actors(cli_sqlite, "CYB-01") == ["root", "root"]
+
+
+def test_a_wrong_language_in_the_file_names_the_file(
+    cli_sqlite: Cli, tmp_path: Path, monkeypatch
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('lang = "fr"\n')
+    monkeypatch.setenv("TRACKER_CONFIG", str(path))
+    result = cli_sqlite("list")
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip() == f"error: {path}: lang: unknown language 'fr'; choose from en, ja"
+    )

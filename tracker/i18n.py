@@ -53,7 +53,10 @@ def resolve(option: str | None = None) -> str:
 
     configured = userconfig.read_file().get("lang")
     if configured:
-        return resolve(configured)
+        try:
+            return resolve(configured)
+        except LanguageError as exc:
+            raise LanguageError(f"{userconfig.config_path()}: lang: {exc}") from None
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
         if value:

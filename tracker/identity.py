@@ -20,7 +20,7 @@ def git_user_name() -> str | None:
     a commit), or None when git is missing, slow, or has none."""
     try:
         done = subprocess.run(
-            ["git", "config", "--get", "user.name"],
+            ["git", "config", "user.name"],
             capture_output=True,
             timeout=GIT_TIMEOUT,
             stdin=subprocess.DEVNULL,

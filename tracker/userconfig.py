@@ -31,13 +31,14 @@ CONFIG_ENV = "TRACKER_CONFIG"
 APP_NAME = "tracker"
 MAX_BYTES = 64 * 1024
 
-# Each setting: the environment variable that overrides the file, and what it sets.
-KEYS: dict[str, tuple[str, str]] = {
-    "by": ("TRACKER_BY", "who records events (--by)"),
-    "lang": ("TRACKER_LANG", "language of the text: en or ja (--lang)"),
-    "prepared_by": ("TRACKER_PREPARED_BY", "a report's prepared-by line (--prepared-by)"),
-    "marking": ("TRACKER_MARKING", "a report's protective marking (--marking)"),
-    "database": ("TRACKER_DATABASE_URL", "database URL or SQLite file path (--db)"),
+# Each setting and the environment variable that overrides the file (the module's docstring
+# says which flag each is the default of).
+KEYS: dict[str, str] = {
+    "by": "TRACKER_BY",
+    "lang": "TRACKER_LANG",
+    "prepared_by": "TRACKER_PREPARED_BY",
+    "marking": "TRACKER_MARKING",
+    "database": "TRACKER_DATABASE_URL",
 }
 
 
@@ -90,6 +91,11 @@ def read_file(path: Path | None = None) -> dict[str, str]:
     if fd is None:
         return {}
     with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        # One command asks for several settings (the database, the language): parsed once.
+        signature = (str(path), info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+        if signature in _PARSED:
+            return dict(_PARSED[signature])
         data = handle.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise TrackerError(f"{path}: larger than {MAX_BYTES} bytes; not a tracker configuration")
@@ -109,11 +115,16 @@ def read_file(path: Path | None = None) -> dict[str, str]:
         if not isinstance(value, str):
             raise TrackerError(f"{path}: {key} must be a string")
         values[key] = value
-    return values
+    _PARSED.clear()
+    _PARSED[signature] = values
+    return dict(values)
+
+
+_PARSED: dict[tuple[str, int, int, int, int], dict[str, str]] = {}
 
 
 def from_environment(key: str) -> str | None:
-    value = os.environ.get(KEYS[key][0], "").strip()
+    value = os.environ.get(KEYS[key], "").strip()
     return value or None
 
 

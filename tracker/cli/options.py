@@ -183,37 +183,40 @@ def evidence_specs(
 
     refs = references or []
 
-    def spread(values: list[str] | None, option: str) -> list[str | None]:
-        if not values:
-            return [None] * len(refs)
-        if len(values) == 1:
-            return [values[0]] * len(refs)
-        if len(values) != len(refs):
-            raise TrackerError(
-                f"{option} given {len(values)} times for {len(refs)} --evidence; "
-                "give it once (for all) or once per --evidence"
-            )
-        return list(values)
-
     if not refs and (kinds or titles or dates):
         raise TrackerError("evidence details need --evidence")
     specs = []
-    for ref, kind, title, day in zip(
-        refs,
-        spread(kinds, "--evidence-kind"),
-        spread(titles, "--evidence-title"),
-        spread(dates, "--evidence-date"),
-        strict=True,
-    ):
+    # Each date read (and echoed back) once, before it is paired with every -e it applies to.
+    days: list[dt.date | None] | None = (
+        [parse_date(d, "--evidence-date", today) for d in dates] if dates else None
+    )
+    kind_each = _spread(kinds, "--evidence-kind", len(refs))
+    title_each = _spread(titles, "--evidence-title", len(refs))
+    day_each = _spread(days, "--evidence-date", len(refs))
+    for ref, kind, title, day in zip(refs, kind_each, title_each, day_each, strict=True):
         specs.append(
             EvidenceSpec(
                 reference=ref,
                 kind=(kind or "other").strip().lower().replace("-", "_").replace(" ", "_"),
                 title=title,
-                published_on=parse_date(day, "--evidence-date", today),
+                published_on=day,
             )
         )
     return specs
+
+
+def _spread(values: list[T] | None, option: str, count: int) -> list[T | None]:
+    """A detail for each of `count` --evidence: none, one for all, or one each."""
+    if not values:
+        return [None] * count
+    if len(values) == 1:
+        return [values[0]] * count
+    if len(values) != count:
+        raise TrackerError(
+            f"{option} given {len(values)} times for {count} --evidence; "
+            "give it once (for all) or once per --evidence"
+        )
+    return list(values)
 
 
 def parse_date(

@@ -84,7 +84,7 @@ def list_() -> None:
 
     path = userconfig.config_path()
     stored = userconfig.read_file(path)
-    for key, (variable, _what) in userconfig.KEYS.items():
+    for key, variable in userconfig.KEYS.items():
         env = userconfig.from_environment(key)
         if env is not None:
             say(f"{key} = {_masked(key, env)}  (from {variable})")
@@ -104,6 +104,6 @@ def _masked(key: str, value: str) -> str:
 def _overridden(key: str) -> None:
     from tracker import userconfig
 
-    variable = userconfig.KEYS[key][0]
+    variable = userconfig.KEYS[key]
     if userconfig.from_environment(key) is not None:
         say(f"note: {variable} is set and overrides the file", err=True)
