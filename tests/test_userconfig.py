@@ -73,18 +73,25 @@ def test_configured_language_and_marking_are_used(cli_sqlite: Cli) -> None:
 
 
 def test_configured_database_is_used_after_flag_and_variable(
-    initialised_sqlite: Path, tmp_path: Path
+    initialised_sqlite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     import shutil
 
     copy = tmp_path / "team.db"
     shutil.copy(initialised_sqlite, copy)
     runner = CliRunner()
-    assert runner.invoke(app, ["config", "set", "database", str(copy)]).exit_code == 0
+    os.chdir(tmp_path)
+    assert runner.invoke(app, ["config", "set", "database", "team.db"]).exit_code == 0
+    os.chdir(tmp_path.parent)  # saved absolute: still the same file from elsewhere
+    assert runner.invoke(app, ["config", "get", "database"]).stdout == f"{copy}\n"
     result = runner.invoke(app, ["show", "CYB-01", "--format", "json"])
     assert result.exit_code == 0, result.output
     missing = runner.invoke(app, ["--db", str(tmp_path / "absent.db"), "list"])
     assert missing.exit_code == 1 and "tracker init" in missing.stderr
+    monkeypatch.setenv("TRACKER_DATABASE_URL", str(tmp_path / "other.db"))
+    missing = runner.invoke(app, ["list"])
+    assert missing.exit_code == 1 and "other.db" in missing.stderr
 
 
 @pytest.mark.parametrize(

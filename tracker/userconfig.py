@@ -20,7 +20,6 @@ through tracker.outfile's safe writer. Standard library only, but for platformdi
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 from pathlib import Path
@@ -55,6 +54,8 @@ def check_key(key: str) -> str:
     """The key, or a one-line error suggesting the nearest."""
     if key in KEYS:
         return key
+    import difflib
+
     close = difflib.get_close_matches(key.replace("-", "_"), KEYS, n=1, cutoff=0.5)
     hint = f"did you mean {close[0]}? " if close else ""
     raise InputError(f"unknown setting {key!r}; {hint}settings: {', '.join(KEYS)}")
@@ -173,6 +174,10 @@ def check_value(key: str, value: str) -> str:
         from tracker.config import resolve_url
 
         resolve_url(cleaned)
+        if "://" not in cleaned:
+            # A bare path is saved absolute: the file it names must not depend on the folder
+            # each later command happens to run in.
+            return str(Path(cleaned).expanduser().resolve())
     return cleaned
 
 
