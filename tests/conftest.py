@@ -36,6 +36,16 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    # Nor the user's own settings (tracker.userconfig) or git's name for them.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    for name in ("TRACKER_CONFIG", "TRACKER_BY", "TRACKER_PREPARED_BY", "TRACKER_MARKING"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # Tests run as root in CI: the once-only warning about recording as root is taken as said
+    # (tests/test_userconfig.py removes the marker to see it).
+    marker = home / "data" / "tracker" / "warned-root-recorder"
+    marker.parent.mkdir(parents=True)
+    marker.touch()
     monkeypatch.setenv("NO_COLOR", "1")
     # English unless a test asks for another language (the user's locale must not leak in).
     for name in ("TRACKER_LANG", "LC_ALL", "LC_MESSAGES"):

@@ -161,7 +161,7 @@ def test_a_later_announcement_supersedes_and_the_chain_grows(fresh: Cli) -> None
          "milestones: ministers-2026", 1),
         (("ministers-2026", "2025-12-15"), "is before the declaration japan-uk-2026", 1),
         (("ministers-2026", "2026-12-15", "--on", "2099-01-01"), "is in the future", 1),
-        (("ministers-2026", "15/12/2026"), "invalid date '15/12/2026'", 1),
+        (("ministers-2026", "15/12/2026"), "invalid date '15/12/2026'", 2),
         (("ministers-2026", "2026-12-15", "--declaration", "nope"), "no declaration 'nope'", 1),
     ],
 )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Which database to use: --db, else TRACKER_DATABASE_URL, else a SQLite file in the user data dir.
+"""Which database to use: --db, else TRACKER_DATABASE_URL, else `database` in the user's
+configuration (tracker.userconfig), else a SQLite file in the user data dir.
 
 A bare path is accepted wherever a URL is (`--db ./team.db`), because that is what people type.
 A SQLite URL is read as its writer meant it (tracker.sqlite_url); one that keeps nothing (in
@@ -25,8 +26,14 @@ def default_sqlite_path() -> Path:
 
 
 def resolve_url(option: str | None) -> str:
-    raw = option or os.environ.get(ENV_VAR) or ""
-    raw = raw.strip()
+    raw = (option or os.environ.get(ENV_VAR) or "").strip()
+    if not raw:
+        # The user's configuration (tracker.userconfig) comes after the flag and the variable.
+        from tracker import userconfig
+
+        raw = userconfig.read_file().get("database", "").strip()
+        if raw.startswith("~"):
+            raw = str(Path(raw).expanduser())
     if not raw:
         return f"sqlite:///{default_sqlite_path()}"
     if "://" not in raw:

@@ -39,7 +39,8 @@ def _from_locale(value: str) -> str | None:
 
 
 def resolve(option: str | None = None) -> str:
-    """The language: --lang, else TRACKER_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG)."""
+    """The language: --lang, else TRACKER_LANG, else `lang` in the user's configuration
+    (tracker.userconfig), else the locale (LC_ALL, LC_MESSAGES, LANG)."""
     if option is not None:
         lang = option.strip().lower()
         if lang not in LANGUAGES:
@@ -48,6 +49,14 @@ def resolve(option: str | None = None) -> str:
     env = os.environ.get("TRACKER_LANG")
     if env:
         return resolve(env)
+    from tracker import userconfig
+
+    configured = userconfig.read_file().get("lang")
+    if configured:
+        try:
+            return resolve(configured)
+        except LanguageError as exc:
+            raise LanguageError(f"{userconfig.config_path()}: lang: {exc}") from None
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
         if value:

@@ -11,7 +11,6 @@ commitment's events.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,10 +62,10 @@ def criterion_for(guidelines: dict[str, str] | None, status: Status) -> tuple[st
 
 
 def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    """Who records without a name: configured, else git's, else the login (tracker.identity)."""
+    from tracker.identity import recorder
+
+    return recorder()[0]
 
 
 def utc_now() -> dt.datetime:

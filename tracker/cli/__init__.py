@@ -25,6 +25,7 @@ from tracker.cli import (
     items,
     report,
     schedule,
+    settings,
     setup,
     transfer,
 )
@@ -176,6 +177,7 @@ for commands in (setup.app, drafting.app, items.app, report.app, integrity.app, 
 app.add_typer(schedule.app, name="milestone")
 app.add_typer(schedule.cutoff_app, name="cutoff")
 app.add_typer(database.app, name="db")
+app.add_typer(settings.app, name="config")
 
 
 def main() -> None:

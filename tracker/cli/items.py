@@ -12,6 +12,7 @@ import typer
 
 from tracker.cli.coercion import whole_number
 from tracker.cli.options import (
+    STATUS_CHOICES,
     BeforeDeclarationOpt,
     CodeArg,
     EvidenceDateOpt,
@@ -23,7 +24,6 @@ from tracker.cli.options import (
     PartyOpt,
     PillarOpt,
     StatusesOpt,
-    StatusOpt,
     complete_code,
     complete_kind,
     complete_party,
@@ -167,7 +167,9 @@ def list_command(
     ] = False,
     due_before: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="Target date before this date (YYYY-MM-DD)."),
+        typer.Option(
+            metavar="DATE", help="Target date before this date (2026-11-03, yesterday...)."
+        ),
     ] = None,
     search: Annotated[
         str | None,
@@ -276,18 +278,43 @@ def show(
 def progress(
     ctx: typer.Context,
     code: CodeArg,
-    status: StatusOpt,
-    note: Annotated[
-        str | None, typer.Option("--note", "-m", metavar="TEXT", help="What happened.")
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            "-s",
+            metavar="STATUS",
+            help=f"New status: {STATUS_CHOICES} [asked for at a terminal].",
+            autocompletion=complete_status,
+            show_default=False,
+        ),
     ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note",
+            "-m",
+            metavar="TEXT",
+            help="What happened [at a terminal: written in $VISUAL or $EDITOR].",
+        ),
+    ] = None,
+    no_edit: Annotated[
+        bool, typer.Option("--no-edit", help="At a terminal, record without a note.")
+    ] = False,
     evidence: EvidenceOpt = None,
     on: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="When it happened (YYYY-MM-DD) [default: today]."),
+        typer.Option(
+            metavar="DATE", help="When it happened (2026-11-03, yesterday...) [default: today]."
+        ),
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Who records it [default: `tracker config` by, git's user.name, login].",
+        ),
     ] = None,
     reason: Annotated[
         str | None,
@@ -324,14 +351,26 @@ def progress(
     Evidence details pair up with -e in order (--evidence-kind news_report); a single one
     applies to every -e.
 
+    At a terminal, a missing --status is asked for (with the guideline each status claims)
+    and a missing note is written in $VISUAL or $EDITOR, as for a git commit: lines starting
+    with # are dropped, and an empty note records nothing. Scripts and pipes are never asked.
+
     Example: tracker progress CYB-01 --status in_progress -m "Working group met"
     -e https://www.gov.uk/...
     """
+    from tracker.cli.interactive import MissingOption, at_terminal
+
+    interactive = at_terminal()
+    if status is None and not interactive:
+        raise MissingOption("", param_hint="'--status' / '-s'")
+    specs = evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx))
+    if interactive and (status is None or (note is None and not no_edit)):
+        status, note, reason = _ask(ctx, code, party, status, note, reason, no_edit)
     _record(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
+        specs,
         code=code,
         note=note,
         actor=by,
@@ -340,6 +379,37 @@ def progress(
         corrects=corrects,
         before_declaration=before_declaration,
     )
+
+
+def _ask(
+    ctx: typer.Context,
+    code: str,
+    party: str | None,
+    status: str | None,
+    note: str | None,
+    reason: str | None,
+    no_edit: bool,
+) -> tuple[str, str | None, str | None]:
+    """What a person at a terminal did not give: the status (chosen from a list), a reason if
+    it re-opens a settled assessment, the note (in their editor). The item is read in a short
+    session of its own, closed before the first prompt: nothing is locked while they think."""
+    from tracker.asking import item_brief
+    from tracker.cli.interactive import ask_reason, ask_status, edit_note
+    from tracker.errors import TrackerError
+    from tracker.statuses import needs_reason
+
+    language = Language(resolve_language(None))
+    with session(ctx) as s:
+        brief = item_brief(s, code, party)
+    try:
+        new = parse_status(status) if status is not None else ask_status(brief, language)
+    except ValueError as exc:
+        raise TrackerError(str(exc)) from None
+    if needs_reason(brief.status, new) and not (reason and reason.strip()):
+        reason = ask_reason(language)
+    if note is None and not no_edit:
+        note = edit_note(brief, new, language)
+    return new.value, note, reason
 
 
 def _record(
@@ -358,6 +428,11 @@ def _record(
     except ValueError as exc:
         raise TrackerError(str(exc)) from None
     when = parse_date(on, "--on", clock_today(ctx))
+    by_default = fields.get("actor") is None
+    if by_default:
+        from tracker.identity import recorder
+
+        fields["actor"], source = recorder()
     result = transact(
         ctx,
         lambda s: record_progress(s, status=new, on=when, evidence=evidence, **fields),
@@ -368,6 +443,21 @@ def _record(
         # The event is committed: an error exit now would make a script record it again.
         # Say on stderr what was recorded, and succeed.
         _recorded_anyway(result, exc)
+    if by_default:
+        _warn_if_root(fields["actor"], source)
+
+
+def _warn_if_root(actor: str, source: str) -> None:
+    """Recording as root because nobody gave a name is said once (tracker.identity), after the
+    event is recorded, with how to give one."""
+    from tracker.identity import root_warning_due
+
+    if source == "login" and actor == "root" and root_warning_due():
+        say(
+            "warning: recorded as root; set your name with `tracker config set by NAME` "
+            "(or --by, or git's user.name). Said once.",
+            err=True,
+        )
 
 
 def _print_progress(result: ProgressResult) -> None:
@@ -439,7 +529,9 @@ def correct(
     ] = None,
     on: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="The right date (YYYY-MM-DD) [default: the event's]."),
+        typer.Option(
+            metavar="DATE", help="The right date (2026-11-03, yesterday...) [default: the event's]."
+        ),
     ] = None,
     note: Annotated[
         str | None, typer.Option("--note", "-m", metavar="TEXT", help="The right note.")
@@ -450,7 +542,11 @@ def correct(
     evidence_date: EvidenceDateOpt = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Who records it [default: `tracker config` by, git's user.name, login].",
+        ),
     ] = None,
     before_declaration: BeforeDeclarationOpt = False,
 ) -> None:
@@ -475,7 +571,8 @@ def correct(
 def log(
     ctx: typer.Context,
     since: Annotated[
-        str | None, typer.Option(metavar="DATE", help="Events on or after this date.")
+        str | None,
+        typer.Option(metavar="DATE", help="Events on or after this date (last week, 2026-11...)."),
     ] = None,
     code: Annotated[
         str | None,
@@ -504,11 +601,15 @@ def log(
         if fmt is ShowFormat.json:
             _log_json(logged, out)
             return
+        from tracker.clock import zone_name
+
+        # Recording times as `show` prints them: to the minute, in the tracker's zone.
+        zone = zone_name(s)
         lines: list[str] = []
         empty = True
         for x in logged:
             empty = False
-            lines.extend(_log_lines(x.code, event_data(x.event, x.corrected_by)))
+            lines.extend(_log_lines(x.code, event_data(x.event, x.corrected_by), zone))
             if len(lines) >= _PRINT_BLOCK:
                 out.write("\n".join(lines) + "\n")
                 lines = []
@@ -522,13 +623,19 @@ def log(
 _PRINT_BLOCK = 1000
 
 
-def _log_lines(code: str, e: dict[str, Any]) -> Iterator[str]:
+def _log_lines(code: str, e: dict[str, Any], zone: str) -> Iterator[str]:
+    from tracker.cli.show_text import recorded_text
+
     change = _change(e)
     who = f" [{_flat(e['party'])}]" if e["party"] else ""
     marks = f"  [correction of #{e['corrects']}]" if e["corrects"] else ""
     if e["corrected_by"]:
         marks += f"  [corrected by #{e['corrected_by']}]"
-    yield f"{e['on']}  #{e['id']}  {_flat(code)}{who}  {change}  by {_flat(e['actor'])}{marks}"
+    when = recorded_text(e["recorded_at"], zone)
+    yield (
+        f"{e['on']}  #{e['id']}  {_flat(code)}{who}  {change}  by {_flat(e['actor'])}"
+        f"  (recorded {when}){marks}"
+    )
     # Only the line above starts at the margin; everything the user wrote is indented.
     if e["note"]:
         yield from _indented("    ", e["note"])

@@ -78,17 +78,6 @@ CodeArg = Annotated[
         show_default=False,
     ),
 ]
-StatusOpt = Annotated[
-    str,
-    typer.Option(
-        "--status",
-        "-s",
-        metavar="STATUS",
-        help=f"New status: {STATUS_CHOICES}.",
-        autocompletion=complete_status,
-        show_default=False,
-    ),
-]
 StatusesOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -105,7 +94,8 @@ LangOpt = Annotated[
     typer.Option(
         "--lang",
         metavar="LANG",
-        help="Language of the text: en or ja [default: TRACKER_LANG, then the locale, then en].",
+        help="Language of the text: en or ja [default: TRACKER_LANG, then `tracker config`, "
+        "then the locale, then en].",
         show_default=False,
     ),
 ]
@@ -184,7 +174,7 @@ EvidenceDateOpt = Annotated[
     list[str] | None,
     typer.Option(
         metavar="DATE",
-        help="Publication date of each -e in order (YYYY-MM-DD).",
+        help="Publication date of each -e in order (YYYY-MM-DD, yesterday, ...).",
         show_default=False,
     ),
 ]
@@ -202,54 +192,59 @@ def evidence_specs(
 
     refs = references or []
 
-    def spread(values: list[str] | None, option: str) -> list[str | None]:
-        if not values:
-            return [None] * len(refs)
-        if len(values) == 1:
-            return [values[0]] * len(refs)
-        if len(values) != len(refs):
-            raise TrackerError(
-                f"{option} given {len(values)} times for {len(refs)} --evidence; "
-                "give it once (for all) or once per --evidence"
-            )
-        return list(values)
-
     if not refs and (kinds or titles or dates):
         raise TrackerError("evidence details need --evidence")
     specs = []
-    for ref, kind, title, day in zip(
-        refs,
-        spread(kinds, "--evidence-kind"),
-        spread(titles, "--evidence-title"),
-        spread(dates, "--evidence-date"),
-        strict=True,
-    ):
+    # Each date read (and echoed back) once, before it is paired with every -e it applies to.
+    days: list[dt.date | None] | None = (
+        [parse_date(d, "--evidence-date", today) for d in dates] if dates else None
+    )
+    kind_each = _spread(kinds, "--evidence-kind", len(refs))
+    title_each = _spread(titles, "--evidence-title", len(refs))
+    day_each = _spread(days, "--evidence-date", len(refs))
+    for ref, kind, title, day in zip(refs, kind_each, title_each, day_each, strict=True):
         specs.append(
             EvidenceSpec(
                 reference=ref,
                 kind=(kind or "other").strip().lower().replace("-", "_").replace(" ", "_"),
                 title=title,
-                published_on=parse_date(day, "--evidence-date", today),
+                published_on=day,
             )
         )
     return specs
 
 
-def parse_date(value: str | None, option: str, today: Callable[[], dt.date]) -> dt.date | None:
-    """A date given as YYYY-MM-DD, "today" or "yesterday"; `today` reads the tracker's clock
-    (tracker.clock), only when a relative word needs it."""
+def _spread(values: list[T] | None, option: str, count: int) -> list[T | None]:
+    """A detail for each of `count` --evidence: none, one for all, or one each."""
+    if not values:
+        return [None] * count
+    if len(values) == 1:
+        return [values[0]] * count
+    if len(values) != count:
+        raise TrackerError(
+            f"{option} given {len(values)} times for {count} --evidence; "
+            "give it once (for all) or once per --evidence"
+        )
+    return list(values)
+
+
+def parse_date(
+    value: str | None, option: str, today: Callable[[], dt.date], *, month_end: bool = False
+) -> dt.date | None:
+    """A date as people say it (tracker.dates: YYYY-MM-DD, today, 3 days ago, last week,
+    2026-11, 2026年11月...); `today` reads the tracker's clock (tracker.clock), only when a
+    relative word needs it. What was not typed as an ISO date is echoed back as one on stderr,
+    so the user sees what was understood ("--since last week: 2026-11-30")."""
     if value is None:
         return None
-    text = value.strip().lower()
-    if text == "today":
-        return today()
-    if text == "yesterday":
-        return today() - dt.timedelta(days=1)
+    from tracker.dates import DateWordError, is_iso, read_date
+
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise TrackerError(
-            f"{option}: invalid date {value!r}; use YYYY-MM-DD (or 'today')"
+        day = read_date(value, today, month_end=month_end)
+    except DateWordError as exc:
+        raise InputError(
+            f"{option}: {exc}; use YYYY-MM-DD, YYYY-MM, today, yesterday, N days ago, "
+            "last week or last month"
         ) from None
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         # Far outside any declaration's life, and where date arithmetic (the report's 30 days
@@ -258,6 +253,10 @@ def parse_date(value: str | None, option: str, today: Callable[[], dt.date]) -> 
             f"{option}: {day.isoformat()} is out of range "
             f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
         )
+    if not is_iso(value):
+        from tracker.scrub import one_line
+
+        typer.echo(f"{option} {one_line(value.strip())}: {day.isoformat()}", err=True)
     return day
 
 

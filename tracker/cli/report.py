@@ -162,7 +162,10 @@ def report(
     output: OutputOpt = None,
     as_of: Annotated[
         str | None,
-        typer.Option(metavar="DATE", help="Status as of this date, rebuilt from the history."),
+        typer.Option(
+            metavar="DATE",
+            help="Status as of this date, rebuilt from the history (2026-11: its last day).",
+        ),
     ] = None,
     since: Annotated[
         str | None,
@@ -207,7 +210,9 @@ def report(
     prepared_by: Annotated[
         str | None,
         typer.Option(
-            "--prepared-by", metavar="NAME", help="Who prepared it (header and print footer)."
+            "--prepared-by",
+            metavar="NAME",
+            help="Who prepared it (header and print footer) [default: `tracker config`].",
         ),
     ] = None,
     marking: Annotated[
@@ -215,7 +220,8 @@ def report(
         typer.Option(
             "--marking",
             metavar="TEXT",
-            help='A protective marking such as "OFFICIAL" (header and print footer).',
+            help='A protective marking such as "OFFICIAL" (header and print footer) '
+            "[default: TRACKER_MARKING, then `tracker config`].",
         ),
     ] = None,
     lang: Annotated[
@@ -265,6 +271,7 @@ def report(
 
     Example: tracker report -f pdf -o 2plus2.pdf --marking OFFICIAL --prepared-by "J. Smith"
     """
+    from tracker import userconfig
     from tracker.reports.build import ReportSpec, build
 
     language, bilingual = _languages(lang, bilingual)
@@ -278,7 +285,7 @@ def report(
         raise typer.BadParameter("--excel is for --format csv", param_hint="--excel")
 
     today = clock_today(ctx)
-    as_of_date = parse_date(as_of, "--as-of", today)
+    as_of_date = parse_date(as_of, "--as-of", today, month_end=True)
     since_date = parse_date(since, "--since", today)
     if since_date is not None and since_date > (as_of_date or today()):
         from tracker.errors import InputError
@@ -327,8 +334,8 @@ def report(
         default_since=True,
         with_guidelines=not brief and fmt in (ReportFormat.html, ReportFormat.pdf),
         title=_clean(title),
-        prepared_by=_clean(prepared_by),
-        marking=_clean(marking),
+        prepared_by=_clean(prepared_by or userconfig.setting("prepared_by")),
+        marking=_clean(marking or userconfig.setting("marking")),
         pillar=pillar,
         party=party,
         declaration=declaration,

@@ -49,12 +49,18 @@ DeclarationOpt = Annotated[
 OnOpt = Annotated[
     str | None,
     typer.Option(
-        "--on", metavar="DATE", help="When it was announced (YYYY-MM-DD) [default: today]."
+        "--on",
+        metavar="DATE",
+        help="When it was announced (2026-11-03, yesterday...) [default: today].",
     ),
 ]
 ByOpt = Annotated[
     str | None,
-    typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        help="Who records it [default: `tracker config` by, git's user.name, login].",
+    ),
 ]
 
 
@@ -89,7 +95,9 @@ def set_date(
     slug: Annotated[
         str, typer.Argument(metavar="SLUG", help="The milestone (e.g. ministers-2026).")
     ],
-    date: Annotated[str, typer.Argument(metavar="DATE", help="The date announced (YYYY-MM-DD).")],
+    date: Annotated[
+        str, typer.Argument(metavar="DATE", help="The date announced (2026-11-03, yesterday...).")
+    ],
     note: Annotated[
         str | None, typer.Option("--note", "-m", metavar="TEXT", help="What was announced.")
     ] = None,
@@ -191,7 +199,9 @@ def list_milestones(
 @cutoff_app.command("set")
 def set_cutoff(
     ctx: typer.Context,
-    date: Annotated[str, typer.Argument(metavar="DATE", help="The new cut-off date (YYYY-MM-DD).")],
+    date: Annotated[
+        str, typer.Argument(metavar="DATE", help="The new cut-off date (2026-11-03, yesterday...).")
+    ],
     reason: Annotated[
         str,
         typer.Option(metavar="TEXT", help="Why the compliance period changes (required)."),
