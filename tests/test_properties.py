@@ -477,7 +477,7 @@ def broken_fixtures(draw: st.DrawFn) -> tuple[dict[str, Any], str, str, str]:
     elif kind == "extra field":
         name = draw(st.text(PRINTABLE, min_size=1, max_size=12).filter(lambda k: k not in item))
         item[name] = "surprise"
-        needle = "Extra inputs are not permitted"
+        needle = "is not allowed; "  # then the nearest allowed field, and the list
     elif kind == "bad pillar slug":
         pillar = draw(st.sampled_from(spec["pillars"]))
         pillar["slug"] = draw(
