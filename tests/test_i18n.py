@@ -92,10 +92,10 @@ def test_unknown_language_is_a_usage_error(cli_sqlite) -> None:
 def test_show_in_japanese(cli_sqlite) -> None:
     cli_sqlite.ok("progress", "MIN-01", "-s", "in_progress", "--on", "2026-03-12", "-m", "調整中")
     out = cli_sqlite.ok("show", "MIN-01", "--lang", "ja")
-    assert out.startswith("MIN-01  2026年に外務・防衛閣僚会合（2+2）を開催\n")
+    assert out.startswith("MIN-01  2026年に日英外務・防衛閣僚会合（「2+2」）を開催\n")
     assert "状況:" in out and "進行中 (スコア +0)" in out
     assert "当事国:   日本, 英国" in out
-    assert "2026年日英外務・防衛閣僚会合（2+2） (2026年12月31日)" in out
+    assert "2026年日英外務・防衛閣僚会合（「2+2」） (2026年12月31日)" in out
     assert "2026年3月12日  未着手 → 進行中" in out
     assert "本プロジェクトによる非公式訳" in out
     # The verbatim English quote stays the source.
@@ -103,7 +103,7 @@ def test_show_in_japanese(cli_sqlite) -> None:
     assert "採点対象外" in cli_sqlite.ok("show", "FUT-01", "--lang", "ja")
     # JSON carries both languages' data and is the same whatever the language.
     data = json.loads(cli_sqlite.ok("show", "MIN-01", "--format", "json"))
-    assert data["title_ja"] == "2026年に外務・防衛閣僚会合（2+2）を開催"
+    assert data["title_ja"] == "2026年に日英外務・防衛閣僚会合（「2+2」）を開催"
 
 
 def test_japanese_list_keeps_its_columns_aligned_at_80(cli_sqlite, monkeypatch) -> None:
