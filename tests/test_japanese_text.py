@@ -12,16 +12,18 @@ both languages.
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from support import Build, Cli, record
 from test_briefing import _pdf_pages
+from test_loading import assert_one_error_line, base_spec, items_of, write_fixture
 
 AS_OF = "2026-11-30"
 NCSC = "https://www.ncsc.gov.uk/news/joint-guidance"
@@ -253,3 +255,73 @@ def test_japanese_pdf_page_one_has_no_english_sentence(year_ja: Cli, tmp_path: P
     one = pages[0]
     assert "日英首脳会談（2026年1月、東京）" in one  # page one was read
     assert latin_words(one) == []
+
+
+# --- the fixture's Japanese fields, as load takes them ---------------------------------------
+
+
+def _japanese_spec() -> dict[str, Any]:
+    spec = base_spec()
+    spec["declaration"]["place_ja"] = "テストビル"
+    spec["declaration"]["inferred"]["place"] = {
+        "origin": "reporting",
+        "note": "the article names no town",
+        "note_ja": "記事に町名の記載なし",
+    }
+    spec["owners_ja"] = {"Works": "建設省"}
+    for item in items_of(spec).values():
+        item["inferred"]["owners"] = {"origin": "analyst", "note": "none named"}
+    return spec
+
+
+def test_load_stores_the_japanese_fields_and_their_origins(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("load", str(write_fixture(tmp_path, _japanese_spec())))
+    data = json.loads(cli.ok("show", "TST-01", "-f", "json"))
+    # English reads as before: the origin's label, then the note.
+    assert data["provenance"]["owners"] == "analyst's assignment: none named"
+    assert data["provenance"]["parties"] == "test"  # a plain string: no kind named
+    assert data["provenance_origins"] == {"owners": "analyst"}
+    assert data["provenance_ja"] == {}  # no note_ja: a Japanese report shows the English, marked
+    assert data["owners_ja"] == ["建設省"]
+    show = cli.ok("show", "TST-01", "--lang", "ja")
+    assert "建設省  ［分析者による割当：none named （英語のみ）］" in show
+    assert "［推定：test （英語のみ）］" in show
+    text = cli.ok("report", "-f", "md", "--lang", "ja")
+    assert "テストビル" in text and "（開催地は報道による：記事に町名の記載なし）" in text
+    assert cli.ok("verify").startswith("verify: OK")
+    # A changed Japanese note is a change of the item's text, recorded as one.
+    spec = _japanese_spec()
+    items_of(spec)["TST-01"]["inferred"]["owners"]["note_ja"] = "原文に記載なし"
+    out = cli.ok("load", str(write_fixture(tmp_path, spec)))
+    assert "TST-01: inferred_ja" in out
+    assert cli.ok("verify").startswith("verify: OK")
+
+
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        (
+            lambda spec: spec.update(owners_ja={"Other": "別省"}),
+            ("item TST-01: field 'owners': 'Works' has no Japanese name under 'owners_ja'",),
+        ),
+        (
+            lambda spec: items_of(spec)["TST-01"]["inferred"]["owners"].update(origin="guess"),
+            ("item TST-01: field 'inferred.owners': origin: Input should be 'reporting'",),
+        ),
+        (
+            lambda spec: items_of(spec)["TST-01"]["inferred"]["owners"].update(note_ja=""),
+            ("item TST-01: field 'inferred.owners': note_ja: String should have at least 1",),
+        ),
+        (
+            lambda spec: spec["declaration"].update(place_ja="x" * 201),
+            ("declaration.place_ja is longer than 200 characters",),
+        ),
+    ],
+)
+def test_bad_japanese_fields_are_one_error_line(
+    cli: Cli, tmp_path: Path, change: Callable[[dict[str, Any]], object], fragments: tuple[str, ...]
+) -> None:
+    spec = _japanese_spec()
+    change(spec)
+    result = cli("load", str(write_fixture(tmp_path, spec)))
+    assert_one_error_line(result, *fragments)

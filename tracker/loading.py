@@ -20,6 +20,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -102,7 +103,21 @@ class InferredSpec(_Strict):
     note_ja: NonEmpty | None = None
 
 
-Inferred = NonEmpty | InferredSpec
+def _marked(value: object) -> object:
+    """A mark given as a mapping, read as InferredSpec here so that a mistake in it is said
+    once, naming its field (a union would also say that it is not a string)."""
+    if not isinstance(value, dict):
+        return value
+    try:
+        return InferredSpec.model_validate(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(map(str, error["loc"]))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{where}: {message}" if where else message) from None
+
+
+Inferred = Annotated[NonEmpty | InferredSpec, BeforeValidator(_marked)]
 
 
 def english_notes(marks: dict[Any, Inferred]) -> dict[str, str]:

@@ -228,13 +228,16 @@ def inferred_notes(
 
     if lang.code == DEFAULT:
         return dict(inferred)
-    return {
-        name: lang._("{origin}: {note}").format(
-            origin=lang._(provenance.label(origins.get(name))),
-            note=lang.text(note, japanese.get(name)),
+    notes = {}
+    for name, note in inferred.items():
+        origin = origins.get(name)
+        label = provenance.label(origin)
+        # Untranslated, the English note without the label its translation now gives.
+        english = note.removeprefix(f"{label}: ") if origin else note
+        notes[name] = lang._("{origin}: {note}").format(
+            origin=lang._(label), note=lang.text(english, japanese.get(name))
         )
-        for name, note in inferred.items()
-    }
+    return notes
 
 
 def names_text(names: Sequence[str], lang: Language) -> str:
