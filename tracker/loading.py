@@ -149,9 +149,13 @@ def _marks_held(table: str) -> AfterValidator:
 
     def held(marks: dict[Any, Inferred]) -> dict[Any, Inferred]:
         _held(english_notes(marks), table, "inferred")
-        japanese = notes_ja(marks)
-        if japanese:
-            _held(japanese, table, "inferred_ja")
+        limit = limits.FIELDS[(table, "inferred_ja")]
+        assert isinstance(limit, limits.Mapping)
+        for key, mark in marks.items():
+            if isinstance(mark, InferredSpec) and mark.note_ja:
+                problem = limits.text_problem(mark.note_ja, limit.value)
+                if problem is not None:  # said as `inferred.owners.note_ja is longer ...`
+                    raise PydanticCustomError(LIMIT, f"{limits.step(key)}.note_ja {problem}")
         return marks
 
     return AfterValidator(held)
