@@ -356,3 +356,72 @@ def test_a_text_revisions_hash_is_frozen() -> None:
         replace(revision, actor="someone else"),
     ):
         assert chain.revision_hash("d" * 64, changed) != REVISION
+
+
+# --- 0015: the Japanese names and provenance, appended only when set ---------------------------
+
+ITEM3 = replace(
+    ITEM2,
+    owners_ja=["英国家サイバーセキュリティセンター", "国家サイバー統括室"],
+    inferred_origins={"owners": "analyst", "Café": "rule"},
+    inferred_ja={"owners": "原文に記載なし"},
+)
+DECLARATION3 = replace(
+    DECLARATION2,
+    place_ja="東京・総理大臣官邸",
+    inferred_origins={"place": "reporting"},
+    inferred_ja={"place": "記事には「東京で」とのみ記載"},
+)
+ITEM3_HASH = "0f383386aae81fed2f2f58e7e11de175a333ba0caeb4862360316b911f004bd4"
+DECLARATION3_HASH = "10c76160468334368deec40a7a1102216fc68e1acbce205b6ae80386ed12a6e8"
+
+
+def test_japanese_names_extend_format_2_only_when_set() -> None:
+    # Unset (None or empty), they leave every hash made before them as it was.
+    for empty in (None, [], {}):
+        blank = {"owners_ja": empty, "inferred_origins": empty, "inferred_ja": empty}
+        assert chain.item_hash(replace(ITEM2, **blank)) == ITEM2_HASH  # type: ignore[arg-type]
+    assert chain.declaration_hash(replace(DECLARATION2, place_ja=None)) == DECLARATION2_HASH
+    # Set, each is a [name, value] pair after FORMAT 2's fields, as json.dumps writes them.
+    base = json.loads(chain.item_canonical(ITEM2))
+    fields = [
+        *base,
+        ["owners_ja", ["英国家サイバーセキュリティセンター", "国家サイバー統括室"]],
+        ["inferred_origins", {"Café": "rule", "owners": "analyst"}],
+        ["inferred_ja", {"owners": "原文に記載なし"}],
+    ]
+    assert chain.item_canonical(ITEM3) == json.dumps(
+        fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    ).encode("utf-8")
+    assert chain.item_hash(ITEM3) == ITEM3_HASH
+    assert chain.item_hash(ITEM3, 1) == ITEM_HASH
+    assert chain.declaration_hash(DECLARATION3) == DECLARATION3_HASH
+    assert chain.declaration_hash(DECLARATION3, 1) == DECLARATION_HASH
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("owners_ja", ["英国家サイバーセキュリティセンター"]),
+        ("owners_ja", None),
+        ("inferred_origins", {"owners": "reporting", "Café": "rule"}),
+        ("inferred_origins", None),
+        ("inferred_ja", {"owners": "別の注記"}),
+        ("inferred_ja", None),
+    ],
+)
+def test_each_japanese_item_field_changes_its_hash(name: str, value: object) -> None:
+    assert chain.item_hash(replace(ITEM3, **{name: value})) != ITEM3_HASH
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("place_ja", "東京"),
+        ("place_ja", None),
+        ("inferred_origins", {"place": "analyst"}),
+        ("inferred_ja", None),
+    ],
+)
+def test_each_japanese_declaration_field_changes_its_hash(name: str, value: object) -> None:
+    assert chain.declaration_hash(replace(DECLARATION3, **{name: value})) != DECLARATION3_HASH

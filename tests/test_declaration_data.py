@@ -48,7 +48,9 @@ def test_every_value_the_text_does_not_give_is_marked_inferred() -> None:
             assert str(day) in SOURCE or "target" in marked, (item["code"], target)
         for field, origin in item.get("inferred", {}).items():
             assert item.get(field), (item["code"], f"{field} marked but empty")
-            assert origin.strip(), (item["code"], field)
+            # Each names its kind of origin and says where from, in English and Japanese.
+            assert origin["origin"] in ("reporting", "analyst", "rule"), (item["code"], field)
+            assert origin["note"].strip() and origin["note_ja"].strip(), (item["code"], field)
     declaration = RAW["declaration"]
     marked = set(declaration.get("inferred", {}))
     assert declaration["date"].isoformat() not in SOURCE and "date" in marked

@@ -170,6 +170,18 @@ TOO_LONG: dict[str, tuple[Edit, tuple[str, str], str]] = {
         ("declarations", "inferred"),
         "declaration.inferred.place is longer than 500 characters",
     ),
+    "declaration place_ja": (
+        lambda s: s["declaration"].__setitem__("place_ja", "場" * 201),
+        ("declarations", "place_ja"),
+        "declaration.place_ja is longer than 200 characters",
+    ),
+    "declaration inferred_ja": (
+        lambda s: s["declaration"]["inferred"].__setitem__(
+            "place", {"origin": "reporting", "note": "n", "note_ja": "注" * 501}
+        ),
+        ("declarations", "inferred_ja"),
+        "declaration.inferred.place.note_ja is longer than 500 characters",
+    ),
     "milestone slug": (
         lambda s: s.__setitem__("milestones", {MILESTONE + "c": s["milestones"][MILESTONE]}),
         ("milestones", "slug"),
@@ -255,6 +267,18 @@ TOO_LONG: dict[str, tuple[Edit, tuple[str, str], str]] = {
         ("commitments", "inferred"),
         f"{_ITEM}: inferred.owners is longer than 500 characters",
     ),
+    "inferred_ja": (
+        lambda s: _item(s)["inferred"].__setitem__(
+            "owners", {"origin": "analyst", "note": "n", "note_ja": "注" * 501}
+        ),
+        ("commitments", "inferred_ja"),
+        f"{_ITEM}: inferred.owners.note_ja is longer than 500 characters",
+    ),
+    "owner's Japanese name": (
+        lambda s: s.__setitem__("owners_ja", dict.fromkeys(OWNERS, "省" * 81)),
+        ("commitments", "owners_ja"),
+        'owners_ja["' + "O" * 37 + '..."] is longer than 80 characters',  # a long key, cut
+    ),
     "guidelines": (
         _longer("guidelines", "+1"),
         ("commitments", "guidelines"),
@@ -263,6 +287,9 @@ TOO_LONG: dict[str, tuple[Edit, tuple[str, str], str]] = {
 }
 # Stored from other fields of the fixture, or by the tracker itself, or by a command.
 NOT_FROM_FIXTURE_FIELDS = {
+    # The kind of an inferred value's origin: one of three words the schema lists.
+    ("declarations", "inferred_origins"),
+    ("commitments", "inferred_origins"),
     ("declarations", "source_text"),  # the source file: see the test below
     ("commitments", "target_label"),  # the target milestone's title
     ("commitments", "target_label_ja"),  # and its translation

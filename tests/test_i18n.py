@@ -12,12 +12,15 @@ import string
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from support import BUNDLED
 
 from tracker import i18n
 from tracker.cli.table import display_width
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,10 +96,10 @@ def test_unknown_language_is_a_usage_error(cli_sqlite) -> None:
 def test_show_in_japanese(cli_sqlite) -> None:
     cli_sqlite.ok("progress", "MIN-01", "-s", "in_progress", "--on", "2026-03-12", "-m", "調整中")
     out = cli_sqlite.ok("show", "MIN-01", "--lang", "ja")
-    assert out.startswith("MIN-01  2026年に外務・防衛閣僚会合（2+2）を開催\n")
+    assert out.startswith("MIN-01  2026年に日英外務・防衛閣僚会合（「2+2」）を開催\n")
     assert "状況:" in out and "進行中 (スコア +0)" in out
-    assert "当事国:   日本, 英国" in out
-    assert "2026年日英外務・防衛閣僚会合（2+2） (2026年12月31日)" in out
+    assert "当事国:   日本、英国" in out
+    assert "2026年日英外務・防衛閣僚会合（「2+2」） (2026年12月31日)" in out
     assert "2026年3月12日  未着手 → 進行中" in out
     assert "本プロジェクトによる非公式訳" in out
     # The verbatim English quote stays the source.
@@ -104,7 +107,7 @@ def test_show_in_japanese(cli_sqlite) -> None:
     assert "採点対象外" in cli_sqlite.ok("show", "FUT-01", "--lang", "ja")
     # JSON carries both languages' data and is the same whatever the language.
     data = json.loads(cli_sqlite.ok("show", "MIN-01", "--format", "json"))
-    assert data["title_ja"] == "2026年に外務・防衛閣僚会合（2+2）を開催"
+    assert data["title_ja"] == "2026年に日英外務・防衛閣僚会合（「2+2」）を開催"
 
 
 def test_japanese_list_keeps_its_columns_aligned_at_80(cli_sqlite, monkeypatch) -> None:
@@ -118,19 +121,12 @@ def test_japanese_list_keeps_its_columns_aligned_at_80(cli_sqlite, monkeypatch) 
     starts = [display_width(header[: header.index(h)]) for h in ("柱", "状況")]
     rows = [line for line in lines[1:-1] if re.match(r"[A-Z]{3}-\d\d ", line)]
     assert len(rows) == BUNDLED
-    slugs = (
-        "partners",
-        "collective-",
-        "cyber",
-        "supply-",
-        "broader-",
-        "ministers-",
-        "defence-",
-        "technol",
-        "future",
-    )
+    # The pillar column holds the pillars' Japanese titles (cut to fit), after the item's title.
+    fixture = yaml.safe_load((FIXTURES / "japan-uk-2026.yaml").read_text(encoding="utf-8"))
+    heads = [p["title_ja"][:4] for p in fixture["pillars"]]
+    assert not any(p["slug"] in out for p in fixture["pillars"])
     for line in rows:
-        pillar = min(line.index(s) for s in slugs if s in line)
+        pillar = max(line.rfind(s) for s in heads)
         assert display_width(line[:pillar]) == starts[0], line
         status = re.search(r"(未着手|進行中|停滞|一部達成|達成|中止)", line)
         assert status and display_width(line[: status.start()]) == starts[1], line

@@ -106,7 +106,7 @@ def test_japanese_page_has_japanese_headings_titles_statuses_and_dates(
     assert "進行中" in text and "未着手" in text  # statuses
     assert "2026年6月1日" in text and "2026-06-01" not in text  # dates
     assert "日本" in text and "英国" in text and "イタリア" in text  # parties
-    assert "日英外務・防衛閣僚会合（2+2）" in text  # the 2+2 as the headline names it
+    assert "日英外務・防衛閣僚会合（「2+2」）" in text  # the 2+2 as the headline names it
     assert "非公式訳" in text  # the titles say whose translation they are
     assert re.search(r"期限 2026年12月31日（開催日は未発表）まで残り\d+日", text)  # the headline
 

@@ -277,6 +277,11 @@ def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> Non
     # The events' database users (PostgreSQL only: SQLite has none to drop); triggers only;
     # milestones without announcements; a column the fixture fills again; a derived table; then
     # a derived column.
+    # The Japanese place, owners and notes the fixture gives (0015), then the text revision
+    # of the load that made it (0014; not the one 0015's downgrade records).
+    refused = _fails(history, "db", "downgrade", "-1")
+    assert "drops the Japanese place, owners' names or provenance notes of" in refused
+    history.ok("db", "downgrade", "-1", "--yes")
     refused = _fails(history, "db", "downgrade", "-1")
     assert "drops 1 text revision(s)" in refused  # the load that made it
     out = history.ok("db", "downgrade", "-1", "--yes")

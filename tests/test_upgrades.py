@@ -207,6 +207,16 @@ def test_frozen_hashes_match_the_live_ones() -> None:
         chain.GENESIS, chain.RevisionContent(declaration="japan-uk-2026", **values)
     )
 
+    # 0015's downgrade: its copy of FORMAT 2 without the Japanese names (as the live code
+    # hashes an item and a declaration whose Japanese fields are unset).
+    m0015 = load("0015_japanese_names")
+    assert m0015._item_hash(full) == chain.item_hash(content2)  # type: ignore[attr-defined]
+    assert m0015._declaration_hash(declaration, [cutoff, meeting]) == live  # type: ignore[attr-defined]
+    values["source"] = "downgrade 0015_japanese_names"
+    assert m0015._revision_hash(chain.GENESIS, "japan-uk-2026", values) == chain.revision_hash(  # type: ignore[attr-defined]
+        chain.GENESIS, chain.RevisionContent(declaration="japan-uk-2026", **values)
+    )
+
 
 def _export_as_written_at(
     url: str, revision: str, path: Path, *, label: str | None = None, chain_builds: bool = False

@@ -52,6 +52,9 @@ ITEM_COLUMNS = (
     "basis",
     "inferred",
     "guidelines",
+    "owners_ja",
+    "inferred_origins",
+    "inferred_ja",
 )
 DECLARATION_COLUMNS = (
     "slug",
@@ -64,6 +67,9 @@ DECLARATION_COLUMNS = (
     "title_ja",
     "inferred",
     "cutoff",
+    "place_ja",
+    "inferred_origins",
+    "inferred_ja",
 )
 MILESTONE_COLUMNS = ("slug", "kind", "title", "title_ja", "date", "rule")
 
@@ -119,6 +125,9 @@ def item_content(
         basis=values.get("basis") or "",
         inferred=_mapping(values.get("inferred")) or {},
         guidelines=_mapping(values.get("guidelines")),
+        owners_ja=names(values.get("owners_ja")) or None,
+        inferred_origins=_mapping(values.get("inferred_origins")),
+        inferred_ja=_mapping(values.get("inferred_ja")),
     )
 
 
@@ -155,6 +164,9 @@ def declaration_content(
             for m in milestones
             if m["kind"] != "cutoff"
         ],
+        place_ja=values.get("place_ja"),
+        inferred_origins=_mapping(values.get("inferred_origins")),
+        inferred_ja=_mapping(values.get("inferred_ja")),
     )  # fmt: skip
 
 

@@ -327,6 +327,20 @@ class ItemContent:
     basis: str = ""
     inferred: Mapping[str, str] = field(default_factory=dict)
     guidelines: Mapping[str, str] | None = None
+    # The Japanese a Japanese report prints of it (0015): the owners' names, where each inferred
+    # value comes from (its kind of origin) and the note in Japanese. Appended to the canonical
+    # array only when set, each as a [name, value] pair, so every hash made before them stands.
+    owners_ja: Sequence[str] | None = None
+    inferred_origins: Mapping[str, str] | None = None
+    inferred_ja: Mapping[str, str] | None = None
+
+
+def _japanese_pairs(pairs: Sequence[tuple[str, str]]) -> str:
+    """The fields of 0015 that are set, as `,["name",value]` each (empty when none is: an
+    empty mapping or list is not set)."""
+    return "".join(
+        f",[{_json_text(name)},{value}]" for name, value in pairs if value not in ("null", "")
+    )
 
 
 def item_canonical(item: ItemContent, version: int = ANCHOR_FORMAT) -> bytes:
@@ -345,7 +359,15 @@ def item_canonical(item: ItemContent, version: int = ANCHOR_FORMAT) -> bytes:
         f"{head},{_json(item.declaration)},{_json(item.pillar_title)},"
         f"{_json(item.pillar_title_ja)},{_json(item.title_ja)},{_json(item.description_ja)},"
         f"{_json(item.target_label_ja)},{_json(item.milestone)},{_json(item.basis)},"
-        f"{_json_map(item.inferred)},{_json_map(item.guidelines)}]"
+        f"{_json_map(item.inferred)},{_json_map(item.guidelines)}"
+        + _japanese_pairs(
+            [
+                ("owners_ja", _json_list(item.owners_ja) if item.owners_ja else ""),
+                ("inferred_origins", _json_map(item.inferred_origins or None)),
+                ("inferred_ja", _json_map(item.inferred_ja or None)),
+            ]
+        )
+        + "]"
     ).encode()
 
 
@@ -380,6 +402,11 @@ class DeclarationContent:
     inferred: Mapping[str, str] = field(default_factory=dict)
     cutoff: dt.date | None = None
     milestones: Sequence[MilestoneContent] = ()
+    # 0015's, appended only when set (as ItemContent's): the place in Japanese, and where each
+    # inferred value comes from and its note in Japanese.
+    place_ja: str | None = None
+    inferred_origins: Mapping[str, str] | None = None
+    inferred_ja: Mapping[str, str] | None = None
 
 
 def declaration_hash(declaration: DeclarationContent, version: int = ANCHOR_FORMAT) -> str:
@@ -406,8 +433,19 @@ def declaration_hash(declaration: DeclarationContent, version: int = ANCHOR_FORM
                 for m in sorted(declaration.milestones)
             ],
         ]  # fmt: skip
+        for name, value in (
+            ("place_ja", _text(declaration.place_ja) if declaration.place_ja else None),
+            ("inferred_origins", _text_map(declaration.inferred_origins)),
+            ("inferred_ja", _text_map(declaration.inferred_ja)),
+        ):
+            if value:
+                fields.append([name, value])
     text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _text_map(value: Mapping[str, str] | None) -> dict[str, str] | None:
+    return {_norm(k): _norm(v) for k, v in value.items()} if value else None
 
 
 class ItemAnchor(NamedTuple):

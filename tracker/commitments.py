@@ -217,6 +217,9 @@ class CommitmentRow:
     # Fields whose values the source text does not give (see Commitment.inferred).
     inferred: list[str] = dataclasses.field(default_factory=list)
     title_ja: str | None = None
+    # The pillar's titles, for a listing in words (a Japanese one prints no English slug).
+    pillar_title: str = ""
+    pillar_title_ja: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -288,7 +291,10 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
     if flt.pillar_ids is None:
         flt = check_names(session, flt)
     p, d = pillars_table.c, declarations_table.c
-    pillars: dict[int, str] = dict(session.execute(select(p.id, p.slug)).all())
+    pillars = {
+        row.id: (row.slug, row.title, row.title_ja)
+        for row in session.execute(select(p.id, p.slug, p.title, p.title_ja))
+    }
     declarations: dict[int, str] = dict(session.execute(select(d.id, d.slug)).all())
     if flt.pillar and flt.limit is not None and flt.pillar_ids is None:
         # A few rows from one pillar: walk its pillars in listing order, each through the
@@ -312,10 +318,11 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
     for row in session.execute(query):
         (code, title, pillar_id, kind, parties, owners, target, label, declaration_id, inferred,
          title_ja, status) = row  # fmt: skip
+        slug, pillar_title, pillar_title_ja = pillars[pillar_id]
         yield CommitmentRow(
             code=code,
             title=title,
-            pillar=pillars[pillar_id],
+            pillar=slug,
             kind=kind,
             parties=names(parties),
             owners=names(owners),
@@ -325,4 +332,6 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             declaration=declarations[declaration_id],
             inferred=inferred_fields(inferred),
             title_ja=title_ja,
+            pillar_title=pillar_title,
+            pillar_title_ja=pillar_title_ja,
         )

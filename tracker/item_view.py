@@ -117,6 +117,11 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
         "basis": c.basis,
         "inferred": ordered_fields(c.inferred),
         "provenance": dict(c.inferred),
+        # For Japanese output: each inferred value's kind of origin and its note in Japanese,
+        # and the owners' Japanese names (None where the fixture gives none).
+        "provenance_origins": dict(c.inferred_origins or {}),
+        "provenance_ja": dict(c.inferred_ja or {}),
+        "owners_ja": list(c.owners_ja) if c.owners_ja else None,
         "guidelines": c.guidelines,
         "chain_head": c.chain_head,
         # The tracker's time zone (tracker.clock), in which `show` prints recording times.

@@ -81,6 +81,8 @@ NAME = Text(80)
 TEXT = Text(MAX_TEXT)
 # Where a value the source text does not give comes from; how a date follows from the text.
 ORIGIN = Text(500)
+# The kind of a value's origin (tracker.provenance.ORIGINS).
+ORIGIN_KIND = Text(20, re.compile(r"reporting|analyst|rule"), "one of reporting, analyst, rule")
 # Why an item has its kind; the evidence that earns each score.
 ANALYSIS = Text(2000)
 VOCABULARY = Text(20)  # statuses and kinds: the database's CHECK constraints hold the words
@@ -95,6 +97,9 @@ FIELDS: dict[tuple[str, str], Limit] = {
     ("declarations", "source"): TEXT,
     ("declarations", "source_text"): Text(MAX_SOURCE_CHARS),
     ("declarations", "inferred"): Mapping(("date", "place", "parties"), ORIGIN),
+    ("declarations", "place_ja"): Text(200),
+    ("declarations", "inferred_origins"): Mapping(("date", "place", "parties"), ORIGIN_KIND),
+    ("declarations", "inferred_ja"): Mapping(("date", "place", "parties"), ORIGIN),
     ("pillars", "slug"): SLUG,
     ("pillars", "title"): Text(200),
     ("pillars", "title_ja"): Text(200),
@@ -113,6 +118,9 @@ FIELDS: dict[tuple[str, str], Limit] = {
     ("commitments", "milestone"): SLUG,
     ("commitments", "basis"): ANALYSIS,
     ("commitments", "inferred"): Mapping(("owners", "target", "parties"), ORIGIN),
+    ("commitments", "owners_ja"): Names(NAME),
+    ("commitments", "inferred_origins"): Mapping(("owners", "target", "parties"), ORIGIN_KIND),
+    ("commitments", "inferred_ja"): Mapping(("owners", "target", "parties"), ORIGIN),
     ("commitments", "guidelines"): Mapping(("-1", "0", "+1"), ANALYSIS, every=True),
     ("commitments", "status"): VOCABULARY,
     ("commitments", "chain_head"): HASH,
@@ -306,7 +314,7 @@ def check(table: str, column: str, *, nullable: bool = False) -> Callable[[Any],
     if isinstance(limit, Text):
         return lambda value: text_problem(value, limit, nullable=nullable)
     if isinstance(limit, Names):
-        return lambda value: names_problem(value, limit)
+        return lambda value: None if value is None and nullable else names_problem(value, limit)
     if isinstance(limit, Mapping):
         return lambda value: None if value is None and nullable else mapping_problem(value, limit)
     if isinstance(limit, Keyed):

@@ -35,7 +35,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, limits, revisions, testpoints, text_reading
+from tracker import anchor, limits, provenance, revisions, testpoints, text_reading
 from tracker.concurrency import lock_for_load
 from tracker.errors import TrackerError
 from tracker.fixture_input import load_yaml, read_bounded, read_source
@@ -75,6 +75,15 @@ def _value_of(table: str, column: str) -> AfterValidator:
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _value_of_names() -> AfterValidator:
+    """For one name of a list stored in a Names column (an owner's Japanese name)."""
+    limit = limits.FIELDS[("commitments", "owners_ja")]
+    assert isinstance(limit, limits.Names)
+    return AfterValidator(lambda value: _within(value, limits.name_problem(value, limit.name)))
+
+
 Guideline = Annotated[str, Field(min_length=1), _value_of("commitments", "guidelines")]
 # A refusal that says what to write instead (a date's form, quoted guideline keys).
 FORM = "fixture_form"
@@ -113,6 +122,75 @@ class _Strict(BaseModel):
 
 # The fields of an item whose values may come from outside the source text, marked as such.
 InferableField = Literal["owners", "target", "parties"]
+Origin = Literal["reporting", "analyst", "rule"]
+
+
+class InferredSpec(_Strict):
+    """Where a value the text does not give comes from: its kind of origin (labelled in each
+    language: public reporting, analyst's assignment, rule), the note in English and, for
+    Japanese reports, in Japanese. A plain string is a note without a named kind."""
+
+    origin: Origin
+    note: NonEmpty
+    note_ja: NonEmpty | None = None
+
+
+def _marked(value: object) -> object:
+    """A mark given as a mapping, read as InferredSpec here so that a mistake in it is said
+    once, naming its field (a union would also say that it is not a string)."""
+    if not isinstance(value, dict):
+        return value
+    try:
+        return InferredSpec.model_validate(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(map(str, error["loc"]))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{where}: {message}" if where else message) from None
+
+
+Inferred = Annotated[NonEmpty | InferredSpec, BeforeValidator(_marked)]
+
+
+def english_notes(marks: dict[Any, Inferred]) -> dict[str, str]:
+    """What `inferred` stores: each note in English, after its origin's label."""
+    return {
+        str(k): v if isinstance(v, str) else provenance.english_note(v.origin, v.note.strip())
+        for k, v in marks.items()
+    }
+
+
+def origins(marks: dict[Any, Inferred]) -> dict[str, str] | None:
+    found: dict[str, str] = {
+        str(k): v.origin for k, v in marks.items() if isinstance(v, InferredSpec)
+    }
+    return found or None
+
+
+def notes_ja(marks: dict[Any, Inferred]) -> dict[str, str] | None:
+    found = {
+        str(k): v.note_ja.strip()
+        for k, v in marks.items()
+        if isinstance(v, InferredSpec) and v.note_ja
+    }
+    return found or None
+
+
+def _marks_held(table: str) -> AfterValidator:
+    """The notes as stored (English, and Japanese) held to the limits of their columns."""
+
+    def held(marks: dict[Any, Inferred]) -> dict[Any, Inferred]:
+        _held(english_notes(marks), table, "inferred")
+        limit = limits.FIELDS[(table, "inferred_ja")]
+        assert isinstance(limit, limits.Mapping)
+        for key, mark in marks.items():
+            if isinstance(mark, InferredSpec) and mark.note_ja:
+                problem = limits.text_problem(mark.note_ja, limit.value)
+                if problem is not None:  # said as `inferred.owners.note_ja is longer ...`
+                    raise PydanticCustomError(LIMIT, f"{limits.step(key)}.note_ja {problem}")
+        return marks
+
+    return AfterValidator(held)
 
 
 class MilestoneSpec(_Strict):
@@ -190,7 +268,7 @@ class CommitmentSpec(_Strict):
     achieved_at_meeting: bool = False
     # Why the item has its kind, naming the operative words of the text.
     basis: Annotated[str, Field(min_length=1), _stored("commitments", "basis")]
-    inferred: Annotated[dict[InferableField, NonEmpty], _stored("commitments", "inferred")] = {}
+    inferred: Annotated[dict[InferableField, Inferred], _marks_held("commitments")] = {}
     guidelines: GuidelinesSpec | None = None
 
     @model_validator(mode="after")
@@ -266,12 +344,13 @@ class DeclarationSpec(_Strict):
     title_ja: Annotated[str, Field(min_length=1), _stored("declarations", "title_ja")] | None = None
     date: FixtureDate
     place: Annotated[str, Field(min_length=1), _stored("declarations", "place")]
+    place_ja: Annotated[str, Field(min_length=1), _stored("declarations", "place_ja")] | None = None
     parties: Annotated[list[str], Field(min_length=1), _stored("declarations", "parties")]
     source: Annotated[str, Field(min_length=1), _stored("declarations", "source")]
     # Its text is read with at most as many bytes as declarations.source_text holds characters.
     source_file: Annotated[str, Field(min_length=1)]
     inferred: Annotated[
-        dict[Literal["date", "place", "parties"], NonEmpty], _stored("declarations", "inferred")
+        dict[Literal["date", "place", "parties"], Inferred], _marks_held("declarations")
     ] = {}
     # The end of the compliance period (G7 Research Group practice): until then a commitment
     # nobody has assessed is "not yet assessed"; after it, the final assessment.
@@ -298,6 +377,11 @@ class FixtureSpec(_Strict):
     draft: Literal[False] = False
     declaration: DeclarationSpec
     milestones: dict[Annotated[str, _stored("milestones", "slug")], MilestoneSpec] = {}
+    # The owners' names in Japanese (MOD: 英国防省): when given, every owner an item names.
+    owners_ja: dict[
+        Annotated[str, _value_of_names()],
+        Annotated[str, Field(min_length=1), _value_of_names()],
+    ] = {}
     # Codes of earlier versions of the file: kept in a database with their history.
     retired: dict[str, RetiredSpec] = {}
     pillars: Annotated[list[PillarSpec], Field(min_length=1)]
@@ -321,6 +405,12 @@ class FixtureSpec(_Strict):
                 if item.code in seen:
                     raise ValueError(f"item {item.code}: code is used twice")
                 seen.add(item.code)
+                unnamed = [o for o in item.owners if o not in self.owners_ja]
+                if self.owners_ja and unnamed:
+                    raise ValueError(
+                        f"item {item.code}: field 'owners': {unnamed[0]!r} has no Japanese "
+                        "name under 'owners_ja'"
+                    )
                 if isinstance(item.target, str) and item.target not in self.milestones:
                     known = ", ".join(sorted(self.milestones)) or "none defined"
                     raise ValueError(
@@ -579,7 +669,7 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
     def dated(iso: str) -> bool:
         return text_reading.gives_date(text, dt.date.fromisoformat(iso))
 
-    dmarks: dict[str, str] = {str(k): v for k, v in d.inferred.items()}
+    dmarks = english_notes(d.inferred)
     checks: list[tuple[str, str, str | None, dict[str, str]]] = [
         ("declaration", "date", _unsourced([d.date.isoformat()], dated), dmarks),
         ("declaration", "place", _unsourced([d.place], in_text), dmarks),
@@ -591,7 +681,7 @@ def _check_provenance(path: Path, spec: FixtureSpec, text: str) -> None:
             if isinstance(item.target, str):
                 target = spec.milestones[item.target].date
             where = f"item {item.code}"
-            marks: dict[str, str] = {str(k): v for k, v in item.inferred.items()}
+            marks = english_notes(item.inferred)
             checks += [
                 # Each item's own: a mark on the declaration's parties does not vouch for an
                 # item's (it may name a party the declaration does not).
@@ -704,9 +794,12 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         "parties": list(d.parties),
         "source": d.source,
         "source_text": fixture.source_text,
-        "inferred": dict(d.inferred),
+        "inferred": english_notes(d.inferred),
         "title_ja": d.title_ja,
         "cutoff": d.cutoff,
+        "place_ja": d.place_ja,
+        "inferred_origins": origins(d.inferred),
+        "inferred_ja": notes_ja(d.inferred),
     }
     if declaration is None:
         declaration = Declaration(slug=d.slug, **values)
@@ -785,8 +878,15 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
                 "title_ja": item.title_ja.strip() if item.title_ja else None,
                 "description_ja": item.description_ja.strip() if item.description_ja else None,
                 "basis": item.basis.strip(),
-                "inferred": dict(item.inferred),
+                "inferred": english_notes(item.inferred),
                 "guidelines": item.guidelines.as_dict() if item.guidelines else None,
+                "owners_ja": (
+                    [spec.owners_ja[o] for o in item.owners]
+                    if spec.owners_ja and item.owners
+                    else None
+                ),
+                "inferred_origins": origins(item.inferred),
+                "inferred_ja": notes_ja(item.inferred),
             }
             commitment = existing.get(item.code)
             if commitment is None:

@@ -121,6 +121,11 @@ class Declaration(Base):
     inferred: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     # The end of the compliance period: after it, the final assessment (tracker.statuses).
     cutoff: Mapped[dt.date | None] = mapped_column(Date)
+    # The place in Japanese; where each inferred value comes from (tracker.provenance: public
+    # reporting, the analyst, a rule) and its note in Japanese. None: the English, marked.
+    place_ja: Mapped[str | None] = mapped_column(String(200))
+    inferred_origins: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    inferred_ja: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class Pillar(Base):
@@ -171,6 +176,11 @@ class Commitment(Base):
     inferred: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     # Scoring guidelines of a scored item: the evidence that earns "-1", "0" and "+1".
     guidelines: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # The owners' Japanese names, in the order of `owners` (from the fixture's table of names);
+    # where each inferred value comes from and its note in Japanese, as the declaration's.
+    owners_ja: Mapped[list[str] | None] = mapped_column(JSON)
+    inferred_origins: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    inferred_ja: Mapped[dict[str, str] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(
         String(20), default=DEFAULT_STATUS.value, server_default=DEFAULT_STATUS.value
     )

@@ -192,8 +192,25 @@ def downgrade_losses(connection: Connection, current: str, target: str | None) -
             ]
         return []
     losses = []
+    if "0015_japanese_names" in undone:
+        japanese = count(
+            "SELECT COUNT(*) FROM commitments WHERE owners_ja IS NOT NULL "
+            "OR inferred_origins IS NOT NULL OR inferred_ja IS NOT NULL"
+        ) + count(
+            "SELECT COUNT(*) FROM declarations WHERE place_ja IS NOT NULL "
+            "OR inferred_origins IS NOT NULL OR inferred_ja IS NOT NULL"
+        )
+        if japanese:
+            losses.append(
+                f"the Japanese place, owners' names or provenance notes of {japanese} item(s) "
+                "and declaration(s)"
+            )
     if "0014_text_revisions" in undone:
-        loads = count("SELECT COUNT(*) FROM text_revisions WHERE source NOT LIKE 'upgrade %'")
+        # What an upgrade or a downgrade recorded is the tool's, not a load's.
+        loads = count(
+            "SELECT COUNT(*) FROM text_revisions WHERE source NOT LIKE 'upgrade %' "
+            "AND source NOT LIKE 'downgrade %'"
+        )
         if loads:
             losses.append(
                 f"{loads} text revision(s) (the chained record of what each `tracker load` "

@@ -132,8 +132,9 @@ def _print_table(rows: list[CommitmentRow], lang: Language) -> None:
         [
             r.code,
             lang.text(r.title, r.title_ja),
-            r.pillar,
-            *([", ".join(lang.party(p) for p in r.parties)] if wide else []),
+            # In English the slug, which --pillar takes; in another language the title.
+            r.pillar if lang.code == DEFAULT else lang.text(r.pillar_title, r.pillar_title_ja),
+            *([_(", ").join(lang.party(p) for p in r.parties)] if wide else []),
             lang.status(r.status),
             lang.date(r.target) if r.target else "",
         ]

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.cli.table import display_width
-from tracker.i18n import Language
-from tracker.reports.presentation import change_text
+from tracker.i18n import DEFAULT, Language
+from tracker.reports.presentation import change_text, inferred_notes
 from tracker.scrub import lines as text_lines
 from tracker.scrub import one_line
 from tracker.statuses import Kind, unscored_label
@@ -40,10 +40,24 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     _ = lang._
     marks: dict[str, str] = data["provenance"]
 
+    notes = inferred_notes(
+        marks, data.get("provenance_origins") or {}, data.get("provenance_ja") or {}, lang
+    )
+    sep = _(", ")
+
     def origin(name: str) -> str:
         if name not in marks:
             return ""
+        if lang.code != DEFAULT:  # the note starts with its origin's label: 分析者による割当：…
+            return "  " + _("[{note}]").format(note=one_line(notes[name]))
         return "  " + _("[inferred: {origin}]").format(origin=one_line(marks[name]))
+
+    owners = data["owners"]
+    if lang.code != DEFAULT and data.get("owners_ja"):
+        owners = data["owners_ja"]
+    pillar = one_line(lang.text(data["pillar_title"], data.get("pillar_title_ja")))
+    if lang.code == DEFAULT:
+        pillar += f" [{one_line(data['pillar'])}]"  # the slug --pillar takes
 
     target = lang.date_text(data["target"]) if data["target"] else _("none")
     if data["target_label"]:
@@ -75,14 +89,10 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
                 for p, st in data["party_status"].items()
             ),
         ),
-        (
-            _("Pillar:"),
-            f"{one_line(lang.text(data['pillar_title'], data.get('pillar_title_ja')))} "
-            f"[{one_line(data['pillar'])}]",
-        ),
+        (_("Pillar:"), pillar),
         (_("Kind:"), kind),
-        (_("Parties:"), one_line(", ".join(map(lang.party, data["parties"]))) + origin("parties")),
-        (_("Lead bodies:"), (one_line(", ".join(data["owners"])) or "—") + origin("owners")),
+        (_("Parties:"), one_line(sep.join(map(lang.party, data["parties"]))) + origin("parties")),
+        (_("Lead bodies:"), (one_line(sep.join(owners)) or "—") + origin("owners")),
         (_("Target:"), target + origin("target")),
         (_("Declaration:"), one_line(data["declaration"])),
     ]

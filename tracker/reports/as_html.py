@@ -11,6 +11,7 @@ The template sits next to this module (templates/report.html.j2) and ships insid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from tracker.reports.presentation import (
     cell_text,
     change_text,
     countdown_text,
+    inferred_mark,
     is_web_link,
     matrix_note,
     more_items_text,
@@ -185,7 +187,27 @@ def _declaration_inferred(d: DeclarationInfo, lang: Language) -> str:
     )
 
 
-def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any]:
+# A date as a Japanese page prints it (Language.date), read back for the English beside it.
+_JA_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def _english_of(words: dict[str, str]) -> Any:
+    """What a value printed in the page's language is in English, for the English beside it on
+    a bilingual page: a title or label from `words` (page text -> English), a Japanese date as
+    ISO; anything else (a number, a code) as it is. So no English sentence holds Japanese."""
+
+    def english(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        found = words.get(value)
+        if found is not None:
+            return found
+        return _JA_DATE.sub(lambda m: f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}", value)
+
+    return english
+
+
+def _gettexts(translations: Any, *, bilingual: bool, english: Any = None) -> tuple[Any, Any]:
     """The template's `_` and `gettext`: newstyle (`_("... %(n)s", n=...)`), escaping as
     autoescape does, and passing every variable through `_printable` first, as every other
     printed value does (Jinja2's own newstyle gettext formats variables past `finalize`, so a
@@ -206,13 +228,15 @@ def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any]:
     def plain(context: Any, message: str, **variables: Any) -> Markup:
         return format_(translations.gettext(message), variables)
 
+    to_english = english or (lambda value: value)
+
     @pass_context
     def both(context: Any, message: str, **variables: Any) -> Markup:
         translated = format_(translations.gettext(message), variables)
-        english = format_(message, variables)
-        if translated == english:
+        original = format_(message, {k: to_english(v) for k, v in variables.items()})
+        if translated == original:
             return translated
-        return Markup('{} <span class="en" lang="en">{}</span>').format(translated, english)
+        return Markup('{} <span class="en" lang="en">{}</span>').format(translated, original)
 
     return plain, both if bilingual else plain
 
@@ -267,7 +291,13 @@ def chunks(
     )
     # jinja2.ext.i18n gives the template its {% trans %} tag and the `_` alias, which looks
     # `gettext` up when called; both are replaced here (see _gettexts).
-    plain, heading = _gettexts(translations(lang.code), bilingual=bilingual)
+    # The English of what the page prints in its language, for the English beside it.
+    words = {lang.text(m.title, m.title_ja): m.title for m in report.milestones} | {
+        since_label(shown, lang): since_label(report, english)
+    }
+    plain, heading = _gettexts(
+        translations(lang.code), bilingual=bilingual, english=_english_of(words)
+    )
     env.globals.update(_=plain, gettext=heading)
     env.filters.update(
         pct=pct,
@@ -279,7 +309,14 @@ def chunks(
     from markupsafe import Markup, escape
 
     english_titles = {i.code: i.title for i in report.items}
+    english_moves = {m.code: m.title for m in report.moves.rows}
     english_pillars = {p.slug: p.title for p in report.pillars}
+
+    def in_english(text: str) -> Any:
+        """On a bilingual page, `text` (worked out in English) in a block of its own, tagged."""
+        if not bilingual:
+            return ""
+        return Markup(' <span class="en" lang="en">{}</span>').format(escape(_printable(text)))
 
     def both(text: str, original: str) -> Any:
         if not bilingual or text == original:
@@ -303,6 +340,8 @@ def chunks(
         page_title=shown.display_title,
         english_title=title_of(report, english),
         title=lambda i: both(i.title, english_titles.get(i.code, i.title)),
+        move_title=lambda m: both(m.title, english_moves.get(m.code, m.title)),
+        english_=lambda message, **variables: message % variables if variables else message,
         pillar_title=lambda p: both(p.title, english_pillars.get(p.slug, p.title)),
         font_stack=Markup(FONT_STACK_JA if lang.code == "ja" else FONT_STACK),
         sep=lang._(", "),
@@ -311,7 +350,15 @@ def chunks(
         st=Status,
         css=_print_strings(shown, lang),
         declaration_inferred=lambda d: _declaration_inferred(d, lang),
+        inferred_mark=lambda i, name: inferred_mark(i.inferred_origins, name, lang),
         since_label=since_label(shown, lang),
+        # Page one's headline and figures in English too on a bilingual page (else "").
+        en=in_english,
+        en_countdown=countdown_text(report, english) if bilingual else None,
+        en_assessed=assessment_text(report, english),
+        en_moves_title=moves_title(report, english) if report.since is not None else "",
+        en_sides_title=sides_title(report, english),
+        en_matrix_note=matrix_note(report, english),
         assessed_line=assessment_text(shown, lang),
         sides_title=sides_title(shown, lang),
         moves_title=moves_title(shown, lang) if shown.since is not None else "",

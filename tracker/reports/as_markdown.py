@@ -32,6 +32,7 @@ from tracker.reports.presentation import (
     countdown_text,
     dates_text,
     filters_text,
+    inferred_mark,
     is_web_link,
     matrix_note,
     more_items_text,
@@ -170,7 +171,7 @@ def _event_text(e: EventLine, lang: Language) -> str:
 
 
 def _marked(i: ItemLine, name: str, lang: Language) -> str:
-    return f" *{lang._('(inferred)')}*" if name in i.inferred else ""
+    return f" *{inferred_mark(i.inferred_origins, name, lang)}*" if name in i.inferred else ""
 
 
 def _target(i: ItemLine, lang: Language) -> str:

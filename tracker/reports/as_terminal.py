@@ -32,6 +32,7 @@ from tracker.reports.model import (
     HistoryPoint,
     ItemCut,
     ItemLine,
+    PillarFigures,
     Report,
     Source,
     Stream,
@@ -240,13 +241,18 @@ def _sides(console: Console, report: Report, lang: Language) -> None:
     )
 
 
+def _pillar_name(p: PillarFigures, lang: Language) -> str:
+    return p.slug if lang.code == DEFAULT else p.title
+
+
 def _progress_bars(console: Console, report: Report, width: int, lang: Language) -> None:
     _ = lang._
     _section(console, _("Progress by pillar: scored commitments by status, then not scored"))
     legend = _legend(lang)
     legend.append(" " + _("(dimmed: not scored)"), style="dim")
     console.print(legend)
-    rows = [(p.slug, p.figures, "") for p in report.pillars]
+    # In English the slug (what --pillar takes); in another language the title, localized.
+    rows = [(_pillar_name(p, lang), p.figures, "") for p in report.pillars]
     rows.append((_("All"), report.overall, "bold"))
     name_w = min(20, max(cell_len(name) for name, _f, _s in rows))
     items_text = _("{n} items")
@@ -302,7 +308,7 @@ def _figures(console: Console, report: Report, lang: Language) -> None:
     _ = lang._
     _section(console, _("Figures by pillar"))
     console.print(_legend(lang))
-    rows = [(p.slug, p.figures, False) for p in report.pillars]
+    rows = [(_pillar_name(p, lang), p.figures, False) for p in report.pillars]
     console.print(_figures_table(_("Pillar"), [*rows, (_("All"), report.overall, True)], lang))
     if report.parties:
         _section(console, _("Figures by party"))

@@ -412,6 +412,9 @@ class ItemRow(NamedTuple):
     basis: str | None
     inferred: str | None
     guidelines: str | None
+    owners_ja: str | None
+    inferred_origins: str | None
+    inferred_ja: str | None
     # The evidence of the latest event (see _evidence_array and _sources).
     evidence: str | list[list[Any]] | None
     # Whether any event assesses it on as_of (see _item_query).
@@ -452,6 +455,9 @@ def _item_query(
             C.basis,
             cast(C.inferred, Text).label("inferred"),
             (cast(C.guidelines, Text) if with_guidelines else literal(None)).label("guidelines"),
+            cast(C.owners_ja, Text).label("owners_ja"),
+            cast(C.inferred_origins, Text).label("inferred_origins"),
+            cast(C.inferred_ja, Text).label("inferred_ja"),
             *_labelled(last.c),
             _evidence_array(session, last.c.id).label("evidence"),
             assessed.label("assessed"),
@@ -563,6 +569,9 @@ def _declaration_info(d: Declaration, hashes: dict[str, str]) -> DeclarationInfo
         content_hash=hashes[d.slug],
         inferred=dict(d.inferred or {}),
         title_ja=d.title_ja,
+        place_ja=d.place_ja,
+        inferred_origins=dict(d.inferred_origins or {}),
+        inferred_ja=dict(d.inferred_ja or {}),
     )
 
 
@@ -1216,6 +1225,9 @@ def _items(
                 basis=sys.intern(row.basis or ""),  # a few texts, shared by many items
                 inferred=mapping(row.inferred),
                 guidelines=mapping(row.guidelines) or None,
+                owners_ja=names(row.owners_ja) if row.owners_ja not in (None, "null") else None,
+                inferred_origins=mapping(row.inferred_origins),
+                inferred_ja=mapping(row.inferred_ja),
                 assessed=assessed,
                 unassessed_parties=unassessed,
             )

@@ -3,7 +3,8 @@
 The renderers for people (terminal, Markdown, HTML, PDF) read a localized copy of the report;
 JSON and CSV read the model as built, so their figures, keys and codes never depend on the
 language. Only text changes here: titles (from the fixture's `title_ja`, else the English marked
-（英語のみ）), milestone names and party names; every count, date and status stays as it is.
+（英語のみ）), milestone names, party names, the place, the owners' names and the notes on
+inferred values; every count, date and status stays as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import replace
 
 from tracker.i18n import DEFAULT, Language
 from tracker.reports.model import Cut, EventLine, ItemCut, ItemLine, Report, Stream
+from tracker.reports.presentation import inferred_notes
 
 
 def _event(e: EventLine | None, lang: Language, titles: dict[str, str]) -> EventLine | None:
@@ -25,6 +27,8 @@ def _event(e: EventLine | None, lang: Language, titles: dict[str, str]) -> Event
 def _item(i: ItemLine, lang: Language) -> ItemLine:
     return replace(
         i,
+        owners=list(i.owners_ja) if i.owners_ja else i.owners,
+        inferred=inferred_notes(i.inferred, i.inferred_origins, i.inferred_ja, lang),
         title=lang.text(i.title, i.title_ja),
         pillar_title=lang.text(i.pillar_title, i.pillar_title_ja),
         target_label=lang.text(i.target_label, i.target_label_ja) if i.target_label else None,
@@ -89,7 +93,11 @@ def localized(report: Report, lang: Language) -> Report:
         title=title_of(report, lang),
         declarations=[
             replace(
-                d, title=lang.text(d.title, d.title_ja), parties=[lang.party(p) for p in d.parties]
+                d,
+                title=lang.text(d.title, d.title_ja),
+                place=lang.text(d.place, d.place_ja),
+                parties=[lang.party(p) for p in d.parties],
+                inferred=inferred_notes(d.inferred, d.inferred_origins, d.inferred_ja, lang),
             )
             for d in report.declarations
         ],

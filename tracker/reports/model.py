@@ -183,6 +183,11 @@ class ItemLine:
     inferred: Mapping[str, str] = field(default_factory=dict)
     # Scoring guidelines {"-1", "0", "+1"} -> text, read only when the report prints them.
     guidelines: Mapping[str, str] | None = None
+    # The owners' Japanese names (None: none given); each inferred field's kind of origin
+    # (tracker.provenance) and its note in Japanese.
+    owners_ja: Sequence[str] | None = None
+    inferred_origins: Mapping[str, str] = field(default_factory=dict)
+    inferred_ja: Mapping[str, str] = field(default_factory=dict)
     # Whether anyone has assessed it (an event for it on or before the as-of date), and the
     # parties nobody has assessed (no event of their own nor one for the whole item): before the
     # cut-off these have no score (tracker.statuses.assessed_status). Read-only, shared.
@@ -375,6 +380,9 @@ class DeclarationInfo:
     # Fields whose values the source text does not give (date, place) -> where they come from.
     inferred: dict[str, str] = field(default_factory=dict)
     title_ja: str | None = None
+    place_ja: str | None = None
+    inferred_origins: dict[str, str] = field(default_factory=dict)
+    inferred_ja: dict[str, str] = field(default_factory=dict)
 
 
 T = TypeVar("T")

@@ -204,6 +204,47 @@ def completion_text(report: Report, lang: Language) -> str:
     )
 
 
+def inferred_mark(origins: Mapping[str, str], name: str, lang: Language) -> str:
+    """The mark beside an inferred value: "(inferred)" in English (the note says where from);
+    in another language the kind of its origin (（分析者による割当）, （報道による）), not one word
+    for all."""
+    from tracker import provenance
+
+    origin = origins.get(name)
+    if lang.code == DEFAULT or origin is None:
+        return lang._("(inferred)")
+    return lang._("({origin})").format(origin=lang._(provenance.label(origin)))
+
+
+def inferred_notes(
+    inferred: Mapping[str, str],
+    origins: Mapping[str, str],
+    japanese: Mapping[str, str],
+    lang: Language,
+) -> dict[str, str]:
+    """Each inferred value's note in `lang`: in English as stored (it starts with its origin);
+    otherwise the origin's label and the translated note, else the English note marked."""
+    from tracker import provenance
+
+    if lang.code == DEFAULT:
+        return dict(inferred)
+    notes = {}
+    for name, note in inferred.items():
+        origin = origins.get(name)
+        label = provenance.label(origin)
+        # Untranslated, the English note without the label its translation now gives.
+        english = note.removeprefix(f"{label}: ") if origin else note
+        notes[name] = lang._("{origin}: {note}").format(
+            origin=lang._(label), note=lang.text(english, japanese.get(name))
+        )
+    return notes
+
+
+def names_text(names: Sequence[str], lang: Language) -> str:
+    """A list of names in `lang`'s punctuation: "MOD, JMOD"; 「英国防省、防衛省」."""
+    return lang._(", ").join(names)
+
+
 def is_web_link(reference: str) -> bool:
     """Only plain http(s) URLs become links; anything else (javascript:, data:, citations) is
     shown as text."""
