@@ -749,7 +749,7 @@ def test_quotes_in_any_order_and_repeated_are_found(tmp_path: Path) -> None:
     ("cutoff", "needle"),
     [
         ("2025-01-01", "field 'declaration.cutoff': 2025-01-01 is before the declaration's date"),
-        ("soon", "field 'declaration.cutoff': Input should be a valid date"),
+        ("soon", "field 'declaration.cutoff': 'soon' is not a date; write a date as YYYY-MM-DD"),
     ],
 )
 def test_a_cutoff_before_the_declaration_or_not_a_date_is_one_line(
