@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from tracker.i18n import DEFAULT, Language, translations
+from tracker.linebreak import UNBROKEN
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
     PAGE_ONE_ROWS,
     DeclarationInfo,
+    ItemLine,
     Report,
 )
 from tracker.reports.presentation import (
@@ -158,15 +160,41 @@ def _print_strings(report: Report, lang: Language) -> dict[str, Any]:
     parts = [report.marking] if report.marking else []
     if report.prepared_by:
         parts.append(_("prepared by {name}").format(name=report.prepared_by))
+    parts = [] if not report.prepared_by else [parts[-1]]
     parts.append(_("as of {date}").format(date=lang.date(report.as_of)))
-    parts.append(_("heads digest {digest}…").format(digest=report.heads_digest[:16]))
-    if len(parts) == 2:
+    # The marking has boxes of its own, centred at the top and the bottom; the heads digest
+    # means nothing to a reader of paper: it is in the method section (and the JSON).
+    if len(parts) == 1:
         parts.insert(0, _("tracker status report"))
     return {
         "marking": Markup(css_string(one_line(report.marking or ""))),
         "footer": Markup(css_string(" · ".join(one_line(p) for p in parts))),
         "page": Markup(_page_counter(lang)),
     }
+
+
+def _unbroken(text: Any, lang: Language) -> Any:
+    """Japanese text (already escaped) with each number and its counter (0件) and each katakana
+    word (コミットメント) in a no-wrap span: the narrow figure boxes of page one must not break
+    them. Only text characters are matched, never markup, so the escaping stays whole."""
+    from markupsafe import Markup, escape
+
+    if lang.code != "ja":
+        return text
+    return Markup(UNBROKEN.sub(r'<span class="nw">\g<0></span>', str(escape(text))))
+
+
+def _fold(i: ItemLine, lang: Language) -> str:
+    """What the printed items table folds into the title cell (its pillar, parties and lead
+    bodies have no column of their own on A4): one line of plain text, shown by print CSS."""
+    _ = lang._
+    inferred = " " + _("(inferred)")
+    parties = _(", ").join(i.parties) + (inferred if "parties" in i.inferred else "")
+    parts = [i.pillar_title, parties] if i.parties else [i.pillar_title]
+    if i.owners:
+        owners = _(", ").join(i.owners) + (inferred if "owners" in i.inferred else "")
+        parts.append(f"{_('Lead bodies:')} {owners}")
+    return " · ".join(one_line(p) for p in parts)
 
 
 # The declaration fields a value can be inferred for, as the page names them.
@@ -274,6 +302,7 @@ def chunks(
         score=score_text,
         change=lambda e: change_text(e.from_status, e.to_status, lang),
         day=lang.date,
+        unbroken=lambda text: _unbroken(text, lang),
     )
     env.tests["web_link"] = is_web_link
     from markupsafe import Markup, escape
@@ -302,6 +331,7 @@ def chunks(
         bilingual=bilingual,
         page_title=shown.display_title,
         english_title=title_of(report, english),
+        fold=lambda i: _fold(i, lang),
         title=lambda i: both(i.title, english_titles.get(i.code, i.title)),
         pillar_title=lambda p: both(p.title, english_pillars.get(p.slug, p.title)),
         font_stack=Markup(FONT_STACK_JA if lang.code == "ja" else FONT_STACK),

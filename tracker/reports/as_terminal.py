@@ -18,7 +18,6 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
-from rich.text import Text
 
 from tracker.i18n import DEFAULT, Language
 from tracker.reports.localize import localized
@@ -61,6 +60,9 @@ from tracker.reports.presentation import (
     split_cells,
     stalled_text,
 )
+
+# rich's Text, wrapping Japanese by its line-breaking rules (no line starts with 、。）).
+from tracker.reports.wrapping import Text
 from tracker.statuses import Kind, Status, unscored_label
 
 if TYPE_CHECKING:
