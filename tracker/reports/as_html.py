@@ -45,6 +45,7 @@ from tracker.reports.presentation import (
     require_counted,
     score_text,
     sides_title,
+    signed_text,
     since_label,
     source_text,
     stalled_text,
@@ -213,14 +214,15 @@ def _declaration_inferred(d: DeclarationInfo, lang: Language) -> str:
     )
 
 
-def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any]:
+def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any, Any]:
     """The template's `_` and `gettext`: newstyle (`_("... %(n)s", n=...)`), escaping as
     autoescape does, and passing every variable through `_printable` first, as every other
     printed value does (Jinja2's own newstyle gettext formats variables past `finalize`, so a
     control character in a note would reach the page).
 
     On a bilingual page `gettext` (headings and labels) gives the translation, then the
-    English in a span of its own; `_` (running text) gives the translation only."""
+    English in a span of its own; `_` (running text) gives the translation only. The third,
+    the template's `ngettext(singular, plural, n)`, picks the form for `n` ("1 date")."""
     from jinja2 import pass_context
     from markupsafe import Markup, escape
 
@@ -235,6 +237,10 @@ def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any]:
         return format_(translations.gettext(message), variables)
 
     @pass_context
+    def plural(context: Any, singular: str, plural: str, n: int, **variables: Any) -> Markup:
+        return format_(translations.ngettext(singular, plural, n), {"n": n, **variables})
+
+    @pass_context
     def both(context: Any, message: str, **variables: Any) -> Markup:
         translated = format_(translations.gettext(message), variables)
         english = format_(message, variables)
@@ -242,7 +248,7 @@ def _gettexts(translations: Any, *, bilingual: bool) -> tuple[Any, Any]:
             return translated
         return Markup('{} <span class="en" lang="en">{}</span>').format(translated, english)
 
-    return plain, both if bilingual else plain
+    return plain, both if bilingual else plain, plural
 
 
 def render(
@@ -295,11 +301,12 @@ def chunks(
     )
     # jinja2.ext.i18n gives the template its {% trans %} tag and the `_` alias, which looks
     # `gettext` up when called; both are replaced here (see _gettexts).
-    plain, heading = _gettexts(translations(lang.code), bilingual=bilingual)
-    env.globals.update(_=plain, gettext=heading)
+    plain, heading, plural = _gettexts(translations(lang.code), bilingual=bilingual)
+    env.globals.update(_=plain, gettext=heading, ngettext=plural)
     env.filters.update(
         pct=pct,
         score=score_text,
+        signed=signed_text,
         change=lambda e: change_text(e.from_status, e.to_status, lang),
         day=lang.date,
         unbroken=lambda text: _unbroken(text, lang),

@@ -43,6 +43,7 @@ from tracker.reports.presentation import (
     require_counted,
     score_text,
     sides_title,
+    signed_text,
     since_label,
     source_text,
     stalled_text,
@@ -271,7 +272,7 @@ def _sources(report: Report, lang: Language) -> list[str]:
 
 
 def _score(i: ItemLine, lang: Language) -> str:
-    return lang._(unscored_label(i.kind)) if i.score is None else f"{i.score:+d}"
+    return lang._(unscored_label(i.kind)) if i.score is None else signed_text(i.score)
 
 
 def _status(i: ItemLine, lang: Language) -> str:
