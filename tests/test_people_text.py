@@ -144,6 +144,18 @@ def test_a_count_of_one_takes_the_singular(single: Cli, tmp_path: Path) -> None:
         )
     # The terminal's pillar bars: a pillar of one item says "1 item".
     assert re.search(r"\b1 item\b", texts["terminal"])
+    # One pillar of one item, an outlook item: the summary's counts are singular too.
+    pillar = ("--as-of", "2026-12-30", "--pillar", "technology")
+    single.ok("report", "-f", "html", *pillar, "-o", str(html))
+    md = " ".join(single.ok("report", "-f", "md", *pillar).split())
+    page = " ".join(_without_css(html.read_text(encoding="utf-8")).split())
+    assert "1 item tracked:" in md and "1 item tracked:" in page
+    assert "and 1 outlook item followed apart" in md
+    assert "(1 outlook item followed apart)" in page
+    for text in (md, page, " ".join(single.ok("report", "-f", "terminal", *pillar).split())):
+        assert not re.search(r"\b1 (items|days|dates|scores|party scores)\b", text), re.findall(
+            r".{40}\b1 (?:items|days|dates|scores)\b", text
+        )
     # In Japanese, one form for every count.
     ja = single.ok("report", "-f", "md", *args, "--lang", "ja")
     assert "以降に変化した項目：1件" in ja

@@ -174,21 +174,28 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
     if countdown is not None:
         console.print(Text(one_line(countdown), style="bold"))
     f = report.overall
+    scored = f.kinds[Kind.COMMITMENT]
     for line in (
+        # Each count with its own noun ("1 item:", "4 firm commitments"); the translation
+        # puts the pieces together as its language does.
         _(
-            "{items} items: {commitments} firm commitments (scored), {priorities} priorities, "
-            "{ongoing} ongoing, {outlook} outlook (not scored)"
+            "{items} {commitments}, {priorities} priorities, {ongoing} ongoing, {outlook} "
+            "outlook (not scored)"
         ).format(
-            items=f.items,
-            commitments=f.kinds[Kind.COMMITMENT],
+            items=lang.ngettext("{n} item:", "{n} items:", f.items).format(n=f.items),
+            commitments=lang.ngettext(
+                "{n} firm commitment (scored)", "{n} firm commitments (scored)", scored
+            ).format(n=scored),
             priorities=f.kinds[Kind.PRIORITY],
             ongoing=f.kinds[Kind.ONGOING],
             outlook=f.kinds[Kind.OUTLOOK],
         ),
         assessment_text(report, lang),
         completion_text(report, lang),
-        _(
-            "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} scores"
+        lang.ngettext(
+            "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} score",
+            "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} scores",
+            report.party_scores,
         ).format(
             score=score_text(f.mean_score),
             parties=score_text(report.party_mean_score),

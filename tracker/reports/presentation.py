@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tracker import scrub
 from tracker.i18n import DEFAULT, Language
-from tracker.statuses import Status
+from tracker.statuses import Kind, Status
 
 if TYPE_CHECKING:
     # Annotations only: `tracker show` and `log` use the text helpers without the model.
@@ -221,7 +221,10 @@ def assessment_text(report: Report, lang: Language) -> str:
             "day; one never assessed counts as not started (−1)"
         ).format(date=lang.date(report.cutoff), n=f.commitments)
     if f.commitments and f.assessed == f.commitments:
-        return lang._("All {n} commitments assessed").format(n=f.commitments) + (
+        every = lang.ngettext(
+            "{n} of {n} commitment assessed", "All {n} commitments assessed", f.commitments
+        )
+        return every.format(n=f.commitments) + (
             lang._(" (cut-off {date})").format(date=lang.date(report.cutoff))
             if report.cutoff is not None
             else ""
@@ -241,6 +244,28 @@ def assessment_text(report: Report, lang: Language) -> str:
         "score until they are",
         f.commitments,
     ).format(assessed=f.assessed, n=f.commitments)
+
+
+def kinds_text(report: Report, lang: Language, strong: Callable[[str], str] = str) -> str:
+    """What the report tracks, by kind: the same sentence (and the same messages) as the HTML
+    page's, each count with its own noun ("1 item tracked", "4 firm commitments"); `strong`
+    marks the scored commitments (bold in Markdown)."""
+    f = report.overall
+    items = lang.ngettext("%(items)s item tracked:", "%(items)s items tracked:", f.items)
+    commitments = f.kinds[Kind.COMMITMENT]
+    firm = lang.ngettext(
+        "%(n)s firm commitment (scored)", "%(n)s firm commitments (scored)", commitments
+    )
+    rest = lang._(
+        ", %(priorities)s stated priorities, %(ongoing)s ongoing cooperation and %(outlook)s "
+        "outlook (the source's commentary); only the commitments are scored."
+    )
+    counts = {
+        "priorities": f.kinds[Kind.PRIORITY],
+        "ongoing": f.kinds[Kind.ONGOING],
+        "outlook": f.kinds[Kind.OUTLOOK],
+    }
+    return items % {"items": f.items} + " " + strong(firm % {"n": commitments}) + rest % counts
 
 
 def completion_text(report: Report, lang: Language) -> str:
