@@ -9,7 +9,9 @@ at every width from 8 to 60 columns.
 from __future__ import annotations
 
 import io
+import itertools
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,12 +19,14 @@ import pytest
 import yaml
 from browser import chromium
 from support import Build, Cli, record
+from test_briefing import _tool
 
 from tracker.cli.table import render
 from tracker.linebreak import NO_END, NO_START, display_width, wrap
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-30"
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 STARTS = "、。，．）」』】・：；？！ーぁぃぅぇぉっゃゅょァィゥェォッャュョ"
 SAMPLE = (
     "未完了の約束（うち期限超過0件、停滞1件。このほか見通し7件を別途追跡）。"
@@ -185,3 +189,28 @@ def test_japanese_page_keeps_numbers_with_counters_in_chromium(
                 })"""
             )
             assert starts and not [c for c in starts if c in STARTS], (width, starts)
+
+
+def test_japanese_pdf_keeps_numbers_with_counters_in_the_figure_boxes(
+    japanese: Cli, tmp_path: Path
+) -> None:
+    """WeasyPrint's layout of the same boxes: no line of them ends inside a no-break span
+    (a digit before its counter, a katakana word cut), nor starts with 、 or 。."""
+    pytest.importorskip("weasyprint")
+    pdf = tmp_path / "ja.pdf"
+    japanese.ok("report", "-f", "pdf", "--as-of", AS_OF, "--lang", "ja", "-o", str(pdf))
+    binary = _tool("pdftotext", "poppler-utils")
+    page = subprocess.run(
+        [binary, "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    boxes = page.split("\n0%", 1)[1].split("以降に変化した項目", 1)[0]
+    assert "期限超過0件" in boxes.replace("\n", "")
+    lines = [line.strip() for line in boxes.splitlines() if line.strip()]
+    for before, after in itertools.pairwise(lines):
+        assert not (before[-1].isdigit() and after[0] in "件日"), (before, after)
+        assert not (_KATAKANA.match(before[-1]) and _KATAKANA.match(after[0])), (before, after)
+        assert after[0] not in STARTS, (before, after)

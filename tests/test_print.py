@@ -153,6 +153,31 @@ def test_the_marking_heads_and_foots_every_page_and_the_digest_leaves_the_footer
         footer = " ".join(t for _, _, t in bottom)
         assert f"Page {n} of {len(pages)}" in footer, footer
         assert "digest" not in footer and digest[:8] not in footer
+    # No heading is left alone at the foot of a page: each is followed, on its own page, by
+    # text of the body (above the footer band).
+    _, words = _words(pdf)
+    headings = [
+        "Japan and UK side by side",
+        "What changed since",
+        "Overdue: 0",
+        "Stalled: 1",
+        "Figures by pillar and by party",
+        "The parties' pledges",
+        "How the figures are computed",
+        "Appendix: scoring guidelines",
+    ]
+    for heading in headings:
+        first = heading.split()
+        at = next(
+            n for n in range(len(words)) if [w.text for w in words[n : n + len(first)]] == first
+        )
+        page, y = words[at].page, words[at].y1
+        below = [
+            w
+            for w in words[at + len(first) :]
+            if w.page == page and w.y0 > y and w.y1 < w.height - 16 * MM
+        ]
+        assert below, (heading, page)
     # The digest, whole, in the method section.
     method = _squeezed(" ".join(t for page in pages for _, _, t in page))
     assert f"Headsdigest:{digest}" in method
