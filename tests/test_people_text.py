@@ -234,3 +234,14 @@ def test_a_terminal_status_never_depends_on_colour(year: Cli) -> None:
     )
     # No colour code of the old, unreadable palette.
     assert "38;5;124m" not in coloured and "38;5;25m" not in coloured
+
+
+def test_english_only_messages_count_with_the_right_noun(year: Cli) -> None:
+    from tracker.i18n import counted
+
+    assert counted(1, "event") == "1 event" and counted(0, "event") == "0 events"
+    assert counted(2, "recorded change") == "2 recorded changes"
+    assert counted(1, "party", "parties") == "1 party" and counted(3, "party", "parties") == (
+        "3 parties"
+    )
+    assert year.ok("verify").startswith("verify: OK, 23 commitments, 4 events;")
