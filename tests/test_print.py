@@ -121,6 +121,10 @@ def test_every_word_is_on_the_page_and_every_last_update_is_printed(
 
     text = _squeezed(" ".join(w.text for w in words))
     assert _squeezed("Last update" if lang == "en" else "最終更新") in text
+    # The columns print leaves out are folded under each title: pillar, parties, lead bodies.
+    lead = "Lead bodies:" if lang == "en" else "主担当:"
+    assert text.count(_squeezed(lead)) >= 16, text.count(_squeezed(lead))
+    assert _squeezed("NCSC, NCO" if lang == "en" else "NCSC、NCO") in text
     for code, wanted in _last_updates().items():
         for part in wanted:
             assert _squeezed(part) in text, (code, part)
