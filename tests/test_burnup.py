@@ -141,9 +141,8 @@ def test_verify_catches_a_changed_cache_and_db_rebuild_repairs_it(cli: Cli) -> N
     rebuilt = cli.ok("db", "rebuild")
     assert cli.ok("verify").startswith("verify: OK")
     # It says how many rows the cache now holds.
-    assert (
-        f"Rebuilt the burn-up cache of {_described(cli.url)} ({len(_rows(cli.url))} row(s))."
-        in (rebuilt)
+    assert f"Rebuilt the burn-up cache of {_described(cli.url)} ({len(_rows(cli.url))} rows)." in (
+        rebuilt
     )
 
 

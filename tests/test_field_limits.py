@@ -406,7 +406,7 @@ def test_what_load_takes_exports_and_imports_on_each_engine(
     source.ok("export", "-o", str(export))
     cli_empty.ok("import", str(export))
     assert cli_empty.ok("export") == export.read_text(encoding="utf-8")
-    assert cli_empty.ok("verify").startswith("verify: OK, 1 commitments, 2 events")
+    assert cli_empty.ok("verify").startswith("verify: OK, 1 commitment, 2 events")
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,7 @@ def test_the_announcement_is_history_that_verify_checks(announced: Cli) -> None:
     ]
     text = announced.ok("milestone", "list")
     assert "2026-12-15 (announced)" in text and "UK-Japan 2+2 to be held in London" in text
-    assert ", 1 announcements;" in announced.ok("verify")
+    assert ", 1 announcement;" in announced.ok("verify")
     # Rewritten past the guard: verify names the announcement.
     tamper(announced.url, "UPDATE milestone_events SET date = '2026-12-01'")
     result = announced("verify")

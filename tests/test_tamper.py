@@ -327,7 +327,7 @@ def test_laundering_through_a_downgrade_is_recorded(history: Cli, tmp_path: Path
     result = history("verify")
     assert result.exit_code == 0
     assert re.search(
-        r"^note: 5 event\(s\) \(#\d+ and earlier\) were chained after the fact, by upgrade "
+        r"^note: 5 events \(#\d+ and earlier\) were chained after the fact, by upgrade "
         r"0003_chain at \d{4}-\d\d-\d\d \d\d:\d\d UTC: their hashes show changes made since "
         r"then, not before$",
         result.stderr,
@@ -487,7 +487,7 @@ def test_against_names_events_added_and_is_ok(history: Cli, anchor_file: Path) -
     history.ok("progress", "CYB-03", "-s", "in_progress")
     history.ok("progress", "CYB-01", "-s", "achieved", "-m", "again")
     out = history.ok("verify", "--against", str(anchor_file))
-    assert "CYB-01: 1 event(s) added since" in out and "CYB-03: 1 event(s) added since" in out
+    assert "CYB-01: 1 event added since" in out and "CYB-03: 1 event added since" in out
 
 
 def test_against_catches_a_truncated_chain(history: Cli, anchor_file: Path) -> None:
@@ -507,7 +507,7 @@ def test_against_catches_a_truncated_chain(history: Cli, anchor_file: Path) -> N
     history.ok("db", "rebuild")
     assert history.ok("verify").startswith("verify: OK")
     stderr = _fails(history, "verify", "--against", str(anchor_file))
-    assert "CYB-02: 1 event(s) removed since (seq 2)" in stderr
+    assert "CYB-02: 1 event removed since (seq 2)" in stderr
 
 
 def test_against_catches_a_deleted_item(history: Cli, anchor_file: Path) -> None:

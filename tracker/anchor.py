@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tracker import chain, export_file, jsonfile, limits
 from tracker.errors import FieldError, TrackerError
+from tracker.i18n import counted
 from tracker.models import (
     commitments_table,
     declarations_table,
@@ -592,7 +593,9 @@ def compare(saved: Saved, current: Current) -> list[Change]:
 def _compare_item(code: str, item: SavedItem, current: Current) -> Iterable[Change]:
     now = current.items.get(code)
     if now is None:
-        yield Change(code, f"item removed since, with its {item.anchor.chain_length} events", True)
+        yield Change(
+            code, f"item removed since, with its {counted(item.anchor.chain_length, 'event')}", True
+        )
         return
     then = item.anchor
     if now.content_hash != then.content_hash:
@@ -610,7 +613,7 @@ def _compare_item(code: str, item: SavedItem, current: Current) -> Iterable[Chan
             if removed > 1
             else (f"seq {then.chain_length}")
         )
-        yield Change(code, f"{removed} event(s) removed since ({seqs})", True)
+        yield Change(code, f"{counted(removed, 'event')} removed since ({seqs})", True)
     elif then.chain_length and current.hash_at_saved.get(code) != then.chain_head:
         yield Change(
             code,
@@ -622,7 +625,7 @@ def _compare_item(code: str, item: SavedItem, current: Current) -> Iterable[Chan
         )
     elif now.chain_length > then.chain_length:
         added = now.chain_length - then.chain_length
-        yield Change(code, f"{added} event(s) added since", False)
+        yield Change(code, f"{counted(added, 'event')} added since", False)
 
 
 EVENT_FIELDS = (

@@ -65,6 +65,13 @@ def resolve(option: str | None = None) -> str:
     return DEFAULT
 
 
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """An English count with its noun, "1 event" or "2 events", for the messages that are in
+    English only (verify's, the maintenance commands'); a translated message uses
+    Language.ngettext instead."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
 def catalog_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 

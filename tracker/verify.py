@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import anchor, burnup, chain, clock, milestones, revisions, triggers
+from tracker.i18n import counted
 from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
 from tracker.statuses import DEFAULT_STATUS, ReasonRequired, Status, check_transition
 from tracker.timeline import Timeline
@@ -210,7 +211,8 @@ class _Standing:
 def _chain_builds(session: Session) -> Iterator[str]:
     for build in session.execute(select(chain_builds_table).order_by(chain_builds_table.c.id)):
         yield (
-            f"{build.events} event(s) (#{build.last_event_id} and earlier) were chained after the "
+            f"{counted(build.events, 'event')} (#{build.last_event_id} and earlier) "
+            f"{'was' if build.events == 1 else 'were'} chained after the "
             f"fact, by upgrade {build.revision} at {build.built_at:%Y-%m-%d %H:%M} UTC: their "
             "hashes show changes made since then, not before"
         )

@@ -13,6 +13,7 @@ import typer
 from tracker.cli.output import say
 from tracker.cli.running import database_url
 from tracker.errors import TrackerError
+from tracker.i18n import counted
 
 app = typer.Typer(
     help="Inspect and migrate the database schema.",
@@ -179,7 +180,7 @@ def rebuild(ctx: typer.Context) -> None:
     url = _existing_at_head(ctx)
     with schema.migrating(url) as connection:
         rows = burnup.rebuild(connection)
-    say(f"Rebuilt the burn-up cache of {describe(url)} ({rows} row(s)).")
+    say(f"Rebuilt the burn-up cache of {describe(url)} ({counted(rows, 'row')}).")
 
 
 @app.command()

@@ -8,6 +8,7 @@ import typer
 
 from tracker.cli.output import say
 from tracker.cli.running import session
+from tracker.i18n import counted
 
 app = typer.Typer()
 
@@ -62,24 +63,28 @@ def verify(
         parts = []
         if result.findings:
             parts.append(
-                f"{len(result.findings)} problem(s) in {bad} of {result.commitments} commitments"
+                f"{counted(len(result.findings), 'problem')} in {bad} of "
+                f"{counted(result.commitments, 'commitment')}"
                 if all(not f.code.startswith("milestone ") for f in result.findings)
-                else f"{len(result.findings)} problem(s)"
+                else counted(len(result.findings), "problem")
             )
         suspicious = sum(c.suspicious for c in result.changes)
         if suspicious:
-            parts.append(f"{suspicious} change(s) since {saved.source if saved else 'the anchor'}")
+            parts.append(
+                f"{counted(suspicious, 'change')} since {saved.source if saved else 'the anchor'}"
+            )
         say(f"verify: {'; '.join(parts)}", err=True)
         raise typer.Exit(1)
     if not quiet:
         since = ""
         if saved is not None:
             added = len(result.changes)
-            what = f"{added} recorded change(s)" if added else "unchanged"
+            what = counted(added, "recorded change") if added else "unchanged"
             since = f"; {what} since {saved.source}"
         say(
-            f"verify: OK, {result.commitments} commitments, {result.events} events"
-            + (f", {result.announcements} announcements" if result.announcements else "")
+            f"verify: OK, {counted(result.commitments, 'commitment')}, "
+            f"{counted(result.events, 'event')}"
+            + (f", {counted(result.announcements, 'announcement')}" if result.announcements else "")
             + "; "
             f"heads digest {result.digest}; anchor digest {result.anchor_digest}{since}"
         )

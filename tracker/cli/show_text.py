@@ -14,7 +14,7 @@ from typing import Any
 
 from tracker.cli.table import display_width
 from tracker.i18n import DEFAULT, Language
-from tracker.reports.presentation import change_text, inferred_notes
+from tracker.reports.presentation import change_text, inferred_notes, signed_text
 from tracker.scrub import lines as text_lines
 from tracker.scrub import one_line
 from tracker.statuses import Kind, unscored_label
@@ -76,7 +76,7 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     if data["score"] is None:
         score = _(unscored_label(Kind(data["kind"])))
     else:
-        score = _("score {score}").format(score=f"{data['score']:+d}")
+        score = _("score {score}").format(score=signed_text(data["score"]))
     kind = lang.kind(data["kind"])
     if not Kind(data["kind"]).scored:
         kind += " " + _("(not scored)")
@@ -110,7 +110,10 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     lines.append("")
     if data["guidelines"]:
         lines.append(_("Scoring guidelines (per party):"))
-        lines += [f"  {k:>2}  {one_line(data['guidelines'][k])}" for k in ("+1", "0", "-1")]
+        lines += [
+            f"  {signed_text(int(k)) if k != '0' else k:>2}  {one_line(data['guidelines'][k])}"
+            for k in ("+1", "0", "-1")
+        ]
         lines.append("")
     events: list[dict[str, Any]] = data["events"]
     lines.append(

@@ -8,27 +8,15 @@ rich would be a third of its start-up. This needs only textwrap: short columns t
 from __future__ import annotations
 
 import textwrap
-import unicodedata
 from collections.abc import Sequence
 
+from tracker.linebreak import char_width, display_width, wrap
 from tracker.scrub import visible
+
+__all__ = ["display_width", "render"]
 
 GAP = "  "
 MIN_FLEX = 16
-
-
-def _char_width(char: str) -> int:
-    # Full-width and wide characters (CJK) take two terminal columns; combining marks none.
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    """Columns the text takes on a terminal (East Asian width)."""
-    if text.isascii():
-        return len(text)
-    return sum(_char_width(c) for c in text)
 
 
 def _cut(text: str, width: int) -> str:
@@ -36,7 +24,7 @@ def _cut(text: str, width: int) -> str:
         return text
     out, used = [], 0
     for char in text:
-        size = _char_width(char)
+        size = char_width(char)
         if used + size > width - 1:
             break
         out.append(char)
@@ -49,30 +37,11 @@ def _ljust(text: str, width: int) -> str:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Wrap at spaces, and inside a run of wide characters (Japanese has no spaces)."""
+    """Wrap at spaces, and inside a run of wide characters (Japanese has no spaces) by the
+    Japanese line-breaking rules: no line starts with 、。）」 (tracker.linebreak)."""
     if text.isascii():
         return textwrap.wrap(text, width, break_long_words=True) or [""]
-    lines: list[str] = []
-    line, used = "", 0
-    for char in text:
-        size = _char_width(char)
-        if used + size > width:
-            cut = line.rfind(" ")
-            # Break at the last space when the line has one and the rest is not wide text.
-            if char != " " and cut > 0 and size == 1:
-                lines.append(line[:cut].rstrip())
-                line = line[cut + 1 :]
-            else:
-                lines.append(line.rstrip())
-                line = ""
-            used = display_width(line)
-            if char == " " and not line:
-                continue
-        line += char
-        used += size
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines
+    return wrap(text, width)
 
 
 def render(

@@ -9,6 +9,7 @@ import typer
 
 from tracker.cli.output import say, write_output
 from tracker.cli.running import database_url, session
+from tracker.i18n import counted
 
 app = typer.Typer()
 
@@ -71,7 +72,7 @@ def import_(
     if result.unverified:
         # The problem quotes the file's codes (say).
         say(
-            f"warning: imported UNVERIFIED, {len(result.unverified)} problem(s), the first: "
-            f"{result.unverified[0]}; `tracker verify` lists them",
+            f"warning: imported UNVERIFIED, {counted(len(result.unverified), 'problem')}, "
+            f"the first: {result.unverified[0]}; `tracker verify` lists them",
             err=True,
         )

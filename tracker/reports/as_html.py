@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from tracker.i18n import DEFAULT, Language, translations
+from tracker.linebreak import UNBROKEN
 from tracker.reports.model import (
     METHOD,
     METHOD_LABELS,
     PAGE_ONE_ROWS,
     DeclarationInfo,
+    ItemLine,
     Report,
 )
 from tracker.reports.presentation import (
@@ -45,6 +47,7 @@ from tracker.reports.presentation import (
     require_counted,
     score_text,
     sides_title,
+    signed_text,
     since_label,
     source_text,
     stalled_text,
@@ -160,15 +163,41 @@ def _print_strings(report: Report, lang: Language) -> dict[str, Any]:
     parts = [report.marking] if report.marking else []
     if report.prepared_by:
         parts.append(_("prepared by {name}").format(name=report.prepared_by))
+    parts = [] if not report.prepared_by else [parts[-1]]
     parts.append(_("as of {date}").format(date=lang.date(report.as_of)))
-    parts.append(_("heads digest {digest}…").format(digest=report.heads_digest[:16]))
-    if len(parts) == 2:
+    # The marking has boxes of its own, centred at the top and the bottom; the heads digest
+    # means nothing to a reader of paper: it is in the method section (and the JSON).
+    if len(parts) == 1:
         parts.insert(0, _("tracker status report"))
     return {
         "marking": Markup(css_string(one_line(report.marking or ""))),
         "footer": Markup(css_string(" · ".join(one_line(p) for p in parts))),
         "page": Markup(_page_counter(lang)),
     }
+
+
+def _unbroken(text: Any, lang: Language) -> Any:
+    """Japanese text (already escaped) with each number and its counter (0件) and each katakana
+    word (コミットメント) in a no-wrap span: the narrow figure boxes of page one must not break
+    them. Only text characters are matched, never markup, so the escaping stays whole."""
+    from markupsafe import Markup, escape
+
+    if lang.code != "ja":
+        return text
+    return Markup(UNBROKEN.sub(r'<span class="nw">\g<0></span>', str(escape(text))))
+
+
+def _fold(i: ItemLine, lang: Language) -> str:
+    """What the printed items table folds into the title cell (its pillar, parties and lead
+    bodies have no column of their own on A4): one line of plain text, shown by print CSS."""
+    _ = lang._
+    inferred = " " + _("(inferred)")
+    parties = _(", ").join(i.parties) + (inferred if "parties" in i.inferred else "")
+    parts = [i.pillar_title, parties] if i.parties else [i.pillar_title]
+    if i.owners:
+        owners = _(", ").join(i.owners) + (inferred if "owners" in i.inferred else "")
+        parts.append(f"{_('Lead bodies:')} {owners}")
+    return " · ".join(one_line(p) for p in parts)
 
 
 # The declaration fields a value can be inferred for, as the page names them.
@@ -207,14 +236,15 @@ def _english_of(words: dict[str, str]) -> Any:
     return english
 
 
-def _gettexts(translations: Any, *, bilingual: bool, english: Any = None) -> tuple[Any, Any]:
+def _gettexts(translations: Any, *, bilingual: bool, english: Any = None) -> tuple[Any, Any, Any]:
     """The template's `_` and `gettext`: newstyle (`_("... %(n)s", n=...)`), escaping as
     autoescape does, and passing every variable through `_printable` first, as every other
     printed value does (Jinja2's own newstyle gettext formats variables past `finalize`, so a
     control character in a note would reach the page).
 
     On a bilingual page `gettext` (headings and labels) gives the translation, then the
-    English in a span of its own; `_` (running text) gives the translation only."""
+    English in a span of its own; `_` (running text) gives the translation only. The third,
+    the template's `ngettext(singular, plural, n)`, picks the form for `n` ("1 date")."""
     from jinja2 import pass_context
     from markupsafe import Markup, escape
 
@@ -231,6 +261,10 @@ def _gettexts(translations: Any, *, bilingual: bool, english: Any = None) -> tup
     to_english = english or (lambda value: value)
 
     @pass_context
+    def plural(context: Any, singular: str, plural: str, n: int, **variables: Any) -> Markup:
+        return format_(translations.ngettext(singular, plural, n), {"n": n, **variables})
+
+    @pass_context
     def both(context: Any, message: str, **variables: Any) -> Markup:
         translated = format_(translations.gettext(message), variables)
         original = format_(message, {k: to_english(v) for k, v in variables.items()})
@@ -238,7 +272,7 @@ def _gettexts(translations: Any, *, bilingual: bool, english: Any = None) -> tup
             return translated
         return Markup('{} <span class="en" lang="en">{}</span>').format(translated, original)
 
-    return plain, both if bilingual else plain
+    return plain, both if bilingual else plain, plural
 
 
 def render(
@@ -295,15 +329,17 @@ def chunks(
     words = {lang.text(m.title, m.title_ja): m.title for m in report.milestones} | {
         since_label(shown, lang): since_label(report, english)
     }
-    plain, heading = _gettexts(
+    plain, heading, plural = _gettexts(
         translations(lang.code), bilingual=bilingual, english=_english_of(words)
     )
-    env.globals.update(_=plain, gettext=heading)
+    env.globals.update(_=plain, gettext=heading, ngettext=plural)
     env.filters.update(
         pct=pct,
         score=score_text,
+        signed=signed_text,
         change=lambda e: change_text(e.from_status, e.to_status, lang),
         day=lang.date,
+        unbroken=lambda text: _unbroken(text, lang),
     )
     env.tests["web_link"] = is_web_link
     from markupsafe import Markup, escape
@@ -339,9 +375,13 @@ def chunks(
         bilingual=bilingual,
         page_title=shown.display_title,
         english_title=title_of(report, english),
+        fold=lambda i: _fold(i, lang),
         title=lambda i: both(i.title, english_titles.get(i.code, i.title)),
         move_title=lambda m: both(m.title, english_moves.get(m.code, m.title)),
         english_=lambda message, **variables: message % variables if variables else message,
+        english_n=lambda singular, plural, n, **variables: (
+            (singular if n == 1 else plural) % {"n": n, **variables}
+        ),
         pillar_title=lambda p: both(p.title, english_pillars.get(p.slug, p.title)),
         font_stack=Markup(FONT_STACK_JA if lang.code == "ja" else FONT_STACK),
         sep=lang._(", "),

@@ -34,6 +34,7 @@ from tracker.reports.presentation import (
     filters_text,
     inferred_mark,
     is_web_link,
+    kinds_text,
     matrix_note,
     more_items_text,
     more_text,
@@ -44,12 +45,13 @@ from tracker.reports.presentation import (
     require_counted,
     score_text,
     sides_title,
+    signed_text,
     since_label,
     source_text,
     stalled_text,
 )
 from tracker.scrub import one_line
-from tracker.statuses import N_, STATUSES, Kind, Status, unscored_label
+from tracker.statuses import N_, STATUSES, Status, unscored_label
 
 # Inline markup and table syntax. Text never starts a line here (it follows a code or sits in a
 # cell), so block syntax (#, -, 1.) needs no escape and plain prose stays readable in mail.
@@ -272,7 +274,7 @@ def _sources(report: Report, lang: Language) -> list[str]:
 
 
 def _score(i: ItemLine, lang: Language) -> str:
-    return lang._(unscored_label(i.kind)) if i.score is None else f"{i.score:+d}"
+    return lang._(unscored_label(i.kind)) if i.score is None else signed_text(i.score)
 
 
 def _status(i: ItemLine, lang: Language) -> str:
@@ -358,33 +360,29 @@ def chunks(
         out.append(f"**{countdown}**")
     out += [
         "",
-        _(
-            "{items} items tracked: **{commitments} firm commitments (scored)**, {priorities} "
-            "stated priorities, {ongoing} ongoing cooperation and {outlook} outlook (the "
-            "source's commentary); only the commitments are scored."
-        ).format(
-            items=f.items,
-            commitments=f.kinds[Kind.COMMITMENT],
-            priorities=f.kinds[Kind.PRIORITY],
-            ongoing=f.kinds[Kind.ONGOING],
-            outlook=f.kinds[Kind.OUTLOOK],
-        ),
+        kinds_text(report, lang, strong=lambda text: f"**{text}**"),
         "",
         "- " + assessment_text(report, lang),
         "- " + completion_text(report, lang),
         "- "
-        + _(
+        + lang.ngettext(
             "Mean compliance score: {score} (−1 to +1); all-parties average: {parties} over "
-            "{n} party scores"
+            "{n} party score",
+            "Mean compliance score: {score} (−1 to +1); all-parties average: {parties} over "
+            "{n} party scores",
+            report.party_scores,
         ).format(
             score=score_text(f.mean_score),
             parties=score_text(report.party_mean_score),
             n=report.party_scores,
         ),
         "- "
-        + _(
+        + lang.ngettext(
             "Open pledges: {open}; overdue: {overdue}; stalled: {stalled}; and {outlook} outlook "
-            "items followed apart"
+            "item followed apart",
+            "Open pledges: {open}; overdue: {overdue}; stalled: {stalled}; and {outlook} outlook "
+            "items followed apart",
+            report.outlook.total,
         ).format(
             open=report.open_pledges,
             overdue=report.overdue.total,

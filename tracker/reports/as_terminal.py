@@ -18,7 +18,6 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
-from rich.text import Text
 
 from tracker.i18n import DEFAULT, Language
 from tracker.reports.localize import localized
@@ -38,9 +37,11 @@ from tracker.reports.model import (
     Stream,
 )
 from tracker.reports.presentation import (
-    COLOURS,
     GLYPHS,
     PROGRESS_ORDER,
+    TERMINAL_ALERT,
+    TERMINAL_BOLD,
+    TERMINAL_COLOURS,
     assessment_text,
     cell_text,
     completion_text,
@@ -57,11 +58,15 @@ from tracker.reports.presentation import (
     sample,
     score_text,
     sides_title,
+    signed_text,
     since_label,
     source_text,
     split_cells,
     stalled_text,
 )
+
+# rich's Text, wrapping Japanese by its line-breaking rules (no line starts with 、。）).
+from tracker.reports.wrapping import Text
 from tracker.statuses import Kind, Status, unscored_label
 
 if TYPE_CHECKING:
@@ -92,19 +97,19 @@ def _table(*, expand: bool = False) -> Table:
 
 
 def _glyph(status: Status) -> Text:
-    return Text(GLYPHS[status], style=COLOURS[status])
+    return Text(GLYPHS[status], style=TERMINAL_COLOURS[status])
 
 
 def _bar(counts: Mapping[Status, int], width: int) -> Text:
     bar = Text(no_wrap=True, overflow="crop")
     for status, cells in split_cells(counts, width):
-        bar.append(GLYPHS[status] * cells, style=COLOURS[status])
+        bar.append(GLYPHS[status] * cells, style=TERMINAL_COLOURS[status])
     return bar
 
 
 def _status(status: Status, lang: Language) -> Text:
     text = _glyph(status)
-    text.append(" " + lang.status(status))
+    text.append(" " + lang.status(status), style="bold" if status in TERMINAL_BOLD else "")
     return text
 
 
@@ -170,21 +175,28 @@ def _headline(console: Console, report: Report, lang: Language) -> None:
     if countdown is not None:
         console.print(Text(one_line(countdown), style="bold"))
     f = report.overall
+    scored = f.kinds[Kind.COMMITMENT]
     for line in (
+        # Each count with its own noun ("1 item:", "4 firm commitments"); the translation
+        # puts the pieces together as its language does.
         _(
-            "{items} items: {commitments} firm commitments (scored), {priorities} priorities, "
-            "{ongoing} ongoing, {outlook} outlook (not scored)"
+            "{items} {commitments}, {priorities} priorities, {ongoing} ongoing, {outlook} "
+            "outlook (not scored)"
         ).format(
-            items=f.items,
-            commitments=f.kinds[Kind.COMMITMENT],
+            items=lang.ngettext("{n} item:", "{n} items:", f.items).format(n=f.items),
+            commitments=lang.ngettext(
+                "{n} firm commitment (scored)", "{n} firm commitments (scored)", scored
+            ).format(n=scored),
             priorities=f.kinds[Kind.PRIORITY],
             ongoing=f.kinds[Kind.ONGOING],
             outlook=f.kinds[Kind.OUTLOOK],
         ),
         assessment_text(report, lang),
         completion_text(report, lang),
-        _(
-            "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} scores"
+        lang.ngettext(
+            "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} score",
+            "Mean compliance score: {score} (−1 to +1); all parties: {parties} over {n} scores",
+            report.party_scores,
         ).format(
             score=score_text(f.mean_score),
             parties=score_text(report.party_mean_score),
@@ -255,8 +267,11 @@ def _progress_bars(console: Console, report: Report, width: int, lang: Language)
     rows = [(_pillar_name(p, lang), p.figures, "") for p in report.pillars]
     rows.append((_("All"), report.overall, "bold"))
     name_w = min(20, max(cell_len(name) for name, _f, _s in rows))
-    items_text = _("{n} items")
-    count_w = max(cell_len(items_text.format(n=f.items)) for _n, f, _s in rows)
+
+    def items_text(n: int) -> str:
+        return lang.ngettext("{n} item", "{n} items", n).format(n=n)
+
+    count_w = max(cell_len(items_text(f.items)) for _n, f, _s in rows)
     bar_w = max(MIN_BAR, width - name_w - count_w - 4 - 3)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, max_width=name_w, overflow="ellipsis")
@@ -273,7 +288,7 @@ def _progress_bars(console: Console, report: Report, width: int, lang: Language)
         grid.add_row(
             Text(one_line(name), style=style),
             bar,
-            Text(items_text.format(n=figures.items)),
+            Text(items_text(figures.items)),
             Text(pct(figures.completion_rate), style=style),
         )
     console.print(grid)
@@ -389,7 +404,7 @@ def _item_list(
             line.append_text(_status(i.status, lang))
             if i.target_date:
                 target = lang._(", target {date}").format(date=lang.date(i.target_date))
-                line.append(target, style="red" if i.overdue else "")
+                line.append(target, style=TERMINAL_ALERT if i.overdue else "")
         grid.add_row(Text(one_line(i.code), style="bold"), line)
     console.print(grid)
     more = items.total - min(len(items.rows), PAGE_ONE_ROWS)
@@ -437,11 +452,11 @@ def _matrix(console: Console, report: Report, lang: Language) -> None:
                 continue
             cell = _status(c.status, lang)
             if c.score is not None:
-                cell.append(f" {c.score:+d}")
+                cell.append(f" {signed_text(c.score)}")
             if not c.own:
                 cell.append(" *", style="dim")
             cells.append(cell)
-        cells.append(Text("≠", style="bold red") if r.differs else "")
+        cells.append(Text("≠", style=TERMINAL_ALERT) if r.differs else "")
         table.add_row(*cells)
     console.print(table)
     console.print(
@@ -539,12 +554,12 @@ def _commitments(
         if "target" in i.inferred:
             target.append("*", style="dim")
         if i.overdue:
-            target.append("!", style="bold red")
-            target.stylize("red")
+            target.append("!")
+            target.stylize(TERMINAL_ALERT)
         score = (
             Text(_(unscored_label(i.kind)), style="dim")
             if i.score is None
-            else Text(f"{i.score:+d}")
+            else Text(signed_text(i.score))
         )
         cells: list[Text | str] = [
             Text(one_line(i.code), style="bold"),

@@ -54,9 +54,9 @@ METHOD = {
         "As the completion rate, with partially achieved commitments counted as half."
     ),
     "mean_score": N_(
-        "The mean compliance score of the commitments, from -1 to +1 (the G7 Research "
+        "The mean compliance score of the commitments, from −1 to +1 (the G7 Research "
         "Group's scale): achieved +1; in progress and partially achieved 0; not started, "
-        "stalled and dropped -1. Items of other kinds show 'not scored'."
+        "stalled and dropped −1. Items of other kinds show 'not scored'."
     ),
     "per_party": N_(
         "A party's figures use, for each commitment it is party to, that party's own "

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tracker import scrub
 from tracker.i18n import DEFAULT, Language
-from tracker.statuses import Status
+from tracker.statuses import Kind, Status
 
 if TYPE_CHECKING:
     # Annotations only: `tracker show` and `log` use the text helpers without the model.
@@ -51,6 +51,25 @@ COLOURS: dict[Status, str] = {
     Status.NOT_STARTED: "#6B6B6B",  # 5.3:1
     Status.DROPPED: "#333333",  # 12.6:1
 }
+# The terminal's colours: the page's are too dark on a dark terminal (rich renders #B42318 as
+# colour 124 and #0072B2 as 25, nearly black on black). No colour reaches 4.5:1 against both
+# black and white with room to spare (the most any colour can is 4.58:1), so a status never
+# depends on its colour: its glyph has its own shape, its label is a word in the terminal's own
+# text colour, and what needs attention (stalled, overdue) is bold. The colours are from the
+# xterm 256-colour cube (the same RGB in every terminal, unlike the 16 theme colours), each at
+# least 3.3:1 against black and against white, so a glyph reads on either (WCAG 1.4.11, 3:1).
+TERMINAL_COLOURS: dict[Status, str] = {
+    Status.ACHIEVED: "color(29)",  # #00875F: 4.6:1 on black, 4.5:1 on white
+    Status.PARTIALLY_ACHIEVED: "color(32)",  # #0087D7: 5.4:1, 3.9:1
+    Status.IN_PROGRESS: "color(136)",  # #AF8700: 6.3:1, 3.3:1
+    Status.STALLED: "color(196)",  # #FF0000: 5.3:1, 4.0:1
+    Status.NOT_STARTED: "color(243)",  # #767676: 4.6:1, 4.5:1
+    Status.DROPPED: "color(98)",  # #875FD7: 4.7:1, 4.5:1
+}
+# What needs attention in a terminal (stalled, overdue, a difference between the parties).
+TERMINAL_ALERT = "bold color(196)"
+TERMINAL_BOLD: frozenset[Status] = frozenset({Status.STALLED})
+
 # The outline of what a chart shows for items that are not scored (priorities, ongoing,
 # outlook): 5.3:1 against white.
 UNSCORED_EDGE = "#6B6B6B"
@@ -93,8 +112,23 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+# Text for people writes a negative number with the true minus sign (U+2212), as the method
+# text's "−1 to +1" does; machine formats (CSV, JSON) keep ASCII numbers and never call this.
+MINUS = "\u2212"
+
+
+def signed_text(value: float, places: int = 0) -> str:
+    """A number with its sign, for people: +1, +0, −1, −0.25 (`places` decimals). The one
+    place every format for people (Markdown, HTML, PDF, terminal, Word) signs a score."""
+    text = f"{value:+.{places}f}"
+    if not text.startswith("-"):
+        return text
+    # A value that rounds to zero is +0.00, never a minus zero.
+    return "+" + text[1:] if float(text) == 0 else MINUS + text[1:]
+
+
 def score_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.2f}"
+    return "—" if value is None else signed_text(value, 2)
 
 
 def change_text(old: str, new: str, lang: Language) -> str:
@@ -146,19 +180,32 @@ def countdown_text(report: Report, lang: Language, text: Callable[[str], str] = 
     as such); "No upcoming milestone." when every one has passed; None when the report has
     none."""
     upcoming = report.next_milestone
+    days = upcoming.days_left if upcoming is not None else 0
     if upcoming is not None and upcoming.deadline:
-        return lang._("{milestone}: deadline (no date announced): {date}, in {days} days").format(
+        return lang.ngettext(
+            "{milestone}: deadline (no date announced): {date}, in {days} day",
+            "{milestone}: deadline (no date announced): {date}, in {days} days",
+            days,
+        ).format(
             days=upcoming.days_left, milestone=text(upcoming.title), date=lang.date(upcoming.date)
         )
     if upcoming is not None and upcoming.announced_on is not None:
-        return lang._("{days} days to the {milestone} ({date}, announced {announced})").format(
+        return lang.ngettext(
+            "{days} day to the {milestone} ({date}, announced {announced})",
+            "{days} days to the {milestone} ({date}, announced {announced})",
+            days,
+        ).format(
             days=upcoming.days_left,
             milestone=text(upcoming.title),
             date=lang.date(upcoming.date),
             announced=lang.date(upcoming.announced_on),
         )
     if upcoming is not None:
-        return lang._("{days} days to the {milestone} ({date})").format(
+        return lang.ngettext(
+            "{days} day to the {milestone} ({date})",
+            "{days} days to the {milestone} ({date})",
+            days,
+        ).format(
             days=upcoming.days_left, milestone=text(upcoming.title), date=lang.date(upcoming.date)
         )
     return lang._("No upcoming milestone.") if report.milestones else None
@@ -174,20 +221,51 @@ def assessment_text(report: Report, lang: Language) -> str:
             "day; one never assessed counts as not started (−1)"
         ).format(date=lang.date(report.cutoff), n=f.commitments)
     if f.commitments and f.assessed == f.commitments:
-        return lang._("All {n} commitments assessed").format(n=f.commitments) + (
+        every = lang.ngettext(
+            "{n} of {n} commitment assessed", "All {n} commitments assessed", f.commitments
+        )
+        return every.format(n=f.commitments) + (
             lang._(" (cut-off {date})").format(date=lang.date(report.cutoff))
             if report.cutoff is not None
             else ""
         )
     if report.cutoff is not None:
-        return lang._(
+        return lang.ngettext(
+            "{assessed} of {n} commitment assessed; the rest are not yet assessed and have no "
+            "score until they are (cut-off {date})",
             "{assessed} of {n} commitments assessed; the rest are not yet assessed and have no "
-            "score until they are (cut-off {date})"
+            "score until they are (cut-off {date})",
+            f.commitments,
         ).format(assessed=f.assessed, n=f.commitments, date=lang.date(report.cutoff))
-    return lang._(
+    return lang.ngettext(
+        "{assessed} of {n} commitment assessed; the rest are not yet assessed and have no "
+        "score until they are",
         "{assessed} of {n} commitments assessed; the rest are not yet assessed and have no "
-        "score until they are"
+        "score until they are",
+        f.commitments,
     ).format(assessed=f.assessed, n=f.commitments)
+
+
+def kinds_text(report: Report, lang: Language, strong: Callable[[str], str] = str) -> str:
+    """What the report tracks, by kind: the same sentence (and the same messages) as the HTML
+    page's, each count with its own noun ("1 item tracked", "4 firm commitments"); `strong`
+    marks the scored commitments (bold in Markdown)."""
+    f = report.overall
+    items = lang.ngettext("%(items)s item tracked:", "%(items)s items tracked:", f.items)
+    commitments = f.kinds[Kind.COMMITMENT]
+    firm = lang.ngettext(
+        "%(n)s firm commitment (scored)", "%(n)s firm commitments (scored)", commitments
+    )
+    rest = lang._(
+        ", %(priorities)s stated priorities, %(ongoing)s ongoing cooperation and %(outlook)s "
+        "outlook (the source's commentary); only the commitments are scored."
+    )
+    counts = {
+        "priorities": f.kinds[Kind.PRIORITY],
+        "ongoing": f.kinds[Kind.ONGOING],
+        "outlook": f.kinds[Kind.OUTLOOK],
+    }
+    return items % {"items": f.items} + " " + strong(firm % {"n": commitments}) + rest % counts
 
 
 def completion_text(report: Report, lang: Language) -> str:
@@ -332,7 +410,10 @@ def moves_title(report: Report, lang: Language, text: Callable[[str], str] = str
     label = since_label(report, lang)
     if label:
         since = lang._("{date} ({label})").format(date=since, label=text(label))
-    return lang._("What changed since {since}: {n} items").format(since=since, n=report.moves.total)
+    n = report.moves.total
+    return lang.ngettext(
+        "What changed since {since}: {n} item", "What changed since {since}: {n} items", n
+    ).format(since=since, n=n)
 
 
 def move_text(m: Move, lang: Language, text: Callable[[str], str] = str) -> str:
@@ -394,7 +475,7 @@ def cell_text(c: PartyCell | None, lang: Language) -> str:
         return lang._("not a party")
     if c.status is None:
         return lang._("not yet assessed")
-    line = f"{lang.status(c.status)} ({c.score:+d})" if c.score is not None else ""
+    line = f"{lang.status(c.status)} ({signed_text(c.score)})" if c.score is not None else ""
     if c.on is not None:
         line += ", " + lang.date(c.on)
     if not c.own:
