@@ -60,6 +60,7 @@ from tracker.reports.presentation import (
     require_counted,
     score_text,
     sides_title,
+    signed_text,
     since_label,
     source_text,
     stalled_text,
@@ -103,24 +104,12 @@ FIGURE_COLUMNS = [
     N_("Mean score"),
 ]
 
-MINUS = "\u2212"
-
 
 def check_available() -> None:
     try:
         import docx  # noqa: F401
     except ImportError:
         raise TrackerError(MISSING) from None
-
-
-def signed(text: str) -> str:
-    """A number for people with a true minus sign (U+2212), not a hyphen; only a leading sign
-    changes (the text is a formatted number such as "-0.50" or "-1")."""
-    return MINUS + text[1:] if text.startswith("-") else text
-
-
-def _score(value: float | None) -> str:
-    return signed(score_text(value))
 
 
 @dataclass(frozen=True)
@@ -400,19 +389,25 @@ class _Brief:
         self.bullet(assessment_text(report, lang))
         self.bullet(completion_text(report, lang))
         self.bullet(
-            _(
+            lang.ngettext(
                 "Mean compliance score: {score} (−1 to +1); all-parties average: {parties} over "
-                "{n} party scores"
+                "{n} party score",
+                "Mean compliance score: {score} (−1 to +1); all-parties average: {parties} over "
+                "{n} party scores",
+                report.party_scores,
             ).format(
-                score=_score(f.mean_score),
-                parties=_score(report.party_mean_score),
+                score=score_text(f.mean_score),
+                parties=score_text(report.party_mean_score),
                 n=report.party_scores,
             )
         )
         self.bullet(
-            _(
+            lang.ngettext(
                 "Open pledges: {open}; overdue: {overdue}; stalled: {stalled}; and {outlook} "
-                "outlook items followed apart"
+                "outlook item followed apart",
+                "Open pledges: {open}; overdue: {overdue}; stalled: {stalled}; and {outlook} "
+                "outlook items followed apart",
+                report.outlook.total,
             ).format(
                 open=report.open_pledges,
                 overdue=report.overdue.total,
@@ -524,7 +519,7 @@ class _Brief:
                     str(under_way),
                     str(idle),
                     pct(p.figures.completion_rate),
-                    _score(p.figures.mean_score),
+                    score_text(p.figures.mean_score),
                 ]
             )
         rows.append(
@@ -535,7 +530,7 @@ class _Brief:
                 "",
                 "",
                 "",
-                _score(report.party_mean_score),
+                score_text(report.party_mean_score),
             ]
         )
         self.table(
@@ -650,10 +645,14 @@ class _Brief:
         if burnup is not None:
             self.doc.add_picture(io.BytesIO(burnup), width=Mm(TEXT_MM))
             self.para(
-                _(
+                lang.ngettext(
+                    "Burn-up: of %(n)s item, those that have moved from not started, by status "
+                    "at the end of each day with a recorded event, from %(start)s to %(end)s. "
+                    "Numbers: the table “Burn-up data” below.",
                     "Burn-up: of %(n)s items, those that have moved from not started, by status "
                     "at the end of each day with a recorded event, from %(start)s to %(end)s. "
-                    "Numbers: the table “Burn-up data” below."
+                    "Numbers: the table “Burn-up data” below.",
+                    report.overall.items,
                 )
                 % {
                     "n": report.overall.items,
@@ -667,7 +666,11 @@ class _Brief:
                 [_("Date"), *(lang.status(s) for s in STATUSES)],
                 ([lang.date(p.on), *(str(p.counts.get(s, 0)) for s in STATUSES)] for p in history),
                 numeric=len(STATUSES),
-                caption=_("Burn-up data: items by status on each date (%(n)s dates)")
+                caption=lang.ngettext(
+                    "Burn-up data: items by status on each date (%(n)s date)",
+                    "Burn-up data: items by status on each date (%(n)s dates)",
+                    len(history),
+                )
                 % {"n": len(history)},
             )
 
@@ -684,7 +687,7 @@ class _Brief:
                     str(f.achieved),
                     pct(f.completion_rate),
                     pct(f.completion_rate_partial),
-                    _score(f.mean_score),
+                    score_text(f.mean_score),
                 ]
                 for name, f in rows
             ),
@@ -728,7 +731,7 @@ class _Brief:
         if any(s != i.status for s in i.party_status.values()):
             each = "; ".join(f"{p}: {lang.status(s)}" for p, s in i.party_status.items())
             status += f" ({each})"
-        score = _(unscored_label(i.kind)) if i.score is None else signed(f"{i.score:+d}")
+        score = _(unscored_label(i.kind)) if i.score is None else signed_text(i.score)
         last: Sequence[Inline] = self._event(i.last_event) if i.last_event else ["—"]
         return [i.code, [i.title, who], status, self._target(i), score, last]
 
@@ -818,7 +821,7 @@ def _cell(c: PartyCell | None, lang: Language) -> str:
         return lang._("not a party")
     if c.status is None:
         return lang._("not yet assessed")
-    line = f"{lang.status(c.status)} ({signed(f'{c.score:+d}')})" if c.score is not None else ""
+    line = f"{lang.status(c.status)} ({signed_text(c.score)})" if c.score is not None else ""
     if c.on is not None:
         line += ", " + lang.date(c.on)
     if not c.own:
