@@ -20,12 +20,20 @@ from tracker.models import (
     Commitment,
     commitments_table,
     declarations_table,
+    events_table,
     pillars_table,
     plain,
     read_date,
 )
-from tracker.statuses import OPEN, Kind, Status
-from tracker.timeline import overdue_sql, own_latest_status, party_status_sql
+from tracker.statuses import OPEN, SCORED_KINDS, SCORES, STATUS_BY_VALUE, Kind, Status
+from tracker.timeline import (
+    is_live,
+    order_key,
+    overdue_sql,
+    own_latest_status,
+    party_status_sql,
+    pledged_sql,
+)
 
 
 def normalise_code(code: str) -> str:
@@ -88,6 +96,13 @@ class ListFilter:
     include_closed: bool = False
     limit: int | None = None
     pillar_ids: Sequence[int] | None = None  # resolved from `pillar`, in listing order
+    # None: declaration, pillar and text order; else one of SORTS.
+    sort: str | None = None
+
+
+# --sort: the target date (soonest first), the last update (latest first) or the code; items
+# without the date last, ties in listing order.
+SORTS = ("target", "updated", "code")
 
 
 def resolve_pillar(session: Session, text: str) -> list[int]:
@@ -150,6 +165,9 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.declaration_id,
         cast(c.inferred, Text),
         c.title_ja,
+        c.id,
+        plain(c.last_update),
+        c.chain_length,
     )
     if flt.party:
         own = own_latest_status(flt.party)
@@ -179,6 +197,9 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         query = query.where(json_list_contains(c.owners, flt.owner))
     if flt.kinds:
         query = query.where(c.kind.in_([k.value for k in flt.kinds]))
+    elif not flt.include_closed:
+        # The open list is of the parties' pledges: the source's outlook only when asked for.
+        query = query.where(pledged_sql())
     if flt.overdue_on is not None:
         query = query.where(overdue_sql(status, flt.overdue_on, target))
     if flt.due_before is not None:
@@ -193,7 +214,15 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
                 func.lower(c.quote).like(pattern),
             )
         )
-    query = query.order_by(c.declaration_id, p.position, c.position)
+    listing = (c.declaration_id, p.position, c.position)
+    if flt.sort == "target":
+        query = query.order_by(target.is_(None), target, *listing)
+    elif flt.sort == "updated":
+        query = query.order_by(c.last_update.is_(None), c.last_update.desc(), *listing)
+    elif flt.sort == "code":
+        query = query.order_by(c.code)
+    else:
+        query = query.order_by(*listing)
     if flt.limit is not None:
         query = query.limit(flt.limit)
     return query
@@ -217,6 +246,26 @@ class CommitmentRow:
     # Fields whose values the source text does not give (see Commitment.inferred).
     inferred: list[str] = dataclasses.field(default_factory=list)
     title_ja: str | None = None
+    # The effective date of the latest live event of any party (the cached last update).
+    last_update: dt.date | None = None
+    # The compliance score as the report gives it today (None: not scored, or not yet assessed).
+    score: int | None = None
+    # The parties' own statuses (their own latest live events), only for items that have any:
+    # most have none, and `list --all` makes 100,000 rows.
+    own: dict[str, str] | None = None
+
+    @property
+    def party_status(self) -> dict[str, str]:
+        """Each party's status: its own where it has one, else the item's (as `show` says)."""
+        own = self.own or {}
+        return {p: own.get(p, self.status) for p in self.parties}
+
+    @property
+    def differing(self) -> dict[str, str]:
+        """The parties whose own status is not the item's."""
+        if not self.own:
+            return {}
+        return {p: s for p, s in self.own.items() if s != self.status and p in self.parties}
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -231,6 +280,9 @@ class CommitmentRow:
             "status": self.status,
             "declaration": self.declaration,
             "inferred": self.inferred,
+            "last_update": self.last_update.isoformat() if self.last_update else None,
+            "score": self.score,
+            "party_status": self.party_status,
         }
 
 
@@ -308,10 +360,19 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
                 return
         return
     names = name_lists()
+    # Under --party the status is already that party's; otherwise each item's parties' own.
+    own = {} if flt.party else own_statuses(session)
+    final = final_declarations(session)
     query = list_query(session, flt).execution_options(yield_per=2000)
     for row in session.execute(query):
         (code, title, pillar_id, kind, parties, owners, target, label, declaration_id, inferred,
-         title_ja, status) = row  # fmt: skip
+         title_ja, item_id, updated, length, status) = row  # fmt: skip
+        # Scored as the report scores it today: not until assessed, unless past the cut-off.
+        score = (
+            SCORES[STATUS_BY_VALUE[status]]
+            if kind in _SCORED and (length or declaration_id in final)
+            else None
+        )
         yield CommitmentRow(
             code=code,
             title=title,
@@ -325,4 +386,46 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             declaration=declarations[declaration_id],
             inferred=inferred_fields(inferred),
             title_ja=title_ja,
+            last_update=read_date(updated),
+            score=score,
+            own=own.get(item_id),
         )
+
+
+_SCORED = frozenset(k.value for k in SCORED_KINDS)
+
+
+def own_statuses(session: Session) -> dict[int, dict[str, str]]:
+    """Per item, each party's status by its own latest live event, for the items that have
+    any. Parties' own assessments are few beside the whole-item ones: one scan of the party
+    index finds them all (tracker.timeline.latest_party_events does the same as of a date)."""
+    E = events_table.c
+    latest: dict[tuple[int, str], Any] = {}
+    for row in session.execute(
+        select(E.id, E.commitment_id, E.party, E.effective_on, E.to_status).where(
+            E.party.is_not(None), is_live()
+        )
+    ):
+        key = (row.commitment_id, row.party)
+        if key not in latest or order_key(row) > order_key(latest[key]):
+            latest[key] = row
+    found: dict[int, dict[str, str]] = {}
+    for (item_id, party), row in latest.items():
+        found.setdefault(item_id, {})[party] = row.to_status
+    return found
+
+
+def final_declarations(session: Session) -> set[int]:
+    """The declarations whose cut-off has passed today: their unassessed commitments score as
+    not started (tracker.statuses.assessed_status)."""
+    from tracker import milestones as meeting_dates
+    from tracker.statuses import is_final
+
+    today = clock.today(session)
+    known = meeting_dates.known_on(session, today)
+    d = declarations_table.c
+    return {
+        row.id
+        for row in session.execute(select(d.id, d.cutoff))
+        if is_final(meeting_dates.cutoff_on(known, row), today)  # type: ignore[arg-type]
+    }

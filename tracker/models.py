@@ -183,6 +183,11 @@ class Commitment(Base):
     content_hash: Mapped[str] = mapped_column(
         String(64), default="", server_default="", info={"derived": True}
     )
+    # The effective date of the item's latest live event, of any party (None: no events yet),
+    # for `list`: a cache like `status`, written in the same transaction as each event and
+    # checked by `verify`, so a list of 100,000 items reads it with the row. Derived: not
+    # exported, recomputed on import (tracker.progress.store_last_updates).
+    last_update: Mapped[dt.date | None] = mapped_column(Date, info={"derived": True})
 
     declaration: Mapped[Declaration] = relationship()
     pillar: Mapped[Pillar] = relationship()
@@ -207,6 +212,8 @@ class StatusEvent(Base):
         # The chain order of one commitment's events; also serves lookups by commitment.
         UniqueConstraint("commitment_id", "seq"),
         Index("ix_status_events_corrects_id", "corrects_id"),
+        # `log --recorded-since` and `news`: what was recorded since a moment.
+        Index("ix_status_events_recorded_at", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -286,7 +286,10 @@ def record_progress(
     current = status_on(after, None, party)
     if party is None:
         commitment.status = current.value
-        session.flush()
+    # Cached beside the status, for `list` (verify checks it): any party's event counts.
+    latest = Timeline(after).last_update()
+    commitment.last_update = latest.effective_on if latest is not None else None
+    session.flush()
     # In this transaction: a report never sees the event without its place in the burn-up.
     burnup.refresh_item(session.connection(), commitment.declaration_id, before, after)
     return ProgressResult(

@@ -47,6 +47,7 @@ from tracker.export_file import (
 from tracker.models import Commitment
 from tracker.scrub import json_text
 from tracker.setup import migrate_and_fill, remove_sqlite_files
+from tracker.timeline import store_last_updates
 from tracker.verify import verify
 
 # Tables an export of an earlier revision may lack though its schema has them: chain_builds was
@@ -166,6 +167,7 @@ def import_export(
         connection = session.connection()
         schema.upgrade(connection, connection.engine.url.render_as_string(False))
     store_content_hashes(session.connection())
+    store_last_updates(session.connection())
     burnup.rebuild(session.connection())
     result = ImportResult(counts, _verified(session, export, allow_unverified))
     testpoints.pause("import:before-commit")

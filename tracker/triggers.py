@@ -270,9 +270,10 @@ def grants(connection: Connection, role: str) -> list[str]:
         # Announcements of a milestone's date or a cut-off (tracker.milestones), and the
         # cut-off's milestone row that the first `tracker cutoff set` adds.
         f"GRANT INSERT ON {where}.milestone_events, {where}.milestones TO {who}",
-        # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status and
-        # chain end; nothing else of it.
-        f"GRANT UPDATE (status, chain_length, chain_head) ON {where}.commitments TO {who}",
+        # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status, last
+        # update and chain end; nothing else of it.
+        f"GRANT UPDATE (status, last_update, chain_length, chain_head) "
+        f"ON {where}.commitments TO {who}",
         # ... and adds its event's moves to the burn-up cache (tracker.burnup), deleting a day's
         # row that a correction leaves empty: derived rows, which `tracker verify` rebuilds in
         # its head and compares.

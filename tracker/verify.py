@@ -25,7 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import anchor, burnup, chain, clock, milestones, revisions, triggers
-from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
+from tracker.models import (
+    chain_builds_table,
+    declarations_table,
+    events_table,
+    evidence_table,
+    read_date,
+)
 from tracker.statuses import DEFAULT_STATUS, ReasonRequired, Status, check_transition
 from tracker.timeline import Timeline
 
@@ -108,9 +114,19 @@ def _check(
             f"chain end is seq {length} but the commitment records seq "
             f"{commitment.chain_length}: the latest events were deleted or added outside the tool"
         )
-    derived = Timeline(events).status().value
+    history = Timeline(events)
+    derived = history.status().value
     if commitment.status != derived:
         yield f"current status {commitment.status} disagrees with its last event ({derived})"
+    latest = history.last_update()
+    updated = latest.effective_on if latest is not None else None
+    if read_date(commitment.last_update) != updated:
+        cached = commitment.last_update or "none"
+        yield (
+            f"last update {cached} disagrees with its latest event "
+            f"({updated.isoformat() if updated else 'none'}): changed outside the tool "
+            "(`tracker db rebuild` rebuilds it)"
+        )
 
 
 def _rules(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -53,6 +53,12 @@ class ListFormat(StrEnum):
     csv = "csv"
 
 
+class ListSort(StrEnum):
+    target = "target"
+    updated = "updated"
+    code = "code"
+
+
 class ShowFormat(StrEnum):
     text = "text"
     json = "json"
@@ -68,6 +74,9 @@ LIST_FIELDS = [
     "target",
     "status",
     "inferred",
+    "last_update",
+    "score",
+    "party_status",
 ]
 # Keys kept for one release under their names before the report's vocabulary: `owner`.
 LIST_JSON_ALIASES = {"owner": "owners"}
@@ -108,37 +117,66 @@ def _change(e: dict[str, Any]) -> str:
     return change_text(e["from_status"], e["to_status"], Language(DEFAULT))
 
 
-def _print_table(rows: list[CommitmentRow], lang: Language) -> None:
+# From this width (or with --wide) the table also shows score, target, pillar and declaration.
+WIDE_FROM = 120
+
+
+def _status_cell(row: CommitmentRow, lang: Language) -> str:
+    """The item's status, and each party's own where it differs: in progress (UK: stalled)."""
+    whole = lang.status(row.status)
+    differing = row.differing
+    if not differing:
+        return whole
+    parts = ", ".join(f"{lang.party(p)}: {lang.status(s)}" for p, s in differing.items())
+    return f"{whole} ({parts})"
+
+
+def _print_table(rows: list[CommitmentRow], lang: Language, *, wide: bool = False) -> None:
     import shutil
 
     from tracker.cli.table import render
+    from tracker.statuses import KIND_SHORT, Kind
 
     _ = lang._
 
-    # Fit the terminal (80 columns when piped): the title takes what the short columns leave,
-    # and parties are dropped below 100 columns rather than squeezing the title.
+    # Fit the terminal (80 columns when piped), one line per item: the title takes what the
+    # short columns leave and is cut with an ellipsis, never wrapped (a list is read at a
+    # glance, and a wrapped title pushes the next item off the screen).
     width = shutil.get_terminal_size().columns
-    wide = width >= 100
+    wide = wide or width >= WIDE_FROM
     headers = [
         _("Code"),
-        _("Title"),
-        _("Pillar"),
-        *([_("Parties")] if wide else []),
+        _("Kind"),
         _("Status"),
-        _("Target"),
+        _("Updated"),
+        *([_("Score"), _("Target"), _("Pillar"), _("Declaration")] if wide else []),
+        _("Title"),
     ]
     cells = [
         [
             r.code,
+            _(KIND_SHORT[Kind(r.kind)]),
+            _status_cell(r, lang),
+            lang.date(r.last_update) if r.last_update else "",
+            *(
+                [
+                    "" if r.score is None else f"{r.score:+d}" if r.score else "0",
+                    lang.date(r.target) if r.target else "",
+                    r.pillar,
+                    r.declaration,
+                ]
+                if wide
+                else []
+            ),
             lang.text(r.title, r.title_ja),
-            r.pillar,
-            *([", ".join(lang.party(p) for p in r.parties)] if wide else []),
-            lang.status(r.status),
-            lang.date(r.target) if r.target else "",
         ]
         for r in rows
     ]
-    for text in render(headers, cells, width=width, flexible=1, max_widths={2: 20 if wide else 12}):
+    # Caps keep the title at least its minimum at 80 columns: a long code or a status with
+    # several parties' is cut, with an ellipsis, rather than the title.
+    caps = {0: 10, 1: 10, 2: 26} | ({6: 20, 7: 16} if wide else {})
+    title = len(headers) - 1
+    for text in render(headers, cells, width=width, flexible=title, max_widths=caps, wrap=False):
         typer.echo(text)
     typer.echo(lang.ngettext("{n} item", "{n} items", len(rows)).format(n=len(rows)))
 
@@ -172,7 +210,28 @@ def list_command(
         str | None,
         typer.Option(metavar="TEXT", help="Text in the code, title, description or quote."),
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Include closed items.")] = False,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", "-a", help="Every item of every kind, closed and outlook included."),
+    ] = False,
+    sort: Annotated[
+        ListSort | None,
+        typer.Option(
+            "--sort",
+            help="Order by target (soonest first), updated (latest first) or code "
+            "[default: declaration order].",
+            show_default=False,
+        ),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            "-w",
+            help=f"Also score, target, pillar and declaration (from {WIDE_FROM} "
+            "columns without asking).",
+        ),
+    ] = False,
     limit: Annotated[
         int | None,
         typer.Option(metavar="N", parser=whole_number(minimum=1), help="At most this many rows."),
@@ -182,10 +241,14 @@ def list_command(
     ),
     lang: LangOpt = None,
 ) -> None:
-    """List commitments: the open ones by default (not started, in progress, stalled).
+    """List commitments: by default the parties' open pledges (not started, in progress,
+    stalled; commitments, priorities and ongoing cooperation; the outlook with --kind outlook).
 
-    json is an array of objects and csv has a header row; both carry code, title, pillar, kind,
-    parties, owner, target and status, in that order.
+    The table shows code, kind, status (and each party's where it differs), the last update
+    and the title, one line each; from 120 columns or with --wide also score, target, pillar
+    and declaration. json is an array of objects and csv has a header row; both carry code,
+    title, pillar, kind, parties, owners, target, status, inferred, last_update, score and
+    party_status, in that order.
 
     Example: tracker list --pillar cyber --format csv
     """
@@ -203,12 +266,14 @@ def list_command(
         search=search,
         include_closed=all_,
         limit=limit,
+        sort=sort.value if sort is not None else None,
     )
     if fmt is ListFormat.table:
         language = Language(resolve_language(lang))
         with session(ctx) as s:
             table = list(list_commitments(s, flt))
-        _print_table(table, language)  # after the transaction: the terminal may page it
+        # After the transaction: the terminal may page it.
+        _print_table(table, language, wide=wide)
         return
     from tracker.scrub import csv_blocks, csv_row, json_text
 
@@ -227,15 +292,45 @@ def list_command(
         else:
             # A block of rows to a write: a write to the held output is three Python calls,
             # one per row would be a tenth of `list --all`.
-            fields = operator.attrgetter(*LIST_FIELDS)  # as_dict's values, read in C
+            # as_dict's values, read in C; the parties' statuses are written below.
+            fields = operator.attrgetter(*LIST_FIELDS[:-1])
+            party_text = _party_status_text()
             cells = (
                 csv_row(
-                    ["; ".join(v) if isinstance(v, list) else str(v or "") for v in fields(row)]
+                    [
+                        *(
+                            "; ".join(v) if isinstance(v, list) else _csv_value(v)
+                            for v in fields(row)
+                        ),
+                        party_text(row),
+                    ]
                 )
                 for row in rows
             )
             for block in csv_blocks(LIST_FIELDS, cells):
                 out.write(block)
+
+
+def _csv_value(value: object) -> str:
+    # A score of 0 is a value, not an empty cell.
+    return "" if value is None or value == "" else str(value)
+
+
+def _party_status_text() -> Callable[[CommitmentRow], str]:
+    """A row's party_status as CSV text ("Japan: in_progress; UK: stalled"). Most items have
+    no party's own status: theirs is their parties and status, worked out once per pair."""
+    shared: dict[tuple[int, str], str] = {}
+
+    def text(row: CommitmentRow) -> str:
+        if row.own:
+            return "; ".join(f"{p}: {s}" for p, s in row.party_status.items())
+        key = (id(row.parties), row.status)  # name_lists shares each distinct list
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = "; ".join(f"{p}: {row.status}" for p in row.parties)
+        return found
+
+    return text
 
 
 @app.command()
@@ -480,22 +575,39 @@ def log(
         int | None,
         typer.Option(metavar="N", parser=whole_number(minimum=1), help="At most this many events."),
     ] = None,
+    recorded_since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="Events recorded on or after this day (in the tracker's time zone), latest "
+            "recorded first, whatever their dates.",
+        ),
+    ] = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.text
     ),
 ) -> None:
-    """Recent status events across all commitments, newest first.
+    """Recent status events across all commitments, newest first (by the date each happened;
+    with --recorded-since, by when each was recorded, so a backdated entry shows).
 
     Example: tracker log --since 2026-06-01
     """
-    from tracker.history import recent_events
+    from tracker.history import day_start, recent_events
     from tracker.item_view import event_data
 
     since_date = parse_date(since, "--since", clock_today(ctx))
+    recorded_day = parse_date(recorded_since, "--recorded-since", clock_today(ctx))
     # Written as read, a block at a time (a long log never sits whole in memory), into held
     # output that is printed once the transaction has ended.
     with held_output() as out, session(ctx) as s:
-        logged = recent_events(s, since=since_date, code=code, limit=limit)
+        recorded_from = None
+        if recorded_day is not None:
+            from tracker import clock
+
+            recorded_from = day_start(recorded_day, clock.zone(s))
+        logged = recent_events(
+            s, since=since_date, code=code, limit=limit, recorded_since=recorded_from
+        )
         if fmt is ShowFormat.json:
             _log_json(logged, out)
             return
@@ -515,6 +627,62 @@ def log(
 
 # Lines (or JSON objects) written at once: one write per block, not per line.
 _PRINT_BLOCK = 1000
+
+
+@app.command()
+def news(
+    ctx: typer.Context,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        ShowFormat.text
+    ),
+) -> None:
+    """What was recorded since you last ran `tracker news` (the first time: the last 7 days),
+    latest recorded first. An entry dated before the day of your last look is marked
+    [backdated]: `log` would list it among the older dates.
+
+    Where you last looked is kept per user and per database in your data folder, and saved
+    only once the news was read and printed.
+
+    Example: tracker news
+    """
+    from tracker import news as feed
+    from tracker.cli.running import database_url
+    from tracker.history import recent_events
+    from tracker.item_view import event_data
+
+    url = database_url(ctx)
+    previous = feed.last_look(url)
+    with held_output() as out, session(ctx) as s:
+        window = feed.window(s, previous)
+        logged = recent_events(s, recorded_since=window.since, skip=window.skip)
+        when = window.start.strftime("%Y-%m-%d %H:%M UTC")
+        events = []
+        for x in logged:
+            data = {"code": x.code, **event_data(x.event, x.corrected_by)}
+            data["backdated"] = feed.is_backdated(x.event.effective_on, window)
+            events.append(data)
+        if fmt is ShowFormat.json:
+            from tracker.scrub import json_text
+
+            shown = {"since": window.start.isoformat(), "first": window.first, "events": events}
+            out.write(json_text(json.dumps(shown, ensure_ascii=False, indent=2)) + "\n")
+        else:
+            lines = [
+                (f"First look: recorded in the last 7 days (since {when})"
+                 if window.first else f"Recorded since your last look ({when})")
+                + f": {len(events)} event(s)."
+            ]  # fmt: skip
+            for e in events:
+                block = list(_log_lines(e["code"], e))
+                if e["backdated"]:
+                    block[0] += "  [backdated]"
+                lines.extend(block)
+            out.write("\n".join(lines) + "\n")
+    # Read and printed: only now does this count as a look.
+    try:
+        feed.save_look(url, window.now)
+    except OSError as exc:
+        say(f"warning: cannot save when you last looked: {exc.strerror or exc}", err=True)
 
 
 def _log_lines(code: str, e: dict[str, Any]) -> Iterator[str]:
