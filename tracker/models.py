@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -262,6 +263,25 @@ class Evidence(Base):
     kind: Mapped[str] = mapped_column(String(30), default="other", server_default="other")
     title: Mapped[str | None] = mapped_column(Text)
     published_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A document attached with `--attach` (tracker.attachments): its file name, size in bytes,
+    # media type and SHA-256, inside the event's hash; the bytes are in `attachments`, by hash.
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment_size: Mapped[int | None] = mapped_column(Integer)
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class Attachment(Base):
+    """The bytes of an attached document, stored once however many evidence records cite them,
+    keyed by their SHA-256. Rows are inserted, never updated or deleted (tracker.triggers);
+    `tracker verify` hashes each again."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Milestone(Base):
@@ -395,3 +415,4 @@ milestones_table = cast(Table, Milestone.__table__)
 settings_table = cast(Table, Setting.__table__)
 revisions_table = cast(Table, TextRevision.__table__)
 announcements_table = cast(Table, Announcement.__table__)
+attachments_table = cast(Table, Attachment.__table__)

@@ -38,6 +38,7 @@ from tracker.export_file import (
     SCHEMA_VERSION,
     Export,
     as_at,
+    binary_text,
     check_columns,
     columns_given,
     exported_columns,
@@ -61,6 +62,8 @@ def _encode(value: Any) -> Any:
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return binary_text(bytes(value))
     return value
 
 

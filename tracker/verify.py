@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, burnup, chain, clock, milestones, revisions, triggers
+from tracker import anchor, attachments, burnup, chain, clock, milestones, revisions, triggers
 from tracker.models import (
     chain_builds_table,
     declarations_table,
@@ -294,7 +294,17 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             events[event.commitment_id].append(event)
         evidence: dict[int, list[chain.HashedEvidence]] = defaultdict(list)
         for ref in session.execute(
-            select(V.event_id, V.reference, V.kind, V.title, V.published_on)
+            select(
+                V.event_id,
+                V.reference,
+                V.kind,
+                V.title,
+                V.published_on,
+                V.attachment_name,
+                V.attachment_size,
+                V.attachment_type,
+                V.attachment_sha256,
+            )
             .join(events_table, V.event_id == E.id)
             .where(E.commitment_id.in_(ids))
             .order_by(V.event_id, V.position)
@@ -342,6 +352,7 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
                 at = [e.hash for e in history if e.seq == length]
                 current.hash_at_saved[code] = at[0] if at else None
     result.findings += _burnup(session)
+    result.findings += [Finding(who, what) for who, what in attachments.check(session)]
     # What the text revisions record, read once for the check and the comparison.
     recorded = revisions.states(session)
     result.findings += [

@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from tracker import __version__
-from tracker.cli import database, integrity, items, report, schedule, setup, transfer
+from tracker.cli import database, evidence, integrity, items, report, schedule, setup, transfer
 from tracker.cli.argv import refuse_repeats, undecodable
 from tracker.errors import FieldError, TrackerError
 
@@ -167,6 +167,7 @@ for commands in (setup.app, items.app, report.app, integrity.app, transfer.app):
 app.add_typer(schedule.app, name="milestone")
 app.add_typer(schedule.cutoff_app, name="cutoff")
 app.add_typer(database.app, name="db")
+app.add_typer(evidence.app, name="evidence")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import typer
 
 from tracker.cli.coercion import whole_number
 from tracker.cli.options import (
+    AttachOpt,
     BeforeDeclarationOpt,
     CodeArg,
     EvidenceDateOpt,
@@ -23,6 +24,7 @@ from tracker.cli.options import (
     PillarOpt,
     StatusesOpt,
     StatusOpt,
+    attachment_specs,
     complete_code,
     complete_kind,
     complete_party,
@@ -405,6 +407,7 @@ def progress(
     evidence_title: EvidenceTitleOpt = None,
     evidence_date: EvidenceDateOpt = None,
     before_declaration: BeforeDeclarationOpt = False,
+    attach: AttachOpt = None,
 ) -> None:
     """Record a status event for a commitment (the same status again adds a note or evidence).
 
@@ -412,7 +415,8 @@ def progress(
     one side and not the other); the commitment's own status is unchanged.
 
     Evidence details pair up with -e in order (--evidence-kind news_report); a single one
-    applies to every -e.
+    applies to every -e. --attach FILE keeps the document itself in the database (by its
+    SHA-256, inside the event's hash); `tracker evidence get ID -o FILE` gives it back.
 
     Example: tracker progress CYB-01 --status in_progress -m "Working group met"
     -e https://www.gov.uk/...
@@ -421,7 +425,8 @@ def progress(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx))
+        + attachment_specs(attach),
         code=code,
         note=note,
         actor=by,
@@ -543,6 +548,7 @@ def correct(
         typer.Option("--by", metavar="NAME", help="Who records it [default: your user name]."),
     ] = None,
     before_declaration: BeforeDeclarationOpt = False,
+    attach: AttachOpt = None,
 ) -> None:
     """Correct a recorded event with a new one; the original stays in the history, marked.
 
@@ -552,7 +558,8 @@ def correct(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx))
+        + attachment_specs(attach),
         note=note,
         actor=by,
         reason=reason,
