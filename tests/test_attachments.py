@@ -75,6 +75,11 @@ def test_an_attached_pdf_is_stored_once_and_returned_byte_for_byte(cli, tmp_path
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == PDF
     assert PDF_SHA256 in result.stderr
+    shown = cli.ok("show", "CYB-03")
+    assert (
+        f"evidence: readout.pdf (document, attached as #{details['id']}: {len(PDF)} bytes, "
+        f"sha256 {PDF_SHA256[:12]}…)" in shown
+    )
     assert cli.ok("verify").startswith("verify: OK")
     # Evidence without a document, or none at all, is said in one line.
     cli.ok("progress", "SEC-01", "-s", "in_progress", "-e", "https://example.org/")
