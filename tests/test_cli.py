@@ -374,7 +374,7 @@ def test_list_filters(cli) -> None:
     assert len(rows) == 16 and all(r["kind"] != "outlook" for r in rows)
     assert list(rows[0]) == [
         "code", "title", "pillar", "kind", "parties", "owners", "target", "status", "inferred",
-        "last_update", "score", "party_status",
+        "last_update", "score", "party_differs",
     ]  # fmt: skip
     cyber = _csv(cli.ok("list", "--pillar", "cyber", "--format", "csv"))
     assert [r["code"] for r in cyber] == ["CYB-01", "CYB-02", "CYB-03", "CYB-04"]
@@ -414,7 +414,7 @@ def test_list_json_is_stable(cli) -> None:
     # One vocabulary with show and the report (`owners`); `owner` stays for one release.
     assert list(data[0]) == [
         "code", "title", "pillar", "kind", "parties", "owners", "target", "status", "inferred",
-        "last_update", "score", "party_status", "owner",
+        "last_update", "score", "party_differs", "owner",
     ]  # fmt: skip
     assert data[0]["owner"] == data[0]["owners"]
     assert data[0]["target"] == "2026-12-31" and data[0]["parties"] == ["Japan", "UK"]

@@ -156,13 +156,14 @@ EXPECTED_UPDATES = {
 }
 
 
-def test_last_update_party_status_and_score(cli) -> None:
+def test_last_update_party_differs_and_score(cli) -> None:
     _history(cli)
     rows = {row["code"]: row for row in _json(cli, "--all")}
     updates = {code: row["last_update"] for code, row in rows.items() if row["last_update"]}
     assert updates == EXPECTED_UPDATES
     assert rows["CYB-02"]["status"] == "not_started"
-    assert rows["CYB-02"]["party_status"] == {"Japan": "not_started", "UK": "stalled"}
+    assert rows["CYB-02"]["party_differs"] == {"UK": "stalled"}
+    assert rows["CYB-03"]["party_differs"] == {}
     # Scores: CYB-03 achieved +1; CYB-02 (a commitment assessed only for the UK) -1 as not
     # started; CYB-04 nobody assessed: none yet; priorities (CYB-01) are not scored.
     assert rows["CYB-03"]["score"] == 1
@@ -172,7 +173,10 @@ def test_last_update_party_status_and_score(cli) -> None:
     assert rows["SEC-03"]["score"] is None
     table = csv.DictReader(io.StringIO(cli.ok("list", "--all", "--format", "csv")))
     by_code = {row["code"]: row for row in table}
-    assert by_code["CYB-02"]["party_status"] == "Japan: not_started; UK: stalled"
+    assert by_code["CYB-02"]["party_differs"] == "UK: stalled"
+    assert by_code["CYB-03"]["party_differs"] == ""
+    # A score of -1 is the number, not text neutralised against formulas ('-1).
+    assert by_code["CYB-02"]["score"] == "-1"
     assert by_code["CYB-02"]["last_update"] == "2026-06-20"
     assert by_code["CYB-03"]["score"] == "1" and by_code["CYB-04"]["score"] == ""
 

@@ -11,13 +11,26 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Text, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker import clock
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models import (
     Commitment,
+    cached_day,
     commitments_table,
     declarations_table,
     events_table,
@@ -25,7 +38,7 @@ from tracker.models import (
     plain,
     read_date,
 )
-from tracker.statuses import OPEN, SCORED_KINDS, SCORES, STATUS_BY_VALUE, Kind, Status
+from tracker.statuses import OPEN, SCORED_KINDS, SCORES, Kind, Status
 from tracker.timeline import (
     is_live,
     order_key,
@@ -165,17 +178,17 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.declaration_id,
         cast(c.inferred, Text),
         c.title_ja,
-        c.id,
         plain(c.last_update),
-        c.chain_length,
     )
     if flt.party:
         own = own_latest_status(flt.party)
         status = party_status_sql(own.c.to_status, c.status)
-        query = select(*columns, status).outerjoin(own, own.c.commitment_id == c.id)
+        query = select(*columns, status, score_sql(session, status)).outerjoin(
+            own, own.c.commitment_id == c.id
+        )
     else:
         status = c.status
-        query = select(*columns, status)
+        query = select(*columns, status, score_sql(session, status))
     query = query.join(pillars_table, c.pillar_id == p.id)
     statuses = list(flt.statuses)
     if not statuses and not flt.include_closed:
@@ -255,14 +268,8 @@ class CommitmentRow:
     own: dict[str, str] | None = None
 
     @property
-    def party_status(self) -> dict[str, str]:
-        """Each party's status: its own where it has one, else the item's (as `show` says)."""
-        own = self.own or {}
-        return {p: own.get(p, self.status) for p in self.parties}
-
-    @property
     def differing(self) -> dict[str, str]:
-        """The parties whose own status is not the item's."""
+        """The parties whose own status is not the item's, with theirs (`party_differs`)."""
         if not self.own:
             return {}
         return {p: s for p, s in self.own.items() if s != self.status and p in self.parties}
@@ -282,7 +289,7 @@ class CommitmentRow:
             "inferred": self.inferred,
             "last_update": self.last_update.isoformat() if self.last_update else None,
             "score": self.score,
-            "party_status": self.party_status,
+            "party_differs": self.differing,
         }
 
 
@@ -360,19 +367,13 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
                 return
         return
     names = name_lists()
+    days = cached_day
     # Under --party the status is already that party's; otherwise each item's parties' own.
     own = {} if flt.party else own_statuses(session)
-    final = final_declarations(session)
     query = list_query(session, flt).execution_options(yield_per=2000)
     for row in session.execute(query):
         (code, title, pillar_id, kind, parties, owners, target, label, declaration_id, inferred,
-         title_ja, item_id, updated, length, status) = row  # fmt: skip
-        # Scored as the report scores it today: not until assessed, unless past the cut-off.
-        score = (
-            SCORES[STATUS_BY_VALUE[status]]
-            if kind in _SCORED and (length or declaration_id in final)
-            else None
-        )
+         title_ja, updated, status, score) = row  # fmt: skip
         yield CommitmentRow(
             code=code,
             title=title,
@@ -380,38 +381,53 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             kind=kind,
             parties=names(parties),
             owners=names(owners),
-            target=read_date(target),
+            target=days(target) or read_date(target),
             target_label=label,
             status=status,
             declaration=declarations[declaration_id],
             inferred=inferred_fields(inferred),
             title_ja=title_ja,
-            last_update=read_date(updated),
+            last_update=days(updated) or read_date(updated),
             score=score,
-            own=own.get(item_id),
+            own=own.get(code) if own else None,
         )
 
 
-_SCORED = frozenset(k.value for k in SCORED_KINDS)
+def score_sql(session: Session, status: ColumnElement[str]) -> ColumnElement[Any]:
+    """An item's score as the report gives it today (tracker.statuses.item_score of
+    assessed_status), in SQL: each row's in the database's C, not in Python (`list --all`):
+    None for a kind that is not scored, and for an item nobody has assessed (no event, so no
+    last update) until its declaration's cut-off has passed."""
+    c = commitments_table.c
+    assessed: ColumnElement[bool] = c.last_update.is_not(None)
+    final = final_declarations(session)
+    if final:
+        assessed = or_(assessed, c.declaration_id.in_(sorted(final)))
+    scored = [k.value for k in SCORED_KINDS]
+    by_status = case({s.value: SCORES[s] for s in Status}, value=status)
+    return case((and_(c.kind.in_(scored), assessed), by_status), else_=null())
 
 
-def own_statuses(session: Session) -> dict[int, dict[str, str]]:
-    """Per item, each party's status by its own latest live event, for the items that have
-    any. Parties' own assessments are few beside the whole-item ones: one scan of the party
-    index finds them all (tracker.timeline.latest_party_events does the same as of a date)."""
-    E = events_table.c
-    latest: dict[tuple[int, str], Any] = {}
+def own_statuses(session: Session) -> dict[str, dict[str, str]]:
+    """Per item code, each party's status by its own latest live event, for the items that
+    have any. Parties' own assessments are few beside the whole-item ones: one scan of the
+    party index finds them all (tracker.timeline.latest_party_events does the same as of a
+    date)."""
+    E, c = events_table.c, commitments_table.c
+    latest: dict[tuple[str, str], Any] = {}
     for row in session.execute(
-        select(E.id, E.commitment_id, E.party, E.effective_on, E.to_status).where(
-            E.party.is_not(None), is_live()
-        )
+        select(E.id, c.code, E.party, E.effective_on, E.to_status)
+        .join(commitments_table, c.id == E.commitment_id)
+        # `>= ''`, not IS NOT NULL: the same rows (a party is a name), and SQLite walks the
+        # party index for a range where it scans every event for IS NOT NULL.
+        .where(E.party >= "", is_live())
     ):
-        key = (row.commitment_id, row.party)
+        key = (row.code, row.party)
         if key not in latest or order_key(row) > order_key(latest[key]):
             latest[key] = row
-    found: dict[int, dict[str, str]] = {}
-    for (item_id, party), row in latest.items():
-        found.setdefault(item_id, {})[party] = row.to_status
+    found: dict[str, dict[str, str]] = {}
+    for (code, party), row in latest.items():
+        found.setdefault(code, {})[party] = row.to_status
     return found
 
 

@@ -87,6 +87,9 @@ def read_date(value: str | dt.date | None) -> dt.date | None:
 
 
 _DAYS: dict[str, dt.date] = {}
+# A day already read (its ISO text on SQLite), or None: a reader of many rows tries this C call
+# before read_date's Python one (`cached_day(v) or read_date(v)`).
+cached_day = _DAYS.get
 
 
 def read_utc(value: str | dt.datetime | None) -> dt.datetime | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -78,7 +78,7 @@ LIST_FIELDS = [
     "inferred",
     "last_update",
     "score",
-    "party_status",
+    "party_differs",
 ]
 # Keys kept for one release under their names before the report's vocabulary: `owner`.
 LIST_JSON_ALIASES = {"owner": "owners"}
@@ -250,7 +250,7 @@ def list_command(
     and the title, one line each; from 120 columns or with --wide also score, target, pillar
     and declaration. json is an array of objects and csv has a header row; both carry code,
     title, pillar, kind, parties, owners, target, status, inferred, last_update, score and
-    party_status, in that order.
+    party_differs (each party whose own status is not the item's, with it), in that order.
 
     Example: tracker list --pillar cyber --format csv
     """
@@ -277,7 +277,7 @@ def list_command(
         # After the transaction: the terminal may page it.
         _print_table(table, language, wide=wide)
         return
-    from tracker.scrub import csv_blocks, csv_row, json_text
+    from tracker.scrub import csv_blocks, json_text
 
     with held_output() as out, session(ctx) as s:
         rows = list_commitments(s, flt)
@@ -294,45 +294,36 @@ def list_command(
         else:
             # A block of rows to a write: a write to the held output is three Python calls,
             # one per row would be a tenth of `list --all`.
-            # as_dict's values, read in C; the parties' statuses are written below.
-            fields = operator.attrgetter(*LIST_FIELDS[:-1])
-            party_text = _party_status_text()
-            cells = (
-                csv_row(
-                    [
-                        *(
-                            "; ".join(v) if isinstance(v, list) else _csv_value(v)
-                            for v in fields(row)
-                        ),
-                        party_text(row),
-                    ]
-                )
-                for row in rows
-            )
-            for block in csv_blocks(LIST_FIELDS, cells):
+            for block in csv_blocks(LIST_FIELDS, _csv_cells(rows)):
                 out.write(block)
 
 
-def _csv_value(value: object) -> str:
-    # A score of 0 is a value, not an empty cell.
-    return "" if value is None or value == "" else str(value)
+def _csv_cells(rows: Iterable[CommitmentRow]) -> Iterator[list[str | int]]:
+    """Each row's cells in LIST_FIELDS order: values read in C (attrgetter), lists `; `-joined,
+    None empty, dates ISO; made safe by csv_row. This loop is most of `list --all --format
+    csv`."""
+    from tracker.scrub import csv_row
 
-
-def _party_status_text() -> Callable[[CommitmentRow], str]:
-    """A row's party_status as CSV text ("Japan: in_progress; UK: stalled"). Most items have
-    no party's own status: theirs is their parties and status, worked out once per pair."""
-    shared: dict[tuple[int, str], str] = {}
-
-    def text(row: CommitmentRow) -> str:
-        if row.own:
-            return "; ".join(f"{p}: {s}" for p, s in row.party_status.items())
-        key = (id(row.parties), row.status)  # name_lists shares each distinct list
-        found = shared.get(key)
-        if found is None:
-            found = shared[key] = "; ".join(f"{p}: {row.status}" for p in row.parties)
-        return found
-
-    return text
+    fields = operator.attrgetter(*LIST_FIELDS[:-1])
+    score_at = LIST_FIELDS.index("score")
+    for row in rows:
+        cells = [
+            v
+            if v.__class__ is str
+            else "; ".join(v)
+            if v.__class__ is list
+            else ""
+            if v is None
+            else str(v)
+            for v in fields(row)
+        ]
+        # Most items have no party's own status: their last cell is empty.
+        cells.append("; ".join(f"{p}: {s}" for p, s in row.differing.items()) if row.own else "")
+        safe: list[str | int] = csv_row(cells)  # type: ignore[assignment]
+        if row.score is not None and row.score < 0:
+            # A number, not a formula: csv_row quoted "-1"; the report's CSV keeps -1 too.
+            safe[score_at] = row.score
+        yield safe
 
 
 @app.command()
