@@ -79,6 +79,7 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
                 .where(commitments.c.id == bindparam("cid"))
                 .values(
                     status=bindparam("new_status"),
+                    last_update=bindparam("last_update"),
                     chain_length=bindparam("length"),
                     chain_head=bindparam("head"),
                 ),
@@ -135,8 +136,16 @@ def append_events(session: Session, histories: Iterable[tuple[str, Sequence[NewE
                 )
                 head, current = digest, event.to_status
                 total += 1
+            # Events come after the existing ones: the last is the latest update.
+            latest = after[0] if after is not None else None
             heads.append(
-                {"cid": commitment_id, "new_status": current.value, "length": seq, "head": head}
+                {
+                    "cid": commitment_id,
+                    "new_status": current.value,
+                    "last_update": latest,
+                    "length": seq,
+                    "head": head,
+                }
             )
             if len(pending) >= BATCH:
                 flush()

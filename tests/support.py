@@ -109,5 +109,19 @@ def bundled_item_count() -> int:
     return sum(len(pillar["commitments"]) for pillar in raw["pillars"])
 
 
-# The bundled fixture's items.
+def bundled_pledge_count() -> int:
+    """How many of the bundled fixture's items are the parties' pledges (not the source's
+    outlook): what `list` shows without --all, counted in the YAML directly."""
+    import yaml
+
+    from tracker.paths import bundled_fixture
+
+    raw = yaml.safe_load(bundled_fixture().read_text(encoding="utf-8"))
+    return sum(
+        item.get("kind") != "outlook" for pillar in raw["pillars"] for item in pillar["commitments"]
+    )
+
+
+# The bundled fixture's items, and its pledges (every kind but outlook).
 BUNDLED = bundled_item_count()
+BUNDLED_PLEDGES = bundled_pledge_count()

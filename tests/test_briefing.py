@@ -566,6 +566,9 @@ def test_show_list_log_and_report_use_the_same_key_names(briefed: Cli) -> None:
     for key in ("code", "title", "pillar", "kind", "parties", "owners", "target", "status"):
         assert shown[key] == item[key] == listed[key], key
     assert shown["score"] == item["score"] and shown["party_status"] == item["party_status"]
+    # list scores as the report does (its own SQL), for every item the report lists.
+    scores = {r["code"]: r["score"] for r in json.loads(briefed.ok("list", "--all", "-f", "json"))}
+    assert {c["code"]: c["score"] for c in report["commitments"]}.items() <= scores.items()
     code = next(c["code"] for c in report["commitments"] if c["kind"] != "commitment")
     unscored = json.loads(briefed.ok("show", code, "-f", "json"))
     assert unscored["score"] is None and "(not scored)" in briefed.ok("show", code)

@@ -425,3 +425,53 @@ def test_each_japanese_item_field_changes_its_hash(name: str, value: object) -> 
 )
 def test_each_japanese_declaration_field_changes_its_hash(name: str, value: object) -> None:
     assert chain.declaration_hash(replace(DECLARATION3, **{name: value})) != DECLARATION3_HASH
+
+
+# --- evidence with an attached document (0018) ---------------------------------------------
+# The attachment's name, size, media type and SHA-256 follow the evidence's four fields only when
+# a document is attached: evidence without one hashes as above, so no existing hash changed.
+
+PDF_SHA256 = "92d4ef0d3bd81e9fe82b0920b20e8b02e81b98e79377609929b388ee763e7db5"
+ATTACHED = replace(
+    FIRST,
+    code="CYB-03",
+    note="Readout attached",
+    actor="a.clarke",
+    evidence=(
+        chain.EvidenceContent("https://www.ncsc.gov.uk/", "other", None, None),
+        chain.EvidenceContent(
+            "readout.pdf", "document", None, None,
+            "readout.pdf", 51, "application/pdf", PDF_SHA256,
+        ),
+    ),
+)  # fmt: skip
+H_ATTACHED = "9eaca5e93257eeb780d6dbe2bcaa41ceaa24a51a5b696dc59dc120784a94dfe3"
+
+
+def test_an_attached_document_is_hashed_after_the_evidence_fields() -> None:
+    expected = (
+        b'[["format",1],["code","CYB-03"],["seq",1],["party",null],'
+        b'["from_status","not_started"],["to_status","in_progress"],'
+        b'["note","Readout attached"],["reason",null],["actor","a.clarke"],'
+        b'["effective_on","2026-03-12"],["recorded_at","2026-03-12T09:30:00.123456Z"],'
+        b'["corrects_seq",null],["evidence",[["https://www.ncsc.gov.uk/","other",null,null],'
+        b'["readout.pdf","document",null,null,"readout.pdf",51,"application/pdf",'
+        b'"' + PDF_SHA256.encode() + b'"]]]]'
+    )
+    assert chain.canonical(ATTACHED) == expected
+    assert hashlib.sha256(chain.GENESIS.encode() + expected).hexdigest() == H_ATTACHED
+    assert chain.event_hash(chain.GENESIS, ATTACHED) == H_ATTACHED
+    # Each attachment field is covered.
+    document = ATTACHED.evidence[1]
+    for name, value in {
+        "attachment_name": "other.pdf",
+        "attachment_size": 52,
+        "attachment_type": "text/plain",
+        "attachment_sha256": "0" * 64,
+    }.items():
+        edited = replace(
+            ATTACHED, evidence=(ATTACHED.evidence[0], replace(document, **{name: value}))
+        )
+        assert chain.event_hash(chain.GENESIS, edited) != H_ATTACHED, name
+    # Without a document, the evidence hashes exactly as before attachments existed.
+    assert chain.event_hash(chain.GENESIS, FIRST) == H1

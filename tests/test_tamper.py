@@ -276,7 +276,10 @@ def test_downgrade_asks_on_a_terminal(history: Cli, monkeypatch: pytest.MonkeyPa
 def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> None:
     # The events' database users (PostgreSQL only: SQLite has none to drop); triggers only;
     # milestones without announcements; a column the fixture fills again; a derived table; then
-    # a derived column.
+    # a derived column. First, without attached documents, 0018 drops nothing, nor does 0017
+    # (a derived column and an index).
+    assert "0018_attachments -> 0017_last_update." in history.ok("db", "downgrade", "-1")
+    assert "0017_last_update -> 0015_japanese_names." in history.ok("db", "downgrade", "-1")
     # The Japanese place, owners and notes the fixture gives (0015), then the text revision
     # of the load that made it (0014; not the one 0015's downgrade records).
     refused = _fails(history, "db", "downgrade", "-1")
@@ -641,7 +644,7 @@ def test_against_something_else_is_one_line(
 
 
 @pytest.mark.postgres
-def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
+def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli, tmp_path) -> None:
     import uuid
 
     from sqlalchemy.engine import make_url
@@ -654,8 +657,9 @@ def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
     _raw(history.url, f"CREATE ROLE {role} LOGIN")
     try:
         sql_out = history.ok("db", "grants", role)
-        assert "GRANT INSERT ON" in sql_out and "UPDATE (status, chain_length, chain_head)" in (
-            sql_out
+        assert (
+            "GRANT INSERT ON" in sql_out
+            and "UPDATE (status, last_update, chain_length, chain_head)" in (sql_out)
         )
         assert ".status_days TO" in sql_out.split("GRANT INSERT, UPDATE, DELETE ON ")[1]
         out = history.ok("db", "grants", role, "--apply")
@@ -669,6 +673,10 @@ def test_a_recorder_role_can_record_but_not_rewrite(pg_history: Cli) -> None:
         # ... and announce a milestone's date and move the cut-off, chained like any event.
         recorder.ok("milestone", "set", "ministers-2026", "2026-12-15", "-m", "London")
         recorder.ok("cutoff", "set", "2027-01-31", "--reason", "the 2+2 slipped")
+        # ... and attach a document (kept in the attachments table).
+        (tmp_path / "note.pdf").write_bytes(b"%PDF-1.4 recorder")
+        recorder.ok("progress", "CYB-04", "-s", "in_progress", "--attach",
+                    str(tmp_path / "note.pdf"))  # fmt: skip
         assert recorder.ok("verify").startswith("verify: OK")
         # Who inserted each event is the server's word: the recorder's own events carry its
         # role whatever --by said, and so does a row it inserts naming someone else.
@@ -775,7 +783,8 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
         assert triggers.missing(conn) == []
         triggers.remove(conn)
         # PostgreSQL: two per table and the database-user stamp on events (0013).
-        guards = 11 if conn.dialect.name == "postgresql" else 15
+        # Six guarded tables (0018 added the attachments).
+        guards = 13 if conn.dialect.name == "postgresql" else 18
         assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == guards
 
 

@@ -103,7 +103,9 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 @pytest.mark.parametrize(
     ("revision", "imports"),
     [
-        ("0015_japanese_names", True),
+        ("0018_attachments", True),
+        ("0017_last_update", False),
+        ("0015_japanese_names", False),
         ("0014_text_revisions", False),
         ("0013_clock", False),
         ("0012_no_replace", False),
@@ -118,11 +120,11 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 def test_exports_of_a_revision_with_the_same_columns_import(
     populated, tmp_path: Path, revision: str, imports: bool
 ) -> None:
-    """An export labelled with the head's revision restores as is. 0015 added columns (the
-    Japanese place and provenance), 0014 a table (text revisions) and 0013 another (the
-    settings), so one labelled 0014 or earlier (down to 0003) is restored at its own revision
-    (tests/test_upgrades.py) and the head's columns in it are refused; one from before exports
-    existed is not read at all."""
+    """An export labelled with the head's revision restores as is. 0018 added a table (the
+    attached documents) and evidence columns, 0015 columns (the Japanese place and provenance),
+    0014 a table (text revisions) and 0013 another (the settings), so one labelled 0017 or
+    earlier (down to 0003) is restored at its own revision (tests/test_upgrades.py) and the
+    head's columns in it are refused; one from before exports existed is not read at all."""
     from support import Cli
 
     path = tmp_path / "e.json"
@@ -141,9 +143,8 @@ def test_exports_of_a_revision_with_the_same_columns_import(
     else:
         assert result.exit_code == 1 and result.stderr.count("\n") == 1
         if revision != "0002_event_party":
-            # 0015 added the declarations' Japanese place and provenance: the first table
-            # whose columns an earlier revision lacks.
-            assert "table declarations has columns" in result.stderr
+            # The first table the head has and the revision had not: the documents (0018).
+            assert "table attachments has columns" in result.stderr
         else:
             assert f"exported at revision '{revision}'" in result.stderr
 

@@ -40,6 +40,8 @@ class Item:
     chain_length: int = 0
     chain_head: str = chain.GENESIS
     status: str = "not_started"
+    # The cached last update: the latest effective date among live events, of any party.
+    last_update: dt.date | None = None
 
 
 EVIDENCE = {1: [chain.EvidenceContent("https://a.example/", "other", None, None)]}
@@ -59,7 +61,12 @@ def _chain(*rows: Row) -> tuple[Item, list[Row]]:
         linked.append(replace(row, prev_hash=previous, hash=digest))
         previous = digest
     status = _derived(linked)
-    return Item(chain_length=len(linked), chain_head=previous, status=status), linked
+    corrected = {r.corrects_id for r in linked if r.corrects_id}
+    updated = max((r.effective_on for r in linked if r.id not in corrected), default=None)
+    return (
+        Item(chain_length=len(linked), chain_head=previous, status=status, last_update=updated),
+        linked,
+    )
 
 
 def _derived(rows: list[Row]) -> str:
@@ -132,6 +139,17 @@ def test_a_cached_status_that_disagrees_is_named() -> None:
     assert _findings(Item(status="achieved"), []) == [
         "current status achieved disagrees with its last event (not_started)"
     ]
+
+
+def test_a_cached_last_update_that_disagrees_is_named() -> None:
+    party = Row(3, 3, "dropped", dt.date(2026, 6, 1), party="UK")
+    item, rows = _chain(A, B, party)
+    assert item.last_update == dt.date(2026, 6, 1) and _findings(item, rows) == []
+    assert _findings(replace(item, last_update=dt.date(2026, 5, 1)), rows) == [
+        "last update 2026-05-01 disagrees with its latest event (2026-06-01): changed outside "
+        "the tool (`tracker db rebuild` rebuilds it)"
+    ]
+    assert _findings(Item(last_update=dt.date(2026, 5, 1)), []) != []
 
 
 def test_the_status_follows_the_latest_whole_event_not_a_party_or_a_corrected_one() -> None:

@@ -209,6 +209,7 @@ def item_query() -> Any:
             C.chain_length,
             C.chain_head,
             C.status,
+            C.last_update,
             C.content_hash,
             C.declaration_id,
             P.slug.label("pillar_slug"),

@@ -49,6 +49,12 @@ class EvidenceContent:
     kind: str
     title: str | None
     published_on: dt.date | None
+    # An attached document (tracker.attachments): covered only when there is one, so every hash
+    # of evidence without one is what it was before attachments existed.
+    attachment_name: str | None = None
+    attachment_size: int | None = None
+    attachment_type: str | None = None
+    attachment_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,20 @@ def event_content(
         effective_on=event.effective_on,
         recorded_at=event.recorded_at,
         corrects_seq=corrects_seq,
-        evidence=[EvidenceContent(e.reference, e.kind, e.title, e.published_on) for e in evidence],
+        evidence=[
+            EvidenceContent(
+                e.reference,
+                e.kind,
+                e.title,
+                e.published_on,
+                # Rows read before 0018 and bulk-written evidence have no attachment fields.
+                getattr(e, "attachment_name", None),
+                getattr(e, "attachment_size", None),
+                getattr(e, "attachment_type", None),
+                getattr(e, "attachment_sha256", None),
+            )
+            for e in evidence
+        ],
     )
 
 
@@ -150,16 +169,25 @@ def canonical(event: EventContent) -> bytes:
 
 
 def _sources(evidence: Iterable[EvidenceContent]) -> list[list[object]]:
-    """Evidence in the canonical form: reference, kind, title, date."""
-    return [
-        [
+    """Evidence in the canonical form: reference, kind, title, date, then, only for evidence
+    with an attached document, its name, size, media type and SHA-256."""
+    sources: list[list[object]] = []
+    for e in evidence:
+        source: list[object] = [
             _text(e.reference),
             e.kind,
             _text(e.title),
             e.published_on.isoformat() if e.published_on else None,
         ]
-        for e in evidence
-    ]
+        if e.attachment_sha256 is not None:
+            source += [
+                _text(e.attachment_name),
+                e.attachment_size,
+                e.attachment_type,
+                e.attachment_sha256,
+            ]
+        sources.append(source)
+    return sources
 
 
 def _linked(previous: str, content: bytes) -> str:

@@ -11,21 +11,42 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Text, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker import clock
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models import (
     Commitment,
+    cached_day,
     commitments_table,
     declarations_table,
+    events_table,
     pillars_table,
     plain,
     read_date,
 )
-from tracker.statuses import OPEN, Kind, Status
-from tracker.timeline import overdue_sql, own_latest_status, party_status_sql
+from tracker.statuses import OPEN, SCORED_KINDS, SCORES, Kind, Status
+from tracker.timeline import (
+    is_live,
+    order_key,
+    overdue_sql,
+    own_latest_status,
+    party_status_sql,
+    pledged_sql,
+)
 
 
 def normalise_code(code: str) -> str:
@@ -88,6 +109,13 @@ class ListFilter:
     include_closed: bool = False
     limit: int | None = None
     pillar_ids: Sequence[int] | None = None  # resolved from `pillar`, in listing order
+    # None: declaration, pillar and text order; else one of SORTS.
+    sort: str | None = None
+
+
+# --sort: the target date (soonest first), the last update (latest first) or the code; items
+# without the date last, ties in listing order.
+SORTS = ("target", "updated", "code")
 
 
 def resolve_pillar(session: Session, text: str) -> list[int]:
@@ -150,14 +178,17 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         c.declaration_id,
         cast(c.inferred, Text),
         c.title_ja,
+        plain(c.last_update),
     )
     if flt.party:
         own = own_latest_status(flt.party)
         status = party_status_sql(own.c.to_status, c.status)
-        query = select(*columns, status).outerjoin(own, own.c.commitment_id == c.id)
+        query = select(*columns, status, score_sql(session, status)).outerjoin(
+            own, own.c.commitment_id == c.id
+        )
     else:
         status = c.status
-        query = select(*columns, status)
+        query = select(*columns, status, score_sql(session, status))
     query = query.join(pillars_table, c.pillar_id == p.id)
     statuses = list(flt.statuses)
     if not statuses and not flt.include_closed:
@@ -179,6 +210,9 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
         query = query.where(json_list_contains(c.owners, flt.owner))
     if flt.kinds:
         query = query.where(c.kind.in_([k.value for k in flt.kinds]))
+    elif not flt.include_closed:
+        # The open list is of the parties' pledges: the source's outlook only when asked for.
+        query = query.where(pledged_sql())
     if flt.overdue_on is not None:
         query = query.where(overdue_sql(status, flt.overdue_on, target))
     if flt.due_before is not None:
@@ -193,7 +227,15 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
                 func.lower(c.quote).like(pattern),
             )
         )
-    query = query.order_by(c.declaration_id, p.position, c.position)
+    listing = (c.declaration_id, p.position, c.position)
+    if flt.sort == "target":
+        query = query.order_by(target.is_(None), target, *listing)
+    elif flt.sort == "updated":
+        query = query.order_by(c.last_update.is_(None), c.last_update.desc(), *listing)
+    elif flt.sort == "code":
+        query = query.order_by(c.code)
+    else:
+        query = query.order_by(*listing)
     if flt.limit is not None:
         query = query.limit(flt.limit)
     return query
@@ -220,6 +262,20 @@ class CommitmentRow:
     # The pillar's titles, for a listing in words (a Japanese one prints no English slug).
     pillar_title: str = ""
     pillar_title_ja: str | None = None
+    # The effective date of the latest live event of any party (the cached last update).
+    last_update: dt.date | None = None
+    # The compliance score as the report gives it today (None: not scored, or not yet assessed).
+    score: int | None = None
+    # The parties' own statuses (their own latest live events), only for items that have any:
+    # most have none, and `list --all` makes 100,000 rows.
+    own: dict[str, str] | None = None
+
+    @property
+    def differing(self) -> dict[str, str]:
+        """The parties whose own status is not the item's, with theirs (`party_differs`)."""
+        if not self.own:
+            return {}
+        return {p: s for p, s in self.own.items() if s != self.status and p in self.parties}
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -234,6 +290,9 @@ class CommitmentRow:
             "status": self.status,
             "declaration": self.declaration,
             "inferred": self.inferred,
+            "last_update": self.last_update.isoformat() if self.last_update else None,
+            "score": self.score,
+            "party_differs": self.differing,
         }
 
 
@@ -314,10 +373,13 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
                 return
         return
     names = name_lists()
+    days = cached_day
+    # Under --party the status is already that party's; otherwise each item's parties' own.
+    own = {} if flt.party else own_statuses(session)
     query = list_query(session, flt).execution_options(yield_per=2000)
     for row in session.execute(query):
         (code, title, pillar_id, kind, parties, owners, target, label, declaration_id, inferred,
-         title_ja, status) = row  # fmt: skip
+         title_ja, updated, status, score) = row  # fmt: skip
         slug, pillar_title, pillar_title_ja = pillars[pillar_id]
         yield CommitmentRow(
             code=code,
@@ -326,7 +388,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             kind=kind,
             parties=names(parties),
             owners=names(owners),
-            target=read_date(target),
+            target=days(target) or read_date(target),
             target_label=label,
             status=status,
             declaration=declarations[declaration_id],
@@ -334,4 +396,61 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
             title_ja=title_ja,
             pillar_title=pillar_title,
             pillar_title_ja=pillar_title_ja,
+            last_update=days(updated) or read_date(updated),
+            score=score,
+            own=own.get(code) if own else None,
         )
+
+
+def score_sql(session: Session, status: ColumnElement[str]) -> ColumnElement[Any]:
+    """An item's score as the report gives it today (tracker.statuses.item_score of
+    assessed_status), in SQL: each row's in the database's C, not in Python (`list --all`):
+    None for a kind that is not scored, and for an item nobody has assessed (no event, so no
+    last update) until its declaration's cut-off has passed."""
+    c = commitments_table.c
+    assessed: ColumnElement[bool] = c.last_update.is_not(None)
+    final = final_declarations(session)
+    if final:
+        assessed = or_(assessed, c.declaration_id.in_(sorted(final)))
+    scored = [k.value for k in SCORED_KINDS]
+    by_status = case({s.value: SCORES[s] for s in Status}, value=status)
+    return case((and_(c.kind.in_(scored), assessed), by_status), else_=null())
+
+
+def own_statuses(session: Session) -> dict[str, dict[str, str]]:
+    """Per item code, each party's status by its own latest live event, for the items that
+    have any. Parties' own assessments are few beside the whole-item ones: one scan of the
+    party index finds them all (tracker.timeline.latest_party_events does the same as of a
+    date)."""
+    E, c = events_table.c, commitments_table.c
+    latest: dict[tuple[str, str], Any] = {}
+    for row in session.execute(
+        select(E.id, c.code, E.party, E.effective_on, E.to_status)
+        .join(commitments_table, c.id == E.commitment_id)
+        # `>= ''`, not IS NOT NULL: the same rows (a party is a name), and SQLite walks the
+        # party index for a range where it scans every event for IS NOT NULL.
+        .where(E.party >= "", is_live())
+    ):
+        key = (row.code, row.party)
+        if key not in latest or order_key(row) > order_key(latest[key]):
+            latest[key] = row
+    found: dict[str, dict[str, str]] = {}
+    for (code, party), row in latest.items():
+        found.setdefault(code, {})[party] = row.to_status
+    return found
+
+
+def final_declarations(session: Session) -> set[int]:
+    """The declarations whose cut-off has passed today: their unassessed commitments score as
+    not started (tracker.statuses.assessed_status)."""
+    from tracker import milestones as meeting_dates
+    from tracker.statuses import is_final
+
+    today = clock.today(session)
+    known = meeting_dates.known_on(session, today)
+    d = declarations_table.c
+    return {
+        row.id
+        for row in session.execute(select(d.id, d.cutoff))
+        if is_final(meeting_dates.cutoff_on(known, row), today)  # type: ignore[arg-type]
+    }

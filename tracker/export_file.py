@@ -8,6 +8,8 @@ is refused by both with the same words.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from collections.abc import Callable, Collection, Iterator
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Integer, LargeBinary, MetaData, String, Table, Text
 
 from tracker import limits
 from tracker.db import HEAD_REVISION, REVISIONS
@@ -31,8 +33,10 @@ SCHEMA_VERSION = 1
 # 0008 a derived column and 0009 a derived table, which no export carries (see
 # exported_columns); 0010 added a column; 0011 the milestones, their announcements and the
 # items' milestone slugs; 0012 only triggers; 0013 the settings (the tracker's time zone) and the
-# events' database user; 0014 the text revisions; 0015 the Japanese place, owners and provenance.
-SAME_DATA = ("0015_japanese_names",)
+# events' database user; 0014 the text revisions; 0015 the Japanese place, owners and provenance;
+# 0017 a derived column (the last update); 0018 the attached documents and the evidence's
+# attachment fields.
+SAME_DATA = ("0018_attachments",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.
@@ -175,6 +179,7 @@ def rows(export: Export, table: Table, columns: list[str]) -> Iterator[dict[str,
     line naming the table, the row and the column."""
     source = export.path
     decoders = _decoders(table)
+    binary = [c.name for c in exported_columns(table) if isinstance(c.type, LargeBinary)]
     checks = column_checks(table)
     width = len(columns)
     for where, raw in elements(source, export.outline, f"tables.{table.name}.rows", EXPORT):
@@ -183,6 +188,11 @@ def rows(export: Export, table: Table, columns: list[str]) -> Iterator[dict[str,
         record = dict(zip(columns, raw, strict=True))
         key = "id" if "id" in record else next(iter(record), "id")  # settings: by name
         at = f"{source}: table {table.name}, row {key} {_shown(record.get(key))}"
+        for name in binary:
+            try:
+                record[name] = _binary(record[name])
+            except ValueError as exc:
+                raise TrackerError(f"{at}: {name}: {exc}") from None
         for name, decode in decoders.items():
             if isinstance(record[name], str):
                 try:
@@ -198,6 +208,27 @@ def rows(export: Export, table: Table, columns: list[str]) -> Iterator[dict[str,
             if problem is not None:
                 raise TrackerError(f"{at}: {limits.said(name, problem)}")
         yield record
+
+
+# An attached document's bytes in an export: base64 text in pieces of at most this many
+# characters (a multiple of 4), so no string reaches the scanner's limit on one string
+# (tracker.jsonfile) and the parser never meets one of megabytes.
+BINARY_PIECE = 1 << 20
+
+
+def binary_text(content: bytes) -> list[str]:
+    """Bytes as an export writes them: a list of base64 pieces (an empty list for none)."""
+    text = base64.b64encode(content).decode("ascii")
+    return [text[i : i + BINARY_PIECE] for i in range(0, len(text), BINARY_PIECE)]
+
+
+def _binary(value: Any) -> bytes:
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise ValueError("not a list of base64 texts")
+    try:
+        return base64.b64decode("".join(value), validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"not base64 ({exc})") from None
 
 
 def _decoders(table: Table) -> dict[str, Callable[[str], Any]]:

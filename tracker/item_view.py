@@ -20,12 +20,22 @@ from tracker.timeline import CHRONOLOGICAL, Timeline, party_status
 
 
 def evidence_data(e: Evidence) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "reference": e.reference,
         "kind": e.kind,
         "title": e.title,
         "published_on": e.published_on.isoformat() if e.published_on else None,
     }
+    if e.attachment_sha256 is not None:
+        # `tracker evidence get ID` gives the document back.
+        data["id"] = e.id
+        data["attachment"] = {
+            "name": e.attachment_name,
+            "size": e.attachment_size,
+            "media_type": e.attachment_type,
+            "sha256": e.attachment_sha256,
+        }
+    return data
 
 
 def event_data(e: StatusEvent, corrected_by: int | None = None) -> dict[str, Any]:

@@ -138,6 +138,11 @@ FIELDS: dict[tuple[str, str], Limit] = {
     ("evidence", "reference"): TEXT,
     ("evidence", "kind"): Text(30),
     ("evidence", "title"): TEXT,
+    # An attached document (tracker.attachments): a file name, a media type, its SHA-256.
+    ("evidence", "attachment_name"): Text(255),
+    ("evidence", "attachment_type"): Text(100),
+    ("evidence", "attachment_sha256"): HASH,
+    ("attachments", "sha256"): HASH,
     ("milestones", "slug"): SLUG,
     ("milestones", "kind"): VOCABULARY,
     ("milestones", "title"): Text(200),

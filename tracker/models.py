@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -86,6 +87,9 @@ def read_date(value: str | dt.date | None) -> dt.date | None:
 
 
 _DAYS: dict[str, dt.date] = {}
+# A day already read (its ISO text on SQLite), or None: a reader of many rows tries this C call
+# before read_date's Python one (`cached_day(v) or read_date(v)`).
+cached_day = _DAYS.get
 
 
 def read_utc(value: str | dt.datetime | None) -> dt.datetime | None:
@@ -193,6 +197,11 @@ class Commitment(Base):
     content_hash: Mapped[str] = mapped_column(
         String(64), default="", server_default="", info={"derived": True}
     )
+    # The effective date of the item's latest live event, of any party (None: no events yet),
+    # for `list`: a cache like `status`, written in the same transaction as each event and
+    # checked by `verify`, so a list of 100,000 items reads it with the row. Derived: not
+    # exported, recomputed on import (tracker.progress.store_last_updates).
+    last_update: Mapped[dt.date | None] = mapped_column(Date, info={"derived": True})
 
     declaration: Mapped[Declaration] = relationship()
     pillar: Mapped[Pillar] = relationship()
@@ -217,6 +226,8 @@ class StatusEvent(Base):
         # The chain order of one commitment's events; also serves lookups by commitment.
         UniqueConstraint("commitment_id", "seq"),
         Index("ix_status_events_corrects_id", "corrects_id"),
+        # `log --recorded-since` and `news`: what was recorded since a moment.
+        Index("ix_status_events_recorded_at", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -265,6 +276,25 @@ class Evidence(Base):
     kind: Mapped[str] = mapped_column(String(30), default="other", server_default="other")
     title: Mapped[str | None] = mapped_column(Text)
     published_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A document attached with `--attach` (tracker.attachments): its file name, size in bytes,
+    # media type and SHA-256, inside the event's hash; the bytes are in `attachments`, by hash.
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment_size: Mapped[int | None] = mapped_column(Integer)
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class Attachment(Base):
+    """The bytes of an attached document, stored once however many evidence records cite them,
+    keyed by their SHA-256. Rows are inserted, never updated or deleted (tracker.triggers);
+    `tracker verify` hashes each again."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Milestone(Base):
@@ -398,3 +428,4 @@ milestones_table = cast(Table, Milestone.__table__)
 settings_table = cast(Table, Setting.__table__)
 revisions_table = cast(Table, TextRevision.__table__)
 announcements_table = cast(Table, Announcement.__table__)
+attachments_table = cast(Table, Attachment.__table__)

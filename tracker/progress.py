@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,9 @@ from tracker.statuses import (
 )
 from tracker.timeline import Event, Timeline
 
+if TYPE_CHECKING:
+    from tracker.attachments import Document
+
 
 @dataclass(frozen=True)
 class EvidenceSpec:
@@ -37,6 +41,31 @@ class EvidenceSpec:
     kind: str = "other"
     title: str | None = None
     published_on: dt.date | None = None
+    # An attached document (tracker.attachments): its bytes when newly read (stored by hash
+    # with the event), or None when a correction carries over one already stored.
+    attachment: Attached | None = None
+    content: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Attached:
+    """What an evidence row records of an attached document."""
+
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+
+
+def attachment_spec(document: Document) -> EvidenceSpec:
+    """Evidence for a document read with tracker.attachments.read_document: cited by its file
+    name, as a document."""
+    return EvidenceSpec(
+        reference=document.name,
+        kind="document",
+        attachment=Attached(document.name, document.size, document.media_type, document.sha256),
+        content=document.content,
+    )
 
 
 @dataclass(frozen=True)
@@ -128,7 +157,11 @@ def clean_evidence(specs: Sequence[EvidenceSpec | str], today: dt.date) -> list[
                 day=item.published_on.isoformat(),
             )
         title = clean_text(item.title, "evidence_title", "evidence", "title").strip() or None
-        cleaned.append(EvidenceSpec(reference, item.kind, title, item.published_on))
+        cleaned.append(
+            EvidenceSpec(
+                reference, item.kind, title, item.published_on, item.attachment, item.content
+            )
+        )
     return cleaned
 
 
@@ -188,7 +221,18 @@ def record_progress(
         if not specs:
             specs = [
                 EvidenceSpec(
-                    reference=e.reference, kind=e.kind, title=e.title, published_on=e.published_on
+                    reference=e.reference,
+                    kind=e.kind,
+                    title=e.title,
+                    published_on=e.published_on,
+                    attachment=Attached(
+                        e.attachment_name or "",
+                        e.attachment_size or 0,
+                        e.attachment_type or "",
+                        e.attachment_sha256,
+                    )
+                    if e.attachment_sha256 is not None
+                    else None,
                 )
                 for e in corrected.evidence
             ]
@@ -272,9 +316,19 @@ def record_progress(
             kind=e.kind,
             title=e.title,
             published_on=e.published_on,
+            attachment_name=e.attachment.name if e.attachment else None,
+            attachment_size=e.attachment.size if e.attachment else None,
+            attachment_type=e.attachment.media_type if e.attachment else None,
+            attachment_sha256=e.attachment.sha256 if e.attachment else None,
         )
         for i, e in enumerate(specs)
     ]
+    for spec in specs:
+        if spec.attachment is not None and spec.content is not None:
+            from tracker.attachments import Document, store
+
+            a = spec.attachment
+            store(session, Document(a.name, a.size, a.media_type, a.sha256, spec.content))
     content = chain.event_content(event, commitment.code, corrects_seq, event.evidence)
     event.hash = chain.event_hash(previous, content)
     session.add(event)
@@ -285,7 +339,10 @@ def record_progress(
     current = status_on(after, None, party)
     if party is None:
         commitment.status = current.value
-        session.flush()
+    # Cached beside the status, for `list` (verify checks it): any party's event counts.
+    latest = Timeline(after).last_update()
+    commitment.last_update = latest.effective_on if latest is not None else None
+    session.flush()
     # In this transaction: a report never sees the event without its place in the burn-up.
     burnup.refresh_item(session.connection(), commitment.declaration_id, before, after)
     return ProgressResult(

@@ -192,6 +192,15 @@ def downgrade_losses(connection: Connection, current: str, target: str | None) -
             ]
         return []
     losses = []
+    if "0018_attachments" in undone:
+        documents = count("SELECT COUNT(*) FROM attachments")
+        cited = count("SELECT COUNT(*) FROM evidence WHERE attachment_sha256 IS NOT NULL")
+        if documents or cited:
+            losses.append(
+                f"{documents} attached document(s) and the attachment fields of {cited} "
+                "evidence record(s) (their events' hashes cover them: those events would no "
+                "longer verify)"
+            )
     if "0015_japanese_names" in undone:
         japanese = count(
             "SELECT COUNT(*) FROM commitments WHERE owners_ja IS NOT NULL "

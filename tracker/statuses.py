@@ -101,6 +101,15 @@ KIND_LABELS: dict[Kind, str] = {
 }
 
 
+# The kinds in a narrow column (`tracker list`).
+KIND_SHORT: dict[Kind, str] = {
+    Kind.COMMITMENT: N_("commit"),
+    Kind.PRIORITY: N_("priority"),
+    Kind.ONGOING: N_("ongoing"),
+    Kind.OUTLOOK: N_("outlook"),
+}
+
+
 class TransitionError(ValueError):
     """A move the rules do not allow as asked."""
 

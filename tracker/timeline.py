@@ -244,6 +244,41 @@ def _live_postgresql(element: Live, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(_not_exists(), **kw))
 
 
+def last_updates() -> Select[tuple[int, Any]]:
+    """Timeline.last_update().effective_on in SQL, per commitment with events: the latest
+    effective date among its live events, of any party (commitment_id, last_update)."""
+    return (
+        select(E.commitment_id, func.max(E.effective_on).label("last_update"))
+        .where(is_live())
+        .group_by(E.commitment_id)
+    )
+
+
+def store_last_updates(connection: Any) -> int:
+    """Write every item's cached last update from its events (import; `db rebuild`)."""
+    from sqlalchemy import bindparam, update
+
+    found = dict(connection.execute(last_updates()).all())
+    rows = connection.execute(select(C.id, C.last_update)).all()
+    changed = [
+        {"cid": cid, "day": found.get(cid)} for cid, day in rows if _day(day) != found.get(cid)
+    ]
+    if changed:
+        connection.execute(
+            update(commitments_table)
+            .where(C.id == bindparam("cid"))
+            .values(last_update=bindparam("day")),
+            changed,
+        )
+    return len(changed)
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value  # type: ignore[no-any-return]
+
+
 def _whole_on(as_of: dt.date) -> tuple[ColumnElement[bool], ...]:
     """Live whole-item events of the commitment of the enclosing query, on or before as_of."""
     return E.commitment_id == C.id, E.party.is_(None), E.effective_on <= as_of, is_live()

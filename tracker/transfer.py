@@ -38,6 +38,7 @@ from tracker.export_file import (
     SCHEMA_VERSION,
     Export,
     as_at,
+    binary_text,
     check_columns,
     columns_given,
     exported_columns,
@@ -47,6 +48,7 @@ from tracker.export_file import (
 from tracker.models import Commitment
 from tracker.scrub import json_text
 from tracker.setup import migrate_and_fill, remove_sqlite_files
+from tracker.timeline import store_last_updates
 from tracker.verify import verify
 
 # Tables an export of an earlier revision may lack though its schema has them: chain_builds was
@@ -60,6 +62,8 @@ def _encode(value: Any) -> Any:
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return binary_text(bytes(value))
     return value
 
 
@@ -166,6 +170,7 @@ def import_export(
         connection = session.connection()
         schema.upgrade(connection, connection.engine.url.render_as_string(False))
     store_content_hashes(session.connection())
+    store_last_updates(session.connection())
     burnup.rebuild(session.connection())
     result = ImportResult(counts, _verified(session, export, allow_unverified))
     testpoints.pause("import:before-commit")

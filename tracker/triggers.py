@@ -1,14 +1,16 @@
 """History is append-only in the database itself, not only in the tool's code.
 
-Triggers make `status_events`, `evidence`, `chain_builds`, `milestone_events` (from 0011) and
-`text_revisions` (from 0014) refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE; on SQLite,
-a REPLACE of an existing row), so a stray SQL statement or another program cannot rewrite
-history without first dropping a guard, which `tracker verify` then reports. They do not stop
-someone who owns the tables: the owner can drop a trigger. On PostgreSQL a recorder role that
-holds only SELECT and INSERT on them (`tracker db grants`) cannot.
+Triggers make `status_events`, `evidence`, `chain_builds`, `milestone_events` (from 0011),
+`text_revisions` (from 0014) and `attachments` (from 0018) refuse UPDATE and DELETE (and, on
+PostgreSQL, TRUNCATE; on SQLite, a REPLACE of an existing row), so a stray SQL statement or
+another program cannot rewrite history without first dropping a guard, which `tracker verify`
+then reports. They do not stop someone who owns the tables: the owner can drop a trigger. On
+PostgreSQL a recorder role that holds only SELECT and INSERT on them (`tracker db grants`)
+cannot.
 
 Migrations 0007_append_only, 0011_milestones, 0012_no_replace (SQLite's REPLACE, which deletes
-the row it replaces without a DELETE trigger) and 0014_text_revisions installed them with their
+the row it replaces without a DELETE trigger), 0014_text_revisions and 0018_attachments
+installed them with their
 own copy of this SQL (migrations stand alone); `install` here is `tracker db guard`'s, and
 `missing` what `tracker verify` checks. A later migration that rebuilds one of these tables on
 SQLite (batch mode) drops its triggers and must create them again, with its own copy of the SQL.
@@ -26,7 +28,14 @@ from tracker.errors import TrackerError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-GUARDED = ("status_events", "evidence", "chain_builds", "milestone_events", "text_revisions")
+GUARDED = (
+    "status_events",
+    "evidence",
+    "chain_builds",
+    "milestone_events",
+    "text_revisions",
+    "attachments",
+)
 PG_FUNCTION = "tracker_append_only"
 # PostgreSQL: who inserted an event is the database's word, not the inserter's (0013_clock). The
 # owner may keep the name a row carries (an import restores the original); anyone else gets
@@ -73,6 +82,7 @@ _KEYS = {
     "chain_builds": (),
     "milestone_events": ("milestone_id", "seq"),
     "text_revisions": ("declaration_id", "seq"),
+    "attachments": ("sha256",),
 }
 
 
@@ -259,7 +269,7 @@ def grants(connection: Connection, role: str) -> list[str]:
         connection.execute(
             text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
         ).scalar_one()
-        for table in ("status_events", "evidence", "milestone_events", "milestones")
+        for table in ("status_events", "evidence", "milestone_events", "milestones", "attachments")
     ]
     who, where = quote(role), quote(schema)
     return [
@@ -267,12 +277,15 @@ def grants(connection: Connection, role: str) -> list[str]:
         f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {who}",
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {where} FROM {who}",
         f"GRANT INSERT ON {where}.status_events, {where}.evidence TO {who}",
+        # ... and the documents attached to its evidence (tracker.attachments).
+        f"GRANT INSERT ON {where}.attachments TO {who}",
         # Announcements of a milestone's date or a cut-off (tracker.milestones), and the
         # cut-off's milestone row that the first `tracker cutoff set` adds.
         f"GRANT INSERT ON {where}.milestone_events, {where}.milestones TO {who}",
-        # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status and
-        # chain end; nothing else of it.
-        f"GRANT UPDATE (status, chain_length, chain_head) ON {where}.commitments TO {who}",
+        # progress locks the item (SELECT ... FOR UPDATE) and updates its cached status, last
+        # update and chain end; nothing else of it.
+        f"GRANT UPDATE (status, last_update, chain_length, chain_head) "
+        f"ON {where}.commitments TO {who}",
         # ... and adds its event's moves to the burn-up cache (tracker.burnup), deleting a day's
         # row that a correction leaves empty: derived rows, which `tracker verify` rebuilds in
         # its head and compares.

@@ -24,9 +24,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, burnup, chain, clock, milestones, revisions, triggers
+from tracker import anchor, attachments, burnup, chain, clock, milestones, revisions, triggers
 from tracker.i18n import counted
-from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
+from tracker.models import (
+    chain_builds_table,
+    declarations_table,
+    events_table,
+    evidence_table,
+    read_date,
+)
 from tracker.statuses import DEFAULT_STATUS, ReasonRequired, Status, check_transition
 from tracker.timeline import Timeline
 
@@ -109,9 +115,19 @@ def _check(
             f"chain end is seq {length} but the commitment records seq "
             f"{commitment.chain_length}: the latest events were deleted or added outside the tool"
         )
-    derived = Timeline(events).status().value
+    history = Timeline(events)
+    derived = history.status().value
     if commitment.status != derived:
         yield f"current status {commitment.status} disagrees with its last event ({derived})"
+    latest = history.last_update()
+    updated = latest.effective_on if latest is not None else None
+    if read_date(commitment.last_update) != updated:
+        cached = commitment.last_update or "none"
+        yield (
+            f"last update {cached} disagrees with its latest event "
+            f"({updated.isoformat() if updated else 'none'}): changed outside the tool "
+            "(`tracker db rebuild` rebuilds it)"
+        )
 
 
 def _rules(
@@ -280,7 +296,17 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
             events[event.commitment_id].append(event)
         evidence: dict[int, list[chain.HashedEvidence]] = defaultdict(list)
         for ref in session.execute(
-            select(V.event_id, V.reference, V.kind, V.title, V.published_on)
+            select(
+                V.event_id,
+                V.reference,
+                V.kind,
+                V.title,
+                V.published_on,
+                V.attachment_name,
+                V.attachment_size,
+                V.attachment_type,
+                V.attachment_sha256,
+            )
             .join(events_table, V.event_id == E.id)
             .where(E.commitment_id.in_(ids))
             .order_by(V.event_id, V.position)
@@ -328,6 +354,7 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
                 at = [e.hash for e in history if e.seq == length]
                 current.hash_at_saved[code] = at[0] if at else None
     result.findings += _burnup(session)
+    result.findings += [Finding(who, what) for who, what in attachments.check(session)]
     # What the text revisions record, read once for the check and the comparison.
     recorded = revisions.states(session)
     result.findings += [

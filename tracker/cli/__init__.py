@@ -21,6 +21,7 @@ from tracker import __version__
 from tracker.cli import (
     database,
     drafting,
+    evidence,
     integrity,
     items,
     report,
@@ -178,6 +179,7 @@ app.add_typer(schedule.app, name="milestone")
 app.add_typer(schedule.cutoff_app, name="cutoff")
 app.add_typer(database.app, name="db")
 app.add_typer(settings.app, name="config")
+app.add_typer(evidence.app, name="evidence")
 
 
 def main() -> None:

@@ -170,16 +170,19 @@ def time_zone(
 
 @app.command()
 def rebuild(ctx: typer.Context) -> None:
-    """Rebuild the burn-up cache from the events, when `tracker verify` reports it out of step.
+    """Rebuild the burn-up cache (and each item's cached last update) from the events, when
+    `tracker verify` reports it out of step.
 
     Example: tracker db rebuild
     """
     from tracker import burnup, schema
     from tracker.db import describe
+    from tracker.timeline import store_last_updates
 
     url = _existing_at_head(ctx)
     with schema.migrating(url) as connection:
         rows = burnup.rebuild(connection)
+        store_last_updates(connection)
     say(f"Rebuilt the burn-up cache of {describe(url)} ({counted(rows, 'row')}).")
 
 

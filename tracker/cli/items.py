@@ -13,6 +13,7 @@ import typer
 from tracker.cli.coercion import whole_number
 from tracker.cli.options import (
     STATUS_CHOICES,
+    AttachOpt,
     BeforeDeclarationOpt,
     CodeArg,
     EvidenceDateOpt,
@@ -24,6 +25,7 @@ from tracker.cli.options import (
     PartyOpt,
     PillarOpt,
     StatusesOpt,
+    attachment_specs,
     complete_code,
     complete_kind,
     complete_party,
@@ -35,7 +37,7 @@ from tracker.cli.options import (
 )
 from tracker.cli.output import held_output, say
 from tracker.cli.running import clock_today, session, transact
-from tracker.i18n import DEFAULT, Language
+from tracker.i18n import DEFAULT, Language, counted
 from tracker.i18n import resolve as resolve_language
 from tracker.statuses import LABELS, parse_status
 
@@ -54,6 +56,12 @@ class ListFormat(StrEnum):
     csv = "csv"
 
 
+class ListSort(StrEnum):
+    target = "target"
+    updated = "updated"
+    code = "code"
+
+
 class ShowFormat(StrEnum):
     text = "text"
     json = "json"
@@ -69,6 +77,9 @@ LIST_FIELDS = [
     "target",
     "status",
     "inferred",
+    "last_update",
+    "score",
+    "party_differs",
 ]
 # Keys kept for one release under their names before the report's vocabulary: `owner`.
 LIST_JSON_ALIASES = {"owner": "owners"}
@@ -109,38 +120,70 @@ def _change(e: dict[str, Any]) -> str:
     return change_text(e["from_status"], e["to_status"], Language(DEFAULT))
 
 
-def _print_table(rows: list[CommitmentRow], lang: Language) -> None:
+# From this width (or with --wide) the table also shows score, target, pillar and declaration.
+WIDE_FROM = 120
+
+
+def _status_cell(row: CommitmentRow, lang: Language) -> str:
+    """The item's status, and each party's own where it differs: in progress (UK: stalled)."""
+    whole = lang.status(row.status)
+    differing = row.differing
+    if not differing:
+        return whole
+    parts = ", ".join(f"{lang.party(p)}: {lang.status(s)}" for p, s in differing.items())
+    return f"{whole} ({parts})"
+
+
+def _print_table(rows: list[CommitmentRow], lang: Language, *, wide: bool = False) -> None:
     import shutil
 
     from tracker.cli.table import render
+    from tracker.reports.presentation import signed_text
+    from tracker.statuses import KIND_SHORT, Kind
 
     _ = lang._
 
-    # Fit the terminal (80 columns when piped): the title takes what the short columns leave,
-    # and parties are dropped below 100 columns rather than squeezing the title.
+    # Fit the terminal (80 columns when piped), one line per item: the title takes what the
+    # short columns leave and is cut with an ellipsis, never wrapped (a list is read at a
+    # glance, and a wrapped title pushes the next item off the screen).
     width = shutil.get_terminal_size().columns
-    wide = width >= 100
+    wide = wide or width >= WIDE_FROM
     headers = [
         _("Code"),
-        _("Title"),
-        _("Pillar"),
-        *([_("Parties")] if wide else []),
+        _("Kind"),
         _("Status"),
-        _("Target"),
+        _("Updated"),
+        *([_("Score"), _("Target"), _("Pillar"), _("Declaration")] if wide else []),
+        _("Title"),
     ]
     cells = [
         [
             r.code,
+            _(KIND_SHORT[Kind(r.kind)]),
+            _status_cell(r, lang),
+            lang.date(r.last_update) if r.last_update else "",
+            *(
+                [
+                    "" if r.score is None else signed_text(r.score),
+                    lang.date(r.target) if r.target else "",
+                    # In English the slug, which --pillar takes; in another language the title.
+                    r.pillar
+                    if lang.code == DEFAULT
+                    else lang.text(r.pillar_title, r.pillar_title_ja),
+                    r.declaration,
+                ]
+                if wide
+                else []
+            ),
             lang.text(r.title, r.title_ja),
-            # In English the slug, which --pillar takes; in another language the title.
-            r.pillar if lang.code == DEFAULT else lang.text(r.pillar_title, r.pillar_title_ja),
-            *([_(", ").join(lang.party(p) for p in r.parties)] if wide else []),
-            lang.status(r.status),
-            lang.date(r.target) if r.target else "",
         ]
         for r in rows
     ]
-    for text in render(headers, cells, width=width, flexible=1, max_widths={2: 20 if wide else 12}):
+    # Caps keep the title at least its minimum at 80 columns: a long code or a status with
+    # several parties' is cut, with an ellipsis, rather than the title.
+    caps = {0: 10, 1: 10, 2: 26} | ({6: 20, 7: 16} if wide else {})
+    title = len(headers) - 1
+    for text in render(headers, cells, width=width, flexible=title, max_widths=caps, wrap=False):
         typer.echo(text)
     typer.echo(lang.ngettext("{n} item", "{n} items", len(rows)).format(n=len(rows)))
 
@@ -176,7 +219,28 @@ def list_command(
         str | None,
         typer.Option(metavar="TEXT", help="Text in the code, title, description or quote."),
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Include closed items.")] = False,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", "-a", help="Every item of every kind, closed and outlook included."),
+    ] = False,
+    sort: Annotated[
+        ListSort | None,
+        typer.Option(
+            "--sort",
+            help="Order by target (soonest first), updated (latest first) or code "
+            "[default: declaration order].",
+            show_default=False,
+        ),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            "-w",
+            help=f"Also score, target, pillar and declaration (from {WIDE_FROM} "
+            "columns without asking).",
+        ),
+    ] = False,
     limit: Annotated[
         int | None,
         typer.Option(metavar="N", parser=whole_number(minimum=1), help="At most this many rows."),
@@ -187,11 +251,16 @@ def list_command(
     excel: ExcelOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """List commitments: the open ones by default (not started, in progress, stalled).
+    """List commitments: by default the parties' open pledges (not started, in progress,
+    stalled; commitments, priorities and ongoing cooperation; the outlook with --kind outlook).
 
-    json is an array of objects and csv has a header row; both carry code, title, pillar, kind,
-    parties, owner, target and status, in that order. csv --excel writes the same columns with
-    a byte-order mark and CRLF line ends, as Excel on Windows reads UTF-8.
+    The table shows code, kind, status (and each party's where it differs), the last update
+    and the title, one line each; from 120 columns or with --wide also score, target, pillar
+    and declaration. json is an array of objects and csv has a header row; both carry code,
+    title, pillar, kind, parties, owners, target, status, inferred, last_update, score and
+    party_differs (each party whose own status is not the item's, with it), in that order.
+    csv --excel writes the same columns with a byte-order mark and CRLF line ends, as Excel on
+    Windows reads UTF-8.
 
     Example: tracker list --pillar cyber --format csv
     """
@@ -209,6 +278,7 @@ def list_command(
         search=search,
         include_closed=all_,
         limit=limit,
+        sort=sort.value if sort is not None else None,
     )
     if excel and fmt is not ListFormat.csv:
         raise typer.BadParameter("--excel is for --format csv", param_hint="--excel")
@@ -216,9 +286,10 @@ def list_command(
         language = Language(resolve_language(lang))
         with session(ctx) as s:
             table = list(list_commitments(s, flt))
-        _print_table(table, language)  # after the transaction: the terminal may page it
+        # After the transaction: the terminal may page it.
+        _print_table(table, language, wide=wide)
         return
-    from tracker.scrub import csv_blocks, csv_row, json_text
+    from tracker.scrub import csv_blocks, json_text
 
     with held_output() as out, session(ctx) as s:
         rows = list_commitments(s, flt)
@@ -235,15 +306,36 @@ def list_command(
         else:
             # A block of rows to a write: a write to the held output is three Python calls,
             # one per row would be a tenth of `list --all`.
-            fields = operator.attrgetter(*LIST_FIELDS)  # as_dict's values, read in C
-            cells = (
-                csv_row(
-                    ["; ".join(v) if isinstance(v, list) else str(v or "") for v in fields(row)]
-                )
-                for row in rows
-            )
-            for block in csv_blocks(LIST_FIELDS, cells, excel=excel):
+            for block in csv_blocks(LIST_FIELDS, _csv_cells(rows), excel=excel):
                 out.write(block)
+
+
+def _csv_cells(rows: Iterable[CommitmentRow]) -> Iterator[list[str | int]]:
+    """Each row's cells in LIST_FIELDS order: values read in C (attrgetter), lists `; `-joined,
+    None empty, dates ISO; made safe by csv_row. This loop is most of `list --all --format
+    csv`."""
+    from tracker.scrub import csv_row
+
+    fields = operator.attrgetter(*LIST_FIELDS[:-1])
+    score_at = LIST_FIELDS.index("score")
+    for row in rows:
+        cells = [
+            v
+            if v.__class__ is str
+            else "; ".join(v)
+            if v.__class__ is list
+            else ""
+            if v is None
+            else str(v)
+            for v in fields(row)
+        ]
+        # Most items have no party's own status: their last cell is empty.
+        cells.append("; ".join(f"{p}: {s}" for p, s in row.differing.items()) if row.own else "")
+        safe: list[str | int] = csv_row(cells)  # type: ignore[assignment]
+        if row.score is not None and row.score < 0:
+            # A number, not a formula: csv_row quoted "-1"; the report's CSV keeps -1 too.
+            safe[score_at] = row.score
+        yield safe
 
 
 @app.command()
@@ -343,6 +435,7 @@ def progress(
     evidence_title: EvidenceTitleOpt = None,
     evidence_date: EvidenceDateOpt = None,
     before_declaration: BeforeDeclarationOpt = False,
+    attach: AttachOpt = None,
 ) -> None:
     """Record a status event for a commitment (the same status again adds a note or evidence).
 
@@ -350,7 +443,8 @@ def progress(
     one side and not the other); the commitment's own status is unchanged.
 
     Evidence details pair up with -e in order (--evidence-kind news_report); a single one
-    applies to every -e.
+    applies to every -e. --attach FILE keeps the document itself in the database (by its
+    SHA-256, inside the event's hash); `tracker evidence get ID -o FILE` gives it back.
 
     At a terminal, a missing --status is asked for (with the guideline each status claims)
     and a missing note is written in $VISUAL or $EDITOR, as for a git commit: lines starting
@@ -371,7 +465,7 @@ def progress(
         ctx,
         status,
         on,
-        specs,
+        specs + attachment_specs(attach),
         code=code,
         note=note,
         actor=by,
@@ -550,6 +644,7 @@ def correct(
         ),
     ] = None,
     before_declaration: BeforeDeclarationOpt = False,
+    attach: AttachOpt = None,
 ) -> None:
     """Correct a recorded event with a new one; the original stays in the history, marked.
 
@@ -559,7 +654,8 @@ def correct(
         ctx,
         status,
         on,
-        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx)),
+        evidence_specs(evidence, evidence_kind, evidence_title, evidence_date, clock_today(ctx))
+        + attachment_specs(attach),
         note=note,
         actor=by,
         reason=reason,
@@ -583,22 +679,39 @@ def log(
         int | None,
         typer.Option(metavar="N", parser=whole_number(minimum=1), help="At most this many events."),
     ] = None,
+    recorded_since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="Events recorded on or after this day (in the tracker's time zone), latest "
+            "recorded first, whatever their dates.",
+        ),
+    ] = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.text
     ),
 ) -> None:
-    """Recent status events across all commitments, newest first.
+    """Recent status events across all commitments, newest first (by the date each happened;
+    with --recorded-since, by when each was recorded, so a backdated entry shows).
 
     Example: tracker log --since 2026-06-01
     """
-    from tracker.history import recent_events
+    from tracker.history import day_start, recent_events
     from tracker.item_view import event_data
 
     since_date = parse_date(since, "--since", clock_today(ctx))
+    recorded_day = parse_date(recorded_since, "--recorded-since", clock_today(ctx))
     # Written as read, a block at a time (a long log never sits whole in memory), into held
     # output that is printed once the transaction has ended.
     with held_output() as out, session(ctx) as s:
-        logged = recent_events(s, since=since_date, code=code, limit=limit)
+        recorded_from = None
+        if recorded_day is not None:
+            from tracker import clock
+
+            recorded_from = day_start(recorded_day, clock.zone(s))
+        logged = recent_events(
+            s, since=since_date, code=code, limit=limit, recorded_since=recorded_from
+        )
         if fmt is ShowFormat.json:
             _log_json(logged, out)
             return
@@ -622,6 +735,65 @@ def log(
 
 # Lines (or JSON objects) written at once: one write per block, not per line.
 _PRINT_BLOCK = 1000
+
+
+@app.command()
+def news(
+    ctx: typer.Context,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        ShowFormat.text
+    ),
+) -> None:
+    """What was recorded since you last ran `tracker news` (the first time: the last 7 days),
+    latest recorded first. An entry dated before the day of your last look is marked
+    [backdated]: `log` would list it among the older dates.
+
+    Where you last looked is kept per user and per database in your data folder, and saved
+    only once the news was read and printed.
+
+    Example: tracker news
+    """
+    from tracker import news as feed
+    from tracker.cli.running import database_url
+    from tracker.history import recent_events
+    from tracker.item_view import event_data
+
+    url = database_url(ctx)
+    previous = feed.last_look(url)
+    with held_output() as out, session(ctx) as s:
+        window = feed.window(s, previous)
+        from tracker.clock import zone_name
+
+        zone = zone_name(s)  # recording times as `log` and `show` print them
+        logged = recent_events(s, recorded_since=window.since, skip=window.skip)
+        when = window.start.strftime("%Y-%m-%d %H:%M UTC")
+        events = []
+        for x in logged:
+            data = {"code": x.code, **event_data(x.event, x.corrected_by)}
+            data["backdated"] = feed.is_backdated(x.event.effective_on, window)
+            events.append(data)
+        if fmt is ShowFormat.json:
+            from tracker.scrub import json_text
+
+            shown = {"since": window.start.isoformat(), "first": window.first, "events": events}
+            out.write(json_text(json.dumps(shown, ensure_ascii=False, indent=2)) + "\n")
+        else:
+            lines = [
+                (f"First look: recorded in the last 7 days (since {when})"
+                 if window.first else f"Recorded since your last look ({when})")
+                + f": {counted(len(events), 'event')}."
+            ]  # fmt: skip
+            for e in events:
+                block = list(_log_lines(e["code"], e, zone))
+                if e["backdated"]:
+                    block[0] += "  [backdated]"
+                lines.extend(block)
+            out.write("\n".join(lines) + "\n")
+    # Read and printed: only now does this count as a look.
+    try:
+        feed.save_look(url, window.now)
+    except OSError as exc:
+        say(f"warning: cannot save when you last looked: {exc.strerror or exc}", err=True)
 
 
 def _log_lines(code: str, e: dict[str, Any], zone: str) -> Iterator[str]:

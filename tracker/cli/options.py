@@ -180,6 +180,26 @@ EvidenceDateOpt = Annotated[
 ]
 
 
+AttachOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--attach",
+        metavar="FILE",
+        help="Keep this document in the database as evidence, by its SHA-256 (repeatable; "
+        "at most 25 MB, or TRACKER_ATTACHMENT_MAX_MB).",
+        show_default=False,
+    ),
+]
+
+
+def attachment_specs(paths: list[Path] | None) -> list[EvidenceSpec]:
+    """Each --attach FILE read (before any transaction opens) as document evidence."""
+    from tracker.attachments import read_document
+    from tracker.progress import attachment_spec
+
+    return [attachment_spec(read_document(path)) for path in paths or []]
+
+
 def evidence_specs(
     references: list[str] | None,
     kinds: list[str] | None,

@@ -159,6 +159,14 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
                 extra.append(f"“{one_line(ev['title'])}”")
             if ev["published_on"]:
                 extra.append(lang.date_text(ev["published_on"]))
+            if "attachment" in ev:
+                # The id `tracker evidence get` takes, and enough of the hash to compare.
+                document = ev["attachment"]
+                extra.append(
+                    _("attached as #{id}: {size} bytes, sha256 {sha256}").format(
+                        id=ev["id"], size=document["size"], sha256=document["sha256"][:12] + "…"
+                    )
+                )
             lines.append(
                 "      "
                 + _("evidence: {reference} ({details})").format(

@@ -51,7 +51,10 @@ def render(
     width: int,
     flexible: int,
     max_widths: dict[int, int] | None = None,
+    wrap: bool = True,
 ) -> list[str]:
+    """The table's lines in `width` columns; the flexible column wraps in what the others leave,
+    or (`wrap` False) is cut with an ellipsis, one line per row."""
     caps = max_widths or {}
     cells = [[visible(str(c)) for c in row] for row in rows]
     sizes = []
@@ -66,6 +69,9 @@ def render(
 
     out = [line([_cut(h, sizes[n]) for n, h in enumerate(headers)])]
     for row in cells:
+        if not wrap:
+            out.append(line([_cut(value, sizes[n]) for n, value in enumerate(row)]))
+            continue
         wrapped = _wrap(row[flexible], sizes[flexible])
         first = [
             wrapped[0] if n == flexible else _cut(value, sizes[n]) for n, value in enumerate(row)
