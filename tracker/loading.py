@@ -491,6 +491,13 @@ def _assign(obj: object, values: dict[str, Any]) -> list[str]:
     return changed
 
 
+def _prefix_hint(slug: str) -> str:
+    """A code prefix made from a declaration's slug (gcap-trilateral-2026 -> GT), for the
+    message that refuses a code another declaration has."""
+    letters = "".join(w[0] for w in re.split(r"[^A-Za-z]+", slug) if w and w[0].isalpha())
+    return (letters or "X")[:4].upper()
+
+
 def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     """Bring the database in line with the fixture. Never deletes; never touches events."""
 
@@ -534,15 +541,28 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         )
     }
     codes_in_file = [item.code for p in spec.pillars for item in p.commitments]
-    elsewhere = session.scalars(
-        select(Commitment.code).where(
+    # Codes are unique across the tracker (event hashes, anchors and `progress CODE` name an
+    # item by its code alone): every clash is named at once, with the declaration that has it.
+    clashes = session.execute(
+        select(Commitment.code, Declaration.slug)
+        .join(Declaration, Commitment.declaration_id == Declaration.id)
+        .where(
             Commitment.code.in_(set(codes_in_file) - set(existing)),
             Commitment.declaration_id != declaration.id,
         )
-    ).first()
-    if elsewhere is not None:
+    ).all()
+    if clashes:
+        order = {code: n for n, code in enumerate(codes_in_file)}
+        clashes = sorted(clashes, key=lambda row: order[row[0]])
+        owners = list(dict.fromkeys(slug for _, slug in clashes))
+        codes = ", ".join(code for code, _ in clashes)
+        first = clashes[0][0]
+        prefix = _prefix_hint(d.slug)
         raise TrackerError(
-            f"{fixture.path}: item {elsewhere}: code already belongs to another declaration"
+            f"{fixture.path}: item{'s' if len(clashes) > 1 else ''} {codes}: "
+            f"{'codes' if len(clashes) > 1 else 'code'} already used by declaration "
+            f"{' and '.join(owners)} (codes are unique across the tracker); give this "
+            f"declaration's codes a prefix of their own, e.g. {prefix}-{first.split('-')[-1]}"
         )
 
     position = 0

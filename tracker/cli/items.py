@@ -14,6 +14,7 @@ from tracker.cli.coercion import whole_number
 from tracker.cli.options import (
     BeforeDeclarationOpt,
     CodeArg,
+    DeclarationOpt,
     EvidenceDateOpt,
     EvidenceKindOpt,
     EvidenceOpt,
@@ -68,6 +69,7 @@ LIST_FIELDS = [
     "target",
     "status",
     "inferred",
+    "declaration",
 ]
 # Keys kept for one release under their names before the report's vocabulary: `owner`.
 LIST_JSON_ALIASES = {"owner": "owners"}
@@ -148,6 +150,7 @@ def list_command(
     ctx: typer.Context,
     status: StatusesOpt = None,
     pillar: PillarOpt = None,
+    declaration: DeclarationOpt = None,
     party: PartyOpt = None,
     owner: Annotated[
         str | None, typer.Option(metavar="OWNER", help="Only items this body leads.")
@@ -185,7 +188,7 @@ def list_command(
     """List commitments: the open ones by default (not started, in progress, stalled).
 
     json is an array of objects and csv has a header row; both carry code, title, pillar, kind,
-    parties, owner, target and status, in that order.
+    parties, owners, target, status, inferred and declaration, in that order.
 
     Example: tracker list --pillar cyber --format csv
     """
@@ -201,6 +204,7 @@ def list_command(
         overdue_on=clock_today(ctx)() if overdue else None,
         due_before=parse_date(due_before, "--due-before", clock_today(ctx)),
         search=search,
+        declarations=tuple(declaration or ()),
         include_closed=all_,
         limit=limit,
     )
@@ -480,6 +484,7 @@ def log(
         int | None,
         typer.Option(metavar="N", parser=whole_number(minimum=1), help="At most this many events."),
     ] = None,
+    declaration: DeclarationOpt = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.text
     ),
@@ -495,7 +500,9 @@ def log(
     # Written as read, a block at a time (a long log never sits whole in memory), into held
     # output that is printed once the transaction has ended.
     with held_output() as out, session(ctx) as s:
-        logged = recent_events(s, since=since_date, code=code, limit=limit)
+        logged = recent_events(
+            s, since=since_date, code=code, limit=limit, declarations=tuple(declaration or ())
+        )
         if fmt is ShowFormat.json:
             _log_json(logged, out)
             return

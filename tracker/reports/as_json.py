@@ -99,6 +99,7 @@ def item(i: ItemLine) -> str:
             "content_hash": i.content_hash,
             "basis": i.basis,
             "inferred": sorted(i.inferred),
+            "declaration": i.declaration,
         }
     ).decode()
 

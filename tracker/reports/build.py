@@ -50,10 +50,10 @@ from tracker.commitments import (
     decode_names,
     json_list_contains,
     name_lists,
+    resolve_declarations,
     resolve_party,
     resolve_pillar,
 )
-from tracker.errors import TrackerError
 from tracker.models import (
     Declaration,
     Pillar,
@@ -281,7 +281,7 @@ def _item_filter(
     if declaration_ids is not None:
         query = query.where(C.declaration_id.in_(declaration_ids))
     if pillar:
-        query = query.where(C.pillar_id.in_(resolve_pillar(session, pillar)))
+        query = query.where(C.pillar_id.in_(resolve_pillar(session, pillar, declaration_ids)))
     if party:
         query = query.where(json_list_contains(C.parties, party))
     return query
@@ -474,23 +474,18 @@ class _Scope(NamedTuple):
     pillars: dict[int, Pillar]
 
 
-def _scope(
-    session: Session, declaration: str | None, pillar: str | None, party: str | None
-) -> _Scope:
+def _scope(session: Session, slugs: Sequence[str], pillar: str | None, party: str | None) -> _Scope:
     decl_query = select(Declaration).order_by(Declaration.date, Declaration.id)
-    if declaration:
-        decl_query = decl_query.where(Declaration.slug == declaration)
+    if slugs:
+        decl_query = decl_query.where(Declaration.id.in_(resolve_declarations(session, slugs)))
     declarations = list(session.scalars(decl_query))
-    if declaration and not declarations:
-        known = ", ".join(session.scalars(select(Declaration.slug))) or "none loaded"
-        raise TrackerError(f"no declaration {declaration!r}; declarations: {known}")
     decl_ids = [d.id for d in declarations]
 
-    every = None if declaration is None else decl_ids
+    every = decl_ids if slugs else None
     item_filter = _item_filter(session, every, pillar, None)
     filters: dict[str, str] = {}
-    if declaration:
-        filters["declaration"] = declaration
+    if slugs:
+        filters["declaration"] = ", ".join(d.slug for d in declarations)
     if pillar:
         filters["pillar"] = pillar
 
@@ -591,7 +586,8 @@ class ReportSpec:
     default_since: bool = False
     pillar: str | None = None
     party: str | None = None
-    declaration: str | None = None
+    # Declaration slugs (none: every declaration).
+    declarations: tuple[str, ...] = ()
     with_history: bool = True
     with_guidelines: bool = False
     title: str | None = None
@@ -616,7 +612,7 @@ def build(session: Session, spec: ReportSpec) -> Report:
     each, or the plain function)."""
     today = spec.today or clock.today(session)
     as_of = spec.as_of or today
-    scope = _scope(session, spec.declaration, spec.pillar, spec.party)
+    scope = _scope(session, spec.declarations, spec.pillar, spec.party)
     current = _cached_status_is_current(session, as_of)
     # The milestones and cut-offs as known on as_of: read once, for the cut-off and the lists.
     known = _known(session, scope, as_of)
@@ -1136,6 +1132,7 @@ def _items(
     shared_maps: dict[str | None, dict[str, str]] = {}
     # Read once, not through the ORM's attributes per item.
     pillar_names = {pid: (p.slug, p.title, p.title_ja) for pid, p in pillars.items()}
+    slugs: dict[int, str] = dict(session.execute(select(Declaration.id, Declaration.slug)).all())
 
     def mapping(raw: str | None) -> dict[str, str]:
         found = shared_maps.get(raw)
@@ -1218,6 +1215,7 @@ def _items(
                 guidelines=mapping(row.guidelines) or None,
                 assessed=assessed,
                 unassessed_parties=unassessed,
+                declaration=slugs[row.declaration_id],
             )
             items.append(item)
             by_pillar[row.pillar_id].append(item)

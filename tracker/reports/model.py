@@ -188,6 +188,8 @@ class ItemLine:
     # cut-off these have no score (tracker.statuses.assessed_status). Read-only, shared.
     assessed: bool = True
     unassessed_parties: Sequence[str] = ()
+    # The slug of the declaration it belongs to (codes are unique across declarations).
+    declaration: str = ""
 
     @property
     def scored(self) -> bool:
