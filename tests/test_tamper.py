@@ -277,6 +277,8 @@ def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> Non
     # The events' database users (PostgreSQL only: SQLite has none to drop); triggers only;
     # milestones without announcements; a column the fixture fills again; a derived table; then
     # a derived column.
+    # No follow-up links were made: their table goes without a question.
+    assert "0016_follows -> 0014_text_revisions" in history.ok("db", "downgrade", "-1")
     refused = _fails(history, "db", "downgrade", "-1")
     assert "drops 1 text revision(s)" in refused  # the load that made it
     out = history.ok("db", "downgrade", "-1", "--yes")

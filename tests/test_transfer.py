@@ -102,7 +102,8 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 @pytest.mark.parametrize(
     ("revision", "imports"),
     [
-        ("0014_text_revisions", True),
+        ("0016_follows", True),
+        ("0014_text_revisions", False),
         ("0013_clock", False),
         ("0012_no_replace", False),
         ("0011_milestones", False),
@@ -116,10 +117,10 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
 def test_exports_of_a_revision_with_the_same_columns_import(
     populated, tmp_path: Path, revision: str, imports: bool
 ) -> None:
-    """An export labelled with the head's revision restores as is. 0014 added a table (text
-    revisions) and 0013 another (the settings), so one labelled 0013 or earlier (down to 0003)
-    is restored at its own revision (tests/test_upgrades.py) and the head's columns in it are
-    refused; one from before exports existed is not read at all."""
+    """An export labelled with the head's revision restores as is. 0016 added a table (the
+    follow-up links), 0014 one (text revisions) and 0013 another (the settings), so one labelled
+    0014 or earlier (down to 0003) is restored at its own revision (tests/test_upgrades.py) and
+    the head's columns in it are refused; one from before exports existed is not read at all."""
     from support import Cli
 
     path = tmp_path / "e.json"
@@ -138,7 +139,7 @@ def test_exports_of_a_revision_with_the_same_columns_import(
     else:
         assert result.exit_code == 1 and result.stderr.count("\n") == 1
         if revision != "0002_event_party":
-            table = {"0013": "text_revisions"}.get(revision[:4], "settings")
+            table = {"0014": "item_links", "0013": "text_revisions"}.get(revision[:4], "settings")
             table = table if revision >= "0010" else "declarations"
             assert f"table {table} has columns" in result.stderr
         else:

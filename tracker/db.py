@@ -39,6 +39,7 @@ REVISIONS: tuple[str, ...] = (
     "0012_no_replace",
     "0013_clock",
     "0014_text_revisions",
+    "0016_follows",
 )
 HEAD_REVISION = REVISIONS[-1]
 

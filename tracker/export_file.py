@@ -31,8 +31,8 @@ SCHEMA_VERSION = 1
 # 0008 a derived column and 0009 a derived table, which no export carries (see
 # exported_columns); 0010 added a column; 0011 the milestones, their announcements and the
 # items' milestone slugs; 0012 only triggers; 0013 the settings (the tracker's time zone) and the
-# events' database user; 0014 the text revisions.
-SAME_DATA = ("0014_text_revisions",)
+# events' database user; 0014 the text revisions; 0016 the follow-up links between items.
+SAME_DATA = ("0016_follows",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same
 # transaction, as the database it came from would have been.

@@ -71,6 +71,10 @@ def _value_of(table: str, column: str) -> AfterValidator:
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+# An item named by a link: CODE, or SLUG:CODE.
+Reference = Annotated[
+    str, Field(min_length=1, max_length=limits.CODE.length + 1 + 80, pattern=r"^\S+$")
+]
 Guideline = Annotated[str, Field(min_length=1), _value_of("commitments", "guidelines")]
 
 
@@ -126,6 +130,15 @@ class CommitmentSpec(_Strict):
     basis: Annotated[str, Field(min_length=1), _stored("commitments", "basis")]
     inferred: Annotated[dict[InferableField, NonEmpty], _stored("commitments", "inferred")] = {}
     guidelines: GuidelinesSpec | None = None
+    # Earlier items this one takes further, or restates: CODE, or SLUG:CODE for an item of
+    # another declaration (tracker.links). Checked at load: the target exists, not the item
+    # itself, no cycle.
+    follows: list[Reference] = []
+    reaffirms: list[Reference] = []
+
+    def links(self) -> list[tuple[str, str]]:
+        """(kind, reference) of each link the item states, follows first."""
+        return [("follows", r) for r in self.follows] + [("reaffirms", r) for r in self.reaffirms]
 
     @model_validator(mode="after")
     def _scoring(self) -> CommitmentSpec:
@@ -146,6 +159,11 @@ class CommitmentSpec(_Strict):
         empty = [f for f in self.inferred if not getattr(self, f)]
         if empty:
             raise ValueError(f"item {self.code}: field 'inferred': {empty[0]!r} has no value")
+        for kind, ref in self.links():
+            if ref.rpartition(":")[2].strip().upper() == self.code:
+                raise ValueError(
+                    f"item {self.code}: field '{kind}': an item cannot {kind[:-1]} itself"
+                )
         return self
 
     @field_validator("kind", mode="before")
@@ -278,6 +296,8 @@ class LoadResult:
     untranslated: list[str] = field(default_factory=list)
     # Codes the file retired that this database still holds: (the item it became, why).
     retired: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    # The follow-up links this load added: "GCP-02 follows IND-01".
+    linked: list[str] = field(default_factory=list)
 
 
 def _shown(value: object) -> str:
@@ -491,6 +511,58 @@ def _assign(obj: object, values: dict[str, Any]) -> list[str]:
     return changed
 
 
+def _sync_links(
+    session: Session, fixture: Fixture, declaration: Declaration, result: LoadResult
+) -> None:
+    """The links the file states, added to the history (tracker.links) where missing. A link
+    is history: one the file no longer states stays, as a removed item does."""
+    from tracker import links
+
+    stated = [
+        (item.code, kind, ref)
+        for p in fixture.spec.pillars
+        for item in p.commitments
+        for kind, ref in item.links()
+    ]
+    if not stated:
+        return
+    edges = links._edges(session)
+    ids = dict(
+        session.execute(
+            select(Commitment.code, Commitment.id).where(
+                Commitment.declaration_id == declaration.id
+            )
+        ).all()
+    )
+    for code, kind, ref in stated:
+        where = f"{fixture.path}: item {code}: field '{kind}'"
+        slug, target_code = links.parse_ref(ref)
+        target = session.scalar(select(Commitment).where(Commitment.code == target_code))
+        if target is None:
+            from tracker.commitments import suggest_codes
+
+            close = suggest_codes(session, target_code)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise TrackerError(f"{where}: no item {ref.strip()!r}{hint}")
+        later = session.get(Commitment, ids[code])
+        assert later is not None
+        if slug is not None and target.declaration.slug.lower() != slug.lower():
+            raise TrackerError(
+                f"{where}: {target.code} is an item of declaration "
+                f"{target.declaration.slug}, not {slug}"
+            )
+        if target.id in edges.get(later.id, ()):
+            continue  # stated before, already in the history
+        try:
+            links.add_link(
+                session, later, target, kind, f"stated in {fixture.path.name}",
+                f"load {fixture.path.name}", default_actor(), edges,
+            )  # fmt: skip
+        except TrackerError as exc:
+            raise TrackerError(f"{where}: {exc}") from None
+        result.linked.append(f"{code} {kind} {target.code}")
+
+
 def _prefix_hint(slug: str) -> str:
     """A code prefix made from a declaration's slug (gcap-trilateral-2026 -> GT), for the
     message that refuses a code another declaration has."""
@@ -647,6 +719,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         code for code in existing if code not in in_file and code not in result.retired
     )
     session.flush()
+    _sync_links(session, fixture, declaration, result)
     anchor.store_content_hashes(session.connection(), [declaration.id])
     # The text as loaded is recorded, chained (tracker.revisions): text that no revision
     # explains was changed outside the tool, and verify names it.

@@ -192,6 +192,13 @@ def downgrade_losses(connection: Connection, current: str, target: str | None) -
             ]
         return []
     losses = []
+    if "0016_follows" in undone:
+        links = count("SELECT COUNT(*) FROM item_links")
+        if links:
+            losses.append(
+                f"{links} follow-up link(s) between items (`follows`/`reaffirms`, with their "
+                "reasons and hash chain)"
+            )
     if "0014_text_revisions" in undone:
         loads = count("SELECT COUNT(*) FROM text_revisions WHERE source NOT LIKE 'upgrade %'")
         if loads:

@@ -1,11 +1,12 @@
 """History is append-only in the database itself, not only in the tool's code.
 
-Triggers make `status_events`, `evidence`, `chain_builds`, `milestone_events` (from 0011) and
-`text_revisions` (from 0014) refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE; on SQLite,
-a REPLACE of an existing row), so a stray SQL statement or another program cannot rewrite
-history without first dropping a guard, which `tracker verify` then reports. They do not stop
-someone who owns the tables: the owner can drop a trigger. On PostgreSQL a recorder role that
-holds only SELECT and INSERT on them (`tracker db grants`) cannot.
+Triggers make `status_events`, `evidence`, `chain_builds`, `milestone_events` (from 0011),
+`text_revisions` (from 0014) and `item_links` (from 0016_follows) refuse UPDATE and DELETE
+(and, on PostgreSQL, TRUNCATE; on SQLite, a REPLACE of an existing row), so a stray SQL
+statement or another program cannot rewrite history without first dropping a guard, which
+`tracker verify` then reports. They do not stop someone who owns the tables: the owner can drop
+a trigger. On PostgreSQL a recorder role that holds only SELECT and INSERT on them (`tracker db
+grants`) cannot.
 
 Migrations 0007_append_only, 0011_milestones, 0012_no_replace (SQLite's REPLACE, which deletes
 the row it replaces without a DELETE trigger) and 0014_text_revisions installed them with their
@@ -26,7 +27,14 @@ from tracker.errors import TrackerError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-GUARDED = ("status_events", "evidence", "chain_builds", "milestone_events", "text_revisions")
+GUARDED = (
+    "status_events",
+    "evidence",
+    "chain_builds",
+    "milestone_events",
+    "text_revisions",
+    "item_links",
+)
 PG_FUNCTION = "tracker_append_only"
 # PostgreSQL: who inserted an event is the database's word, not the inserter's (0013_clock). The
 # owner may keep the name a row carries (an import restores the original); anyone else gets
@@ -73,6 +81,7 @@ _KEYS = {
     "chain_builds": (),
     "milestone_events": ("milestone_id", "seq"),
     "text_revisions": ("declaration_id", "seq"),
+    "item_links": ("seq",),
 }
 
 

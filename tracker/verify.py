@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, burnup, chain, clock, milestones, revisions, triggers
+from tracker import anchor, burnup, chain, clock, links, milestones, revisions, triggers
 from tracker.models import chain_builds_table, declarations_table, events_table, evidence_table
 from tracker.statuses import DEFAULT_STATUS, ReasonRequired, Status, check_transition
 from tracker.timeline import Timeline
@@ -335,6 +335,7 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
     if saved is not None:
         current.explained = revisions.explained(session, recorded, current.declarations, texts)
     result.findings += [Finding(who, what) for who, what in milestones.check_chains(session)]
+    result.findings += [Finding(who, what) for who, what in links.check_chain(session)]
     result.announcements = milestones.count_announcements(session)
     current.heads_digest = result.digest
     current.anchor_digest = chain.anchor_digest(

@@ -471,6 +471,60 @@ def correct(
 
 
 @app.command()
+def link(
+    ctx: typer.Context,
+    later: Annotated[
+        str,
+        typer.Argument(
+            metavar="NEW",
+            help="The later item (CODE or SLUG:CODE).",
+            autocompletion=complete_code,
+            show_default=False,
+        ),
+    ],
+    earlier: Annotated[
+        str,
+        typer.Argument(
+            metavar="OLD",
+            help="The earlier item it continues (CODE or SLUG:CODE).",
+            autocompletion=complete_code,
+            show_default=False,
+        ),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", metavar="TEXT", help="Why NEW continues OLD (required).", show_default=False
+        ),
+    ],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", metavar="KIND", help="follows (takes it further) or reaffirms (restates it)."
+        ),
+    ] = "follows",
+    by: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Who records it [default: your login].")
+    ] = None,
+) -> None:
+    """Record that a later item continues an earlier one, found after both were loaded.
+
+    The link is history: appended with who, when and why, hash-chained, never removed. Each
+    item keeps its own history; `show` lists the link on both.
+
+    Example: tracker link GCP-02 IND-01 --reason "the contract is for the GCAP fighter"
+    """
+    from tracker.links import link as add
+    from tracker.progress import default_actor
+
+    done = transact(
+        ctx,
+        lambda s: add(s, later, earlier, kind.strip().lower(), reason, by or default_actor()),
+    )
+    say(f"{done.code} {done.kind} {done.target} (link #{done.seq})")
+
+
+@app.command()
 def log(
     ctx: typer.Context,
     since: Annotated[

@@ -68,7 +68,9 @@ from tracker.models import (
 )
 from tracker.reports import page_one
 from tracker.reports.model import (
+    Continuation,
     Cut,
+    DeclarationFigures,
     DeclarationInfo,
     EventLine,
     Figures,
@@ -524,6 +526,7 @@ def _milestones(
 ) -> list[Milestone]:
     """The meetings the reported items' targets name, in date order, each with its date as
     known on as_of: the announced one, else the deadline the text gives or implies."""
+    slugs = {d.id: d.slug for d in scope.declarations}
     named = set(
         session.execute(
             select(C.declaration_id, C.milestone)
@@ -540,6 +543,7 @@ def _milestones(
             announced_on=m.announced_on,
             deadline=bool(m.rule) and not m.announced,
             slug=m.slug,
+            declaration=slugs.get(key[0], ""),
         )
         for key, m in meeting_dates.meetings(known).items()
         if key in named
@@ -618,10 +622,16 @@ def build(session: Session, spec: ReportSpec) -> Report:
     known = _known(session, scope, as_of)
     cutoff = _cutoff(scope.declarations, known)
     final = is_final(cutoff, as_of)
+    # Every item as of as_of, when the report reads them all: each declaration's figures are
+    # grouped from the same rows (_by_declaration), not from a report of its own.
+    read: list[ItemLine] | None = None
     if spec.rows is not None and current:
         report = _from_tallies(session, scope, as_of, spec, known, final=final)
     else:
-        report = _from_items(session, scope, as_of, spec, known, final=final, current=current)
+        read = []
+        report = _from_items(
+            session, scope, as_of, spec, known, final=final, current=current, keep=read
+        )
     if final:
         assert cutoff is not None
         # The final assessment: every figure from each item's status on the cut-off date (its
@@ -637,9 +647,15 @@ def build(session: Session, spec: ReportSpec) -> Report:
         )
     if spec.page_one:
         report = _page_one(session, scope, report, cutoff if final and cutoff else as_of, final)
+    _mark_continuations(session, report, cutoff if final and cutoff else as_of)
     hashes = dict(declaration_hashes(session))
+    cutoffs = {meeting_dates.cutoff_on(known, d) for d in scope.declarations}
     return replace(
         report,
+        by_declaration=_by_declaration(
+            session, scope, spec, as_of, known, report, read, cutoff, final, current
+        ),
+        periods_match=(len(cutoffs) <= 1 and None not in cutoffs) or len(scope.declarations) <= 1,
         cutoff=cutoff,
         final=final,
         declarations=[_declaration_info(d, hashes) for d in scope.declarations],
@@ -661,6 +677,123 @@ def build(session: Session, spec: ReportSpec) -> Report:
         marking=spec.marking or None,
         every_row=spec.every_row,
     )
+
+
+def _only(scope: _Scope, d: Declaration) -> _Scope:
+    """The scope narrowed to one of its declarations: the report filtered to it."""
+    return scope._replace(declarations=[d], items=scope.items.where(C.declaration_id == d.id))
+
+
+def _by_declaration(
+    session: Session,
+    scope: _Scope,
+    spec: ReportSpec,
+    as_of: dt.date,
+    known: Sequence[meeting_dates.MilestoneDate],
+    report: Report,
+    read: list[ItemLine] | None,
+    cutoff: dt.date | None,
+    final: bool,
+    current: bool,
+) -> list[DeclarationFigures]:
+    """Each declaration's figures, as the report filtered to it gives them: over its items, its
+    parties, its own cut-off (read as of it when it has passed) and its own "since". Grouped
+    from the items the report read (`read`; read here once when the report did not), never
+    a report per declaration."""
+    if len(scope.declarations) == 1:
+        d = scope.declarations[0]
+        return [
+            DeclarationFigures(
+                slug=d.slug, title=d.title, date=d.date, overall=report.overall,
+                parties=report.parties, cutoff=cutoff, final=final, since=report.since,
+                title_ja=d.title_ja,
+            )
+        ]  # fmt: skip
+    if read is None:
+        read, _pillars = _items(
+            session, scope.items, scope.pillars, scope.parties, as_of, False,
+            current=current, targets=meeting_dates.meetings(known),
+        )  # fmt: skip
+    # A third party counts in a declaration's figures once it has an assessment of its own
+    # among that declaration's items (as _scope decides for a report of it alone).
+    third: dict[int, set[str]] = defaultdict(set)
+    for declaration_id, party in session.execute(
+        select(C.declaration_id, E.party)
+        .join(commitments_table, C.id == E.commitment_id)
+        .where(E.party.is_not(None), _within(E.commitment_id, scope.items), timeline.is_live())
+        .distinct()
+    ):
+        third[declaration_id].add(party)
+    by_slug: dict[str, list[ItemLine]] = defaultdict(list)
+    for item in read:
+        by_slug[item.declaration].append(item)
+    found = []
+    for d in scope.declarations:
+        own = _only(scope, d)
+        d_cutoff = meeting_dates.cutoff_on(known, d)
+        d_final = is_final(d_cutoff, as_of)
+        items = by_slug.get(d.slug, [])
+        if d_final:
+            assert d_cutoff is not None
+            items, _pillars = _items(
+                session, own.items, scope.pillars, scope.parties, d_cutoff, False, final=True,
+                targets=meeting_dates.meetings(_known(session, own, d_cutoff)),
+            )  # fmt: skip
+        if "party" in scope.filters:
+            parties = list(scope.parties)
+        else:
+            parties = list(d.parties)
+            parties += sorted(p for p in third.get(d.id, ()) if p not in parties)
+        reported = _milestones(session, own, known, as_of)
+        found.append(
+            DeclarationFigures(
+                slug=d.slug,
+                title=d.title,
+                date=d.date,
+                overall=Figures.of(
+                    (i.kind, assessed_status(i.status, i.assessed, d_final)) for i in items
+                ),
+                parties=[
+                    PartyFigures(
+                        party=p,
+                        figures=Figures.of(
+                            (
+                                i.kind,
+                                assessed_status(
+                                    i.party_status[p], p not in i.unassessed_parties, d_final
+                                ),
+                            )
+                            for i in items
+                            if p in i.party_status
+                        ),
+                    )
+                    for p in parties
+                ],
+                cutoff=d_cutoff,
+                final=d_final,
+                since=_since(spec.since, spec.default_since, reported, [d], as_of),
+                title_ja=d.title_ja,
+            )
+        )
+    return found
+
+
+def _mark_continuations(session: Session, report: Report, standing_on: dt.date) -> None:
+    """Mark each listed item that continues an earlier one (tracker.links) with that item's
+    status on `standing_on`: "continued from IND-01: in progress since 2026-03-01"."""
+    from tracker.links import continued_from
+
+    found = continued_from(session, None, standing_on)
+    if not found:
+        return
+    for cut in (report.pledges, report.outlook, report.due_soon, report.overdue, report.stalled):
+        for item in cut.rows:
+            links = found.get(item.code)
+            if links:
+                item.continues = tuple(
+                    Continuation(x.code, x.declaration, x.kind, STATUS_BY_VALUE[x.status], x.since)
+                    for x in links
+                )
 
 
 def _page_one(
@@ -757,8 +890,10 @@ def _from_items(
     *,
     final: bool = False,
     current: bool = False,
+    keep: list[ItemLine] | None = None,
 ) -> Report:
-    """The report from every item read as of its date, each list cut at `spec.rows`; `final`:
+    """The report from every item read as of its date, each list cut at `spec.rows` (`keep`,
+    when given, receives every item read); `final`:
     the figures of the final assessment (an unassessed commitment as not started); `known`:
     the milestones as known on as_of (_known)."""
     items, by_pillar = _items(
@@ -772,6 +907,8 @@ def _from_items(
         current=current,
         targets=meeting_dates.meetings(known),
     )
+    if keep is not None:
+        keep.extend(items)
     reported = _milestones(session, scope, known, as_of)
     since = _since(spec.since, spec.default_since, reported, scope.declarations, as_of)
     overall = Figures.of((i.kind, assessed_status(i.status, i.assessed, final)) for i in items)
@@ -1229,7 +1366,17 @@ def since_default(
     milestones: Sequence[Milestone], declarations: Sequence[Declaration], as_of: dt.date
 ) -> dt.date:
     """Since the last meeting: the previous milestone, else the declaration date (the most
-    recent one on or before as_of), else 30 days before as_of."""
+    recent one on or before as_of), else 30 days before as_of. Over several declarations, the
+    earliest of each one's own (its previous milestone, else its date): the changes then hold
+    every declaration's window, not only the newest declaration's."""
+    if len(declarations) > 1:
+        each = [
+            since_default([m for m in milestones if m.declaration == d.slug], [d], as_of)
+            for d in declarations
+            if d.date <= as_of
+        ]
+        if each:
+            return min(each)
     past = [m.date for m in milestones if m.date < as_of]
     if past:
         return max(past)
