@@ -319,3 +319,67 @@ def test_the_loader_checks_each_link(
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert_one_error_line(cli("load", str(path)), str(path), message)
     assert "GCP-02" not in {i["code"] for i in listed(cli)}
+
+
+def test_export_of_some_declarations_imports_and_verifies(history: Cli, tmp_path: Path) -> None:
+    # The links reach from the trilateral into the bundled declaration: one alone is refused.
+    assert_one_error_line(
+        history("export", "--declaration", GCAP, "-o", str(tmp_path / "part.json")),
+        "GCP-01 -> IND-01 reaches beyond the declarations exported",
+        f"add --declaration {BUNDLED}",
+    )
+    assert not (tmp_path / "part.json").exists()
+    both = tmp_path / "both.json"
+    history.ok("export", "--declaration", GCAP, "--declaration", BUNDLED, "-o", str(both))
+    target = Cli(f"sqlite:///{tmp_path / 'copy.db'}")
+    target.ok("import", str(both))
+    assert "verify: OK" in target.ok("verify")
+    assert len(json.loads(both.read_text(encoding="utf-8"))["tables"]["item_links"]["rows"]) == 3
+
+
+def test_export_of_one_declaration_holds_it_alone(cli: Cli, tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    # The trilateral without its links: a part no link touches.
+    shutil.copy(SECOND.with_suffix(".txt"), tmp_path / SECOND.with_suffix(".txt").name)
+    spec = yaml.safe_load(SECOND.read_text(encoding="utf-8"))
+    for pillar in spec["pillars"]:
+        for item in pillar["commitments"]:
+            item.pop("follows", None), item.pop("reaffirms", None)
+    path = tmp_path / SECOND.name
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    cli.ok("load", str(path))
+    cli.ok("progress", "GCP-02", "-s", "in_progress", "--on", "2026-11-20")
+    cli.ok("progress", "CYB-02", "-s", "in_progress", "--on", "2026-05-20")
+    part = tmp_path / "part.json"
+    cli.ok("export", "--declaration", GCAP, "-o", str(part))
+    data = json.loads(part.read_text(encoding="utf-8"))
+    assert [r[1] for r in data["tables"]["declarations"]["rows"]] == [GCAP]
+    target = Cli(f"sqlite:///{tmp_path / 'copy.db'}")
+    target.ok("import", str(part))
+    assert "verify: OK" in target.ok("verify")
+    assert {i["code"] for i in listed(target)} == {f"GCP-0{n}" for n in range(1, 9)}
+    assert [e["code"] for e in json.loads(target.ok("log", "--format", "json"))] == ["GCP-02"]
+
+
+@pytest.mark.parametrize("cutoff", [None, "2026-11-30"], ids=["open", "final"])
+def test_screen_report_groups_the_same_figures(history: Cli, cutoff: str | None) -> None:
+    """A report cut for a screen takes each declaration's figures from its GROUP BY (and the
+    parties' own assessments read once); they equal those grouped from every item read."""
+    import datetime as dt
+
+    from tracker.db import session_scope
+    from tracker.reports.build import ReportSpec, build
+
+    if cutoff is not None:
+        history.ok("cutoff", "set", cutoff, "--declaration", BUNDLED, "--reason", "test")
+    # Today, so that the cached statuses are current and the screen path is the tallies'.
+    with session_scope(history.url, write=False) as s:
+        full = build(s, ReportSpec(default_since=True))
+        cut = build(s, ReportSpec(default_since=True, rows=3))
+    assert [d.slug for d in full.by_declaration] == [BUNDLED, GCAP]
+    assert cut.by_declaration == full.by_declaration
+    assert full.as_of >= dt.date(2026, 12, 8)
+    assert full.by_declaration[0].final is (cutoff is not None)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, String, Text, cast, func, or_, sel
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker import clock
-from tracker.errors import NotFoundError, TrackerError
+from tracker.errors import FieldError, NotFoundError, TrackerError
 from tracker.models import (
     Commitment,
     commitments_table,
@@ -129,9 +129,13 @@ def resolve_pillar(
         raise TrackerError(f"no pillar {text!r}; pillars: {choices}")
     owners = list(dict.fromkeys(row[3] for row in found))
     if len(owners) > 1:
-        raise TrackerError(
-            f"pillar {text.strip()!r} is in declarations {' and '.join(owners)}: "
-            f"add --declaration {owners[0]} (or another) to say which"
+        raise FieldError(
+            "pillar {pillar!r} is in declarations {owners}: add {declaration} {first} (or "
+            "another) to say which",
+            "declaration",
+            pillar=text.strip(),
+            owners=" and ".join(owners),
+            first=owners[0],
         )
     return [row[0] for row in found]
 

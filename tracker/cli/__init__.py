@@ -35,6 +35,7 @@ FLAGS: dict[str, str] = {
     "output": "--output",
     "against": "--against",
     "allow_unverified": "--allow-unverified",
+    "declaration": "--declaration",
 }
 
 

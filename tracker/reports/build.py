@@ -625,8 +625,9 @@ def build(session: Session, spec: ReportSpec) -> Report:
     # Every item as of as_of, when the report reads them all: each declaration's figures are
     # grouped from the same rows (_by_declaration), not from a report of its own.
     read: list[ItemLine] | None = None
+    tallied: list[_Tally] = []
     if spec.rows is not None and current:
-        report = _from_tallies(session, scope, as_of, spec, known, final=final)
+        report = _from_tallies(session, scope, as_of, spec, known, final=final, keep=tallied)
     else:
         read = []
         report = _from_items(
@@ -653,7 +654,7 @@ def build(session: Session, spec: ReportSpec) -> Report:
     return replace(
         report,
         by_declaration=_by_declaration(
-            session, scope, spec, as_of, known, report, read, cutoff, final, current
+            session, scope, spec, as_of, known, report, read, tallied, cutoff, final, current
         ),
         periods_match=(len(cutoffs) <= 1 and None not in cutoffs) or len(scope.declarations) <= 1,
         cutoff=cutoff,
@@ -692,14 +693,16 @@ def _by_declaration(
     known: Sequence[meeting_dates.MilestoneDate],
     report: Report,
     read: list[ItemLine] | None,
+    tallied: list[_Tally],
     cutoff: dt.date | None,
     final: bool,
     current: bool,
 ) -> list[DeclarationFigures]:
     """Each declaration's figures, as the report filtered to it gives them: over its items, its
     parties, its own cut-off (read as of it when it has passed) and its own "since". Grouped
-    from the items the report read (`read`; read here once when the report did not), never
-    a report per declaration."""
+    from what the report read: its items (`read`), or its one GROUP BY (`tallied`, a report
+    for a screen, with each party's own assessments read once); never a report per
+    declaration. Only a declaration whose cut-off has passed is read again, as of it."""
     if len(scope.declarations) == 1:
         d = scope.declarations[0]
         return [
@@ -709,11 +712,12 @@ def _by_declaration(
                 title_ja=d.title_ja,
             )
         ]  # fmt: skip
-    if read is None:
+    if read is None and not tallied:
         read, _pillars = _items(
             session, scope.items, scope.pillars, scope.parties, as_of, False,
             current=current, targets=meeting_dates.meetings(known),
         )  # fmt: skip
+    own_events = timeline.latest_party_events(session, scope.parties, as_of) if read is None else {}
     # A third party counts in a declaration's figures once it has an assessment of its own
     # among that declaration's items (as _scope decides for a report of it alone).
     third: dict[int, set[str]] = defaultdict(set)
@@ -725,7 +729,7 @@ def _by_declaration(
     ):
         third[declaration_id].add(party)
     by_slug: dict[str, list[ItemLine]] = defaultdict(list)
-    for item in read:
+    for item in read or ():
         by_slug[item.declaration].append(item)
     found = []
     for d in scope.declarations:
@@ -733,18 +737,47 @@ def _by_declaration(
         d_cutoff = meeting_dates.cutoff_on(known, d)
         d_final = is_final(d_cutoff, as_of)
         items = by_slug.get(d.slug, [])
-        if d_final:
-            assert d_cutoff is not None
-            items, _pillars = _items(
-                session, own.items, scope.pillars, scope.parties, d_cutoff, False, final=True,
-                targets=meeting_dates.meetings(_known(session, own, d_cutoff)),
-            )  # fmt: skip
         if "party" in scope.filters:
             parties = list(scope.parties)
         else:
             parties = list(d.parties)
             parties += sorted(p for p in third.get(d.id, ()) if p not in parties)
         reported = _milestones(session, own, known, as_of)
+        since = _since(spec.since, spec.default_since, reported, [d], as_of)
+        if read is None and not d_final:
+            # From the GROUP BY: counts scored by this declaration's own period.
+            tally = tallied[0]
+
+            found.append(
+                DeclarationFigures(
+                    slug=d.slug,
+                    title=d.title,
+                    date=d.date,
+                    overall=Figures.tallied(_scored(tally.by_declaration.get(d.id, Counter()))),
+                    parties=_party_figures(
+                        session,
+                        own._replace(parties=parties),
+                        as_of,
+                        {
+                            text: _scored(raw)
+                            for text, raw in tally.by_declaration_parties.get(d.id, {}).items()
+                        },
+                        d_final,
+                        own_events,
+                    ),
+                    cutoff=d_cutoff,
+                    final=d_final,
+                    since=since,
+                    title_ja=d.title_ja,
+                )
+            )
+            continue
+        if d_final:
+            assert d_cutoff is not None
+            items, _pillars = _items(
+                session, own.items, scope.pillars, scope.parties, d_cutoff, False, final=True,
+                targets=meeting_dates.meetings(_known(session, own, d_cutoff)),
+            )  # fmt: skip
         found.append(
             DeclarationFigures(
                 slug=d.slug,
@@ -771,11 +804,19 @@ def _by_declaration(
                 ],
                 cutoff=d_cutoff,
                 final=d_final,
-                since=_since(spec.since, spec.default_since, reported, [d], as_of),
+                since=since,
                 title_ja=d.title_ja,
             )
         )
     return found
+
+
+def _scored(raw: Counter[tuple[str, str, bool]]) -> Counter[tuple[Kind, Status | None]]:
+    """Counts by (kind, cached status, assessed) as Figures counts them before a cut-off."""
+    out: Counter[tuple[Kind, Status | None]] = Counter()
+    for (kind, status, assessed), n in raw.items():
+        out[_KIND[kind], assessed_status(STATUS_BY_VALUE[status], assessed, False)] += n
+    return out
 
 
 def _mark_continuations(session: Session, report: Report, standing_on: dt.date) -> None:
@@ -1019,6 +1060,10 @@ class _Tally(NamedTuple):
     by_pillar: dict[int, Counter[tuple[Kind, Status | None]]]
     by_parties: dict[str | None, Counter[tuple[Kind, Status | None]]]
     lists: dict[str, Counter[str]]
+    # Per declaration id: items by (kind, cached status, assessed), in all and by list of
+    # parties, scored later by each declaration's own period (_by_declaration).
+    by_declaration: dict[int, Counter[tuple[str, str, bool]]]
+    by_declaration_parties: dict[int, dict[str | None, Counter[tuple[str, str, bool]]]]
 
 
 def _tally(
@@ -1038,6 +1083,7 @@ def _tally(
     assessed = C.chain_length > 0  # any event at all: the cached status is current
     result = session.execute(
         select(
+            C.declaration_id,
             C.pillar_id,
             C.kind,
             C.status,
@@ -1049,10 +1095,26 @@ def _tally(
             *(_count_if(condition).label(f"in_{name}") for name, condition in conditions.items()),
         )
         .where(_within(C.id, scope.items))
-        .group_by(C.pillar_id, C.kind, C.status, parties_text, overdue, inferred, assessed)
+        .group_by(
+            C.declaration_id,
+            C.pillar_id,
+            C.kind,
+            C.status,
+            parties_text,
+            overdue,
+            inferred,
+            assessed,
+        )
     )
     position = {key: n for n, key in enumerate(result.keys())}
-    tally = _Tally(Counter(), defaultdict(Counter), defaultdict(Counter), {})
+    tally = _Tally(
+        Counter(),
+        defaultdict(Counter),
+        defaultdict(Counter),
+        {},
+        defaultdict(Counter),
+        defaultdict(lambda: defaultdict(Counter)),
+    )
     for name in conditions:
         tally.lists[name] = Counter()
     for row in result:
@@ -1060,6 +1122,9 @@ def _tally(
         tally.overall[key] += row.n
         tally.by_pillar[row.pillar_id][key] += row.n
         tally.by_parties[row.parties][key] += row.n
+        raw = row.kind, row.status, bool(row.assessed)
+        tally.by_declaration[row.declaration_id][raw] += row.n
+        tally.by_declaration_parties[row.declaration_id][row.parties][raw] += row.n
         for name, counts in tally.lists.items():
             listed = row[position[f"in_{name}"]]
             counts["n"] += listed
@@ -1122,6 +1187,7 @@ def _from_tallies(
     known: Sequence[meeting_dates.MilestoneDate],
     *,
     final: bool = False,
+    keep: list[_Tally] | None = None,
 ) -> Report:
     """The report as a screen shows it, from the cached statuses (see
     _cached_status_is_current): figures from one GROUP BY over the items, each list's first
@@ -1133,6 +1199,8 @@ def _from_tallies(
     target = meeting_dates.target_sql(known)
     conditions = _list_conditions(as_of, reported, target)
     tally = _tally(session, scope, as_of, conditions, final, target)
+    if keep is not None:
+        keep.append(tally)
     first = _first_rows(
         session, scope, as_of, conditions, spec.rows, final, meeting_dates.meetings(known)
     )
@@ -1180,6 +1248,7 @@ def _party_figures(
     as_of: dt.date,
     by_parties: dict[str | None, Counter[tuple[Kind, Status | None]]],
     final: bool,
+    own: dict[tuple[int, str], int] | None = None,
 ) -> list[PartyFigures]:
     """Each party's figures from the items' (kind, status) counts by list of parties: every item
     a party is party to counts with the item's status, except where the party has an
@@ -1189,7 +1258,9 @@ def _party_figures(
         for p in decode_names(text):
             if p in tallies:
                 tallies[p].update(counts)
-    own = timeline.latest_party_events(session, scope.parties, as_of)
+    if own is None:
+        own = timeline.latest_party_events(session, scope.parties, as_of)
+    own = {key: event for key, event in own.items() if key[1] in tallies}
     commitment_ids = sorted({cid for cid, _party in own})
     items: dict[int, Any] = {}
     for start in range(0, len(commitment_ids), ID_BLOCK):
