@@ -194,6 +194,24 @@ def test_combined_report_changes_hold_both_declarations_histories(history: Cli) 
     alone = _report(history, "--declaration", GCAP)
     assert alone["since"] == "2026-11-14"
     assert {e["code"] for e in alone["changes"]} == {"GCP-02", "GCP-04"}
+    # Each declaration's changes from its own since: a bundled event before the trilateral's
+    # date is listed, and the changes are the two filtered reports' together.
+    bundled = _report(history, "--declaration", BUNDLED)
+    ids = sorted(e["id"] for e in combined["changes"])
+    assert ids == sorted(e["id"] for e in [*alone["changes"], *bundled["changes"]])
+
+
+def test_combined_changes_keep_each_declarations_window(history: Cli) -> None:
+    """A milestone of one declaration moves its own since, not the other's."""
+    history.ok(
+        "milestone", "set", "ministers-2026", "2026-04-15", "--declaration", BUNDLED,
+        "--on", "2026-03-20",
+    )  # fmt: skip
+    combined = _report(history)
+    by = combined["summary"]["by_declaration"]
+    assert by[BUNDLED]["since"] == "2026-04-15" and by[GCAP]["since"] == "2026-11-14"
+    # IND-01 (1 March) and CYB-03 (1 April) fall before the bundled declaration's meeting.
+    assert {e["code"] for e in combined["changes"]} == {"CYB-02", "CYB-03", "GCP-02", "GCP-04"}
 
 
 def test_figures_apart_in_the_formats_for_people(history: Cli) -> None:

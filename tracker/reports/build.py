@@ -32,11 +32,13 @@ from sqlalchemy import (
     Label,
     Select,
     Text,
+    and_,
     case,
     cast,
     exists,
     func,
     literal,
+    or_,
     select,
     true,
 )
@@ -297,20 +299,29 @@ def _within(column: ColumnElement[int], items: Select[Any]) -> ColumnElement[boo
 
 
 def _change_stream(
-    session: Session, items: Select[Any], since: dt.date, as_of: dt.date
+    session: Session,
+    items: Select[Any],
+    since: dt.date,
+    as_of: dt.date,
+    windows: ColumnElement[bool] | None = None,
 ) -> Iterator[EventLine]:
     """The changes of the items `items` selects (events effective from `since` to `as_of`),
     newest first, read from the open session a block at a time with each block's evidence:
     a busy month holds hundreds of thousands, which the JSON report writes as it reads them."""
     result = session.execute(
-        _change_query(items, since, as_of).execution_options(yield_per=ROW_BLOCK)
+        _change_query(items, since, as_of, windows).execution_options(yield_per=ROW_BLOCK)
     )
     keys = list(result.keys())
     for block in result.partitions():
         yield from _lines_of(session, keys, block)
 
 
-def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[Any]:
+def _change_query(
+    items: Select[Any],
+    since: dt.date,
+    as_of: dt.date,
+    windows: ColumnElement[bool] | None = None,
+) -> Select[Any]:
     """The changes of the items `items` selects (_item_filter), newest first, as EventRows.
 
     The filter's conditions apply to the commitments the events are joined to, not as
@@ -324,6 +335,7 @@ def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[
             E.effective_on >= since,
             E.effective_on <= as_of,
             timeline.is_change(),
+            true() if windows is None else windows,
         )
         .order_by(*timeline.NEWEST_FIRST)
     )
@@ -647,7 +659,14 @@ def build(session: Session, spec: ReportSpec) -> Report:
             report, overall=assessed.overall, pillars=assessed.pillars, parties=assessed.parties
         )
     if spec.page_one:
-        report = _page_one(session, scope, report, cutoff if final and cutoff else as_of, final)
+        report = _page_one(
+            session,
+            scope,
+            report,
+            cutoff if final and cutoff else as_of,
+            final,
+            since_windows(spec, scope, report.milestones, as_of),
+        )
     _mark_continuations(session, report, cutoff if final and cutoff else as_of)
     hashes = dict(declaration_hashes(session))
     cutoffs = {meeting_dates.cutoff_on(known, d) for d in scope.declarations}
@@ -838,14 +857,19 @@ def _mark_continuations(session: Session, report: Report, standing_on: dt.date) 
 
 
 def _page_one(
-    session: Session, scope: _Scope, report: Report, standing_on: dt.date, final: bool
+    session: Session,
+    scope: _Scope,
+    report: Report,
+    standing_on: dt.date,
+    final: bool,
+    windows: ColumnElement[bool] | None = None,
 ) -> Report:
     """The report with page one's lists: each changed item's net change, since when and why the
     first stalled items are stalled, and the scored commitments party by party (as of
     `standing_on`: the cut-off date in a final assessment, as the figures)."""
     rows = page_one.PAGE_ONE_ROWS
     moves = (
-        page_one.moves(session, scope.items, report.since, report.as_of, rows)
+        page_one.moves(session, scope.items, report.since, report.as_of, rows, windows)
         if report.since is not None
         else Cut((), 0)
     )
@@ -873,19 +897,47 @@ def _cutoff(
     return max(c for c in cutoffs if c is not None)
 
 
+def since_windows(
+    spec: ReportSpec,
+    scope: _Scope,
+    milestones: Sequence[Milestone],
+    as_of: dt.date,
+) -> ColumnElement[bool] | None:
+    """Over several declarations with the default "since": each declaration's changes from its
+    own since (its previous milestone, else its date), as a condition on the changes; None
+    when one "since" serves all (one declaration, or --since given)."""
+    if spec.since is not None or not spec.default_since or len(scope.declarations) < 2:
+        return None
+    windows = [
+        and_(
+            C.declaration_id == d.id,
+            E.effective_on
+            >= since_default([m for m in milestones if m.declaration == d.slug], [d], as_of),
+        )
+        for d in scope.declarations
+        if d.date <= as_of
+    ]
+    return or_(*windows) if windows else None
+
+
 def _changes(
-    session: Session, scope: _Scope, since: dt.date | None, as_of: dt.date, spec: ReportSpec
+    session: Session,
+    scope: _Scope,
+    since: dt.date | None,
+    as_of: dt.date,
+    spec: ReportSpec,
+    windows: ColumnElement[bool] | None = None,
 ) -> Cut[EventLine] | Stream[EventLine]:
     if since is None:
         return Cut([], 0)
     if spec.rows is not None:
-        changed = _change_query(scope.items, since, as_of)
+        changed = _change_query(scope.items, since, as_of, windows)
         result = session.execute(changed.limit(spec.rows))
         total = session.scalar(select(func.count()).select_from(changed.order_by(None).subquery()))
         return Cut(list(_lines_of(session, list(result.keys()), result.all())), total or 0)
     if spec.stream_changes:
-        return Stream(_change_stream(session, scope.items, since, as_of))
-    lines = list(_change_stream(session, scope.items, since, as_of))
+        return Stream(_change_stream(session, scope.items, since, as_of, windows))
+    lines = list(_change_stream(session, scope.items, since, as_of, windows))
     return Cut(lines, len(lines))
 
 
@@ -984,7 +1036,9 @@ def _from_items(
             for p in scope.parties
         ],
         **item_lists(items, as_of, reported, spec.rows)._asdict(),
-        changes=_changes(session, scope, since, as_of, spec),
+        changes=_changes(
+            session, scope, since, as_of, spec, since_windows(spec, scope, reported, as_of)
+        ),
         heads_digest=heads_digest(map(operator.attrgetter("code", "chain_head"), items)),
         open_pledges=_open_pledges(Counter((i.kind, i.status) for i in items)),
     )
@@ -1230,7 +1284,9 @@ def _from_tallies(
         due_soon=cuts["due_soon"],
         overdue=cuts["overdue"],
         stalled=cuts["stalled"],
-        changes=_changes(session, scope, since, as_of, spec),
+        changes=_changes(
+            session, scope, since, as_of, spec, since_windows(spec, scope, reported, as_of)
+        ),
         # Plain tuples: heads_digest sorts them, and comparing Rows costs ten times as much.
         heads_digest=heads_digest(
             (code, head)
