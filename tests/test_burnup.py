@@ -42,8 +42,8 @@ def _rows(url: str) -> list[tuple[Any, ...]]:
 def _both_series(s: Session, slug: str, on: dt.date) -> tuple[Any, Any]:
     """The burn-up of a whole declaration (read from the cache) and of its one pillar, which
     holds every item (a pillar filter reads the events through the window query)."""
-    whole = build(s, ReportSpec(declaration=slug, as_of=on, today=TODAY))
-    pillar = build(s, ReportSpec(declaration=slug, pillar="p", as_of=on, today=TODAY))
+    whole = build(s, ReportSpec(declarations=(slug,), as_of=on, today=TODAY))
+    pillar = build(s, ReportSpec(declarations=(slug,), pillar="p", as_of=on, today=TODAY))
     return whole.history, pillar.history
 
 

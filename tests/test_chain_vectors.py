@@ -475,3 +475,33 @@ def test_an_attached_document_is_hashed_after_the_evidence_fields() -> None:
         assert chain.event_hash(chain.GENESIS, edited) != H_ATTACHED, name
     # Without a document, the evidence hashes exactly as before attachments existed.
     assert chain.event_hash(chain.GENESIS, FIRST) == H1
+
+
+def test_a_follow_up_links_hash_is_frozen() -> None:
+    """The links' chain (tracker.links) in the canonical form of events: a new kind of link,
+    so no existing hash changes; computed here from its documented form, and frozen."""
+    import hashlib
+
+    link = chain.LinkContent(
+        1, "GCP-02", "IND-01", "follows", "stated in gcap-trilateral-2026.yaml",
+        "load gcap-trilateral-2026.yaml", "analyst", dt.datetime(2026, 12, 8, 0, 30, tzinfo=dt.UTC),
+    )  # fmt: skip
+    fields = [
+        ["format", 1], ["link", ["GCP-02", "IND-01"]], ["seq", 1], ["kind", "follows"],
+        ["reason", "stated in gcap-trilateral-2026.yaml"],
+        ["source", "load gcap-trilateral-2026.yaml"], ["actor", "analyst"],
+        ["recorded_at", "2026-12-08T00:30:00.000000Z"],
+    ]  # fmt: skip
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    expected = hashlib.sha256(chain.GENESIS.encode() + text.encode("utf-8")).hexdigest()
+    assert chain.link_hash(chain.GENESIS, link) == expected == LINK
+    for changed in (
+        replace(link, target="IND-02"),
+        replace(link, kind="reaffirms"),
+        replace(link, reason="another reason"),
+        replace(link, seq=2),
+    ):
+        assert chain.link_hash(chain.GENESIS, changed) != LINK
+
+
+LINK = "b591d44f76b332d212f5823caa9b64d39b8e86f28d0adc5d372a7ddcfc48cde2"

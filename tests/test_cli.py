@@ -386,7 +386,7 @@ def test_list_filters(cli) -> None:
     assert len(rows) == BUNDLED_PLEDGES and all(r["kind"] != "outlook" for r in rows)
     assert list(rows[0]) == [
         "code", "title", "pillar", "kind", "parties", "owners", "target", "status", "inferred",
-        "last_update", "score", "party_differs",
+        "declaration", "last_update", "score", "party_differs",
     ]  # fmt: skip
     cyber = _csv(cli.ok("list", "--pillar", "cyber", "--format", "csv"))
     assert [r["code"] for r in cyber] == ["CYB-01", "CYB-02", "CYB-03", "CYB-04"]
@@ -426,7 +426,7 @@ def test_list_json_is_stable(cli) -> None:
     # One vocabulary with show and the report (`owners`); `owner` stays for one release.
     assert list(data[0]) == [
         "code", "title", "pillar", "kind", "parties", "owners", "target", "status", "inferred",
-        "last_update", "score", "party_differs", "owner",
+        "declaration", "last_update", "score", "party_differs", "owner",
     ]  # fmt: skip
     assert data[0]["owner"] == data[0]["owners"]
     assert data[0]["target"] == "2026-12-31" and data[0]["parties"] == ["Japan", "UK"]
@@ -695,8 +695,9 @@ def test_show_does_not_pass_terminal_escapes_through(cli) -> None:
     assert stored == "red \x1b[31malert\x1b[0m done"  # stored as given
 
 
-def test_list_pillar_limit_spans_declarations_in_order(cli, tmp_path) -> None:
-    """--pillar with --limit walks same-named pillars of each declaration in listing order."""
+def test_list_pillar_of_two_declarations_is_never_merged(cli, tmp_path) -> None:
+    """A pillar belongs to its declaration: a slug two declarations use needs --declaration
+    (the message names both), and --limit then walks that declaration's pillar only."""
     import yaml
 
     (tmp_path / "second.txt").write_text("We pledge one. We pledge two.", encoding="utf-8")
@@ -717,13 +718,19 @@ def test_list_pillar_limit_spans_declarations_in_order(cli, tmp_path) -> None:
     path = tmp_path / "second.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     cli.ok("load", str(path))
-    codes = [
-        r["code"] for r in _csv(cli.ok("list", "--pillar", "cyber", "--limit", "5", "-f", "csv"))
-    ]
-    assert codes == ["CYB-01", "CYB-02", "CYB-03", "CYB-04", "ZZZ-01"]
-    two = [
-        r["code"] for r in _csv(cli.ok("list", "--pillar", "cyber", "--limit", "2", "-f", "csv"))
-    ]
-    assert two == ["CYB-01", "CYB-02"]
-    everything = _csv(cli.ok("list", "--pillar", "cyber", "-f", "csv"))
-    assert [r["code"] for r in everything][:5] == codes
+    for limit in ((), ("--limit", "5")):
+        result = cli("list", "--pillar", "cyber", *limit, "-f", "csv")
+        assert result.exit_code == 1
+        assert result.output.strip() == (
+            "error: pillar 'cyber' is in declarations japan-uk-2026 and second: "
+            "add --declaration japan-uk-2026 (or another) to say which"
+        )
+
+    def codes(*args: str) -> list[str]:
+        return [r["code"] for r in _csv(cli.ok("list", "--pillar", "cyber", *args, "-f", "csv"))]
+
+    assert codes("--declaration", "second", "--limit", "1") == ["ZZZ-01"]
+    assert codes("--declaration", "japan-uk-2026", "--limit", "5") == [
+        "CYB-01", "CYB-02", "CYB-03", "CYB-04"
+    ]  # fmt: skip
+    assert codes("--declaration", "second") == ["ZZZ-01", "ZZZ-02"]

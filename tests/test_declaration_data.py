@@ -184,7 +184,7 @@ def test_list_carries_the_inferred_marking(cli) -> None:
     assert by_code["MIN-01"]["inferred"] == ["owners", "target"]
     assert by_code["TEC-01"]["inferred"] == []
     header = cli.ok("list", "--format", "csv").splitlines()[0]
-    assert header.endswith(",status,inferred,last_update,score,party_differs")
+    assert header.endswith(",status,inferred,declaration,last_update,score,party_differs")
 
 
 def test_progress_to_a_settled_status_echoes_the_criterion(cli) -> None:

@@ -703,10 +703,30 @@ def test_code_of_another_declaration_is_rejected(cli: Any, tmp_path: Path) -> No
     path = write_fixture(tmp_path / "fx", spec)
 
     result = cli("load", str(path))
-    assert_one_error_line(result, str(path), "item CYB-01", "another declaration")
+    assert_one_error_line(
+        result,
+        str(path),
+        "item CYB-01: code already used by declaration japan-uk-2026",
+        "a prefix of their own, e.g. OD-01",
+    )
     assert row_counts(cli.url) == counts
     assert snapshot(cli.url) == state
     assert show(cli, "CYB-01")["declaration"] == "japan-uk-2026"
+
+
+def test_every_clashing_code_is_named_at_once(cli: Any, tmp_path: Path) -> None:
+    """Not one code at a time: the analyst renumbers the file once."""
+    counts = row_counts(cli.url)
+    spec = base_spec(slug="other-decl")
+    items_of(spec)["TST-01"]["code"] = "IND-01"
+    items_of(spec)["TST-02"]["code"] = "CYB-02"
+    path = write_fixture(tmp_path / "fx", spec)
+
+    result = cli("load", str(path))
+    assert_one_error_line(
+        result, str(path), "items IND-01, CYB-02: codes already used by declaration japan-uk-2026"
+    )
+    assert row_counts(cli.url) == counts
 
 
 def test_rejected_sync_rolls_back_declaration_changes(cli: Any, tmp_path: Path) -> None:
@@ -725,7 +745,7 @@ def test_rejected_sync_rolls_back_declaration_changes(cli: Any, tmp_path: Path) 
     write_fixture(tmp_path / "fx", newer)
 
     result = cli("load", str(path))
-    assert_one_error_line(result, str(path), "item SEC-01", "another declaration")
+    assert_one_error_line(result, str(path), "item SEC-01", "already used by declaration")
     assert snapshot(cli.url) == state
 
 

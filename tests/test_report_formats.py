@@ -378,6 +378,7 @@ def test_csv_round_trips_and_neutralises_formulas(recorded_sqlite: Cli, tmp_path
         "last_note",
         "last_evidence",
         "last_evidence_titles",
+        "declaration",
     ]
     assert all(len(r) == len(header) for r in rows)
     by_code = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}

@@ -179,7 +179,9 @@ VIEWS = [
     pytest.param({"party": "aland"}, id="party"),
     pytest.param({"party": "Cland"}, id="third-party"),
     pytest.param({"pillar": "alpha"}, id="pillar"),
-    pytest.param({"declaration": "summary-test", "since": dt.date(2026, 3, 1)}, id="declaration"),
+    pytest.param(
+        {"declarations": ("summary-test",), "since": dt.date(2026, 3, 1)}, id="declaration"
+    ),
     pytest.param({"as_of": dt.date(2027, 1, 15)}, id="no-milestone-ahead"),
 ]
 

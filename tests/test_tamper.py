@@ -277,9 +277,11 @@ def test_downgrade_that_drops_nothing_needs_no_confirmation(history: Cli) -> Non
     # The events' database users (PostgreSQL only: SQLite has none to drop); triggers only;
     # milestones without announcements; a column the fixture fills again; a derived table; then
     # a derived column. First, without attached documents, 0018 drops nothing, nor does 0017
-    # (a derived column and an index).
+    # (a derived column and an index); no follow-up links were made, so 0016's table goes
+    # without a question.
     assert "0018_attachments -> 0017_last_update." in history.ok("db", "downgrade", "-1")
-    assert "0017_last_update -> 0015_japanese_names." in history.ok("db", "downgrade", "-1")
+    assert "0017_last_update -> 0016_follows." in history.ok("db", "downgrade", "-1")
+    assert "0016_follows -> 0015_japanese_names" in history.ok("db", "downgrade", "-1")
     # The Japanese place, owners and notes the fixture gives (0015), then the text revision
     # of the load that made it (0014; not the one 0015's downgrade records).
     refused = _fails(history, "db", "downgrade", "-1")
@@ -782,9 +784,10 @@ def test_guards_list_matches_what_install_creates(empty_url: str) -> None:
         schema.upgrade(conn, empty_url)
         assert triggers.missing(conn) == []
         triggers.remove(conn)
-        # PostgreSQL: two per table and the database-user stamp on events (0013).
-        # Six guarded tables (0018 added the attachments).
-        guards = 13 if conn.dialect.name == "postgresql" else 18
+        # Seven guarded tables (0016 added the follow-up links, 0018 the attachments):
+        # PostgreSQL two per table and the database-user stamp on events (0013), SQLite three
+        # per table.
+        guards = 15 if conn.dialect.name == "postgresql" else 21
         assert len(triggers.missing(conn)) == len(triggers.expected(conn.dialect.name)) == guards
 
 

@@ -91,7 +91,7 @@ def test_sql_and_pure_rules_agree(
         pure = _timelines(s, codes)
         for on in sorted({*dates, DECLARED - dt.timedelta(days=6), TODAY}):
             note(f"as of {on}")
-            report = build(s, ReportSpec(declaration=slug, as_of=on, today=TODAY))
+            report = build(s, ReportSpec(declarations=(slug,), as_of=on, today=TODAY))
             # The report's lists: each rule in SQL (over the status as of `on`) and plain.
             sql = _lists_in_sql(s, slug, on, milestone)
             for code, (c, events) in pure.items():
@@ -123,7 +123,7 @@ def test_sql_and_pure_rules_agree(
             overdue = {
                 row.code
                 for row in list_commitments(
-                    s, ListFilter(declaration=slug, overdue_on=on, include_closed=True)
+                    s, ListFilter(declarations=(slug,), overdue_on=on, include_closed=True)
                 )
             }
             assert overdue == {
@@ -135,7 +135,7 @@ def test_sql_and_pure_rules_agree(
             listed = {
                 row.code: row.status
                 for row in list_commitments(
-                    s, ListFilter(declaration=slug, party=party, include_closed=True)
+                    s, ListFilter(declarations=(slug,), party=party, include_closed=True)
                 )
             }
             assert listed == {

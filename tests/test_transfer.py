@@ -105,6 +105,7 @@ def test_import_rejects_bad_files_and_leaves_nothing(tmp_path: Path, content, ne
     [
         ("0018_attachments", True),
         ("0017_last_update", False),
+        ("0016_follows", False),
         ("0015_japanese_names", False),
         ("0014_text_revisions", False),
         ("0013_clock", False),
@@ -121,10 +122,11 @@ def test_exports_of_a_revision_with_the_same_columns_import(
     populated, tmp_path: Path, revision: str, imports: bool
 ) -> None:
     """An export labelled with the head's revision restores as is. 0018 added a table (the
-    attached documents) and evidence columns, 0015 columns (the Japanese place and provenance),
-    0014 a table (text revisions) and 0013 another (the settings), so one labelled 0017 or
-    earlier (down to 0003) is restored at its own revision (tests/test_upgrades.py) and the
-    head's columns in it are refused; one from before exports existed is not read at all."""
+    attached documents) and evidence columns, 0016 a table (the follow-up links), 0015 columns
+    (the Japanese place and provenance), 0014 a table (text revisions) and 0013 another (the
+    settings), so one labelled 0017 or earlier (down to 0003) is restored at its own revision
+    (tests/test_upgrades.py) and the head's columns in it are refused; one from before exports
+    existed is not read at all."""
     from support import Cli
 
     path = tmp_path / "e.json"

@@ -247,8 +247,12 @@ def store_content_hashes(
     return len(stale)
 
 
-def anchor_digest_of(session: Session) -> str:
-    """The anchor digest of the whole database, as `tracker verify` prints it."""
+def anchor_digest_of(session: Session, declaration_ids: Sequence[int] | None = None) -> str:
+    """The anchor digest of the whole database, as `tracker verify` prints it (of these
+    declarations only, when given: what `verify` prints for a database holding only them)."""
+    query = item_query()
+    if declaration_ids is not None:
+        query = query.where(commitments_table.c.declaration_id.in_(declaration_ids))
     items = (
         chain.ItemAnchor(
             row.code,
@@ -256,9 +260,9 @@ def anchor_digest_of(session: Session) -> str:
             row.chain_head,
             chain.item_hash(row_content(row)),
         )
-        for row in session.execute(item_query().execution_options(yield_per=2000))
+        for row in session.execute(query.execution_options(yield_per=2000))
     )
-    return chain.anchor_digest(declaration_hashes(session), items)
+    return chain.anchor_digest(declaration_hashes(session, declaration_ids=declaration_ids), items)
 
 
 @dataclass

@@ -268,6 +268,37 @@ def revision_hash(previous: str, r: RevisionContent) -> str:
     )
 
 
+@dataclass(frozen=True)
+class LinkContent:
+    """What a follow-up link's hash covers (tracker.links): codes, not ids."""
+
+    seq: int
+    code: str
+    target: str
+    kind: str
+    reason: str
+    source: str
+    actor: str
+    recorded_at: dt.datetime
+
+
+def link_hash(previous: str, link: LinkContent) -> str:
+    """A link's place in the one chain of follow-up links, in the canonical form of events."""
+    fields: list[tuple[str, object]] = [
+        ("format", FORMAT),
+        ("link", [_norm(link.code), _norm(link.target)]),
+        ("seq", link.seq),
+        ("kind", _norm(link.kind)),
+        ("reason", _norm(link.reason)),
+        ("source", _norm(link.source)),
+        ("actor", _norm(link.actor)),
+        ("recorded_at", _utc(link.recorded_at)),
+    ]
+    return _linked(
+        previous, json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
+
+
 def heads_digest(heads: Iterable[tuple[str, str]]) -> str:
     """One digest over every commitment's chain head, as (code, head) pairs in code order."""
     digest = hashlib.sha256()

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker import clock
-from tracker.errors import NotFoundError, TrackerError
+from tracker.errors import FieldError, NotFoundError, TrackerError
 from tracker.models import (
     Commitment,
     cached_day,
@@ -105,7 +105,8 @@ class ListFilter:
     overdue_on: dt.date | None = None
     due_before: dt.date | None = None
     search: str | None = None
-    declaration: str | None = None
+    # Declaration slugs (none: every declaration), checked by resolve_declarations.
+    declarations: Sequence[str] = ()
     include_closed: bool = False
     limit: int | None = None
     pillar_ids: Sequence[int] | None = None  # resolved from `pillar`, in listing order
@@ -118,18 +119,53 @@ class ListFilter:
 SORTS = ("target", "updated", "code")
 
 
-def resolve_pillar(session: Session, text: str) -> list[int]:
-    """Pillar ids matching a slug or a title (case-insensitive); error with the choices."""
-    wanted = text.strip().lower()
-    p = pillars_table.c
-    pillars = list(session.execute(select(p.id, p.slug, p.title)))
-    ids = [pid for pid, slug, title in pillars if wanted in (slug.lower(), title.lower())]
-    if not ids:
-        ids = [pid for pid, slug, _ in pillars if slug.lower().startswith(wanted)]
-    if not ids:
-        choices = ", ".join(sorted({slug for _, slug, _ in pillars}))
-        raise TrackerError(f"no pillar {text!r}; pillars: {choices}")
+def resolve_declarations(session: Session, slugs: Iterable[str]) -> list[int]:
+    """The ids of the declarations named by slug (case-insensitive), in the order given; an
+    unknown one is an error listing the loaded ones. No slugs: an empty list (every one)."""
+    d = declarations_table.c
+    known: dict[str, int] = {
+        slug.lower(): did for did, slug in session.execute(select(d.id, d.slug).order_by(d.id))
+    }
+    ids: list[int] = []
+    for slug in slugs:
+        found = known.get(slug.strip().lower())
+        if found is None:
+            names = ", ".join(session.scalars(select(d.slug).order_by(d.id))) or "none loaded"
+            raise TrackerError(f"no declaration {slug.strip()!r}; declarations: {names}")
+        if found not in ids:
+            ids.append(found)
     return ids
+
+
+def resolve_pillar(
+    session: Session, text: str, declaration_ids: Sequence[int] | None = None
+) -> list[int]:
+    """Pillar ids matching a slug or a title (case-insensitive), of these declarations (None or
+    empty: any); error with the choices. A pillar belongs to its declaration: a slug that
+    several declarations use is refused unless --declaration says which (never merged)."""
+    wanted = text.strip().lower()
+    p, d = pillars_table.c, declarations_table.c
+    query = select(p.id, p.slug, p.title, d.slug).join(declarations_table, p.declaration_id == d.id)
+    if declaration_ids:
+        query = query.where(p.declaration_id.in_(declaration_ids))
+    pillars = list(session.execute(query.order_by(d.id, p.position)))
+    found = [row for row in pillars if wanted in (row[1].lower(), row[2].lower())]
+    if not found:
+        found = [row for row in pillars if row[1].lower().startswith(wanted)]
+    if not found:
+        choices = ", ".join(sorted({row[1] for row in pillars}))
+        raise TrackerError(f"no pillar {text!r}; pillars: {choices}")
+    owners = list(dict.fromkeys(row[3] for row in found))
+    if len(owners) > 1:
+        raise FieldError(
+            "pillar {pillar!r} is in declarations {owners}: add {declaration} {first} (or "
+            "another) to say which",
+            "declaration",
+            pillar=text.strip(),
+            owners=" and ".join(owners),
+            first=owners[0],
+        )
+    return [row[0] for row in found]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -198,12 +234,9 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     if flt.pillar_ids is not None:
         query = query.where(c.pillar_id.in_(flt.pillar_ids))
     elif flt.pillar:
-        query = query.where(c.pillar_id.in_(resolve_pillar(session, flt.pillar)))
-    if flt.declaration:
-        d = declarations_table.c
-        query = query.join(declarations_table, c.declaration_id == d.id).where(
-            d.slug == flt.declaration
-        )
+        query = query.where(c.pillar_id.in_(_pillar_ids(session, flt)))
+    if flt.declarations:
+        query = query.where(c.declaration_id.in_(resolve_declarations(session, flt.declarations)))
     if flt.party:
         query = query.where(json_list_contains(c.parties, flt.party))
     if flt.owner:
@@ -239,6 +272,11 @@ def list_query(session: Session, flt: ListFilter) -> Select[*tuple[Any, ...]]:
     if flt.limit is not None:
         query = query.limit(flt.limit)
     return query
+
+
+def _pillar_ids(session: Session, flt: ListFilter) -> list[int]:
+    assert flt.pillar is not None
+    return resolve_pillar(session, flt.pillar, resolve_declarations(session, flt.declarations))
 
 
 @dataclass(slots=True)
@@ -359,7 +397,7 @@ def list_commitments(session: Session, flt: ListFilter) -> Iterator[CommitmentRo
         # A few rows from one pillar: walk its pillars in listing order, each through the
         # (pillar_id, position) index, and stop when the limit is reached, instead of sorting
         # every matching row of every declaration first.
-        ids = set(resolve_pillar(session, flt.pillar))
+        ids = set(_pillar_ids(session, flt))
         ordered = session.scalars(
             select(p.id).where(p.id.in_(ids)).order_by(p.declaration_id, p.position)
         ).all()

@@ -38,6 +38,15 @@ def lock_for_announcement(session: Session) -> None:
         _advisory_lock(session, ANNOUNCE_LOCK_KEY)
 
 
+LINK_LOCK_KEY = 0x7472_6B66  # "trkf"
+
+
+def lock_for_link(session: Session) -> None:
+    """Two links at once would both read the same end of the links' chain: the second waits."""
+    if _is_postgres(session):
+        _advisory_lock(session, LINK_LOCK_KEY)
+
+
 def lock_for_load(session: Session) -> None:
     if _is_postgres(session):
         _advisory_lock(session, LOAD_LOCK_KEY)

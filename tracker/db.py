@@ -40,6 +40,7 @@ REVISIONS: tuple[str, ...] = (
     "0013_clock",
     "0014_text_revisions",
     "0015_japanese_names",
+    "0016_follows",
     "0017_last_update",
     "0018_attachments",
 )

@@ -76,4 +76,5 @@ WORDS: dict[str, str] = {
     "output": "the output path",
     "against": "the saved anchor",
     "allow_unverified": "allow_unverified",
+    "declaration": "a declaration",
 }

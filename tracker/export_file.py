@@ -34,8 +34,8 @@ SCHEMA_VERSION = 1
 # exported_columns); 0010 added a column; 0011 the milestones, their announcements and the
 # items' milestone slugs; 0012 only triggers; 0013 the settings (the tracker's time zone) and the
 # events' database user; 0014 the text revisions; 0015 the Japanese place, owners and provenance;
-# 0017 a derived column (the last update); 0018 the attached documents and the evidence's
-# attachment fields.
+# 0016 the follow-up links between items; 0017 a derived column (the last update); 0018 the
+# attached documents and the evidence's attachment fields.
 SAME_DATA = ("0018_attachments",)
 # Earlier revisions that exports were written at (export came with 0003): such an export is
 # restored at its own revision, with the columns it has, then upgraded to head in the same

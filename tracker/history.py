@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tracker.commitments import get_commitment
+from tracker.commitments import get_commitment, resolve_declarations
 from tracker.models import Commitment, StatusEvent
 from tracker.timeline import NEWEST_FIRST
 
@@ -44,6 +44,7 @@ def recent_events(
     limit: int | None = None,
     recorded_since: dt.datetime | None = None,
     skip: Collection[int] = (),
+    declarations: Sequence[str] = (),
 ) -> Iterator[LoggedEvent]:
     """Events newest first, read a block at a time, each block with its evidence and with the
     corrections of its events: a log since a date of a busy year lists hundreds of thousands,
@@ -67,6 +68,9 @@ def recent_events(
         query = query.where(StatusEvent.id.not_in(list(skip)))
     if code is not None:
         query = query.where(StatusEvent.commitment_id == get_commitment(session, code).id)
+    if declarations:
+        ids = resolve_declarations(session, declarations)
+        query = query.where(Commitment.declaration_id.in_(ids))
     if since is not None:
         query = query.where(StatusEvent.effective_on >= since)
     if limit is not None:

@@ -74,6 +74,18 @@ def events_of(session: Session, commitment: Commitment) -> list[StatusEvent]:
     )
 
 
+def _linked(x: Any) -> dict[str, Any]:
+    return {
+        "code": x.code,
+        "declaration": x.declaration,
+        "title": x.title,
+        "link": x.kind,
+        "status": x.status,
+        "since": x.since.isoformat() if x.since else None,
+        "reason": x.reason,
+    }
+
+
 def item_data(session: Session, code: str) -> dict[str, Any]:
     """Everything `tracker show` says about one commitment, with its whole timeline."""
     c = get_commitment(session, code)
@@ -94,6 +106,9 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
     milestone = meetings.get((c.declaration_id, c.milestone)) if c.milestone else None
     assessed = bool(events)
     corrected_by = {e.corrects_id: e.id for e in events if e.corrects_id is not None}
+    from tracker.links import links_of
+
+    follows, followed_by = links_of(session, c.id)
     return {
         "code": c.code,
         "title": c.title,
@@ -137,6 +152,10 @@ def item_data(session: Session, code: str) -> dict[str, Any]:
         # The tracker's time zone (tracker.clock), in which `show` prints recording times.
         "time_zone": clock.zone_name(session),
         "events": [event_data(e, corrected_by.get(e.id)) for e in events],
+        # Follow-ups (tracker.links): the earlier items it continues, the later ones that
+        # continue it, each with its status now and the day that status took effect.
+        "follows": [_linked(x) for x in follows],
+        "followed_by": [_linked(x) for x in followed_by],
         # The name before the report's vocabulary was adopted; kept for one release.
         "owner": list(c.owners),
     }

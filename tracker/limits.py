@@ -162,6 +162,13 @@ FIELDS: dict[tuple[str, str], Limit] = {
     ("text_revisions", "items"): Keyed(CODE, HASH),
     ("text_revisions", "prev_hash"): HASH,
     ("text_revisions", "hash"): HASH,
+    # A follow-up link (tracker.links): its kind, why, and what made it (load FILE, link).
+    ("item_links", "kind"): VOCABULARY,
+    ("item_links", "reason"): TEXT,
+    ("item_links", "source"): Text(300),
+    ("item_links", "actor"): ACTOR,
+    ("item_links", "prev_hash"): HASH,
+    ("item_links", "hash"): HASH,
     ("settings", "key"): Text(40),
     ("settings", "value"): Text(200),
     ("status_days", "status"): VOCABULARY,

@@ -84,6 +84,10 @@ def _value_of_names() -> AfterValidator:
     return AfterValidator(lambda value: _within(value, limits.name_problem(value, limit.name)))
 
 
+# An item named by a link: CODE, or SLUG:CODE.
+Reference = Annotated[
+    str, Field(min_length=1, max_length=limits.CODE.length + 1 + 80, pattern=r"^\S+$")
+]
 Guideline = Annotated[str, Field(min_length=1), _value_of("commitments", "guidelines")]
 # A refusal that says what to write instead (a date's form, quoted guideline keys).
 FORM = "fixture_form"
@@ -270,6 +274,15 @@ class CommitmentSpec(_Strict):
     basis: Annotated[str, Field(min_length=1), _stored("commitments", "basis")]
     inferred: Annotated[dict[InferableField, Inferred], _marks_held("commitments")] = {}
     guidelines: GuidelinesSpec | None = None
+    # Earlier items this one takes further, or restates: CODE, or SLUG:CODE for an item of
+    # another declaration (tracker.links). Checked at load: the target exists, not the item
+    # itself, no cycle.
+    follows: list[Reference] = []
+    reaffirms: list[Reference] = []
+
+    def links(self) -> list[tuple[str, str]]:
+        """(kind, reference) of each link the item states, follows first."""
+        return [("follows", r) for r in self.follows] + [("reaffirms", r) for r in self.reaffirms]
 
     @model_validator(mode="after")
     def _scoring(self) -> CommitmentSpec:
@@ -296,6 +309,9 @@ class CommitmentSpec(_Strict):
         empty = [f for f in self.inferred if not getattr(self, f)]
         if empty:
             raise ValueError(f"field 'inferred': {empty[0]!r} has no value")
+        for kind, ref in self.links():
+            if ref.rpartition(":")[2].strip().upper() == self.code:
+                raise ValueError(f"field '{kind}': an item cannot {kind[:-1]} itself")
         return self
 
     @field_validator("kind", mode="before")
@@ -444,6 +460,8 @@ class LoadResult:
     untranslated: list[str] = field(default_factory=list)
     # Codes the file retired that this database still holds: (the item it became, why).
     retired: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    # The follow-up links this load added: "GCP-02 follows IND-01".
+    linked: list[str] = field(default_factory=list)
 
 
 def _shown(value: object) -> str:
@@ -777,6 +795,65 @@ def _record_completed_at_meeting(session: Session, spec: FixtureSpec, result: Lo
             )
 
 
+def _sync_links(
+    session: Session, fixture: Fixture, declaration: Declaration, result: LoadResult
+) -> None:
+    """The links the file states, added to the history (tracker.links) where missing. A link
+    is history: one the file no longer states stays, as a removed item does."""
+    from tracker import links
+
+    stated = [
+        (item.code, kind, ref)
+        for p in fixture.spec.pillars
+        for item in p.commitments
+        for kind, ref in item.links()
+    ]
+    if not stated:
+        return
+    edges = links._edges(session)
+    ids = dict(
+        session.execute(
+            select(Commitment.code, Commitment.id).where(
+                Commitment.declaration_id == declaration.id
+            )
+        ).all()
+    )
+    for code, kind, ref in stated:
+        where = f"{fixture.path}: item {code}: field '{kind}'"
+        slug, target_code = links.parse_ref(ref)
+        target = session.scalar(select(Commitment).where(Commitment.code == target_code))
+        if target is None:
+            from tracker.commitments import suggest_codes
+
+            close = suggest_codes(session, target_code)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise TrackerError(f"{where}: no item {ref.strip()!r}{hint}")
+        later = session.get(Commitment, ids[code])
+        assert later is not None
+        if slug is not None and target.declaration.slug.lower() != slug.lower():
+            raise TrackerError(
+                f"{where}: {target.code} is an item of declaration "
+                f"{target.declaration.slug}, not {slug}"
+            )
+        if target.id in edges.get(later.id, ()):
+            continue  # stated before, already in the history
+        try:
+            links.add_link(
+                session, later, target, kind, f"stated in {fixture.path.name}",
+                f"load {fixture.path.name}", default_actor(), edges,
+            )  # fmt: skip
+        except TrackerError as exc:
+            raise TrackerError(f"{where}: {exc}") from None
+        result.linked.append(f"{code} {kind} {target.code}")
+
+
+def _prefix_hint(slug: str) -> str:
+    """A code prefix made from a declaration's slug (gcap-trilateral-2026 -> GT), for the
+    message that refuses a code another declaration has."""
+    letters = "".join(w[0] for w in re.split(r"[^A-Za-z]+", slug) if w and w[0].isalpha())
+    return (letters or "X")[:4].upper()
+
+
 def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     """Bring the database in line with the fixture. Never deletes; never touches events."""
 
@@ -823,15 +900,28 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         )
     }
     codes_in_file = [item.code for p in spec.pillars for item in p.commitments]
-    elsewhere = session.scalars(
-        select(Commitment.code).where(
+    # Codes are unique across the tracker (event hashes, anchors and `progress CODE` name an
+    # item by its code alone): every clash is named at once, with the declaration that has it.
+    clashes = session.execute(
+        select(Commitment.code, Declaration.slug)
+        .join(Declaration, Commitment.declaration_id == Declaration.id)
+        .where(
             Commitment.code.in_(set(codes_in_file) - set(existing)),
             Commitment.declaration_id != declaration.id,
         )
-    ).first()
-    if elsewhere is not None:
+    ).all()
+    if clashes:
+        order = {code: n for n, code in enumerate(codes_in_file)}
+        clashes = sorted(clashes, key=lambda row: order[row[0]])
+        owners = list(dict.fromkeys(slug for _, slug in clashes))
+        codes = ", ".join(code for code, _ in clashes)
+        first = clashes[0][0]
+        prefix = _prefix_hint(d.slug)
         raise TrackerError(
-            f"{fixture.path}: item {elsewhere}: code already belongs to another declaration"
+            f"{fixture.path}: item{'s' if len(clashes) > 1 else ''} {codes}: "
+            f"{'codes' if len(clashes) > 1 else 'code'} already used by declaration "
+            f"{' and '.join(owners)} (codes are unique across the tracker); give this "
+            f"declaration's codes a prefix of their own, e.g. {prefix}-{first.split('-')[-1]}"
         )
 
     position = 0
@@ -924,6 +1014,7 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         code for code in existing if code not in in_file and code not in result.retired
     )
     session.flush()
+    _sync_links(session, fixture, declaration, result)
     anchor.store_content_hashes(session.connection(), [declaration.id])
     # The text as loaded is recorded, chained (tracker.revisions): text that no revision
     # explains was changed outside the tool, and verify names it.

@@ -382,6 +382,41 @@ class TextRevision(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+LINK_KINDS = ("follows", "reaffirms")
+_LINK_KIND_SQL = ", ".join(f"'{k}'" for k in LINK_KINDS)
+
+
+class ItemLink(Base):
+    """A later item's link to an earlier one it continues (`follows`) or restates
+    (`reaffirms`), from a fixture's `follows:`/`reaffirms:` or `tracker link` (tracker.links).
+    Each item keeps its own history and chain; the links form one hash chain of their own (by
+    `seq`), inserted, never updated or deleted."""
+
+    __tablename__ = "item_links"
+    __table_args__ = (
+        UniqueConstraint("seq"),
+        UniqueConstraint("commitment_id", "target_id"),
+        CheckConstraint(f"kind IN ({_LINK_KIND_SQL})", name="kind"),
+        CheckConstraint("commitment_id <> target_id", name="not_self"),
+        # What follows an item: `show` of the earlier one.
+        Index("ix_item_links_target_id", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    # The later item, and the earlier one it continues.
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    # What made it: "load FILE" or "link".
+    source: Mapped[str] = mapped_column(String(300))
+    actor: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class Setting(Base):
     """A setting of the whole tracker, the same for everyone who uses it (tracker.clock's time
     zone): kept in the database, not per user, so two users' commands agree."""
@@ -428,4 +463,5 @@ milestones_table = cast(Table, Milestone.__table__)
 settings_table = cast(Table, Setting.__table__)
 revisions_table = cast(Table, TextRevision.__table__)
 announcements_table = cast(Table, Announcement.__table__)
+links_table = cast(Table, ItemLink.__table__)
 attachments_table = cast(Table, Attachment.__table__)

@@ -201,6 +201,13 @@ def downgrade_losses(connection: Connection, current: str, target: str | None) -
                 "evidence record(s) (their events' hashes cover them: those events would no "
                 "longer verify)"
             )
+    if "0016_follows" in undone:
+        links = count("SELECT COUNT(*) FROM item_links")
+        if links:
+            losses.append(
+                f"{links} follow-up link(s) between items (`follows`/`reaffirms`, with their "
+                "reasons and hash chain)"
+            )
     if "0015_japanese_names" in undone:
         japanese = count(
             "SELECT COUNT(*) FROM commitments WHERE owners_ja IS NOT NULL "

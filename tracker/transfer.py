@@ -67,15 +67,87 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def export_lines(session: Session) -> Iterator[str]:
-    """The export as text chunks, streamed table by table."""
-    heads = [(c, h) for c, h in session.execute(select(Commitment.code, Commitment.chain_head))]
+def _scoped(session: Session, table: Table, ids: list[int]) -> Any:
+    """The condition that keeps `table`'s rows of the declarations `ids` (None: no condition)."""
+    from tracker.models import (
+        commitments_table,
+        events_table,
+        links_table,
+        milestones_table,
+    )
+
+    items = select(commitments_table.c.id).where(commitments_table.c.declaration_id.in_(ids))
+    if table.name == "declarations":
+        return table.c.id.in_(ids)
+    if "declaration_id" in table.c:
+        return table.c.declaration_id.in_(ids)
+    if table.name == "status_events":
+        return table.c.commitment_id.in_(items)
+    if table.name == "evidence":
+        return table.c.event_id.in_(
+            select(events_table.c.id).where(events_table.c.commitment_id.in_(items))
+        )
+    if table.name == "milestone_events":
+        return table.c.milestone_id.in_(
+            select(milestones_table.c.id).where(milestones_table.c.declaration_id.in_(ids))
+        )
+    if table is links_table:
+        return table.c.commitment_id.in_(items)
+    return None  # the tracker's own: settings, chain builds
+
+
+def _check_links_within(session: Session, ids: list[int]) -> None:
+    """A part of the tracker carries its follow-up links only when the whole chain of links is
+    within it (tracker.links: one chain, and a chain with links left out would not verify on
+    import); a part no link touches carries none."""
+    from sqlalchemy.orm import aliased
+
+    from tracker.models import Declaration, ItemLink
+
+    later, earlier = aliased(Commitment), aliased(Commitment)
+    links = session.execute(
+        select(later.code, earlier.code, later.declaration_id, earlier.declaration_id)
+        .select_from(ItemLink)
+        .join(later, later.id == ItemLink.commitment_id)
+        .join(earlier, earlier.id == ItemLink.target_id)
+        .order_by(ItemLink.seq)
+    ).all()
+    inside = set(ids)
+    if not any(a in inside or b in inside for _c, _t, a, b in links):
+        return
+    for code, target, a, b in links:
+        if a not in inside or b not in inside:
+            slugs = dict(session.execute(select(Declaration.id, Declaration.slug)).all())
+            missing = slugs[a] if a not in inside else slugs[b]
+            raise FieldError(
+                "the follow-up links are one chain, and {code} -> {target} reaches beyond the "
+                "declarations exported: add {declaration} {missing}, or export everything",
+                "declaration",
+                code=code,
+                target=target,
+                missing=missing,
+            )
+
+
+def export_lines(session: Session, declarations: tuple[str, ...] = ()) -> Iterator[str]:
+    """The export as text chunks, streamed table by table; of these declarations only, when
+    given (a database holding only them: its digests are theirs)."""
+    ids: list[int] | None = None
+    if declarations:
+        from tracker.commitments import resolve_declarations
+
+        ids = resolve_declarations(session, declarations)
+        _check_links_within(session, ids)
+    codes = select(Commitment.code, Commitment.chain_head)
+    if ids is not None:
+        codes = codes.where(Commitment.declaration_id.in_(ids))
+    heads = [(c, h) for c, h in session.execute(codes)]
     yield "{\n"
     yield f'  "format": "{FORMAT}",\n  "schema": {SCHEMA_VERSION},\n'
     yield f'  "revision": "{HEAD_REVISION}",\n'
     yield f'  "heads_digest": "{heads_digest(heads)}",\n'
     # What `tracker verify --against` compares first (tracker.anchor): heads, lengths, text.
-    yield f'  "anchor_digest": "{anchor_digest_of(session)}",\n'
+    yield f'  "anchor_digest": "{anchor_digest_of(session, ids)}",\n'
     yield f'  "anchor_format": {ANCHOR_FORMAT},\n'
     yield '  "tables": {'
     for t_index, table in enumerate(exported_tables()):
@@ -88,6 +160,9 @@ def export_lines(session: Session) -> Iterator[str]:
             .order_by(*table.primary_key.columns)
             .execution_options(yield_per=BATCH)
         )
+        condition = _scoped(session, table, ids) if ids is not None else None
+        if condition is not None:
+            query = query.where(condition)
         for r_index, row in enumerate(session.execute(query)):
             values = [_encode(v) for v in row]
             # json_text: an export printed to a terminal cannot command it (the same data).

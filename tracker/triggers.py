@@ -1,12 +1,12 @@
 """History is append-only in the database itself, not only in the tool's code.
 
 Triggers make `status_events`, `evidence`, `chain_builds`, `milestone_events` (from 0011),
-`text_revisions` (from 0014) and `attachments` (from 0018) refuse UPDATE and DELETE (and, on
-PostgreSQL, TRUNCATE; on SQLite, a REPLACE of an existing row), so a stray SQL statement or
-another program cannot rewrite history without first dropping a guard, which `tracker verify`
-then reports. They do not stop someone who owns the tables: the owner can drop a trigger. On
-PostgreSQL a recorder role that holds only SELECT and INSERT on them (`tracker db grants`)
-cannot.
+`text_revisions` (from 0014), `item_links` (from 0016_follows) and `attachments` (from 0018)
+refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE; on SQLite, a REPLACE of an existing
+row), so a stray SQL statement or another program cannot rewrite history without first dropping
+a guard, which `tracker verify` then reports. They do not stop someone who owns the tables: the
+owner can drop a trigger. On PostgreSQL a recorder role that holds only SELECT and INSERT on
+them (`tracker db grants`) cannot.
 
 Migrations 0007_append_only, 0011_milestones, 0012_no_replace (SQLite's REPLACE, which deletes
 the row it replaces without a DELETE trigger), 0014_text_revisions and 0018_attachments
@@ -34,6 +34,7 @@ GUARDED = (
     "chain_builds",
     "milestone_events",
     "text_revisions",
+    "item_links",
     "attachments",
 )
 PG_FUNCTION = "tracker_append_only"
@@ -82,6 +83,7 @@ _KEYS = {
     "chain_builds": (),
     "milestone_events": ("milestone_id", "seq"),
     "text_revisions": ("declaration_id", "seq"),
+    "item_links": ("seq",),
     "attachments": ("sha256",),
 }
 

@@ -24,7 +24,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import anchor, attachments, burnup, chain, clock, milestones, revisions, triggers
+from tracker import (
+    anchor,
+    attachments,
+    burnup,
+    chain,
+    clock,
+    links,
+    milestones,
+    revisions,
+    triggers,
+)
 from tracker.i18n import counted
 from tracker.models import (
     chain_builds_table,
@@ -364,6 +374,7 @@ def verify(session: Session, saved: anchor.Saved | None = None) -> VerifyResult:
     if saved is not None:
         current.explained = revisions.explained(session, recorded, current.declarations, texts)
     result.findings += [Finding(who, what) for who, what in milestones.check_chains(session)]
+    result.findings += [Finding(who, what) for who, what in links.check_chain(session)]
     result.announcements = milestones.count_announcements(session)
     current.heads_digest = result.digest
     current.anchor_digest = chain.anchor_digest(

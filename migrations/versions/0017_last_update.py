@@ -11,7 +11,7 @@ indexes the events by recording time, for `log --recorded-since` and `news` (wha
 since a moment, whatever its effective date).
 
 Revision ID: 0017_last_update
-Revises: 0015_japanese_names
+Revises: 0016_follows
 Create Date: 2026-12-08 00:20:00
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_last_update"
-down_revision: str | None = "0015_japanese_names"
+down_revision: str | None = "0016_follows"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -46,6 +46,7 @@ FLAGS: dict[str, str] = {
     "output": "--output",
     "against": "--against",
     "allow_unverified": "--allow-unverified",
+    "declaration": "--declaration",
 }
 
 

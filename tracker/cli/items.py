@@ -16,6 +16,7 @@ from tracker.cli.options import (
     AttachOpt,
     BeforeDeclarationOpt,
     CodeArg,
+    DeclarationOpt,
     EvidenceDateOpt,
     EvidenceKindOpt,
     EvidenceOpt,
@@ -77,6 +78,7 @@ LIST_FIELDS = [
     "target",
     "status",
     "inferred",
+    "declaration",
     "last_update",
     "score",
     "party_differs",
@@ -193,6 +195,7 @@ def list_command(
     ctx: typer.Context,
     status: StatusesOpt = None,
     pillar: PillarOpt = None,
+    declaration: DeclarationOpt = None,
     party: PartyOpt = None,
     owner: Annotated[
         str | None, typer.Option(metavar="OWNER", help="Only items this body leads.")
@@ -257,10 +260,10 @@ def list_command(
     The table shows code, kind, status (and each party's where it differs), the last update
     and the title, one line each; from 120 columns or with --wide also score, target, pillar
     and declaration. json is an array of objects and csv has a header row; both carry code,
-    title, pillar, kind, parties, owners, target, status, inferred, last_update, score and
-    party_differs (each party whose own status is not the item's, with it), in that order.
-    csv --excel writes the same columns with a byte-order mark and CRLF line ends, as Excel on
-    Windows reads UTF-8.
+    title, pillar, kind, parties, owners, target, status, inferred, declaration, last_update,
+    score and party_differs (each party whose own status is not the item's, with it), in that
+    order. csv --excel writes the same columns with a byte-order mark and CRLF line ends, as
+    Excel on Windows reads UTF-8.
 
     Example: tracker list --pillar cyber --format csv
     """
@@ -276,6 +279,7 @@ def list_command(
         overdue_on=clock_today(ctx)() if overdue else None,
         due_before=parse_date(due_before, "--due-before", clock_today(ctx)),
         search=search,
+        declarations=tuple(declaration or ()),
         include_closed=all_,
         limit=limit,
         sort=sort.value if sort is not None else None,
@@ -665,6 +669,60 @@ def correct(
 
 
 @app.command()
+def link(
+    ctx: typer.Context,
+    later: Annotated[
+        str,
+        typer.Argument(
+            metavar="NEW",
+            help="The later item (CODE or SLUG:CODE).",
+            autocompletion=complete_code,
+            show_default=False,
+        ),
+    ],
+    earlier: Annotated[
+        str,
+        typer.Argument(
+            metavar="OLD",
+            help="The earlier item it continues (CODE or SLUG:CODE).",
+            autocompletion=complete_code,
+            show_default=False,
+        ),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", metavar="TEXT", help="Why NEW continues OLD (required).", show_default=False
+        ),
+    ],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", metavar="KIND", help="follows (takes it further) or reaffirms (restates it)."
+        ),
+    ] = "follows",
+    by: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Who records it [default: your login].")
+    ] = None,
+) -> None:
+    """Record that a later item continues an earlier one, found after both were loaded.
+
+    The link is history: appended with who, when and why, hash-chained, never removed. Each
+    item keeps its own history; `show` lists the link on both.
+
+    Example: tracker link GCP-02 IND-01 --reason "the contract is for the GCAP fighter"
+    """
+    from tracker.links import link as add
+    from tracker.progress import default_actor
+
+    done = transact(
+        ctx,
+        lambda s: add(s, later, earlier, kind.strip().lower(), reason, by or default_actor()),
+    )
+    say(f"{done.code} {done.kind} {done.target} (link #{done.seq})")
+
+
+@app.command()
 def log(
     ctx: typer.Context,
     since: Annotated[
@@ -687,6 +745,7 @@ def log(
             "recorded first, whatever their dates.",
         ),
     ] = None,
+    declaration: DeclarationOpt = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ShowFormat.text
     ),
@@ -710,7 +769,12 @@ def log(
 
             recorded_from = day_start(recorded_day, clock.zone(s))
         logged = recent_events(
-            s, since=since_date, code=code, limit=limit, recorded_since=recorded_from
+            s,
+            since=since_date,
+            code=code,
+            limit=limit,
+            recorded_since=recorded_from,
+            declarations=tuple(declaration or ()),
         )
         if fmt is ShowFormat.json:
             _log_json(logged, out)

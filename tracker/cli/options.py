@@ -120,8 +120,13 @@ PartyOpt = Annotated[
     ),
 ]
 DeclarationOpt = Annotated[
-    str | None,
-    typer.Option("--declaration", metavar="SLUG", help="Declaration slug (default: all)."),
+    list[str] | None,
+    typer.Option(
+        "--declaration",
+        metavar="SLUG",
+        help="Only this declaration (repeatable) [default: all].",
+        show_default=False,
+    ),
 ]
 ExcelOpt = Annotated[
     bool,

@@ -338,7 +338,7 @@ def report(
         marking=_clean(marking or userconfig.setting("marking")),
         pillar=pillar,
         party=party,
-        declaration=declaration,
+        declarations=tuple(declaration or ()),
         with_history=history,
         rows=_rows_shown(fmt),
         # JSON writes every change as it reads it from the open session (a busy month holds

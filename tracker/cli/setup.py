@@ -39,6 +39,8 @@ def _print_result(result: LoadResult) -> None:
     for code, (into, why) in result.retired.items():
         became = f"now part of {into}" if into else "no longer tracked"
         say(f"  retired {code} (kept, with its history; {became}): {why}")
+    if result.linked:
+        say(f"  linked: {', '.join(result.linked[:50])}")
     if result.missing:
         say(f"  missing (kept, with their history): {', '.join(result.missing)}", err=True)
 

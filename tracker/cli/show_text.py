@@ -36,6 +36,33 @@ def recorded_text(stamp: str, zone: str | None) -> str:
     return f"{local:%Y-%m-%d %H:%M} {name}"
 
 
+def _link_lines(data: dict[str, Any], lang: Language) -> list[str]:
+    """What the item continues and what continues it, each with its status (tracker.links)."""
+    _ = lang._
+    lines: list[str] = []
+    for key, heading in (
+        ("follows", _("Continues (earlier items):")),
+        ("followed_by", _("Continued by (later items):")),
+    ):
+        if not data.get(key):
+            continue
+        lines.append(heading)
+        for x in data[key]:
+            since = (
+                " " + _("since {date}").format(date=lang.date_text(x["since"]))
+                if x["since"]
+                else ""
+            )
+            link = _("follows") if x["link"] == "follows" else _("reaffirms")
+            lines.append(
+                f"  {one_line(x['code'])}  [{one_line(x['declaration'])}]  {link}  "
+                f"{lang.status(x['status'])}{since}  "
+                f"{one_line(x['title'])}"
+            )
+        lines.append("")
+    return lines
+
+
 def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     _ = lang._
     marks: dict[str, str] = data["provenance"]
@@ -108,6 +135,7 @@ def show_lines(data: dict[str, Any], lang: Language) -> list[str]:
     if data["basis"]:
         lines.append(_("Basis:  {basis}").format(basis=one_line(data["basis"])))
     lines.append("")
+    lines += _link_lines(data, lang)
     if data["guidelines"]:
         lines.append(_("Scoring guidelines (per party):"))
         lines += [

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tracker.cli.options import DeclarationOpt
 from tracker.cli.output import say, write_output
 from tracker.cli.running import database_url, session
 from tracker.i18n import counted
@@ -23,8 +24,12 @@ def export(
             "--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout."
         ),
     ] = None,
+    declaration: DeclarationOpt = None,
 ) -> None:
     """Export everything (declarations, pillars, commitments, every event and its evidence).
+
+    With --declaration, those declarations only, as a database holding only them (their
+    digests); their follow-up links come along when every link is within them.
 
     Example: tracker export --output tracker-2026-11-25.json
     """
@@ -32,7 +37,12 @@ def export(
 
     with session(ctx) as s:
         # Owner-only, like the database: an export holds every unpublished assessment.
-        write_output(export_lines(s), output, database=database_url(ctx), new_mode=0o600)
+        write_output(
+            export_lines(s, tuple(declaration or ())),
+            output,
+            database=database_url(ctx),
+            new_mode=0o600,
+        )
 
 
 @app.command("import")

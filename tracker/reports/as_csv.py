@@ -3,7 +3,8 @@
 Columns, in this order: code, title, pillar, kind, parties, owners, target, status, score,
 overdue, inferred, basis, one status_<party> column per party of the report (a third party such
 as Italy once it has an assessment), last_update_on, last_note, last_evidence (the references),
-last_evidence_titles (each source by its title, else a local file's name, else the reference).
+last_evidence_titles (each source by its title, else a local file's name, else the reference),
+declaration (the slug of the item's declaration).
 `score` is `not scored` for an item whose kind is not scored, `not yet assessed` for a commitment
 nobody has assessed before the cut-off; `inferred` names the fields (owners, target, parties)
 whose values the source text does not give. Rows: the parties' pledges, then the
@@ -43,7 +44,13 @@ FIXED_BEFORE = [
     "inferred",
     "basis",
 ]
-FIXED_AFTER = ["last_update_on", "last_note", "last_evidence", "last_evidence_titles"]
+FIXED_AFTER = [
+    "last_update_on",
+    "last_note",
+    "last_evidence",
+    "last_evidence_titles",
+    "declaration",
+]
 Cell = str | int
 
 # Formula guard and control characters: the one helper every CSV of ours uses.
@@ -80,6 +87,7 @@ def row(item: ItemLine, parties: list[str], *, excel: bool = False) -> list[Cell
         last.note if last else "",
         "; ".join(src.reference for src in last.evidence) if last else "",
         "; ".join(src.name for src in last.evidence) if last else "",
+        item.declaration,
     ]
     safe = csv_row([*text_cells, item.basis, *party_cells, *last_cells])
     first = len(text_cells)

@@ -34,7 +34,11 @@ from tracker.reports.presentation import (
     assessment_text,
     cell_text,
     change_text,
+    continued_text,
     countdown_text,
+    declaration_headers,
+    declaration_rows,
+    declarations_note,
     inferred_mark,
     is_web_link,
     matrix_note,
@@ -430,4 +434,8 @@ def chunks(
             for key, p in zip(report.parties, shown.parties, strict=True)
         ],
         method={k: lang._(v) for k, v in METHOD.items()},
+        declaration_rows=declaration_rows(shown, lang),
+        declaration_headers=declaration_headers(lang),
+        declarations_note=declarations_note(shown, lang),
+        continued_text=lambda i: continued_text(i, lang),
     )

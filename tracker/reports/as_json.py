@@ -99,6 +99,17 @@ def item(i: ItemLine) -> str:
             "content_hash": i.content_hash,
             "basis": i.basis,
             "inferred": sorted(i.inferred),
+            "declaration": i.declaration,
+            "continues": [
+                {
+                    "code": c.code,
+                    "declaration": c.declaration,
+                    "link": c.link,
+                    "status": c.status,
+                    "since": c.since,
+                }
+                for c in i.continues
+            ],
         }
     ).decode()
 
@@ -160,6 +171,21 @@ def to_data(
             "party_scores": report.party_scores,
             "cutoff": report.cutoff.isoformat() if report.cutoff else None,
             "final": report.final,
+            # Whether the declarations' compliance periods match: only then are the figures
+            # above one period's; by_declaration gives each declaration's own.
+            "periods_match": report.periods_match,
+            "by_declaration": {
+                d.slug: {
+                    **figures(d.overall),
+                    "party_mean_score": _rate(d.party_mean_score),
+                    "party_scores": d.party_scores,
+                    "cutoff": d.cutoff.isoformat() if d.cutoff else None,
+                    "final": d.final,
+                    "since": d.since.isoformat() if d.since else None,
+                    "parties": [{"party": p.party, **figures(p.figures)} for p in d.parties],
+                }
+                for d in report.by_declaration
+            },
         },
         "pillars": [
             {"slug": p.slug, "title": p.title, **figures(p.figures)} for p in report.pillars

@@ -29,8 +29,12 @@ from tracker.reports.presentation import (
     cell_text,
     change_text,
     completion_text,
+    continued_text,
     countdown_text,
     dates_text,
+    declaration_headers,
+    declaration_rows,
+    declarations_note,
     filters_text,
     inferred_mark,
     is_web_link,
@@ -285,6 +289,24 @@ def _status(i: ItemLine, lang: Language) -> str:
     return text
 
 
+def _declarations_table(report: Report, lang: Language) -> list[str]:
+    """Each declaration's figures over its own compliance period (a report of several)."""
+    rows = declaration_rows(report, lang)
+    if not rows:
+        return []
+    headers = declaration_headers(lang)
+    out = [
+        "## " + lang._("By declaration"),
+        "",
+        declarations_note(report, lang),
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|---|---|---|" + "---:|" * 6 + "---|",
+    ]
+    out += [f"| {esc(name)} | " + " | ".join(cells) + " |" for name, cells in rows]
+    return [*out, ""]
+
+
 def _items_table(items: list[ItemLine], lang: Language) -> list[str]:
     """One table per pillar, so that no column repeats the pillar; six columns."""
     _ = lang._
@@ -308,6 +330,9 @@ def _items_table(items: list[ItemLine], lang: Language) -> list[str]:
             lead = esc(owners) + _marked(i, "owners", lang)
             who = _(" (parties: {parties}; lead: {lead})").format(parties=parties, lead=lead)
         last = _event_text(i.last_event, lang) if i.last_event else "—"
+        continued = continued_text(i, lang, esc)
+        if continued:
+            who += f" — *{continued}*"
         out.append(
             f"| {code_cell(i.code)} | {esc(i.title)}{who} | {_status(i, lang)} | "
             f"{_target(i, lang)} | {_score(i, lang)} | {last} |"
@@ -450,6 +475,7 @@ def chunks(
     if brief:
         yield "\n".join(out).rstrip("\n") + "\n"
         return
+    out += _declarations_table(report, lang)
     out += [
         "## " + _("By pillar"),
         "",

@@ -45,8 +45,12 @@ from tracker.reports.presentation import (
     assessment_text,
     cell_text,
     completion_text,
+    continued_text,
     countdown_text,
     dates_text,
+    declaration_headers,
+    declaration_rows,
+    declarations_note,
     filters_text,
     more_text,
     move_text,
@@ -319,8 +323,37 @@ def _figures_table(first: str, rows: list[tuple[str, Figures, bool]], lang: Lang
     return table
 
 
+def _declarations(console: Console, report: Report, lang: Language) -> None:
+    """Each declaration's figures over its own compliance period (a report of several): a
+    table of the figures, then each declaration's "since" and its parties' scores."""
+    rows = declaration_rows(report, lang)
+    if not rows:
+        return
+    _ = lang._
+    h = declaration_headers(lang)
+    _section(console, _("By declaration"))
+    console.print(Text(declarations_note(report, lang)))
+    table = _table()
+    table.add_column(h[0], overflow="fold")
+    table.add_column(h[1], overflow="fold")
+    table.add_column(_("Assessed"), justify="right", no_wrap=True)
+    table.add_column(_("Compl."), justify="right", no_wrap=True)
+    table.add_column(_("Score"), justify="right", no_wrap=True)
+    table.add_column(_("All parties"), justify="right", no_wrap=True)
+    for name, c in rows:
+        assessed = _("{n} of {total}").format(n=c[4], total=c[3])
+        table.add_row(one_line(name), c[0], assessed, c[5], c[6], c[7])
+    console.print(table)
+    for name, c in rows:
+        line = f"{one_line(name)}: {h[2]} {c[1]}"
+        if c[8]:
+            line += f"; {h[9]}: {c[8]}"
+        console.print(Text(line))
+
+
 def _figures(console: Console, report: Report, lang: Language) -> None:
     _ = lang._
+    _declarations(console, report, lang)
     _section(console, _("Figures by pillar"))
     console.print(_legend(lang))
     rows = [(_pillar_name(p, lang), p.figures, False) for p in report.pillars]
@@ -569,7 +602,11 @@ def _commitments(
         cells.append(target)
         if wide:
             cells.append(lang.date(i.last_event.on) if i.last_event else "—")
-        cells.append(Text(one_line(i.title)))
+        title_cell = Text(one_line(i.title))
+        continued = continued_text(i, lang, one_line)
+        if continued:
+            title_cell.append(f" ({continued})", style="dim")
+        cells.append(title_cell)
         table.add_row(*cells)
     console.print(table)
     _more(console, items, every_row, lang)

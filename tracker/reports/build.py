@@ -32,11 +32,13 @@ from sqlalchemy import (
     Label,
     Select,
     Text,
+    and_,
     case,
     cast,
     exists,
     func,
     literal,
+    or_,
     select,
     true,
 )
@@ -50,10 +52,10 @@ from tracker.commitments import (
     decode_names,
     json_list_contains,
     name_lists,
+    resolve_declarations,
     resolve_party,
     resolve_pillar,
 )
-from tracker.errors import TrackerError
 from tracker.models import (
     Declaration,
     Pillar,
@@ -68,7 +70,9 @@ from tracker.models import (
 )
 from tracker.reports import page_one
 from tracker.reports.model import (
+    Continuation,
     Cut,
+    DeclarationFigures,
     DeclarationInfo,
     EventLine,
     Figures,
@@ -281,7 +285,7 @@ def _item_filter(
     if declaration_ids is not None:
         query = query.where(C.declaration_id.in_(declaration_ids))
     if pillar:
-        query = query.where(C.pillar_id.in_(resolve_pillar(session, pillar)))
+        query = query.where(C.pillar_id.in_(resolve_pillar(session, pillar, declaration_ids)))
     if party:
         query = query.where(json_list_contains(C.parties, party))
     return query
@@ -295,20 +299,29 @@ def _within(column: ColumnElement[int], items: Select[Any]) -> ColumnElement[boo
 
 
 def _change_stream(
-    session: Session, items: Select[Any], since: dt.date, as_of: dt.date
+    session: Session,
+    items: Select[Any],
+    since: dt.date,
+    as_of: dt.date,
+    windows: ColumnElement[bool] | None = None,
 ) -> Iterator[EventLine]:
     """The changes of the items `items` selects (events effective from `since` to `as_of`),
     newest first, read from the open session a block at a time with each block's evidence:
     a busy month holds hundreds of thousands, which the JSON report writes as it reads them."""
     result = session.execute(
-        _change_query(items, since, as_of).execution_options(yield_per=ROW_BLOCK)
+        _change_query(items, since, as_of, windows).execution_options(yield_per=ROW_BLOCK)
     )
     keys = list(result.keys())
     for block in result.partitions():
         yield from _lines_of(session, keys, block)
 
 
-def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[Any]:
+def _change_query(
+    items: Select[Any],
+    since: dt.date,
+    as_of: dt.date,
+    windows: ColumnElement[bool] | None = None,
+) -> Select[Any]:
     """The changes of the items `items` selects (_item_filter), newest first, as EventRows.
 
     The filter's conditions apply to the commitments the events are joined to, not as
@@ -322,6 +335,7 @@ def _change_query(items: Select[Any], since: dt.date, as_of: dt.date) -> Select[
             E.effective_on >= since,
             E.effective_on <= as_of,
             timeline.is_change(),
+            true() if windows is None else windows,
         )
         .order_by(*timeline.NEWEST_FIRST)
     )
@@ -480,23 +494,18 @@ class _Scope(NamedTuple):
     pillars: dict[int, Pillar]
 
 
-def _scope(
-    session: Session, declaration: str | None, pillar: str | None, party: str | None
-) -> _Scope:
+def _scope(session: Session, slugs: Sequence[str], pillar: str | None, party: str | None) -> _Scope:
     decl_query = select(Declaration).order_by(Declaration.date, Declaration.id)
-    if declaration:
-        decl_query = decl_query.where(Declaration.slug == declaration)
+    if slugs:
+        decl_query = decl_query.where(Declaration.id.in_(resolve_declarations(session, slugs)))
     declarations = list(session.scalars(decl_query))
-    if declaration and not declarations:
-        known = ", ".join(session.scalars(select(Declaration.slug))) or "none loaded"
-        raise TrackerError(f"no declaration {declaration!r}; declarations: {known}")
     decl_ids = [d.id for d in declarations]
 
-    every = None if declaration is None else decl_ids
+    every = decl_ids if slugs else None
     item_filter = _item_filter(session, every, pillar, None)
     filters: dict[str, str] = {}
-    if declaration:
-        filters["declaration"] = declaration
+    if slugs:
+        filters["declaration"] = ", ".join(d.slug for d in declarations)
     if pillar:
         filters["pillar"] = pillar
 
@@ -535,6 +544,7 @@ def _milestones(
 ) -> list[Milestone]:
     """The meetings the reported items' targets name, in date order, each with its date as
     known on as_of: the announced one, else the deadline the text gives or implies."""
+    slugs = {d.id: d.slug for d in scope.declarations}
     named = set(
         session.execute(
             select(C.declaration_id, C.milestone)
@@ -551,6 +561,7 @@ def _milestones(
             announced_on=m.announced_on,
             deadline=bool(m.rule) and not m.announced,
             slug=m.slug,
+            declaration=slugs.get(key[0], ""),
         )
         for key, m in meeting_dates.meetings(known).items()
         if key in named
@@ -600,7 +611,8 @@ class ReportSpec:
     default_since: bool = False
     pillar: str | None = None
     party: str | None = None
-    declaration: str | None = None
+    # Declaration slugs (none: every declaration).
+    declarations: tuple[str, ...] = ()
     with_history: bool = True
     with_guidelines: bool = False
     title: str | None = None
@@ -625,16 +637,23 @@ def build(session: Session, spec: ReportSpec) -> Report:
     each, or the plain function)."""
     today = spec.today or clock.today(session)
     as_of = spec.as_of or today
-    scope = _scope(session, spec.declaration, spec.pillar, spec.party)
+    scope = _scope(session, spec.declarations, spec.pillar, spec.party)
     current = _cached_status_is_current(session, as_of)
     # The milestones and cut-offs as known on as_of: read once, for the cut-off and the lists.
     known = _known(session, scope, as_of)
     cutoff = _cutoff(scope.declarations, known)
     final = is_final(cutoff, as_of)
+    # Every item as of as_of, when the report reads them all: each declaration's figures are
+    # grouped from the same rows (_by_declaration), not from a report of its own.
+    read: list[ItemLine] | None = None
+    tallied: list[_Tally] = []
     if spec.rows is not None and current:
-        report = _from_tallies(session, scope, as_of, spec, known, final=final)
+        report = _from_tallies(session, scope, as_of, spec, known, final=final, keep=tallied)
     else:
-        report = _from_items(session, scope, as_of, spec, known, final=final, current=current)
+        read = []
+        report = _from_items(
+            session, scope, as_of, spec, known, final=final, current=current, keep=read
+        )
     if final:
         assert cutoff is not None
         # The final assessment: every figure from each item's status on the cut-off date (its
@@ -649,10 +668,23 @@ def build(session: Session, spec: ReportSpec) -> Report:
             report, overall=assessed.overall, pillars=assessed.pillars, parties=assessed.parties
         )
     if spec.page_one:
-        report = _page_one(session, scope, report, cutoff if final and cutoff else as_of, final)
+        report = _page_one(
+            session,
+            scope,
+            report,
+            cutoff if final and cutoff else as_of,
+            final,
+            since_windows(spec, scope, report.milestones, as_of),
+        )
+    _mark_continuations(session, report, cutoff if final and cutoff else as_of)
     hashes = dict(declaration_hashes(session))
+    cutoffs = {meeting_dates.cutoff_on(known, d) for d in scope.declarations}
     return replace(
         report,
+        by_declaration=_by_declaration(
+            session, scope, spec, as_of, known, report, read, tallied, cutoff, final, current
+        ),
+        periods_match=(len(cutoffs) <= 1 and None not in cutoffs) or len(scope.declarations) <= 1,
         cutoff=cutoff,
         final=final,
         declarations=[_declaration_info(d, hashes) for d in scope.declarations],
@@ -676,15 +708,177 @@ def build(session: Session, spec: ReportSpec) -> Report:
     )
 
 
+def _only(scope: _Scope, d: Declaration) -> _Scope:
+    """The scope narrowed to one of its declarations: the report filtered to it."""
+    return scope._replace(declarations=[d], items=scope.items.where(C.declaration_id == d.id))
+
+
+def _by_declaration(
+    session: Session,
+    scope: _Scope,
+    spec: ReportSpec,
+    as_of: dt.date,
+    known: Sequence[meeting_dates.MilestoneDate],
+    report: Report,
+    read: list[ItemLine] | None,
+    tallied: list[_Tally],
+    cutoff: dt.date | None,
+    final: bool,
+    current: bool,
+) -> list[DeclarationFigures]:
+    """Each declaration's figures, as the report filtered to it gives them: over its items, its
+    parties, its own cut-off (read as of it when it has passed) and its own "since". Grouped
+    from what the report read: its items (`read`), or its one GROUP BY (`tallied`, a report
+    for a screen, with each party's own assessments read once); never a report per
+    declaration. Only a declaration whose cut-off has passed is read again, as of it."""
+    if len(scope.declarations) == 1:
+        d = scope.declarations[0]
+        return [
+            DeclarationFigures(
+                slug=d.slug, title=d.title, date=d.date, overall=report.overall,
+                parties=report.parties, cutoff=cutoff, final=final, since=report.since,
+                title_ja=d.title_ja,
+            )
+        ]  # fmt: skip
+    if read is None and not tallied:
+        read, _pillars = _items(
+            session, scope.items, scope.pillars, scope.parties, as_of, False,
+            current=current, targets=meeting_dates.meetings(known),
+        )  # fmt: skip
+    own_events = timeline.latest_party_events(session, scope.parties, as_of) if read is None else {}
+    # A third party counts in a declaration's figures once it has an assessment of its own
+    # among that declaration's items (as _scope decides for a report of it alone).
+    third: dict[int, set[str]] = defaultdict(set)
+    for declaration_id, party in session.execute(
+        select(C.declaration_id, E.party)
+        .join(commitments_table, C.id == E.commitment_id)
+        .where(E.party.is_not(None), _within(E.commitment_id, scope.items), timeline.is_live())
+        .distinct()
+    ):
+        third[declaration_id].add(party)
+    by_slug: dict[str, list[ItemLine]] = defaultdict(list)
+    for item in read or ():
+        by_slug[item.declaration].append(item)
+    found = []
+    for d in scope.declarations:
+        own = _only(scope, d)
+        d_cutoff = meeting_dates.cutoff_on(known, d)
+        d_final = is_final(d_cutoff, as_of)
+        items = by_slug.get(d.slug, [])
+        if "party" in scope.filters:
+            parties = list(scope.parties)
+        else:
+            parties = list(d.parties)
+            parties += sorted(p for p in third.get(d.id, ()) if p not in parties)
+        reported = _milestones(session, own, known, as_of)
+        since = _since(spec.since, spec.default_since, reported, [d], as_of)
+        if read is None and not d_final:
+            # From the GROUP BY: counts scored by this declaration's own period.
+            tally = tallied[0]
+
+            found.append(
+                DeclarationFigures(
+                    slug=d.slug,
+                    title=d.title,
+                    date=d.date,
+                    overall=Figures.tallied(_scored(tally.by_declaration.get(d.id, Counter()))),
+                    parties=_party_figures(
+                        session,
+                        own._replace(parties=parties),
+                        as_of,
+                        {
+                            text: _scored(raw)
+                            for text, raw in tally.by_declaration_parties.get(d.id, {}).items()
+                        },
+                        d_final,
+                        own_events,
+                    ),
+                    cutoff=d_cutoff,
+                    final=d_final,
+                    since=since,
+                    title_ja=d.title_ja,
+                )
+            )
+            continue
+        if d_final:
+            assert d_cutoff is not None
+            items, _pillars = _items(
+                session, own.items, scope.pillars, scope.parties, d_cutoff, False, final=True,
+                targets=meeting_dates.meetings(_known(session, own, d_cutoff)),
+            )  # fmt: skip
+        found.append(
+            DeclarationFigures(
+                slug=d.slug,
+                title=d.title,
+                date=d.date,
+                overall=Figures.of(
+                    (i.kind, assessed_status(i.status, i.assessed, d_final)) for i in items
+                ),
+                parties=[
+                    PartyFigures(
+                        party=p,
+                        figures=Figures.of(
+                            (
+                                i.kind,
+                                assessed_status(
+                                    i.party_status[p], p not in i.unassessed_parties, d_final
+                                ),
+                            )
+                            for i in items
+                            if p in i.party_status
+                        ),
+                    )
+                    for p in parties
+                ],
+                cutoff=d_cutoff,
+                final=d_final,
+                since=since,
+                title_ja=d.title_ja,
+            )
+        )
+    return found
+
+
+def _scored(raw: Counter[tuple[str, str, bool]]) -> Counter[tuple[Kind, Status | None]]:
+    """Counts by (kind, cached status, assessed) as Figures counts them before a cut-off."""
+    out: Counter[tuple[Kind, Status | None]] = Counter()
+    for (kind, status, assessed), n in raw.items():
+        out[_KIND[kind], assessed_status(STATUS_BY_VALUE[status], assessed, False)] += n
+    return out
+
+
+def _mark_continuations(session: Session, report: Report, standing_on: dt.date) -> None:
+    """Mark each listed item that continues an earlier one (tracker.links) with that item's
+    status on `standing_on`: "continued from IND-01: in progress since 2026-03-01"."""
+    from tracker.links import continued_from
+
+    found = continued_from(session, None, standing_on)
+    if not found:
+        return
+    for cut in (report.pledges, report.outlook, report.due_soon, report.overdue, report.stalled):
+        for item in cut.rows:
+            links = found.get(item.code)
+            if links:
+                item.continues = tuple(
+                    Continuation(x.code, x.declaration, x.kind, STATUS_BY_VALUE[x.status], x.since)
+                    for x in links
+                )
+
+
 def _page_one(
-    session: Session, scope: _Scope, report: Report, standing_on: dt.date, final: bool
+    session: Session,
+    scope: _Scope,
+    report: Report,
+    standing_on: dt.date,
+    final: bool,
+    windows: ColumnElement[bool] | None = None,
 ) -> Report:
     """The report with page one's lists: each changed item's net change, since when and why the
     first stalled items are stalled, and the scored commitments party by party (as of
     `standing_on`: the cut-off date in a final assessment, as the figures)."""
     rows = page_one.PAGE_ONE_ROWS
     moves = (
-        page_one.moves(session, scope.items, report.since, report.as_of, rows)
+        page_one.moves(session, scope.items, report.since, report.as_of, rows, windows)
         if report.since is not None
         else Cut((), 0)
     )
@@ -712,19 +906,47 @@ def _cutoff(
     return max(c for c in cutoffs if c is not None)
 
 
+def since_windows(
+    spec: ReportSpec,
+    scope: _Scope,
+    milestones: Sequence[Milestone],
+    as_of: dt.date,
+) -> ColumnElement[bool] | None:
+    """Over several declarations with the default "since": each declaration's changes from its
+    own since (its previous milestone, else its date), as a condition on the changes; None
+    when one "since" serves all (one declaration, or --since given)."""
+    if spec.since is not None or not spec.default_since or len(scope.declarations) < 2:
+        return None
+    windows = [
+        and_(
+            C.declaration_id == d.id,
+            E.effective_on
+            >= since_default([m for m in milestones if m.declaration == d.slug], [d], as_of),
+        )
+        for d in scope.declarations
+        if d.date <= as_of
+    ]
+    return or_(*windows) if windows else None
+
+
 def _changes(
-    session: Session, scope: _Scope, since: dt.date | None, as_of: dt.date, spec: ReportSpec
+    session: Session,
+    scope: _Scope,
+    since: dt.date | None,
+    as_of: dt.date,
+    spec: ReportSpec,
+    windows: ColumnElement[bool] | None = None,
 ) -> Cut[EventLine] | Stream[EventLine]:
     if since is None:
         return Cut([], 0)
     if spec.rows is not None:
-        changed = _change_query(scope.items, since, as_of)
+        changed = _change_query(scope.items, since, as_of, windows)
         result = session.execute(changed.limit(spec.rows))
         total = session.scalar(select(func.count()).select_from(changed.order_by(None).subquery()))
         return Cut(list(_lines_of(session, list(result.keys()), result.all())), total or 0)
     if spec.stream_changes:
-        return Stream(_change_stream(session, scope.items, since, as_of))
-    lines = list(_change_stream(session, scope.items, since, as_of))
+        return Stream(_change_stream(session, scope.items, since, as_of, windows))
+    lines = list(_change_stream(session, scope.items, since, as_of, windows))
     return Cut(lines, len(lines))
 
 
@@ -770,8 +992,10 @@ def _from_items(
     *,
     final: bool = False,
     current: bool = False,
+    keep: list[ItemLine] | None = None,
 ) -> Report:
-    """The report from every item read as of its date, each list cut at `spec.rows`; `final`:
+    """The report from every item read as of its date, each list cut at `spec.rows` (`keep`,
+    when given, receives every item read); `final`:
     the figures of the final assessment (an unassessed commitment as not started); `known`:
     the milestones as known on as_of (_known)."""
     items, by_pillar = _items(
@@ -785,6 +1009,8 @@ def _from_items(
         current=current,
         targets=meeting_dates.meetings(known),
     )
+    if keep is not None:
+        keep.extend(items)
     reported = _milestones(session, scope, known, as_of)
     since = _since(spec.since, spec.default_since, reported, scope.declarations, as_of)
     overall = Figures.of((i.kind, assessed_status(i.status, i.assessed, final)) for i in items)
@@ -819,7 +1045,9 @@ def _from_items(
             for p in scope.parties
         ],
         **item_lists(items, as_of, reported, spec.rows)._asdict(),
-        changes=_changes(session, scope, since, as_of, spec),
+        changes=_changes(
+            session, scope, since, as_of, spec, since_windows(spec, scope, reported, as_of)
+        ),
         heads_digest=heads_digest(map(operator.attrgetter("code", "chain_head"), items)),
         open_pledges=_open_pledges(Counter((i.kind, i.status) for i in items)),
     )
@@ -895,6 +1123,10 @@ class _Tally(NamedTuple):
     by_pillar: dict[int, Counter[tuple[Kind, Status | None]]]
     by_parties: dict[str | None, Counter[tuple[Kind, Status | None]]]
     lists: dict[str, Counter[str]]
+    # Per declaration id: items by (kind, cached status, assessed), in all and by list of
+    # parties, scored later by each declaration's own period (_by_declaration).
+    by_declaration: dict[int, Counter[tuple[str, str, bool]]]
+    by_declaration_parties: dict[int, dict[str | None, Counter[tuple[str, str, bool]]]]
 
 
 def _tally(
@@ -914,6 +1146,7 @@ def _tally(
     assessed = C.chain_length > 0  # any event at all: the cached status is current
     result = session.execute(
         select(
+            C.declaration_id,
             C.pillar_id,
             C.kind,
             C.status,
@@ -925,10 +1158,26 @@ def _tally(
             *(_count_if(condition).label(f"in_{name}") for name, condition in conditions.items()),
         )
         .where(_within(C.id, scope.items))
-        .group_by(C.pillar_id, C.kind, C.status, parties_text, overdue, inferred, assessed)
+        .group_by(
+            C.declaration_id,
+            C.pillar_id,
+            C.kind,
+            C.status,
+            parties_text,
+            overdue,
+            inferred,
+            assessed,
+        )
     )
     position = {key: n for n, key in enumerate(result.keys())}
-    tally = _Tally(Counter(), defaultdict(Counter), defaultdict(Counter), {})
+    tally = _Tally(
+        Counter(),
+        defaultdict(Counter),
+        defaultdict(Counter),
+        {},
+        defaultdict(Counter),
+        defaultdict(lambda: defaultdict(Counter)),
+    )
     for name in conditions:
         tally.lists[name] = Counter()
     for row in result:
@@ -936,6 +1185,9 @@ def _tally(
         tally.overall[key] += row.n
         tally.by_pillar[row.pillar_id][key] += row.n
         tally.by_parties[row.parties][key] += row.n
+        raw = row.kind, row.status, bool(row.assessed)
+        tally.by_declaration[row.declaration_id][raw] += row.n
+        tally.by_declaration_parties[row.declaration_id][row.parties][raw] += row.n
         for name, counts in tally.lists.items():
             listed = row[position[f"in_{name}"]]
             counts["n"] += listed
@@ -998,6 +1250,7 @@ def _from_tallies(
     known: Sequence[meeting_dates.MilestoneDate],
     *,
     final: bool = False,
+    keep: list[_Tally] | None = None,
 ) -> Report:
     """The report as a screen shows it, from the cached statuses (see
     _cached_status_is_current): figures from one GROUP BY over the items, each list's first
@@ -1009,6 +1262,8 @@ def _from_tallies(
     target = meeting_dates.target_sql(known)
     conditions = _list_conditions(as_of, reported, target)
     tally = _tally(session, scope, as_of, conditions, final, target)
+    if keep is not None:
+        keep.append(tally)
     first = _first_rows(
         session, scope, as_of, conditions, spec.rows, final, meeting_dates.meetings(known)
     )
@@ -1038,7 +1293,9 @@ def _from_tallies(
         due_soon=cuts["due_soon"],
         overdue=cuts["overdue"],
         stalled=cuts["stalled"],
-        changes=_changes(session, scope, since, as_of, spec),
+        changes=_changes(
+            session, scope, since, as_of, spec, since_windows(spec, scope, reported, as_of)
+        ),
         # Plain tuples: heads_digest sorts them, and comparing Rows costs ten times as much.
         heads_digest=heads_digest(
             (code, head)
@@ -1056,6 +1313,7 @@ def _party_figures(
     as_of: dt.date,
     by_parties: dict[str | None, Counter[tuple[Kind, Status | None]]],
     final: bool,
+    own: dict[tuple[int, str], int] | None = None,
 ) -> list[PartyFigures]:
     """Each party's figures from the items' (kind, status) counts by list of parties: every item
     a party is party to counts with the item's status, except where the party has an
@@ -1065,7 +1323,9 @@ def _party_figures(
         for p in decode_names(text):
             if p in tallies:
                 tallies[p].update(counts)
-    own = timeline.latest_party_events(session, scope.parties, as_of)
+    if own is None:
+        own = timeline.latest_party_events(session, scope.parties, as_of)
+    own = {key: event for key, event in own.items() if key[1] in tallies}
     commitment_ids = sorted({cid for cid, _party in own})
     items: dict[int, Any] = {}
     for start in range(0, len(commitment_ids), ID_BLOCK):
@@ -1145,6 +1405,7 @@ def _items(
     shared_maps: dict[str | None, dict[str, str]] = {}
     # Read once, not through the ORM's attributes per item.
     pillar_names = {pid: (p.slug, p.title, p.title_ja) for pid, p in pillars.items()}
+    slugs: dict[int, str] = dict(session.execute(select(Declaration.id, Declaration.slug)).all())
 
     def mapping(raw: str | None) -> dict[str, str]:
         found = shared_maps.get(raw)
@@ -1230,6 +1491,7 @@ def _items(
                 inferred_ja=mapping(row.inferred_ja),
                 assessed=assessed,
                 unassessed_parties=unassessed,
+                declaration=slugs[row.declaration_id],
             )
             items.append(item)
             by_pillar[row.pillar_id].append(item)
@@ -1243,7 +1505,17 @@ def since_default(
     milestones: Sequence[Milestone], declarations: Sequence[Declaration], as_of: dt.date
 ) -> dt.date:
     """Since the last meeting: the previous milestone, else the declaration date (the most
-    recent one on or before as_of), else 30 days before as_of."""
+    recent one on or before as_of), else 30 days before as_of. Over several declarations, the
+    earliest of each one's own (its previous milestone, else its date): the changes then hold
+    every declaration's window, not only the newest declaration's."""
+    if len(declarations) > 1:
+        each = [
+            since_default([m for m in milestones if m.declaration == d.slug], [d], as_of)
+            for d in declarations
+            if d.date <= as_of
+        ]
+        if each:
+            return min(each)
     past = [m.date for m in milestones if m.date < as_of]
     if past:
         return max(past)

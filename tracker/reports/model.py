@@ -193,6 +193,10 @@ class ItemLine:
     # cut-off these have no score (tracker.statuses.assessed_status). Read-only, shared.
     assessed: bool = True
     unassessed_parties: Sequence[str] = ()
+    # The slug of the declaration it belongs to (codes are unique across declarations).
+    declaration: str = ""
+    # The earlier items it continues (follows or reaffirms), with their status: read-only.
+    continues: Sequence[Continuation] = ()
 
     @property
     def scored(self) -> bool:
@@ -365,6 +369,8 @@ class Milestone:
     # meeting date having been announced.
     deadline: bool = False
     slug: str = ""
+    # The slug of the declaration whose milestone it is.
+    declaration: str = ""
 
 
 @dataclass(frozen=True)
@@ -383,6 +389,44 @@ class DeclarationInfo:
     place_ja: str | None = None
     inferred_origins: dict[str, str] = field(default_factory=dict)
     inferred_ja: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeclarationFigures:
+    """One declaration's figures in a report over several: over its own items, for its own
+    compliance period (its cut-off, its final assessment after it) and with its own "since"
+    (its previous milestone, else its date); equal to the report filtered to it."""
+
+    slug: str
+    title: str
+    date: dt.date
+    overall: Figures
+    parties: list[PartyFigures]
+    cutoff: dt.date | None = None
+    final: bool = False
+    since: dt.date | None = None
+    title_ja: str | None = None
+
+    @property
+    def party_scores(self) -> int:
+        return sum(p.figures.assessed for p in self.parties)
+
+    @property
+    def party_mean_score(self) -> float | None:
+        n = self.party_scores
+        return sum(p.figures.score_sum for p in self.parties) / n if n else None
+
+
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """An earlier item a reported item continues (tracker.links), with its whole-item status on
+    the as-of date and the day that status took effect (None: never assessed)."""
+
+    code: str
+    declaration: str
+    link: str  # follows or reaffirms
+    status: Status
+    since: dt.date | None = None
 
 
 T = TypeVar("T")
@@ -485,6 +529,16 @@ class Report:
     matrix: Cut[MatrixRow] = field(default_factory=lambda: Cut((), 0))
     # How many scored commitments the parties stand on differently (the matrix's first rows).
     differences: int = 0
+    # Each declaration's own figures (one per declaration reported, in report order), and
+    # whether their compliance periods match (the same cut-off): only then are the combined
+    # figures one period's.
+    by_declaration: list[DeclarationFigures] = field(default_factory=list)
+    periods_match: bool = True
+
+    @property
+    def several(self) -> bool:
+        """Whether the report covers more than one declaration (figures shown apart)."""
+        return len(self.by_declaration) > 1
 
     def first(self, rows: int) -> Report:
         """The same report with each list cut at `rows` rows at most (its totals kept)."""

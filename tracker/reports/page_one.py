@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from tracker import timeline
@@ -106,7 +106,12 @@ def _first_source(session: Session, event_ids: Sequence[int]) -> dict[int, Sourc
 
 
 def moves(
-    session: Session, items: Select[Any], since: dt.date, as_of: dt.date, rows: int
+    session: Session,
+    items: Select[Any],
+    since: dt.date,
+    as_of: dt.date,
+    rows: int,
+    windows: ColumnElement[bool] | None = None,
 ) -> Cut[Move]:
     """The items with changes from `since` to `as_of` (tracker.timeline's changes), the latest
     changed first: each one's net change, its first `rows` in full and how many in all.
@@ -116,7 +121,13 @@ def moves(
     `rows` items have appeared, never by grouping every change."""
     condition = items.whereclause
     within = true() if condition is None else condition
-    window = (E.effective_on >= since, E.effective_on <= as_of, timeline.is_change())
+    window: tuple[ColumnElement[bool], ...] = (
+        E.effective_on >= since,
+        E.effective_on <= as_of,
+        timeline.is_change(),
+    )
+    if windows is not None:  # each declaration's own "since" (reports.build.since_windows)
+        window = (*window, windows)
     changed = exists().where(E.commitment_id == C.id, *window)
     total = (
         session.scalar(select(func.count()).select_from(commitments_table).where(within, changed))

@@ -498,3 +498,105 @@ def matrix_note(report: Report, lang: Language) -> str:
         "(* as the item: the party has no assessment of its own). The parties differ on {d} "
         "(marked ≠)."
     ).format(shown=shown, d=report.differences)
+
+
+def continued_text(i: ItemLine, lang: Language, text: Callable[[str], str] = str) -> str | None:
+    """The earlier items an item continues (tracker.links), each with its status on the as-of
+    date: "continued from IND-01: in progress since 1 March 2026"; None when none."""
+    if not i.continues:
+        return None
+    parts = []
+    for c in i.continues:
+        status = lang.status(c.status)
+        if c.since is not None:
+            status = lang._("{status} since {date}").format(status=status, date=lang.date(c.since))
+        template = (
+            lang._("continued from {code}: {status}")
+            if c.link == "follows"
+            else lang._("reaffirms {code}: {status}")
+        )
+        parts.append(template.format(code=text(c.code), status=status))
+    return "; ".join(parts)
+
+
+def declaration_rows(report: Report, lang: Language) -> list[tuple[str, list[str]]]:
+    """The report's figures declaration by declaration (each over its own compliance period),
+    as (slug, cells) under declaration_headers; then a combined row only where the periods
+    match, labelled as combined. Empty for a report of one declaration."""
+    if not report.several:
+        return []
+    _ = lang._
+    rows = []
+    for d in report.by_declaration:
+        f = d.overall
+        period = _("{start} to {end}").format(
+            start=lang.date(d.date), end=lang.date(d.cutoff) if d.cutoff else _("no cut-off")
+        )
+        if d.final:
+            period += " " + _("(final)")
+        rows.append(
+            (
+                d.slug,
+                [
+                    period,
+                    lang.date(d.since) if d.since else "—",
+                    str(f.items),
+                    str(f.commitments),
+                    str(f.assessed),
+                    pct(f.completion_rate),
+                    score_text(f.mean_score),
+                    score_text(d.party_mean_score),
+                    "; ".join(
+                        f"{lang.party(p.party)} {score_text(p.figures.mean_score)}"
+                        for p in d.parties
+                    ),
+                ],
+            )
+        )
+    if report.periods_match:
+        f = report.overall
+        rows.append(
+            (
+                _("Combined (one compliance period)"),
+                [
+                    "",
+                    lang.date(report.since) if report.since else "—",
+                    str(f.items),
+                    str(f.commitments),
+                    str(f.assessed),
+                    pct(f.completion_rate),
+                    score_text(f.mean_score),
+                    score_text(report.party_mean_score),
+                    "",
+                ],
+            )
+        )
+    return rows
+
+
+def declaration_headers(lang: Language) -> list[str]:
+    _ = lang._
+    return [
+        _("Declaration"),
+        _("Compliance period"),
+        _("Changes since"),
+        _("Items"),
+        _("Commitments"),
+        _("Assessed"),
+        _("Completion"),
+        _("Mean score"),
+        _("All-parties average"),
+        _("Mean score by party"),
+    ]
+
+
+def declarations_note(report: Report, lang: Language) -> str:
+    """Under the table: whether the figures above it mix compliance periods."""
+    if report.periods_match:
+        return lang._(
+            "The declarations share one compliance period: the combined figures are that period's."
+        )
+    return lang._(
+        "The declarations' compliance periods differ: each declaration's figures are its own, "
+        "and the report's headline figures combine periods that differ."
+    )
