@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 from generated import PREFIX, write_fixture
 from sqlalchemy import Connection, create_engine, inspect, text
-from support import Cli, pg_schema_url
+from support import BUNDLED, Cli, pg_schema_url
 
 from tracker.db import dispose_engines, session_scope
 from tracker.progress import EvidenceSpec, record_progress
@@ -52,12 +52,15 @@ pytestmark = pytest.mark.slow
 
 BIG_ITEMS = 1500  # the declaration loaded by the killed `tracker load`
 OLD_ITEMS = 400  # an earlier version of it, already loaded (with history) in one variant
-BUNDLED = 23
 EVENTS = 300
 # Kills after a random delay, per test, besides one at each named point (the named points carry
 # the guarantee; tests/stress_crash_safety.sh reruns the file to let random kills land all over).
 RANDOM_KILLS = 1
 SEED = 20260131
+# Who every load here records its text revision as. The module's inputs are built before
+# conftest's per-test isolation applies, so without a name of their own they would take the
+# machine's git name while the tests' runs take the login, and exports would differ on it.
+ACTOR = "crash-test"
 PG_APP = "tracker-crash-test"  # the killed commands' sessions, as pg_stat_activity names them
 TABLES = ("declarations", "pillars", "commitments", "status_events", "evidence")
 WAIT = 300.0  # seconds a command may take to reach a point (or to finish) on a loaded machine
@@ -260,6 +263,12 @@ def _no_command_left() -> Iterator[None]:
     kill_leftovers()
 
 
+@pytest.fixture(autouse=True)
+def _actor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' commands, in process or run as processes, record as ACTOR (as the inputs do)."""
+    monkeypatch.setenv("TRACKER_BY", ACTOR)
+
+
 def at_point(
     url: str, args: tuple[str, ...], log: Path, point: str, occurrence: int = 1
 ) -> Command:
@@ -384,6 +393,12 @@ class Inputs:
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TRACKER_BY", ACTOR)
+        return build_inputs(tmp_path_factory)
+
+
+def build_inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
     root = tmp_path_factory.mktemp("crash")
     old = write_fixture(root / "v1", OLD_ITEMS, version=1)
     new = write_fixture(root / "v2", BIG_ITEMS, version=2)

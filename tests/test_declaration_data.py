@@ -166,7 +166,7 @@ def test_show_prints_basis_provenance_and_guidelines(cli) -> None:
     assert "Basis:  'They have agreed that" in out
     assert "[inferred: analyst's assignment" in out
     assert "[inferred: rule: 'in 2026' gives 31 December 2026" in out
-    assert "+1  The foreign and defence ministers of both countries meet" in out
+    assert "+1  The party's foreign and defence ministers meet the other's" in out
     data = json.loads(cli.ok("show", "MIN-01", "--format", "json"))
     assert data["basis"].startswith("'They have agreed")
     assert data["inferred"] == ["owners", "target"]
@@ -189,9 +189,9 @@ def test_list_carries_the_inferred_marking(cli) -> None:
 
 def test_progress_to_a_settled_status_echoes_the_criterion(cli) -> None:
     out = cli.ok("progress", "CYB-03", "-s", "partially_achieved", "-m", "channel agreed")
-    assert "scores 0 if: A channel or arrangement for sharing cyber-threat information" in out
+    assert "scores 0 if: Not +1, but a channel or arrangement between the party and" in out
     out = cli.ok("progress", "CYB-03", "-s", "achieved", "-m", "joint advisory")
-    assert "scores +1 if: An exchange of cyber-threat information" in out
+    assert "scores +1 if: The party exchanges cyber-threat information with the other" in out
     out = cli.ok("progress", "CYB-04", "-s", "in_progress", "-m", "talks")
     assert "scores" not in out
     assert "scores" not in cli.ok("progress", "GEO-01", "-s", "achieved", "-m", "statement")

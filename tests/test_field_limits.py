@@ -343,7 +343,11 @@ def test_the_loader_and_the_table_name_the_same_keys() -> None:
         assert keys(model) == set(limit.keys)
     guidelines = limits.FIELDS[("commitments", "guidelines")]
     assert isinstance(guidelines, limits.Mapping) and guidelines.every
-    assert {f.alias for f in GuidelinesSpec.model_fields.values()} == set(guidelines.keys)
+    # The bands are stored under their keys; `joint` (which bands only a joint act can earn) is
+    # read by the loader and not stored: the band's own words say so.
+    fields = GuidelinesSpec.model_fields
+    assert {f.alias for name, f in fields.items() if name != "joint"} == set(guidelines.keys)
+    assert "joint" in fields and fields["joint"].alias is None
 
 
 @pytest.mark.parametrize("case", list(TOO_LONG))

@@ -168,8 +168,13 @@ def test_no_command_prints_a_control_character(tampered: Cli) -> None:
                 if forged:
                     offenders.append((args, stream, forged))
     assert offenders == []
-    # The tampering shows, as U+FFFD, where the tool prints the code.
-    assert "CYB-01\ufffd]0;PWN\ufffd" in tampered.ok("list", "--all")
+    # The tampering shows, as U+FFFD, where the tool prints the code: whole in show and log; in
+    # the list's code column (one line per item) cut with an ellipsis, after the scrubbing, so a
+    # cut never leaves part of an escape sequence raw.
+    assert tampered.ok("show", CODE).startswith("CYB-01\ufffd]0;PWN\ufffd  ")
+    assert "CYB-01\ufffd]0;PWN\ufffd" in tampered.ok("log")
+    listed = tampered.ok("list", "--all")
+    assert "\nCYB-01\ufffd]0\u2026  " in listed and not _raw(listed)
 
 
 def test_verify_names_the_tampered_items_harmlessly(tampered: Cli) -> None:
@@ -333,11 +338,11 @@ def test_a_carriage_return_in_a_fixture_never_reaches_the_screen(cli: Cli, tmp_p
     source = ROOT / "fixtures"
     shutil.copy(source / "japan-uk-2026.txt", tmp_path)
     spec = yaml.safe_load((source / "japan-uk-2026.yaml").read_text(encoding="utf-8"))
-    item = spec["pillars"][1]["commitments"][1]
-    assert item["code"] == "CYB-02"
+    pillar = next(p for p in spec["pillars"] if p["slug"] == "cyber")
+    item = next(i for i in pillar["commitments"] if i["code"] == "CYB-02")
     item["description"] = "Looks fine\rAll done\nFORGED line"
     item["title"] = "Title" + ESCAPES
-    spec["pillars"][1]["title"] = "Pillar\r\nFORGED"
+    pillar["title"] = "Pillar\r\nFORGED"
     path = tmp_path / "japan-uk-2026.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
     loaded = cli("load", str(path))

@@ -127,13 +127,17 @@ def test_japanese_list_keeps_its_columns_aligned_at_80(cli_sqlite, monkeypatch) 
         assert status and display_width(line[: status.start()]) == starts[1], line
 
 
-def test_an_item_without_a_translation_falls_back_to_english_marked(cli_sqlite, tmp_path) -> None:
+def test_an_item_without_a_translation_falls_back_to_english_marked(
+    cli_sqlite, tmp_path, monkeypatch
+) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(cli_sqlite.url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE commitments SET title_ja = NULL WHERE code = 'CYB-04'"))
     engine.dispose()
+    # A terminal wide enough that the title, the last column, is not cut after a few words.
+    monkeypatch.setenv("COLUMNS", "160")
     out = cli_sqlite.ok("list", "--lang", "ja", "--pillar", "cyber", "--wide")
     row = out.split("CYB-04", 1)[1].split("件", 1)[0]
     assert "Synchronise actions" in row

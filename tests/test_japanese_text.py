@@ -150,7 +150,8 @@ def test_japanese_report_prints_the_place_owners_and_origins_in_japanese(year_ja
     )
     assert "［規則による：「2026年中」のため" in show
     assert "[ministers-meeting]" not in show  # the pillar by its title, not its slug
-    listed = year_ja.ok("list", "--pillar", "cyber", "--lang", "ja")
+    # The pillar column (from 120 columns, or --wide) gives the pillar's title, not its slug.
+    listed = year_ja.ok("list", "--pillar", "cyber", "--lang", "ja", "--wide")
     assert "サイバーセキュリテ" in listed and " cyber " not in listed
 
 

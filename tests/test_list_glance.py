@@ -17,12 +17,13 @@ import termios
 from pathlib import Path
 
 import pytest
-from support import Cli, tamper
+from support import BUNDLED, BUNDLED_PLEDGES, Cli, tamper
 
 from tracker.cli.table import display_width
 
-ALL_ITEMS = 23
-OUTLOOK = 7
+# Counted in the bundled fixture's YAML (tests/support.py): every item, and the source's outlook.
+ALL_ITEMS = BUNDLED
+OUTLOOK = BUNDLED - BUNDLED_PLEDGES
 
 
 def _json(cli: Cli, *args: str) -> list[dict]:
@@ -63,8 +64,9 @@ def test_120_columns_add_score_target_pillar_and_declaration(cli_sqlite, monkeyp
         "Code", "Kind", "Status", "Updated", "Score", "Target", "Pillar", "Declaration", "Title",
     ]  # fmt: skip
     row = next(line for line in lines if line.startswith("CYB-03"))
-    # in progress scores 0 (G7 scale); the pillar and declaration are spelt out in full.
-    assert row.split()[5] == "0" and "cyber" in row and "japan-uk-2026" in row
+    # in progress scores 0 (G7 scale), signed for people as every format for people signs a
+    # score; the pillar and declaration are spelt out in full.
+    assert row.split()[5] == "+0" and "cyber" in row and "japan-uk-2026" in row
     minister = next(line for line in lines if line.startswith("MIN-01"))
     assert "2026-12-31" in minister  # its target
     # --wide asks for the same columns on a narrower terminal; a title is still never wrapped.
@@ -118,7 +120,7 @@ def test_the_open_list_is_of_pledges_and_all_is_every_kind(cli) -> None:
     assert len(outlook) == OUTLOOK and {row["kind"] for row in outlook} == {"outlook"}
     everything = _json(cli, "--all")
     assert len(everything) == ALL_ITEMS and "CYB-03" in {row["code"] for row in everything}
-    assert len(list(csv.DictReader(io.StringIO(cli.ok("list", "--all", "-f", "csv"))))) == 23
+    assert len(list(csv.DictReader(io.StringIO(cli.ok("list", "--all", "-f", "csv"))))) == ALL_ITEMS
 
 
 HISTORY = [

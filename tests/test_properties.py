@@ -736,6 +736,17 @@ def test_nul_in_fixture_text_is_refused_on_every_engine(tmp_path: Path) -> None:
     target=st.none() | st.dates(),
     status=st.sampled_from(STATUSES),
     corrects=st.none() | st.integers(1, 10**12),
+    declaration=texts(0, 40),
+    continues=st.lists(
+        st.tuples(
+            texts(1, 20),
+            texts(0, 40),
+            st.sampled_from(["follows", "reaffirms"]),
+            st.sampled_from(STATUSES),
+            st.none() | st.dates(),
+        ),
+        max_size=3,
+    ),
 )
 def test_report_json_objects_read_back_as_the_fields(
     code: str,
@@ -749,11 +760,13 @@ def test_report_json_objects_read_back_as_the_fields(
     target: dt.date | None,
     status: Any,
     corrects: int | None,
+    declaration: str,
+    continues: list[tuple[str, str, str, Any, dt.date | None]],
 ) -> None:
     """Commitments and events are written one per line by orjson (for speed); any text reads
     back exactly, and the text is what json.dumps writes, compact, for the same object."""
     from tracker.reports import as_json
-    from tracker.reports.model import EventLine, ItemLine, Source
+    from tracker.reports.model import Continuation, EventLine, ItemLine, Source
     from tracker.statuses import Kind
 
     recorded = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -781,7 +794,8 @@ def test_report_json_objects_read_back_as_the_fields(
         parties=names, owners=names[::-1], target_date=target, target_label=label,
         status=status, score=None, overdue=bool(target), last_event=line,
         party_status=dict.fromkeys(names, status), chain_head="ab" * 32, basis=note,
-        inferred=dict.fromkeys(names, "analyst's assignment"),
+        inferred=dict.fromkeys(names, "analyst's assignment"), declaration=declaration,
+        continues=[Continuation(*c) for c in continues],
     )  # fmt: skip
     expected_item = {
         "code": code, "title": title, "pillar": note, "kind": "ongoing", "parties": names,
@@ -790,7 +804,12 @@ def test_report_json_objects_read_back_as_the_fields(
         "party_status": dict.fromkeys(names, status.value), "overdue": bool(target),
         "last_event": expected_event, "chain_head": "ab" * 32,
         "chain_length": 0, "content_hash": item.content_hash, "basis": note,
-        "inferred": sorted(set(names)),
+        "inferred": sorted(set(names)), "declaration": declaration,
+        "continues": [
+            {"code": c, "declaration": d, "link": link, "status": state.value,
+             "since": since and since.isoformat()}
+            for c, d, link, state, since in continues
+        ],
     }  # fmt: skip
     text = as_json.item(item)
     assert json.loads(text) == expected_item

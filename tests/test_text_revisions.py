@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from support import Cli, tamper
@@ -121,18 +122,16 @@ def test_an_item_moved_to_another_declaration_is_named(
     stalled item vanished from "Stalled") while every anchor said unchanged."""
     fixture = tmp_path / "other.yaml"
     source = bundled_fixture().read_text(encoding="utf-8")
-    fixture.write_text(
-        source.replace("slug: japan-uk-2026", "slug: other-2026", 1)
-        .replace("CYB-", "OTH-")
-        .replace("SEC-", "OSE-")
-        .replace("ECO-", "OEC-")
-        .replace("GEO-", "OGE-")
-        .replace("MIN-", "OMI-")
-        .replace("IND-", "OIN-")
-        .replace("TEC-", "OTE-")
-        .replace("FUT-", "OFU-"),
-        encoding="utf-8",
-    )
+    # A second declaration with codes of its own (codes are unique across the tracker): every
+    # code prefix of the bundled one, whichever pillars it has, renamed (CYB- to OCY-, ...).
+    raw = yaml.safe_load(source)
+    prefixes = {i["code"].split("-")[0] for p in raw["pillars"] for i in p["commitments"]}
+    renamed = {prefix: f"O{prefix[:2]}" for prefix in prefixes}
+    assert len(set(renamed.values())) == len(prefixes) and not prefixes & set(renamed.values())
+    text_out = source.replace("slug: japan-uk-2026", "slug: other-2026", 1)
+    for prefix, new_prefix in renamed.items():
+        text_out = text_out.replace(f"{prefix}-", f"{new_prefix}-")
+    fixture.write_text(text_out, encoding="utf-8")
     (tmp_path / "japan-uk-2026.txt").write_text(
         (bundled_fixture().parent / "japan-uk-2026.txt").read_text(encoding="utf-8"),
         encoding="utf-8",
