@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.fixture_input import MAX_SOURCE_BYTES, read_bounded
+from tracker.text_reading import MONTHS
 
 PLACEHOLDER = "TODO"
 
@@ -499,21 +500,7 @@ def propose(text: str) -> Draft:
 
 # --- writing the skeleton ---------------------------------------------------------------------
 
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_MONTH = "|".join(_MONTHS)
+_MONTH = "|".join(MONTHS)
 _DATES = (
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
     re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\s+(\d{{4}})\b"),
@@ -533,9 +520,9 @@ def find_date(text: str) -> tuple[dt.date, re.Match[str]] | None:
             if form == 0:
                 day = dt.date(int(groups[0]), int(groups[1]), int(groups[2]))
             elif form == 1:
-                day = dt.date(int(groups[2]), _MONTHS.index(groups[1]) + 1, int(groups[0]))
+                day = dt.date(int(groups[2]), MONTHS.index(groups[1]) + 1, int(groups[0]))
             else:
-                day = dt.date(int(groups[2]), _MONTHS.index(groups[0]) + 1, int(groups[1]))
+                day = dt.date(int(groups[2]), MONTHS.index(groups[0]) + 1, int(groups[1]))
         except ValueError:
             continue
         if best is None or match.start() < best[1].start():

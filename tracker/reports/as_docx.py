@@ -38,13 +38,13 @@ from tracker.reports.model import (
     EventLine,
     Figures,
     ItemLine,
-    PartyCell,
     Report,
     Source,
 )
 from tracker.reports.presentation import (
     TABLE_ROWS,
     assessment_text,
+    cell_text,
     change_text,
     completion_text,
     countdown_text,
@@ -498,7 +498,7 @@ class _Brief:
                 (
                     [
                         [Strong(r.code), f" {r.title}"],
-                        *(_cell(r.cell(p), lang) for p in parties),
+                        *(cell_text(r.cell(p), lang) for p in parties),
                         "≠" if r.differs else "",
                     ]
                     for r in report.matrix.rows
@@ -813,20 +813,6 @@ class _Brief:
                 "this report came from, unless its history has changed since)."
             ).format(digest=report.heads_digest, command="tracker verify")
         )
-
-
-def _cell(c: PartyCell | None, lang: Language) -> str:
-    """A party's standing in the matrix (presentation.cell_text, with a true minus)."""
-    if c is None:
-        return lang._("not a party")
-    if c.status is None:
-        return lang._("not yet assessed")
-    line = f"{lang.status(c.status)} ({signed_text(c.score)})" if c.score is not None else ""
-    if c.on is not None:
-        line += ", " + lang.date(c.on)
-    if not c.own:
-        line += " *"
-    return line
 
 
 def _source(src: Source, lang: Language) -> Inline:
