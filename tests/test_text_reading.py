@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from test_loading import SOURCE, base_spec, items_of, write_fixture
 
-from tests.test_loading import SOURCE, base_spec, items_of, write_fixture
 from tracker.errors import TrackerError
 from tracker.loading import CommitmentSpec, DeclarationSpec, allowed_fields, read_fixture
 from tracker.paths import bundled_fixture
