@@ -598,7 +598,8 @@ def main() -> None:
         ),
         Case(
             "list --pillar P --limit 20",
-            ["list", "--pillar", "pillar-3", "--limit", "20"],
+            # A pillar slug belongs to its declaration: the ten share theirs.
+            ["list", "--declaration", "bench-3", "--pillar", "pillar-3", "--limit", "20"],
             1.3,
             taskwarrior=tw(task_big, "project:pillar3", "limit:20", "list"),
             big=True,

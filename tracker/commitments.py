@@ -162,7 +162,7 @@ def resolve_pillar(
             "another) to say which",
             "declaration",
             pillar=text.strip(),
-            owners=" and ".join(owners),
+            owners=", ".join(owners[:-1]) + " and " + owners[-1],
             first=owners[0],
         )
     return [row[0] for row in found]
