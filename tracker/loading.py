@@ -767,7 +767,9 @@ def _assign(obj: object, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-def _record_completed_at_meeting(session: Session, spec: FixtureSpec, result: LoadResult) -> None:
+def _record_completed_at_meeting(
+    session: Session, spec: FixtureSpec, result: LoadResult, actor: str
+) -> None:
     """A commitment the parties carried out at the meeting itself ("signed today the
     Convention") is achieved on the declaration's date, with the text as its evidence: one
     event, recorded when the item is first loaded. An item already loaded keeps its history
@@ -792,11 +794,12 @@ def _record_completed_at_meeting(session: Session, spec: FixtureSpec, result: Lo
                     )
                 ],
                 on=d.date,
+                actor=actor,
             )
 
 
 def _sync_links(
-    session: Session, fixture: Fixture, declaration: Declaration, result: LoadResult
+    session: Session, fixture: Fixture, declaration: Declaration, result: LoadResult, actor: str
 ) -> None:
     """The links the file states, added to the history (tracker.links) where missing. A link
     is history: one the file no longer states stays, as a removed item does."""
@@ -840,7 +843,7 @@ def _sync_links(
         try:
             links.add_link(
                 session, later, target, kind, f"stated in {fixture.path.name}",
-                f"load {fixture.path.name}", default_actor(), edges,
+                f"load {fixture.path.name}", actor, edges,
             )  # fmt: skip
         except TrackerError as exc:
             raise TrackerError(f"{where}: {exc}") from None
@@ -996,7 +999,9 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
     if new:
         # One Core executemany, not one object per item (10,000 items in well under a second).
         session.execute(insert(commitments_table), new)
-    _record_completed_at_meeting(session, spec, result)
+    # Who loads: asked once (it may run git), for every event, link and revision the load writes.
+    actor = default_actor()
+    _record_completed_at_meeting(session, spec, result, actor)
     testpoints.pause("load:mid-batch")
     in_file = set(codes_in_file)
     kinds = {item.code: item.kind.value for p in spec.pillars for item in p.commitments}
@@ -1014,13 +1019,13 @@ def sync_fixture(session: Session, fixture: Fixture) -> LoadResult:
         code for code in existing if code not in in_file and code not in result.retired
     )
     session.flush()
-    _sync_links(session, fixture, declaration, result)
+    _sync_links(session, fixture, declaration, result, actor)
     anchor.store_content_hashes(session.connection(), [declaration.id])
     # The text as loaded is recorded, chained (tracker.revisions): text that no revision
     # explains was changed outside the tool, and verify names it.
     changes: dict[str, list[str]] = dict(result.changed)
     if result.added:
         changes["added"] = list(result.added)
-    revisions.record(session, declaration.id, f"load {fixture.path.name}", changes, default_actor())
+    revisions.record(session, declaration.id, f"load {fixture.path.name}", changes, actor)
     testpoints.pause("load:before-commit")
     return result
